@@ -1,0 +1,3 @@
+"""chinwag: a self-hostable chat service."""
+
+__version__ = "0.1.0"

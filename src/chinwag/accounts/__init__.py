@@ -1,0 +1,1 @@
+"""Accounts: users, passwords, devices and their bearer tokens."""

@@ -1,0 +1,1 @@
+"""The HTTP API: parse, call a service, serialize. Nothing else lives here."""

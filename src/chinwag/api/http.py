@@ -1,0 +1,79 @@
+"""Small helpers every route uses: body parsing, auth, JSON answers, query params."""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+import msgspec
+from starlette.requests import Request
+from starlette.responses import Response
+
+from chinwag.accounts.models import Device
+from chinwag.errors import ChinwagError, Code, invalid, unauthorized
+from chinwag.protocol.codec import encode_obj
+from chinwag.services import Services
+
+T = TypeVar("T")
+
+
+def services(request: Request) -> Services:
+    svc: Services = request.app.state.services
+    return svc
+
+
+async def body(request: Request, model: type[T]) -> T:
+    limit = services(request).settings.max_body_bytes
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        raise ChinwagError(Code.TOO_LARGE, f"body is larger than {limit} bytes")
+    chunks = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise ChinwagError(Code.TOO_LARGE, f"body is larger than {limit} bytes")
+        chunks.append(chunk)
+    raw = b"".join(chunks)
+    if not raw:
+        raise invalid("a JSON body is required")
+    try:
+        return msgspec.json.decode(raw, type=model)
+    except msgspec.ValidationError as exc:
+        raise invalid(f"invalid body: {exc}") from None
+    except msgspec.DecodeError:
+        raise invalid("body is not valid JSON") from None
+
+
+async def device(request: Request) -> Device:
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise unauthorized("missing bearer token")
+    found = await services(request).accounts.authenticate(token.strip())
+    request.state.user_id = found.user_id
+    return found
+
+
+def json(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    return Response(encode_obj(data), status, headers=headers, media_type="application/json")
+
+
+def no_content() -> Response:
+    return Response(status_code=204)
+
+
+def int_param(request: Request, name: str, default: int | None = None) -> int | None:
+    raw = request.query_params.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise invalid(f"{name} must be an integer") from None
+    if not 0 <= value < 1 << 53:
+        raise invalid(f"{name} is out of range")
+    return value
+
+
+def client_address(request: Request) -> str:
+    return request.client.host if request.client else "unknown"

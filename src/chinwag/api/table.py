@@ -1,0 +1,73 @@
+"""Every HTTP route in one table: path, handler, summary, body model and success status.
+
+The router and the OpenAPI document are both built from it, so the document always
+describes the API as built.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from chinwag.api import (
+    bodies,
+    routes_accounts,
+    routes_channels,
+    routes_discovery,
+    routes_friends,
+    routes_ops,
+    routes_push,
+)
+
+Handler = Callable[[Request], Awaitable[Response]]
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    method: str
+    path: str
+    handler: Handler
+    summary: str
+    body: type | None = None
+    status: int = 200
+    auth: bool = True
+
+
+ENDPOINTS: tuple[Endpoint, ...] = (
+    Endpoint("POST", "/v1/users", routes_accounts.signup, "Sign up", bodies.SignupBody, 201, False),
+    Endpoint("GET", "/v1/users", routes_accounts.find_users, "Find users by username"),
+    Endpoint("GET", "/v1/users/{user_id}", routes_accounts.get_user, "A user by id"),
+    Endpoint("POST", "/v1/sessions", routes_accounts.login, "Log in (new device token)", bodies.LoginBody, 201, False),
+    Endpoint("DELETE", "/v1/sessions/current", routes_accounts.logout, "Log out this device", None, 204),
+    Endpoint("GET", "/v1/me", routes_accounts.me, "The caller's profile"),
+    Endpoint("PATCH", "/v1/me", routes_accounts.patch_me, "Edit the caller's profile", bodies.ProfileBody),
+    Endpoint("POST", "/v1/me/password", routes_accounts.change_password, "Change password; other devices are logged out", bodies.PasswordBody, 204),
+    Endpoint("POST", "/v1/friends/requests", routes_friends.send_request, "Send a friend request", bodies.FriendRequestBody, 201),
+    Endpoint("GET", "/v1/friends/requests", routes_friends.list_requests, "Incoming and outgoing requests"),
+    Endpoint("POST", "/v1/friends/requests/{request_id}/accept", routes_friends.accept, "Accept a request"),
+    Endpoint("POST", "/v1/friends/requests/{request_id}/decline", routes_friends.decline, "Decline (or withdraw) a request", None, 204),
+    Endpoint("GET", "/v1/friends", routes_friends.list_friends, "Friends with presence"),
+    Endpoint("DELETE", "/v1/friends/{user_id}", routes_friends.remove, "Remove a friend", None, 204),
+    Endpoint("POST", "/v1/channels", routes_channels.create, "Open a direct channel or create a group", bodies.GroupChannelBody, 201),
+    Endpoint("GET", "/v1/channels", routes_channels.list_channels, "The caller's channels with unread counts"),
+    Endpoint("GET", "/v1/channels/{channel_id}", routes_channels.get, "A channel"),
+    Endpoint("GET", "/v1/channels/{channel_id}/members", routes_channels.members, "Members with roles"),
+    Endpoint("POST", "/v1/channels/{channel_id}/members", routes_channels.add_member, "Add a member (owner or admin)", bodies.MemberBody, 204),
+    Endpoint("DELETE", "/v1/channels/{channel_id}/members/{user_id}", routes_channels.remove_member, "Remove a member, or leave", None, 204),
+    Endpoint("PATCH", "/v1/channels/{channel_id}/members/{user_id}", routes_channels.set_role, "Change a member's role (owner)", bodies.RoleBody, 204),
+    Endpoint("GET", "/v1/channels/{channel_id}/messages", routes_channels.history, "History (before, after, limit)"),
+    Endpoint("POST", "/v1/channels/{channel_id}/messages", routes_channels.post_message, "Send a message over HTTP", bodies.MessageBody, 201),
+    Endpoint("POST", "/v1/channels/{channel_id}/read", routes_channels.mark_read, "Mark read up to a message", bodies.ReadBody, 204),
+    Endpoint("GET", "/v1/presence", routes_discovery.presence, "Presence of friends and channel co-members"),
+    Endpoint("GET", "/v1/discovery", routes_discovery.discovery, "Gateways, best first", None, 200, False),
+    Endpoint("POST", "/v1/push/subscriptions", routes_push.subscribe, "Register a push subscription", bodies.PushSubscriptionBody, 201),
+    Endpoint("DELETE", "/v1/push/subscriptions/{subscription_id}", routes_push.unsubscribe, "Remove a push subscription", None, 204),
+    Endpoint("GET", "/v1/push/vapid-public-key", routes_push.vapid_public_key, "VAPID application server key", None, 200, False),
+    Endpoint("GET", "/healthz", routes_ops.healthz, "Alive", None, 200, False),
+    Endpoint("GET", "/readyz", routes_ops.readyz, "Ready (storage reachable)", None, 200, False),
+    Endpoint("GET", "/metrics", routes_ops.metrics, "Prometheus metrics", None, 200, False),
+    Endpoint("GET", "/openapi.json", routes_ops.openapi, "This document", None, 200, False),
+)

@@ -1,0 +1,183 @@
+"""The one place that wires chinwag together: storage, bus, services, API and gateway.
+
+`App(settings)` builds everything for the roles this process runs. Tests use it too,
+with their own settings and clock.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from typing import Any
+
+from starlette.applications import Starlette
+
+from chinwag.accounts.passwords import Passwords
+from chinwag.accounts.service import AccountService, LoginLimits
+from chinwag.api import app as api_app
+from chinwag.api.metrics import Metrics
+from chinwag.bus.base import Bus
+from chinwag.bus.local import LocalBus
+from chinwag.channels.service import ChannelService, GroupLimits
+from chinwag.clock import Clock, SystemClock
+from chinwag.config import Settings
+from chinwag.discovery.service import Discovery, GatewayInfo, LocalRegistry, Registry
+from chinwag.friends.service import FriendService
+from chinwag.ids import new_id
+from chinwag.messaging.service import MessagingService, SendLimits
+from chinwag.presence.policy import Timings
+from chinwag.presence.service import PresenceService
+from chinwag.presence.tracker import PresenceTracker
+from chinwag.services import Services
+from chinwag.store.base import Store
+
+log = logging.getLogger("chinwag.app")
+
+
+def build_store(settings: Settings) -> Store:
+    if settings.uses_postgres:
+        from chinwag.store.postgres.store import PostgresStore
+
+        return PostgresStore(settings.store)
+    from chinwag.store.sqlite.store import SqliteStore
+
+    return SqliteStore(settings.sqlite_path)
+
+
+def build_bus(settings: Settings) -> Bus:
+    if settings.nats:
+        from chinwag.bus.nats import NatsBus
+
+        return NatsBus(settings.nats)  # type: ignore[no-any-return]
+    return LocalBus()
+
+
+class App:
+    def __init__(self, settings: Settings, clock: Clock | None = None) -> None:
+        self.settings = settings
+        self.clock = clock or SystemClock()
+        self.gateway_id = settings.gateway_id or new_id("g")
+        self.metrics = Metrics()
+        self.services: Services | None = None
+        self.hub: Any = None
+        self._tasks: list[asyncio.Task[None]] = []
+        self._passwords: Passwords | None = None
+        self.asgi: Starlette = api_app.build(self._lifespan, self.metrics)
+
+    @contextlib.asynccontextmanager
+    async def _lifespan(self, app: Starlette) -> AsyncIterator[dict[str, Any]]:
+        await self.start()
+        app.state.services = self.services
+        try:
+            yield {"chinwag_hub": self.hub}
+        finally:
+            await self.stop()
+
+    async def start(self) -> None:
+        s, clock = self.settings, self.clock
+        store = build_store(s)
+        await store.start()
+        bus = build_bus(s)
+        await bus.start()
+        self._passwords = Passwords(time_cost=s.argon2_time_cost, memory_kib=s.argon2_memory_kib)
+        accounts = AccountService(
+            store.accounts,
+            self._passwords,
+            bus,
+            clock,
+            LoginLimits(
+                s.login_per_account_per_min,
+                s.login_per_address_per_min,
+                s.signup_per_address_per_min,
+            ),
+        )
+        friends = FriendService(store.friends, store.accounts, bus, clock)
+        channels = ChannelService(
+            store.channels,
+            store.friends,
+            bus,
+            clock,
+            GroupLimits(s.small_group_limit, s.max_group_size, s.typing_interval),
+        )
+        messaging = MessagingService(
+            store.messages, bus, clock, SendLimits(s.max_text_chars, s.sends_per_user_per_sec, s.send_burst)
+        )
+        presence = PresenceService(
+            store.accounts, store.friends, store.channels, bus, clock, s.last_active_write_interval
+        )
+        registry: Registry = LocalRegistry(self._local_gateway)
+        self.services = Services(
+            settings=s,
+            clock=clock,
+            store=store,
+            bus=bus,
+            accounts=accounts,
+            friends=friends,
+            channels=channels,
+            messaging=messaging,
+            presence=presence,
+            discovery=Discovery(registry, s.region),
+        )
+        if s.runs("gateway"):
+            from chinwag.gateway.hub import Hub
+
+            tracker = PresenceTracker(
+                Timings(s.presence_timeout, s.presence_grace), presence.changed
+            )
+            presence.tracker = tracker
+            self.hub = Hub(
+                s, self.gateway_id, clock, bus, accounts, channels, messaging, presence, tracker
+            )
+            self.services.hub = self.hub
+            self._tasks.append(asyncio.create_task(self._presence_ticks(tracker)))
+            self._register_gauges()
+        log.info(
+            "started",
+            extra={"role": s.role, "gateway_id": self.gateway_id, "store": type(store).__name__},
+        )
+
+    def _local_gateway(self) -> GatewayInfo | None:
+        if self.hub is None:
+            return None
+        s = self.settings
+        return GatewayInfo(
+            self.gateway_id, s.public_url, s.region, self.hub.connection_count, s.capacity
+        )
+
+    def _register_gauges(self) -> None:
+        hub = self.hub
+        self.metrics.gauge("chinwag_ws_connections", "Open WebSockets.", lambda: hub.connection_count)
+        self.metrics.gauge("chinwag_ws_delivered_total", "Frames delivered.", lambda: hub.metrics.delivered)
+        self.metrics.gauge("chinwag_ws_slow_closes_total", "Sockets cut off as too slow.", lambda: hub.metrics.slow_closes)
+        assert self.services is not None
+        presence = self.services.presence
+        self.metrics.gauge("chinwag_presence_changes_total", "Presence transitions.", lambda: presence.changes)
+        self.metrics.gauge("chinwag_users_online", "Users online here.", lambda: len(hub.by_user))
+
+    async def _presence_ticks(self, tracker: PresenceTracker) -> None:
+        step = max(0.05, min(1.0, self.settings.presence_grace / 4, self.settings.presence_timeout / 10))
+        while True:
+            await asyncio.sleep(step)
+            try:
+                tracker.tick(self.clock.monotonic())
+            except Exception:
+                log.exception("presence tick failed")
+
+    async def stop(self) -> None:
+        if self.hub is not None:
+            await self.hub.drain(self.settings.drain_seconds)
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        self._tasks.clear()
+        if self.services is not None:
+            await self.services.presence.close()
+            await self.services.bus.close()
+            await self.services.store.close()
+        if self._passwords is not None:
+            self._passwords.close()
+        log.info("stopped")

@@ -1,0 +1,1 @@
+"""Delivery between processes: in-process (local) or NATS."""

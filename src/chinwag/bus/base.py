@@ -1,0 +1,74 @@
+"""The bus: how a committed event reaches the gateways holding the recipients' sockets.
+
+Guarantees every implementation gives:
+- Publishing never blocks the caller and never raises for a slow or absent subscriber;
+  a dropped frame is repaired by the device's cursor (frames), or by the next state
+  lookup (presence).
+- Frames to one user (or one large group) from one publisher arrive in publish order.
+- Nothing is published before it is durable: callers publish after the commit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Protocol
+
+
+@dataclass(frozen=True, slots=True)
+class DeviceRevoked:
+    device_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class ChannelJoined:
+    channel_id: str
+    large: bool
+
+
+@dataclass(frozen=True, slots=True)
+class ChannelLeft:
+    channel_id: str
+
+
+Control = DeviceRevoked | ChannelJoined | ChannelLeft
+
+
+class BusSink(Protocol):
+    """Implemented by a gateway: where bus traffic for its connected users lands."""
+
+    def deliver_user(self, user_id: str, data: bytes, seq: int) -> None:
+        """`seq` is the user's inbox seq carried by a message frame, else 0."""
+        ...
+
+    def deliver_channel(self, channel_id: str, data: bytes) -> None: ...
+
+    def control(self, user_id: str, event: Control) -> None: ...
+
+
+class Bus(Protocol):
+    async def start(self) -> None: ...
+
+    async def close(self) -> None: ...
+
+    def attach(self, sink: BusSink) -> None:
+        """Register this process's gateway (at most one)."""
+        ...
+
+    def watch_user(self, user_id: str) -> None:
+        """The gateway holds a socket of this user: route their traffic here."""
+        ...
+
+    def unwatch_user(self, user_id: str) -> None: ...
+
+    def watch_channel(self, channel_id: str) -> None: ...
+
+    def unwatch_channel(self, channel_id: str) -> None: ...
+
+    def to_user(self, user_id: str, data: bytes, seq: int = 0) -> None: ...
+
+    def to_users(self, user_ids: Iterable[str], data: bytes) -> None: ...
+
+    def to_channel(self, channel_id: str, data: bytes) -> None: ...
+
+    def control(self, user_id: str, event: Control) -> None: ...

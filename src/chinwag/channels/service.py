@@ -1,0 +1,221 @@
+"""Direct channels, groups, membership, roles, read markers and typing."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from chinwag import wire
+from chinwag.bus.base import Bus, ChannelJoined, ChannelLeft
+from chinwag.channels.models import Channel, ChannelView, Member, Role
+from chinwag.channels.store import ChannelStore
+from chinwag.clock import Clock, now_ms
+from chinwag.errors import forbidden, invalid, not_found, rate_limited
+from chinwag.friends.store import FriendStore
+from chinwag.ids import new_id
+from chinwag.ratelimit import RateLimiter
+
+MAX_GROUP_NAME = 100
+ADMIN_ROLES = ("owner", "admin")
+
+
+@dataclass(frozen=True, slots=True)
+class GroupLimits:
+    small_group_limit: int
+    max_group_size: int
+    typing_interval: float
+
+
+class ChannelService:
+    def __init__(
+        self,
+        store: ChannelStore,
+        friends: FriendStore,
+        bus: Bus,
+        clock: Clock,
+        limits: GroupLimits,
+    ) -> None:
+        self._store = store
+        self._friends = friends
+        self._bus = bus
+        self._clock = clock
+        self.limits = limits
+        self._typing = RateLimiter(1.0 / limits.typing_interval, 1.0, clock)
+
+    # -- reading ---------------------------------------------------------------
+
+    async def member(self, channel_id: str, user_id: str) -> Member:
+        """The caller's membership, or 404 (no channel) / 403 (not a member)."""
+        member = await self._store.get_member(channel_id, user_id)
+        if member is not None:
+            return member
+        if await self._store.get_channel(channel_id, with_members=False) is None:
+            raise not_found("no such channel")
+        raise forbidden("you are not a member of this channel")
+
+    async def get(self, channel_id: str, user_id: str) -> Channel:
+        await self.member(channel_id, user_id)
+        channel = await self._store.get_channel(channel_id, with_members=True)
+        if channel is None:
+            raise not_found("no such channel")
+        return channel
+
+    async def list(self, user_id: str) -> list[ChannelView]:
+        return await self._store.channels_of(
+            user_id, member_list_limit=self.limits.small_group_limit
+        )
+
+    async def members(self, channel_id: str, user_id: str) -> list[Member]:
+        await self.member(channel_id, user_id)
+        return await self._store.members(channel_id)
+
+    async def large_groups_of(self, user_id: str) -> list[tuple[str, int]]:
+        return await self._store.large_groups_of(user_id)
+
+    async def shares_channel(self, a: str, b: str) -> bool:
+        return await self._store.shares_channel(a, b)
+
+    # -- creating --------------------------------------------------------------
+
+    async def open_direct(self, user_id: str, other_id: str) -> tuple[Channel, bool]:
+        if other_id == user_id:
+            raise invalid("a direct channel needs another user")
+        if not await self._friends.are_friends(user_id, other_id):
+            raise forbidden("direct channels are only between friends")
+        channel, created = await self._store.direct_channel(
+            new_id("c"), user_id, other_id, now_ms(self._clock)
+        )
+        if created:
+            self._announce(channel, "created", channel.members or ())
+        return channel, created
+
+    async def create_group(self, owner_id: str, name: str, member_ids: list[str]) -> Channel:
+        name = name.strip()
+        if not 1 <= len(name) <= MAX_GROUP_NAME:
+            raise invalid(f"name must be 1 to {MAX_GROUP_NAME} characters")
+        if len(set(member_ids)) != len(member_ids):
+            raise invalid("member_ids has duplicates")
+        others = [m for m in member_ids if m != owner_id]
+        if len(others) + 1 > self.limits.max_group_size:
+            raise invalid(f"a group has at most {self.limits.max_group_size} members")
+        channel = await self._store.create_group(
+            new_id("c"), name, owner_id, others, now_ms(self._clock), self.limits.small_group_limit
+        )
+        members = channel.members or ()
+        large = channel.fanout == "read"
+        for user_id in members:
+            self._bus.control(user_id, ChannelJoined(channel.id, large))
+        self._announce(channel, "created", members)
+        return channel
+
+    # -- membership ------------------------------------------------------------
+
+    async def add_member(self, actor_id: str, channel_id: str, user_id: str) -> Channel:
+        actor = await self.member(channel_id, actor_id)
+        if actor.role not in ADMIN_ROLES:
+            raise forbidden("only the owner or an admin can add members")
+        before = await self._store.member_ids(channel_id)
+        channel = await self._store.add_member(
+            channel_id,
+            user_id,
+            now_ms(self._clock),
+            self.limits.small_group_limit,
+            self.limits.max_group_size,
+        )
+        large = channel.fanout == "read"
+        if large and len(before) <= self.limits.small_group_limit:
+            # The group just switched to fan-out on read: every member's gateway must
+            # now route the group's live messages by channel.
+            for member_id in before:
+                self._bus.control(member_id, ChannelJoined(channel_id, True))
+        self._bus.control(user_id, ChannelJoined(channel_id, large))
+        self._announce(channel, "member_added", [*before, user_id], user_id=user_id)
+        return channel
+
+    async def remove_member(self, actor_id: str, channel_id: str, user_id: str) -> None:
+        actor = await self.member(channel_id, actor_id)
+        if actor_id != user_id:
+            target = await self._store.get_member(channel_id, user_id)
+            if target is None:
+                raise not_found("not a member")
+            if actor.role not in ADMIN_ROLES or (target.role == "owner") or (
+                target.role == "admin" and actor.role != "owner"
+            ):
+                raise forbidden("you cannot remove this member")
+        channel = await self._store.get_channel(channel_id, with_members=False)
+        if channel is None or channel.kind != "group":
+            raise invalid("members can only be removed from groups")
+        before = await self._store.member_ids(channel_id)
+        after = await self._store.remove_member(channel_id, user_id)
+        # Stop live delivery to the removed member at once.
+        self._bus.control(user_id, ChannelLeft(channel_id))
+        if after is not None:
+            self._announce(after, "member_removed", before, user_id=user_id)
+        else:
+            self._bus.to_user(
+                user_id, wire.frame("channel", event="member_removed", channel=wire.channel(channel), user_id=user_id)
+            )
+
+    async def set_role(self, actor_id: str, channel_id: str, user_id: str, role: Role) -> None:
+        actor = await self.member(channel_id, actor_id)
+        if actor.role != "owner":
+            raise forbidden("only the owner can change roles")
+        if role not in ("admin", "member"):
+            raise invalid("role must be admin or member")
+        if user_id == actor_id:
+            raise invalid("the owner's role passes on only when the owner leaves")
+        await self._store.set_role(channel_id, user_id, role)
+
+    # -- receipts and typing ---------------------------------------------------
+
+    async def mark_read(self, user_id: str, channel_id: str, message_id: int) -> None:
+        await self.member(channel_id, user_id)
+        if not await self._store.mark_read(channel_id, user_id, message_id):
+            raise not_found("no such message in this channel")
+        data = wire.frame("read", channel_id=channel_id, user_id=user_id, message_id=message_id)
+        await self._to_members(channel_id, data)
+
+    async def typing(self, user_id: str, channel_id: str) -> None:
+        wait = self._typing.take(f"{user_id}:{channel_id}")
+        if wait:
+            raise rate_limited(wait)
+        await self.member(channel_id, user_id)
+        data = wire.frame("typing", channel_id=channel_id, user_id=user_id)
+        await self._to_members(channel_id, data, exclude=user_id)
+
+    async def _to_members(self, channel_id: str, data: bytes, exclude: str | None = None) -> None:
+        channel = await self._store.get_channel(channel_id, with_members=False)
+        if channel is None:
+            return
+        if channel.fanout == "read":
+            self._bus.to_channel(channel_id, data)
+            return
+        ids = await self._store.member_ids(channel_id)
+        self._bus.to_users((m for m in ids if m != exclude), data)
+
+    def _announce(
+        self, channel: Channel, event: str, audience: tuple[str, ...] | list[str], **extra: str
+    ) -> None:
+        shown = channel
+        if channel.fanout == "read":
+            shown = Channel(
+                channel.id,
+                channel.kind,
+                channel.name,
+                channel.fanout,
+                channel.member_count,
+                channel.last_message_id,
+                channel.created_at,
+                None,
+            )
+            # Large groups: tell the connected members through the channel route.
+            self._bus.to_channel(
+                channel.id, wire.frame("channel", event=event, channel=wire.channel(shown), **extra)
+            )
+            for user_id in extra.values():
+                self._bus.to_user(
+                    user_id, wire.frame("channel", event=event, channel=wire.channel(shown), **extra)
+                )
+            return
+        self._bus.to_users(
+            audience, wire.frame("channel", event=event, channel=wire.channel(shown), **extra)
+        )

@@ -1,0 +1,63 @@
+"""What the channels service needs from storage."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from chinwag.channels.models import Channel, ChannelView, Member, Role
+
+
+class ChannelStore(Protocol):
+    async def direct_channel(
+        self, channel_id: str, a: str, b: str, at: int
+    ) -> tuple[Channel, bool]:
+        """The direct channel of the pair, created with `channel_id` if there is none.
+        Returns (channel, created)."""
+        ...
+
+    async def create_group(
+        self,
+        channel_id: str,
+        name: str,
+        owner_id: str,
+        member_ids: list[str],
+        at: int,
+        small_group_limit: int,
+    ) -> Channel: ...
+
+    async def get_channel(self, channel_id: str, *, with_members: bool = True) -> Channel | None:
+        ...
+
+    async def channels_of(self, user_id: str, *, member_list_limit: int) -> list[ChannelView]: ...
+
+    async def get_member(self, channel_id: str, user_id: str) -> Member | None: ...
+
+    async def member_ids(self, channel_id: str) -> list[str]: ...
+
+    async def members(self, channel_id: str) -> list[Member]: ...
+
+    async def add_member(
+        self, channel_id: str, user_id: str, at: int, small_group_limit: int, max_size: int
+    ) -> Channel:
+        """Add a member (conflict if present; invalid if the group is full). A group that
+        grows past `small_group_limit` switches to fan-out on read in the same
+        transaction, so every message is either fanned out on write or not at all."""
+        ...
+
+    async def remove_member(self, channel_id: str, user_id: str) -> Channel | None:
+        """Remove a member; the oldest admin (else oldest member) becomes owner if the
+        owner left. Returns the channel after the change, None if nobody is left."""
+        ...
+
+    async def set_role(self, channel_id: str, user_id: str, role: Role) -> None: ...
+
+    async def mark_read(self, channel_id: str, user_id: str, message_id: int) -> bool:
+        """Raise the member's read marker (never lowers it); False if not a member or
+        the message does not exist."""
+        ...
+
+    async def large_groups_of(self, user_id: str) -> list[tuple[str, int]]:
+        """(channel_id, last_message_id) of the fan-out-on-read groups the user is in."""
+        ...
+
+    async def shares_channel(self, a: str, b: str) -> bool: ...

@@ -1,0 +1,52 @@
+"""Time, injected wherever it matters so policies can be tested with a fake clock."""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime
+from typing import Protocol
+
+
+class Clock(Protocol):
+    def now(self) -> float:
+        """Wall-clock seconds since the epoch (for stored timestamps)."""
+        ...
+
+    def monotonic(self) -> float:
+        """Monotonic seconds (for timeouts and rate limits)."""
+        ...
+
+
+class SystemClock:
+    def now(self) -> float:
+        return time.time()
+
+    def monotonic(self) -> float:
+        return time.monotonic()
+
+
+class FakeClock:
+    """A clock that moves only when told to; for tests of pure policies."""
+
+    def __init__(self, start: float = 1_700_000_000.0) -> None:
+        self._now = start
+        self._mono = 0.0
+
+    def now(self) -> float:
+        return self._now
+
+    def monotonic(self) -> float:
+        return self._mono
+
+    def advance(self, seconds: float) -> None:
+        self._now += seconds
+        self._mono += seconds
+
+
+def now_ms(clock: Clock) -> int:
+    return int(clock.now() * 1000)
+
+
+def rfc3339(ms: int) -> str:
+    """Milliseconds since the epoch as an RFC 3339 UTC string (millisecond precision)."""
+    return datetime.fromtimestamp(ms // 1000, UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{ms % 1000:03d}Z"

@@ -1,0 +1,1 @@
+"""Service discovery: which gateway a client should connect to."""

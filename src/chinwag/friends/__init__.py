@@ -1,0 +1,1 @@
+"""Friends: requests, acceptance, the friend list."""

@@ -1,0 +1,1 @@
+"""The chat server half: WebSocket connections, their registry, and delivery to them."""

@@ -1,0 +1,17 @@
+"""Opaque ids: random, URL- and NATS-subject-safe (lowercase letters and digits)."""
+
+from __future__ import annotations
+
+import base64
+import secrets
+
+
+def new_id(prefix: str) -> str:
+    """A prefix letter and 16 base32 characters (80 random bits)."""
+    raw = base64.b32encode(secrets.token_bytes(10)).decode().lower()
+    return prefix + raw
+
+
+def new_token() -> str:
+    """A bearer token: 256 random bits."""
+    return secrets.token_urlsafe(32)

@@ -1,0 +1,1 @@
+"""Messaging: the send path, history and the per-user sync queue (inbox)."""

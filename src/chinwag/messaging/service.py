@@ -1,0 +1,98 @@
+"""The send path, history and sync.
+
+Order of a send (DESIGN.md "The send path"): validate, rate limit, then one durable
+transaction in the store (idempotency, membership, message id, message, inbox entries),
+and only after it commits publish the message to every member's devices. The caller
+sends the `sent` acknowledgement after `send` returns.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from chinwag import wire
+from chinwag.bus.base import Bus
+from chinwag.clock import Clock, now_ms
+from chinwag.errors import ChinwagError, Code, forbidden, invalid, not_found, rate_limited
+from chinwag.messaging.models import InboxEntry, Message, SendRefusal, SendRequest, Stored
+from chinwag.messaging.store import MessageStore
+from chinwag.protocol.codec import MAX_CLIENT_MSG_ID, message_frame
+from chinwag.ratelimit import RateLimiter
+
+StoredListener = Callable[[Stored], None]
+
+
+@dataclass(frozen=True, slots=True)
+class SendLimits:
+    max_text_chars: int
+    sends_per_sec: float
+    burst: int
+
+
+class MessagingService:
+    def __init__(self, store: MessageStore, bus: Bus, clock: Clock, limits: SendLimits) -> None:
+        self._store = store
+        self._bus = bus
+        self._clock = clock
+        self._limits = limits
+        self._rate = RateLimiter(limits.sends_per_sec, float(limits.burst), clock)
+        self._listeners: list[StoredListener] = []
+
+    def on_stored(self, listener: StoredListener) -> None:
+        """Called after each new message is committed and published (e.g. push)."""
+        self._listeners.append(listener)
+
+    def check(self, client_msg_id: str, text: str) -> None:
+        if not 1 <= len(client_msg_id) <= MAX_CLIENT_MSG_ID:
+            raise invalid("client_msg_id must be 1 to 64 characters")
+        if not text:
+            raise invalid("text must not be empty")
+        if len(text) > self._limits.max_text_chars:
+            raise invalid(f"text is longer than {self._limits.max_text_chars} characters")
+
+    async def send(
+        self, user_id: str, device_id: str, channel_id: str, client_msg_id: str, text: str
+    ) -> Stored:
+        self.check(client_msg_id, text)
+        wait = self._rate.take(user_id)
+        if wait:
+            raise rate_limited(wait)
+        result = await self._store.append(
+            SendRequest(user_id, device_id, channel_id, client_msg_id, text, now_ms(self._clock))
+        )
+        if result is SendRefusal.NO_CHANNEL:
+            raise not_found("no such channel")
+        if result is SendRefusal.NOT_MEMBER:
+            raise forbidden("you are not a member of this channel")
+        assert isinstance(result, Stored)
+        if not result.duplicate:
+            self.publish(result)
+            for listener in self._listeners:
+                listener(result)
+        return result
+
+    def publish(self, stored: Stored) -> None:
+        body = wire.message_json(stored.message)
+        if stored.cursors:
+            to_user = self._bus.to_user
+            for user_id, seq in stored.cursors.items():
+                to_user(user_id, message_frame(body, seq), seq)
+        else:
+            self._bus.to_channel(stored.message.channel_id, message_frame(body, None))
+
+    async def history(
+        self, channel_id: str, *, before: int | None, after: int | None, limit: int
+    ) -> list[Message]:
+        """History of a channel; the caller has checked membership."""
+        return await self._store.history(channel_id, before=before, after=after, limit=limit)
+
+    async def inbox_after(self, user_id: str, cursor: int, limit: int) -> list[InboxEntry]:
+        return await self._store.inbox_after(user_id, cursor, limit)
+
+    async def inbox_head(self, user_id: str) -> int:
+        return await self._store.inbox_head(user_id)
+
+
+def is_retryable(exc: ChinwagError) -> bool:
+    return exc.code in (Code.UNAVAILABLE, Code.RATE_LIMITED)

@@ -1,0 +1,28 @@
+"""What the messaging service needs from storage."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from chinwag.messaging.models import InboxEntry, Message, SendRefusal, SendRequest, Stored
+
+
+class MessageStore(Protocol):
+    async def append(self, request: SendRequest) -> Stored | SendRefusal:
+        """The whole send transaction: idempotency lookup, membership check, next
+        message_id of the channel, the message, and one inbox entry per member for
+        fan-out-on-write channels. Resolves only after the commit is durable."""
+        ...
+
+    async def history(
+        self, channel_id: str, *, before: int | None, after: int | None, limit: int
+    ) -> list[Message]:
+        """Ascending by message_id. With `after`, the first `limit` after it; otherwise
+        the last `limit` before `before` (or the newest)."""
+        ...
+
+    async def inbox_after(self, user_id: str, cursor: int, limit: int) -> list[InboxEntry]: ...
+
+    async def inbox_head(self, user_id: str) -> int:
+        """The user's newest inbox seq (0 if none)."""
+        ...

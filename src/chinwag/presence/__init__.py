@@ -1,0 +1,1 @@
+"""Presence: online while a device heartbeats, offline after a timeout or a grace period."""

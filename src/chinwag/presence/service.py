@@ -1,0 +1,115 @@
+"""Presence as other users see it: fan-out of changes to friends, lookups, last_active_at.
+
+Changes fan out only to friends (large groups get none: clients ask on demand). The
+stored `last_active_at` is written when a user goes offline and at most once per
+`write_interval` while they stay online, so a busy user does not write on every frame.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Iterable
+
+from chinwag import wire
+from chinwag.accounts.store import AccountStore
+from chinwag.bus.base import Bus
+from chinwag.channels.store import ChannelStore
+from chinwag.clock import Clock, now_ms
+from chinwag.friends.store import FriendStore
+from chinwag.presence.tracker import PresenceTracker
+from chinwag.protocol.codec import encode
+from chinwag.protocol.frames import PresenceFrame
+
+log = logging.getLogger("chinwag.presence")
+
+MAX_LOOKUP = 1000
+
+
+class PresenceService:
+    def __init__(
+        self,
+        accounts: AccountStore,
+        friends: FriendStore,
+        channels: ChannelStore,
+        bus: Bus,
+        clock: Clock,
+        write_interval: float,
+    ) -> None:
+        self._accounts = accounts
+        self._friends = friends
+        self._channels = channels
+        self._bus = bus
+        self._clock = clock
+        self._write_interval = write_interval
+        self.tracker: PresenceTracker | None = None
+        self._last_written: dict[str, float] = {}
+        self._tasks: set[asyncio.Task[None]] = set()
+        self.changes = 0
+
+    def is_online(self, user_id: str) -> bool:
+        return self.tracker is not None and self.tracker.is_online(user_id)
+
+    def changed(self, user_id: str, online: bool) -> None:
+        """Called by the tracker on each transition."""
+        self.changes += 1
+        task = asyncio.get_running_loop().create_task(self._fan_out(user_id, online))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    def seen(self, user_id: str) -> None:
+        """A frame from the user: keep last_active_at fresh, throttled."""
+        mono = self._clock.monotonic()
+        last = self._last_written.get(user_id)
+        if last is not None and mono - last < self._write_interval:
+            return
+        self._last_written[user_id] = mono
+        self._spawn(self._accounts.touch_last_active(user_id, now_ms(self._clock)))
+
+    def _spawn(self, coro: object) -> None:
+        task = asyncio.get_running_loop().create_task(self._guard(coro))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _guard(self, coro: object) -> None:
+        try:
+            await coro  # type: ignore[misc]
+        except Exception:
+            log.exception("presence write failed")
+
+    async def _fan_out(self, user_id: str, online: bool) -> None:
+        try:
+            at = now_ms(self._clock)
+            if not online:
+                self._last_written.pop(user_id, None)
+            await self._accounts.touch_last_active(user_id, at)
+            friends = await self._friends.friend_ids(user_id)
+            frame = encode(PresenceFrame(user_id, "online" if online else "offline", wire.rfc3339(at)))
+            self._bus.to_users(friends, frame)
+        except Exception:
+            log.exception("presence fan-out failed for %s", user_id)
+
+    async def visible_to(self, viewer: str, user_ids: Iterable[str]) -> list[str]:
+        """The subset of `user_ids` whose presence `viewer` may see."""
+        friends = set(await self._friends.friend_ids(viewer))
+        out = []
+        for uid in user_ids:
+            if uid == viewer or uid in friends or await self._channels.shares_channel(viewer, uid):
+                out.append(uid)
+        return out
+
+    async def lookup(self, viewer: str, user_ids: list[str]) -> list[wire.PresenceOut]:
+        ids = list(dict.fromkeys(user_ids))[:MAX_LOOKUP]
+        visible = await self.visible_to(viewer, ids)
+        users = {u.id: u for u in await self._accounts.get_users(visible)}
+        return [
+            wire.presence(uid, self.is_online(uid), users[uid].last_active_at)
+            for uid in visible
+            if uid in users
+        ]
+
+    async def close(self) -> None:
+        for task in list(self._tasks):
+            task.cancel()
+        if self._tasks:
+            await asyncio.gather(*self._tasks, return_exceptions=True)

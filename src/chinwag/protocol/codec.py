@@ -1,0 +1,106 @@
+"""Decoding client frames and encoding server frames.
+
+Pure functions over bytes: no sockets, no clock, no storage, so the codec is fuzzed
+directly. Decoding either returns a typed frame or raises `FrameError`, whose `ref`
+echoes the client's request id when one could be read from the bad frame.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import msgspec
+
+from chinwag.errors import Code
+from chinwag.protocol.frames import AnyClientFrame, Hello, Read, Send, Sync
+
+_decoder: msgspec.json.Decoder[AnyClientFrame] = msgspec.json.Decoder(AnyClientFrame)  # type: ignore[arg-type]
+_loose: msgspec.json.Decoder[Any] = msgspec.json.Decoder()
+_encoder = msgspec.json.Encoder()
+
+MAX_CLIENT_MSG_ID = 64
+MAX_INT = (1 << 53) - 1
+
+
+class FrameError(Exception):
+    """A client frame that cannot be accepted. Answered with an `error` frame."""
+
+    def __init__(self, code: Code, message: str, ref: str | None = None) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.ref = ref
+
+
+@dataclass(frozen=True)
+class Limits:
+    max_text_chars: int = 100_000
+
+
+def _ref_of(data: bytes | str) -> str | None:
+    try:
+        obj = _loose.decode(data)
+    except (msgspec.DecodeError, ValueError):
+        return None
+    if isinstance(obj, dict):
+        for key in ("client_msg_id", "ref", "id"):
+            value = obj.get(key)
+            if isinstance(value, str) and 0 < len(value) <= MAX_CLIENT_MSG_ID:
+                return value
+    return None
+
+
+def decode(data: bytes | str, limits: Limits) -> AnyClientFrame:
+    """Parse and validate one client text frame."""
+    try:
+        frame = _decoder.decode(data)
+    except msgspec.ValidationError as exc:
+        raise FrameError(Code.INVALID_REQUEST, f"invalid frame: {exc}", _ref_of(data)) from None
+    except (msgspec.DecodeError, ValueError, UnicodeDecodeError):
+        raise FrameError(Code.INVALID_REQUEST, "frame is not valid JSON") from None
+    if isinstance(frame, Send):
+        _check_send(frame, limits)
+    elif isinstance(frame, Sync):
+        if not 0 <= frame.cursor <= MAX_INT:
+            raise FrameError(Code.INVALID_REQUEST, "cursor out of range")
+    elif isinstance(frame, Read):
+        if not 1 <= frame.message_id <= MAX_INT:
+            raise FrameError(Code.INVALID_REQUEST, "message_id out of range")
+    elif isinstance(frame, Hello) and frame.cursor is not None:
+        if not 0 <= frame.cursor <= MAX_INT:
+            raise FrameError(Code.INVALID_REQUEST, "cursor out of range")
+    return frame
+
+
+def _check_send(frame: Send, limits: Limits) -> None:
+    if not 1 <= len(frame.client_msg_id) <= MAX_CLIENT_MSG_ID:
+        raise FrameError(Code.INVALID_REQUEST, "client_msg_id must be 1 to 64 characters")
+    ref = frame.client_msg_id
+    if not frame.text:
+        raise FrameError(Code.INVALID_REQUEST, "text must not be empty", ref)
+    if len(frame.text) > limits.max_text_chars:
+        raise FrameError(
+            Code.INVALID_REQUEST, f"text is longer than {limits.max_text_chars} characters", ref
+        )
+    if not frame.channel_id:
+        raise FrameError(Code.INVALID_REQUEST, "channel_id must not be empty", ref)
+
+
+def encode(frame: msgspec.Struct) -> bytes:
+    return _encoder.encode(frame)
+
+
+def encode_obj(obj: Any) -> bytes:
+    return _encoder.encode(obj)
+
+
+# Message frames are the hot path: the message body is encoded once per message and
+# shared by every recipient; only the cursor differs between users.
+_MSG_PREFIX = b'{"type":"message","cursor":'
+_MSG_MIDDLE = b',"message":'
+
+
+def message_frame(message_json: bytes, cursor: int | None) -> bytes:
+    head = b"null" if cursor is None else str(cursor).encode()
+    return b"".join((_MSG_PREFIX, head, _MSG_MIDDLE, message_json, b"}"))

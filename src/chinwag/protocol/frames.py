@@ -1,0 +1,104 @@
+"""Typed WebSocket frames of the wire contract (PROTOCOL.md).
+
+Client frames are decoded into these structs and nothing past the codec sees raw dicts.
+Unknown extra fields are ignored so that clients may be newer than the server.
+"""
+
+from __future__ import annotations
+
+import msgspec
+
+
+class ClientFrame(msgspec.Struct, tag_field="type", frozen=True):
+    pass
+
+
+class Hello(ClientFrame, tag="hello", frozen=True):
+    token: str
+    cursor: int | None = None
+
+
+class Send(ClientFrame, tag="send", frozen=True):
+    channel_id: str
+    client_msg_id: str
+    text: str
+
+
+class Sync(ClientFrame, tag="sync", frozen=True):
+    cursor: int
+
+
+class Ping(ClientFrame, tag="ping", frozen=True):
+    pass
+
+
+class Typing(ClientFrame, tag="typing", frozen=True):
+    channel_id: str
+
+
+class Read(ClientFrame, tag="read", frozen=True):
+    channel_id: str
+    message_id: int
+
+
+AnyClientFrame = Hello | Send | Sync | Ping | Typing | Read
+
+# Server frames. Message frames are assembled from pre-encoded bytes (see codec), the
+# rest are small and encoded as structs.
+
+
+class Welcome(msgspec.Struct, tag="welcome", tag_field="type"):
+    user_id: str
+    device_id: str
+    cursor: int
+    heartbeat_interval: float
+    gateway_id: str
+    large_groups: list[LargeGroupHead] = []
+
+
+class LargeGroupHead(msgspec.Struct):
+    channel_id: str
+    last_message_id: int
+
+
+class Sent(msgspec.Struct, tag="sent", tag_field="type"):
+    client_msg_id: str
+    channel_id: str
+    message_id: int
+    created_at: str
+
+
+class Synced(msgspec.Struct, tag="synced", tag_field="type"):
+    cursor: int
+
+
+class Reset(msgspec.Struct, tag="reset", tag_field="type"):
+    cursor: int
+
+
+class Pong(msgspec.Struct, tag="pong", tag_field="type"):
+    pass
+
+
+class ErrorFrame(msgspec.Struct, tag="error", tag_field="type"):
+    code: str
+    message: str
+    ref: str | None = None
+    retry_after: float | None = None
+
+
+class PresenceFrame(msgspec.Struct, tag="presence", tag_field="type"):
+    user_id: str
+    status: str
+    last_active_at: str | None
+
+
+class TypingFrame(msgspec.Struct, tag="typing", tag_field="type"):
+    channel_id: str
+    user_id: str
+
+
+class ReadFrame(msgspec.Struct, tag="read", tag_field="type"):
+    channel_id: str
+    user_id: str
+    message_id: int

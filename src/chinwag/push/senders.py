@@ -1,0 +1,117 @@
+"""Turns the operator's settings into the enabled push senders.
+
+Guarantees: Web Push and webhooks are always enabled; FCM and APNs only when configured,
+and each disabled provider is logged in one line. A provider that is configured but
+broken (unreadable key, half of the APNs settings) raises ValueError at startup rather
+than failing every notification later. Keys the server makes for itself (VAPID, the
+webhook secret) are created once and kept in the data dir.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from pathlib import Path
+from typing import Protocol
+
+from chinwag.push import apns
+from chinwag.push.fcm import FcmSender, ServiceAccount
+from chinwag.push.result import Sender
+from chinwag.push.signing import read_or_create
+from chinwag.push.webhook import WebhookSender
+from chinwag.push.webpush import VapidKeys, WebPushSender
+from chinwag.push.worker import WorkerSettings
+
+log = logging.getLogger("chinwag.push")
+
+WEBHOOK_SECRET_FILE = "webhook_secret"
+
+
+class PushConfig(Protocol):
+    """The settings push reads; `chinwag.config.Settings` has them all."""
+
+    @property
+    def data_dir(self) -> str: ...
+    @property
+    def push_include_text(self) -> bool: ...
+    @property
+    def push_collapse_seconds(self) -> float: ...
+    @property
+    def fcm_service_account(self) -> str: ...
+    @property
+    def fcm_endpoint(self) -> str: ...
+    @property
+    def fcm_token_url(self) -> str: ...
+    @property
+    def apns_key_file(self) -> str: ...
+    @property
+    def apns_key_id(self) -> str: ...
+    @property
+    def apns_team_id(self) -> str: ...
+    @property
+    def apns_topic(self) -> str: ...
+    @property
+    def apns_environment(self) -> str: ...
+    @property
+    def apns_url(self) -> str: ...
+    @property
+    def webhook_secret(self) -> str: ...
+    @property
+    def vapid_subject(self) -> str: ...
+
+
+def worker_settings(config: PushConfig, **overrides: float | int | bool) -> WorkerSettings:
+    """The worker's settings from the operator's, with optional overrides."""
+    base = WorkerSettings(
+        collapse_seconds=config.push_collapse_seconds, include_text=config.push_include_text
+    )
+    return WorkerSettings(**{**base.__getstate__(), **overrides}) if overrides else base
+
+
+def webhook_secret(config: PushConfig, data_dir: Path) -> bytes:
+    """The configured secret, or one generated on first start and kept in the data dir."""
+    if config.webhook_secret:
+        return config.webhook_secret.encode()
+    path = data_dir / WEBHOOK_SECRET_FILE
+    secret = read_or_create(path, lambda: secrets.token_hex(32).encode()).strip()
+    log.info("push: webhook signatures use the secret in %s", path)
+    return secret
+
+
+def build_senders(
+    config: PushConfig, data_dir: Path | str | None = None, *, vapid: VapidKeys | None = None
+) -> dict[str, Sender]:
+    """One sender per enabled subscription kind (webpush, fcm, apns, webhook)."""
+    data = Path(config.data_dir if data_dir is None else data_dir)
+    vapid = vapid or VapidKeys.load_or_create(data)
+    senders: dict[str, Sender] = {
+        "webpush": WebPushSender(vapid, config.vapid_subject),
+        "webhook": WebhookSender(webhook_secret(config, data)),
+    }
+    if config.fcm_service_account:
+        account = ServiceAccount.from_file(Path(config.fcm_service_account))
+        senders["fcm"] = FcmSender(
+            account, endpoint=config.fcm_endpoint, token_url=config.fcm_token_url
+        )
+    else:
+        log.info("push: FCM disabled (set fcm_service_account to enable it)")
+    apns_fields = {
+        "apns_key_file": config.apns_key_file,
+        "apns_key_id": config.apns_key_id,
+        "apns_team_id": config.apns_team_id,
+        "apns_topic": config.apns_topic,
+    }
+    missing = [name for name, value in apns_fields.items() if not value]
+    if not missing:
+        senders["apns"] = apns.ApnsSender(
+            apns.load_key(Path(config.apns_key_file)),
+            key_id=config.apns_key_id,
+            team_id=config.apns_team_id,
+            topic=config.apns_topic,
+            url=apns.base_url(config.apns_environment, config.apns_url),
+        )
+    elif len(missing) == len(apns_fields):
+        log.info("push: APNs disabled (set %s to enable it)", ", ".join(apns_fields))
+    else:
+        raise ValueError(f"APNs is half configured: set {', '.join(missing)} as well")
+    return senders

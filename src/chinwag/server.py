@@ -1,0 +1,57 @@
+"""Running the ASGI app and the WebSocket gateway on one port with uvicorn on uvloop.
+
+uvicorn handles SIGTERM and Ctrl-C: it stops accepting, lets in-flight requests finish,
+then runs the app's shutdown (sockets drained with 1001, storage closed).
+"""
+
+from __future__ import annotations
+
+import socket
+from typing import Any
+
+import uvicorn
+
+from chinwag.app import App
+from chinwag.gateway.upgrade import ChinwagHttpProtocol
+
+
+def _ws_marker(**_: Any) -> None:  # pragma: no cover - never called
+    """uvicorn only hands upgrades to the HTTP protocol when a ws class is configured;
+    ChinwagHttpProtocol takes the upgrade itself, so this is never instantiated."""
+
+
+def uvicorn_config(app: App, *, loop: str = "uvloop") -> uvicorn.Config:
+    s = app.settings
+    return uvicorn.Config(
+        app.asgi,
+        host=s.host,
+        port=s.port,
+        loop=loop,
+        http=ChinwagHttpProtocol,
+        ws=_ws_marker,  # type: ignore[arg-type]
+        lifespan="on",
+        log_config=None,
+        access_log=False,
+        server_header=False,
+        timeout_keep_alive=15,
+        timeout_graceful_shutdown=max(10, int(s.drain_seconds) + 10),
+        h11_max_incomplete_event_size=16 * 1024,
+        backlog=4096,
+    )
+
+
+def bind(host: str, port: int) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    sock.listen(4096)
+    sock.setblocking(False)
+    return sock
+
+
+def run(app: App) -> None:
+    server = uvicorn.Server(uvicorn_config(app))
+    sock = bind(app.settings.host, app.settings.port)
+    print(f"chinwag listening on http://{app.settings.host}:{sock.getsockname()[1]}", flush=True)
+    server.run(sockets=[sock])

@@ -1,0 +1,29 @@
+"""The storage engine as a whole: one object per engine holding each aggregate's store."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from chinwag.accounts.store import AccountStore
+from chinwag.channels.store import ChannelStore
+from chinwag.friends.store import FriendStore
+from chinwag.messaging.store import MessageStore
+from chinwag.push.store import PushStore
+
+
+class Store(Protocol):
+    accounts: AccountStore
+    friends: FriendStore
+    channels: ChannelStore
+    messages: MessageStore
+    push: PushStore
+
+    async def start(self) -> None:
+        """Connect and apply pending migrations."""
+        ...
+
+    async def close(self) -> None: ...
+
+    async def ping(self) -> bool:
+        """True when storage answers (for /readyz)."""
+        ...

@@ -1,0 +1,242 @@
+"""SQLite access without blocking the event loop.
+
+Writes run on one dedicated writer thread. It takes every job that is waiting, runs them
+all in one transaction and commits once (group commit): under concurrency one disk sync
+covers many messages. A job is a plain function of the connection. Jobs report expected
+failures as return values; an exception from a job rolls the whole batch back and the
+batch is re-run one job per transaction, so one bad job never takes others with it.
+Only after COMMIT returns are the callers' futures resolved, so nothing is acknowledged
+before it is durable.
+
+Reads run on a small pool of threads, each with its own connection; WAL lets them read
+while the writer writes.
+
+The writer also owns `WriterState`, caches of counters (per-channel message ids, per-user
+inbox seqs) and channel membership. Only the writer thread touches it, and any failed
+commit clears it, so it can never run ahead of what is on disk.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import queue
+import sqlite3
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+
+from chinwag.errors import unavailable
+
+log = logging.getLogger("chinwag.store.sqlite")
+
+T = TypeVar("T")
+
+MAX_BATCH = 1024
+_STOP = object()
+
+
+@dataclass
+class WriterState:
+    """Caches owned by the writer thread; cleared whenever a transaction fails."""
+
+    channel_seq: dict[str, int] = field(default_factory=dict)
+    inbox_seq: dict[str, int] = field(default_factory=dict)
+    members: dict[str, tuple[str, tuple[str, ...]]] = field(default_factory=dict)
+    limit: int = 200_000
+
+    def clear(self) -> None:
+        self.channel_seq.clear()
+        self.inbox_seq.clear()
+        self.members.clear()
+
+    def bound(self) -> None:
+        # Cheap bound on memory: drop everything past the limit; entries reload lazily.
+        if len(self.channel_seq) > self.limit:
+            self.channel_seq.clear()
+        if len(self.inbox_seq) > self.limit:
+            self.inbox_seq.clear()
+        if len(self.members) > self.limit // 10:
+            self.members.clear()
+
+
+Job = Callable[[sqlite3.Connection, WriterState], Any]
+
+
+@dataclass
+class _Pending:
+    fn: Job
+    future: asyncio.Future[Any]
+
+
+def connect(path: Path, *, readonly: bool = False) -> sqlite3.Connection:
+    conn = sqlite3.connect(
+        str(path), isolation_level=None, check_same_thread=False, timeout=30.0
+    )
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA synchronous=FULL")
+    conn.execute("PRAGMA foreign_keys=ON")
+    conn.execute("PRAGMA busy_timeout=30000")
+    conn.execute("PRAGMA cache_size=-65536")
+    if readonly:
+        conn.execute("PRAGMA query_only=ON")
+    return conn
+
+
+class Database:
+    """The writer thread, the reader pool, and their connections."""
+
+    def __init__(self, path: Path, *, readers: int = 4) -> None:
+        self.path = path
+        self._readers = readers
+        self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
+        self._thread: threading.Thread | None = None
+        self._pool: ThreadPoolExecutor | None = None
+        self._local = threading.local()
+        self._reader_conns: list[sqlite3.Connection] = []
+        self._reader_lock = threading.Lock()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._writer_conn: sqlite3.Connection | None = None
+        self.state = WriterState()
+        self.commits = 0
+        self.jobs = 0
+
+    def start(self, loop: asyncio.AbstractEventLoop) -> None:
+        self._loop = loop
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._writer_conn = connect(self.path)
+        self._pool = ThreadPoolExecutor(self._readers, thread_name_prefix="chinwag-sqlite-read")
+        self._thread = threading.Thread(target=self._run, name="chinwag-sqlite-write", daemon=True)
+        self._thread.start()
+
+    def writer_connection(self) -> sqlite3.Connection:
+        """For migrations before the writer thread starts taking jobs."""
+        assert self._writer_conn is not None
+        return self._writer_conn
+
+    async def close(self) -> None:
+        if self._thread is not None:
+            self._queue.put(_STOP)
+            await asyncio.get_running_loop().run_in_executor(None, self._thread.join)
+            self._thread = None
+        if self._pool is not None:
+            self._pool.shutdown(wait=True)
+            self._pool = None
+        with self._reader_lock:
+            for conn in self._reader_conns:
+                conn.close()
+            self._reader_conns.clear()
+        if self._writer_conn is not None:
+            self._writer_conn.close()
+            self._writer_conn = None
+
+    # -- writes ---------------------------------------------------------------
+
+    def write(self, fn: Job) -> asyncio.Future[Any]:
+        """Queue a job for the next group commit; the future resolves after COMMIT."""
+        if self._thread is None:
+            raise unavailable("storage is closed")
+        fut: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        self._queue.put(_Pending(fn, fut))
+        return fut
+
+    def _run(self) -> None:
+        conn = self._writer_conn
+        assert conn is not None
+        stop = False
+        while not stop:
+            first = self._queue.get()
+            if first is _STOP:
+                break
+            batch: list[_Pending] = [first]
+            while len(batch) < MAX_BATCH:
+                try:
+                    item = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+                if item is _STOP:
+                    stop = True
+                    break
+                batch.append(item)
+            outcomes = self._commit_batch(conn, batch)
+            self.commits += 1
+            self.jobs += len(batch)
+            self.state.bound()
+            assert self._loop is not None
+            try:
+                self._loop.call_soon_threadsafe(_resolve, outcomes)
+            except RuntimeError:  # loop closed during shutdown
+                return
+
+    def _commit_batch(
+        self, conn: sqlite3.Connection, batch: list[_Pending]
+    ) -> list[tuple[asyncio.Future[Any], Any, BaseException | None]]:
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            results = [job.fn(conn, self.state) for job in batch]
+            conn.execute("COMMIT")
+            return [(job.future, r, None) for job, r in zip(batch, results, strict=True)]
+        except Exception as exc:
+            self._rollback(conn)
+            if len(batch) == 1:
+                return [(batch[0].future, None, _as_client_error(exc))]
+        # Something in the batch failed: isolate it by running each job on its own.
+        out: list[tuple[asyncio.Future[Any], Any, BaseException | None]] = []
+        for job in batch:
+            out.extend(self._commit_batch(conn, [job]))
+        return out
+
+    def _rollback(self, conn: sqlite3.Connection) -> None:
+        self.state.clear()
+        try:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+        except sqlite3.Error:
+            log.exception("rollback failed")
+
+    # -- reads ----------------------------------------------------------------
+
+    async def read(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+        if self._pool is None:
+            raise unavailable("storage is closed")
+        loop = asyncio.get_running_loop()
+        try:
+            return await loop.run_in_executor(self._pool, self._read_in_thread, fn)
+        except sqlite3.OperationalError as exc:
+            log.error("sqlite read failed: %s", exc)
+            raise unavailable() from exc
+
+    def _read_in_thread(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = connect(self.path, readonly=True)
+            self._local.conn = conn
+            with self._reader_lock:
+                self._reader_conns.append(conn)
+        return fn(conn)
+
+
+def _as_client_error(exc: Exception) -> BaseException:
+    from chinwag.errors import ChinwagError
+
+    if isinstance(exc, ChinwagError):
+        return exc
+    if isinstance(exc, sqlite3.OperationalError | sqlite3.DatabaseError):
+        # Disk full, I/O error, locked: the write did not happen; the client may retry.
+        log.error("sqlite write failed: %s", exc)
+        return unavailable()
+    log.error("sqlite write job failed", exc_info=exc)
+    return exc
+
+
+def _resolve(outcomes: list[tuple[asyncio.Future[Any], Any, BaseException | None]]) -> None:
+    for fut, result, exc in outcomes:
+        if fut.done():
+            continue
+        if exc is not None:
+            fut.set_exception(exc)
+        else:
+            fut.set_result(result)

@@ -1,0 +1,140 @@
+"""Messages, the inbox and the send transaction on SQLite.
+
+The send job runs on the writer thread. Per-channel message ids and per-user inbox seqs
+are kept in the writer's caches (seeded from max() on first use) instead of counter rows,
+so a message costs one history row, one idempotency row and one inbox row per member.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+
+from chinwag.messaging.models import InboxEntry, Message, SendRefusal, SendRequest, Stored
+from chinwag.store.sqlite.db import Database, WriterState
+
+_MSG_COLS = "channel_id, message_id, sender_id, text, created_at, client_msg_id"
+
+
+def _channel_members(
+    conn: sqlite3.Connection, state: WriterState, channel_id: str
+) -> tuple[str, tuple[str, ...]] | None:
+    entry = state.members.get(channel_id)
+    if entry is None:
+        row = conn.execute("SELECT fanout FROM channels WHERE id = ?", (channel_id,)).fetchone()
+        if row is None:
+            return None
+        ids = tuple(
+            r[0]
+            for r in conn.execute("SELECT user_id FROM members WHERE channel_id = ?", (channel_id,))
+        )
+        entry = (row[0], ids)
+        state.members[channel_id] = entry
+    return entry
+
+
+def _append(conn: sqlite3.Connection, state: WriterState, req: SendRequest) -> Stored | SendRefusal:
+    dup = conn.execute(
+        "SELECT channel_id, message_id FROM sends WHERE device_id = ? AND client_msg_id = ?",
+        (req.device_id, req.client_msg_id),
+    ).fetchone()
+    if dup is not None:
+        row = conn.execute(
+            f"SELECT {_MSG_COLS} FROM messages WHERE channel_id = ? AND message_id = ?", dup
+        ).fetchone()
+        return Stored(Message(*row), {}, (), duplicate=True)
+    entry = _channel_members(conn, state, req.channel_id)
+    if entry is None:
+        return SendRefusal.NO_CHANNEL
+    fanout, members = entry
+    if req.sender_id not in members:
+        return SendRefusal.NOT_MEMBER
+    cid = req.channel_id
+    last = state.channel_seq.get(cid)
+    if last is None:
+        last = conn.execute(
+            "SELECT coalesce(max(message_id), 0) FROM messages WHERE channel_id = ?", (cid,)
+        ).fetchone()[0]
+    mid = last + 1
+    state.channel_seq[cid] = mid
+    conn.execute(
+        "INSERT INTO messages (channel_id, message_id, sender_id, device_id, client_msg_id, text,"
+        " created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        (cid, mid, req.sender_id, req.device_id, req.client_msg_id, req.text, req.created_at),
+    )
+    conn.execute(
+        "INSERT INTO sends (device_id, client_msg_id, channel_id, message_id) VALUES (?, ?, ?, ?)",
+        (req.device_id, req.client_msg_id, cid, mid),
+    )
+    message = Message(cid, mid, req.sender_id, req.text, req.created_at, req.client_msg_id)
+    cursors: dict[str, int] = {}
+    if fanout == "write":
+        rows = []
+        inbox_seq = state.inbox_seq
+        for user_id in members:
+            seq = inbox_seq.get(user_id)
+            if seq is None:
+                seq = conn.execute(
+                    "SELECT coalesce(max(seq), 0) FROM inbox WHERE user_id = ?", (user_id,)
+                ).fetchone()[0]
+            seq += 1
+            inbox_seq[user_id] = seq
+            cursors[user_id] = seq
+            rows.append((user_id, seq, cid, mid))
+        conn.executemany(
+            "INSERT INTO inbox (user_id, seq, channel_id, message_id) VALUES (?, ?, ?, ?)", rows
+        )
+    return Stored(message, cursors, members)
+
+
+class SqliteMessages:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def append(self, request: SendRequest) -> Stored | SendRefusal:
+        result: Stored | SendRefusal = await self._db.write(
+            lambda conn, state: _append(conn, state, request)
+        )
+        return result
+
+    async def history(
+        self, channel_id: str, *, before: int | None, after: int | None, limit: int
+    ) -> list[Message]:
+        def q(conn: sqlite3.Connection) -> list[Message]:
+            if after is not None:
+                rows = conn.execute(
+                    f"SELECT {_MSG_COLS} FROM messages WHERE channel_id = ? AND message_id > ?"
+                    " AND message_id < ? ORDER BY message_id LIMIT ?",
+                    (channel_id, after, before if before is not None else 1 << 62, limit),
+                ).fetchall()
+            else:
+                rows = conn.execute(
+                    f"SELECT {_MSG_COLS} FROM messages WHERE channel_id = ? AND message_id < ?"
+                    " ORDER BY message_id DESC LIMIT ?",
+                    (channel_id, before if before is not None else 1 << 62, limit),
+                ).fetchall()
+                rows.reverse()
+            return [Message(*r) for r in rows]
+
+        return await self._db.read(q)
+
+    async def inbox_after(self, user_id: str, cursor: int, limit: int) -> list[InboxEntry]:
+        def q(conn: sqlite3.Connection) -> list[InboxEntry]:
+            rows = conn.execute(
+                "SELECT i.seq, m.channel_id, m.message_id, m.sender_id, m.text, m.created_at,"
+                " m.client_msg_id FROM inbox i JOIN messages m"
+                " ON m.channel_id = i.channel_id AND m.message_id = i.message_id"
+                " WHERE i.user_id = ? AND i.seq > ? ORDER BY i.seq LIMIT ?",
+                (user_id, cursor, limit),
+            ).fetchall()
+            return [InboxEntry(r[0], Message(*r[1:])) for r in rows]
+
+        return await self._db.read(q)
+
+    async def inbox_head(self, user_id: str) -> int:
+        def q(conn: sqlite3.Connection) -> int:
+            row = conn.execute(
+                "SELECT coalesce(max(seq), 0) FROM inbox WHERE user_id = ?", (user_id,)
+            ).fetchone()
+            return int(row[0])
+
+        return await self._db.read(q)

@@ -1,0 +1,159 @@
+// HTTP API client (PROTOCOL.md "HTTP API"). Same origin; bearer token auth.
+
+export class ApiError extends Error {
+  constructor(status, code, message, retryAfter = null) {
+    super(message || code);
+    this.status = status;
+    this.code = code;
+    this.retryAfter = retryAfter;
+  }
+}
+
+const FRIENDLY = {
+  invalid_request: 'That request was not accepted. Please check what you entered.',
+  unauthorized: 'Your session has ended. Please log in again.',
+  forbidden: 'You are not allowed to do that.',
+  not_found: 'That could not be found. It may have been removed.',
+  conflict: 'That already exists.',
+  too_large: 'That is too large to send.',
+  rate_limited: 'You are doing that too often. Please wait a moment and try again.',
+  unavailable: 'The service is briefly unavailable. Please try again in a moment.',
+  internal: 'Something went wrong on the server. Please try again.',
+  network: 'Cannot reach the server. Check your connection and try again.',
+};
+
+/**
+ * A message fit to show a person. `context` lets a caller override per code, e.g.
+ * {unauthorized: 'Wrong username or password.'}.
+ */
+export function friendlyError(err, context = {}) {
+  if (!err) return FRIENDLY.internal;
+  const code = err.code || 'internal';
+  if (context[code]) return context[code];
+  if (code === 'invalid_request' && err.message && err.message !== code) {
+    const text = err.message.charAt(0).toUpperCase() + err.message.slice(1);
+    return /[.!?]$/.test(text) ? text : `${text}.`;
+  }
+  if (code === 'rate_limited' && err.retryAfter) {
+    return `You are doing that too often. Try again in ${Math.ceil(err.retryAfter)} s.`;
+  }
+  return FRIENDLY[code] || err.message || FRIENDLY.internal;
+}
+
+const enc = encodeURIComponent;
+
+export class Api {
+  /**
+   * @param {{getToken: () => string|null, onUnauthorized: () => void}} opts
+   */
+  constructor({ getToken, onUnauthorized }) {
+    this.getToken = getToken;
+    this.onUnauthorized = onUnauthorized;
+  }
+
+  async request(method, path, body, { auth = true, signal } = {}) {
+    const headers = { Accept: 'application/json' };
+    const token = auth ? this.getToken() : null;
+    if (token) headers.Authorization = `Bearer ${token}`;
+    if (body !== undefined) headers['Content-Type'] = 'application/json';
+    let res;
+    try {
+      res = await fetch(path, {
+        method,
+        headers,
+        body: body === undefined ? undefined : JSON.stringify(body),
+        cache: 'no-store',
+        signal,
+      });
+    } catch (e) {
+      if (e && e.name === 'AbortError') throw e;
+      throw new ApiError(0, 'network', FRIENDLY.network);
+    }
+    if (res.status === 204) return null;
+    let data = null;
+    const text = await res.text().catch(() => '');
+    if (text) {
+      try {
+        data = JSON.parse(text);
+      } catch {
+        data = null;
+      }
+    }
+    if (!res.ok) {
+      const e = data && data.error ? data.error : {};
+      const retry = Number(res.headers.get('Retry-After')) || null;
+      const code = e.code || codeForStatus(res.status);
+      const err = new ApiError(res.status, code, e.message || FRIENDLY[code], retry);
+      if (res.status === 401 && token && this.onUnauthorized) this.onUnauthorized(err);
+      throw err;
+    }
+    return data;
+  }
+
+  get(path, opts) { return this.request('GET', path, undefined, opts); }
+  post(path, body = {}, opts) { return this.request('POST', path, body, opts); }
+  patch(path, body, opts) { return this.request('PATCH', path, body, opts); }
+  del(path, opts) { return this.request('DELETE', path, undefined, opts); }
+
+  // Accounts and sessions.
+  signup(username, password, displayName) {
+    const body = { username, password };
+    if (displayName) body.display_name = displayName;
+    return this.post('/v1/users', body, { auth: false });
+  }
+  login(username, password, deviceName) {
+    return this.post('/v1/sessions', { username, password, device_name: deviceName },
+      { auth: false });
+  }
+  logout() { return this.del('/v1/sessions/current'); }
+  me() { return this.get('/v1/me'); }
+  updateMe(changes) { return this.patch('/v1/me', changes); }
+  user(id) { return this.get(`/v1/users/${enc(id)}`); }
+  findUsers(username) { return this.get(`/v1/users?username=${enc(username)}`); }
+
+  // Friends.
+  sendFriendRequest(userId) { return this.post('/v1/friends/requests', { user_id: userId }); }
+  friendRequests() { return this.get('/v1/friends/requests'); }
+  acceptRequest(id) { return this.post(`/v1/friends/requests/${enc(id)}/accept`); }
+  declineRequest(id) { return this.post(`/v1/friends/requests/${enc(id)}/decline`); }
+  friends() { return this.get('/v1/friends'); }
+  removeFriend(userId) { return this.del(`/v1/friends/${enc(userId)}`); }
+
+  // Channels and messages.
+  openDirect(userId) { return this.post('/v1/channels', { kind: 'direct', user_id: userId }); }
+  createGroup(name, memberIds) {
+    return this.post('/v1/channels', { kind: 'group', name, member_ids: memberIds });
+  }
+  channels() { return this.get('/v1/channels'); }
+  channel(id) { return this.get(`/v1/channels/${enc(id)}`); }
+  addMember(channelId, userId) {
+    return this.post(`/v1/channels/${enc(channelId)}/members`, { user_id: userId });
+  }
+  removeMember(channelId, userId) {
+    return this.del(`/v1/channels/${enc(channelId)}/members/${enc(userId)}`);
+  }
+  messages(channelId, { before, after, limit } = {}) {
+    const q = new URLSearchParams();
+    if (before !== undefined && before !== null) q.set('before', String(before));
+    if (after !== undefined && after !== null) q.set('after', String(after));
+    if (limit) q.set('limit', String(limit));
+    const qs = q.toString();
+    return this.get(`/v1/channels/${enc(channelId)}/messages${qs ? `?${qs}` : ''}`);
+  }
+  presence(userIds) {
+    return this.get(`/v1/presence?user_ids=${userIds.map(enc).join(',')}`);
+  }
+
+  // Discovery and push.
+  discovery() { return this.get('/v1/discovery'); }
+  vapidKey() { return this.get('/v1/push/vapid-public-key'); }
+  addPushSubscription(body) { return this.post('/v1/push/subscriptions', body); }
+  removePushSubscription(id) { return this.del(`/v1/push/subscriptions/${enc(id)}`); }
+}
+
+function codeForStatus(status) {
+  return {
+    400: 'invalid_request', 401: 'unauthorized', 403: 'forbidden', 404: 'not_found',
+    409: 'conflict', 413: 'too_large', 429: 'rate_limited', 503: 'unavailable',
+  }[status] || (status >= 500 ? 'internal' : 'invalid_request');
+}

@@ -1,0 +1,245 @@
+// The in-memory model the views render from. Changes are announced as coalesced events
+// ('channels', 'messages', 'users', 'friends', 'requests', 'typing', 'reads', 'me',
+// 'connection'); each event's detail is the Set of keys (e.g. channel ids) that changed.
+
+let localSeq = 0;
+
+/** One channel's messages: confirmed ones by message_id, then our pending ones. */
+export class ChannelLog {
+  constructor(channelId) {
+    this.channelId = channelId;
+    this.byId = new Map();
+    this.pending = new Map(); // client_msg_id -> entry without a message_id yet
+    this.loadedFromCache = false;
+    this.fetchedLatest = false;
+    this.hasMoreBefore = true;
+    this.loadingBefore = false;
+    this.sortedCache = null;
+  }
+
+  dirty() {
+    this.sortedCache = null;
+  }
+
+  /** Add a stored message. Returns 'new', 'confirmed' (was our pending one) or 'dup'. */
+  add(m, meId) {
+    if (this.byId.has(m.message_id)) return 'dup';
+    const mine = m.sender_id === meId && m.client_msg_id;
+    const pending = mine ? this.pending.get(m.client_msg_id) : null;
+    if (pending) {
+      this.pending.delete(m.client_msg_id);
+      Object.assign(pending, {
+        message_id: m.message_id, created_at: m.created_at, text: m.text, state: 'sent',
+      });
+      this.byId.set(m.message_id, pending);
+      this.dirty();
+      return 'confirmed';
+    }
+    this.byId.set(m.message_id, {
+      key: `m:${m.message_id}`,
+      channel_id: m.channel_id,
+      message_id: m.message_id,
+      sender_id: m.sender_id,
+      text: m.text,
+      created_at: m.created_at,
+      client_msg_id: m.client_msg_id ?? null,
+      state: 'sent',
+    });
+    this.dirty();
+    return 'new';
+  }
+
+  addPending(item) {
+    const entry = {
+      key: `c:${item.client_msg_id}`,
+      channel_id: item.channel_id,
+      message_id: null,
+      sender_id: item.sender_id,
+      text: item.text,
+      created_at: item.created_at,
+      client_msg_id: item.client_msg_id,
+      state: 'pending',
+      seq: item.seq ?? ++localSeq,
+    };
+    this.pending.set(item.client_msg_id, entry);
+    this.dirty();
+    return entry;
+  }
+
+  /** A `sent` acknowledgement. Returns the entry, or null when it is not ours/known. */
+  confirm(frame) {
+    const entry = this.pending.get(frame.client_msg_id);
+    if (!entry) return null;
+    this.pending.delete(frame.client_msg_id);
+    if (this.byId.has(frame.message_id)) {
+      this.dirty();
+      return this.byId.get(frame.message_id);
+    }
+    Object.assign(entry, { message_id: frame.message_id, created_at: frame.created_at || entry.created_at, state: 'sent' });
+    this.byId.set(frame.message_id, entry);
+    this.dirty();
+    return entry;
+  }
+
+  fail(cmid, error) {
+    const entry = this.pending.get(cmid);
+    if (!entry) return null;
+    entry.state = 'failed';
+    entry.error = error;
+    this.dirty();
+    return entry;
+  }
+
+  removePending(cmid) {
+    if (this.pending.delete(cmid)) this.dirty();
+  }
+
+  /** Forget confirmed messages below `id` (they do not join up with the newer ones). */
+  dropBefore(id) {
+    for (const key of [...this.byId.keys()]) if (key < id) this.byId.delete(key);
+    this.hasMoreBefore = id > 1;
+    this.dirty();
+  }
+
+  sorted() {
+    if (!this.sortedCache) {
+      const confirmed = [...this.byId.values()].sort((a, b) => a.message_id - b.message_id);
+      const pending = [...this.pending.values()].sort((a, b) => a.seq - b.seq);
+      this.sortedCache = confirmed.concat(pending);
+    }
+    return this.sortedCache;
+  }
+
+  oldestId() {
+    let min = null;
+    for (const id of this.byId.keys()) if (min === null || id < min) min = id;
+    return min;
+  }
+
+  newestId() {
+    let max = 0;
+    for (const id of this.byId.keys()) if (id > max) max = id;
+    return max;
+  }
+
+  last() {
+    const all = this.sorted();
+    return all.length ? all[all.length - 1] : null;
+  }
+}
+
+export class ChatState extends EventTarget {
+  constructor(me) {
+    super();
+    this.me = me;
+    this.users = new Map([[me.id, me]]);
+    this.friends = new Map(); // user id -> {user, presence}
+    this.presence = new Map(); // user id -> Presence
+    this.requests = { incoming: [], outgoing: [] };
+    this.channels = new Map(); // id -> Channel (+ last_read_message_id)
+    this.logs = new Map();
+    this.lastMessage = new Map(); // channel id -> newest known message (list preview)
+    this.typing = new Map(); // channel id -> Map(user id -> expiry ms)
+    this.reads = new Map(); // channel id -> Map(user id -> message_id), other members
+    this.connection = { state: 'connecting', retryAt: null };
+    this.currentChannelId = null;
+    this.pendingEvents = new Map();
+    this.flushTimer = null;
+  }
+
+  /** Note a change; listeners hear about it once per ~16 ms with all keys changed. */
+  changed(type, key = '*') {
+    if (!this.pendingEvents.has(type)) this.pendingEvents.set(type, new Set());
+    this.pendingEvents.get(type).add(key);
+    if (!this.flushTimer) this.flushTimer = setTimeout(() => this.flush(), 16);
+  }
+
+  flush() {
+    this.flushTimer = null;
+    const events = this.pendingEvents;
+    this.pendingEvents = new Map();
+    for (const [type, keys] of events) this.dispatchEvent(new CustomEvent(type, { detail: keys }));
+  }
+
+  on(type, fn) {
+    this.addEventListener(type, (e) => fn(e.detail));
+  }
+
+  log(channelId) {
+    let log = this.logs.get(channelId);
+    if (!log) {
+      log = new ChannelLog(channelId);
+      this.logs.set(channelId, log);
+    }
+    return log;
+  }
+
+  user(id) {
+    return this.users.get(id) || null;
+  }
+
+  putUser(user) {
+    if (!user || !user.id) return;
+    this.users.set(user.id, { ...this.users.get(user.id), ...user });
+    if (user.id === this.me.id) {
+      this.me = { ...this.me, ...user };
+      this.changed('me');
+    }
+    this.changed('users', user.id);
+  }
+
+  putChannel(ch) {
+    const old = this.channels.get(ch.id) || {};
+    const merged = { ...old, ...ch };
+    merged.last_message_id = Math.max(old.last_message_id || 0, ch.last_message_id || 0);
+    merged.last_read_message_id = Math.max(
+      old.last_read_message_id || 0, ch.last_read_message_id || 0);
+    if (!ch.members && old.members) merged.members = old.members;
+    this.channels.set(ch.id, merged);
+    this.changed('channels', ch.id);
+    return merged;
+  }
+
+  removeChannel(id) {
+    if (this.channels.delete(id)) this.changed('channels', id);
+  }
+
+  unread(channelId) {
+    const ch = this.channels.get(channelId);
+    if (!ch) return 0;
+    return Math.max(0, (ch.last_message_id || 0) - (ch.last_read_message_id || 0));
+  }
+
+  totalUnread() {
+    let n = 0;
+    for (const id of this.channels.keys()) n += this.unread(id);
+    return n;
+  }
+
+  /** Time of the newest activity in a channel, for sorting the channel list. */
+  activity(channelId) {
+    const m = this.lastMessage.get(channelId);
+    const t = Date.parse(m?.created_at ?? this.channels.get(channelId)?.created_at ?? '');
+    return Number.isFinite(t) ? t : 0;
+  }
+
+  setPresence(p) {
+    if (!p || !p.user_id) return;
+    this.presence.set(p.user_id, { ...this.presence.get(p.user_id), ...p });
+    const f = this.friends.get(p.user_id);
+    if (f) f.presence = this.presence.get(p.user_id);
+    this.changed('presence', p.user_id);
+  }
+
+  /** Members of a channel other than me (empty for a large group without a list). */
+  others(channelId) {
+    const ch = this.channels.get(channelId);
+    return (ch?.members || []).filter((id) => id !== this.me.id);
+  }
+
+  typingUsers(channelId, now = Date.now()) {
+    const map = this.typing.get(channelId);
+    if (!map) return [];
+    return [...map.entries()].filter(([, exp]) => exp > now).map(([uid]) => uid);
+  }
+}

@@ -1,0 +1,104 @@
+"""Domain objects as the wire contract shows them (PROTOCOL.md "Objects").
+
+Shared by the HTTP API and the gateway so both speak of a user, channel or message in
+exactly the same shape.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+
+from chinwag.accounts.models import User
+from chinwag.channels.models import Channel, ChannelView
+from chinwag.clock import rfc3339
+from chinwag.friends.models import FriendRequest
+from chinwag.messaging.models import Message
+
+
+class UserOut(msgspec.Struct):
+    id: str
+    username: str
+    display_name: str
+    avatar_url: str
+    status_text: str
+    created_at: str
+
+
+class MessageOut(msgspec.Struct):
+    channel_id: str
+    message_id: int
+    sender_id: str
+    text: str
+    created_at: str
+    client_msg_id: str
+
+
+class PresenceOut(msgspec.Struct):
+    user_id: str
+    status: str
+    last_active_at: str | None
+
+
+_encoder = msgspec.json.Encoder()
+
+
+def user(u: User) -> UserOut:
+    return UserOut(u.id, u.username, u.display_name, u.avatar_url, u.status_text, rfc3339(u.created_at))
+
+
+def message(m: Message) -> MessageOut:
+    return MessageOut(
+        m.channel_id, m.message_id, m.sender_id, m.text, rfc3339(m.created_at), m.client_msg_id
+    )
+
+
+def message_json(m: Message) -> bytes:
+    """The message encoded once, shared by every frame that carries it."""
+    return _encoder.encode(message(m))
+
+
+def channel(c: Channel) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "id": c.id,
+        "kind": c.kind,
+        "name": c.name,
+        "member_count": c.member_count,
+        "last_message_id": c.last_message_id,
+        "created_at": rfc3339(c.created_at),
+        "large": c.fanout == "read",
+    }
+    if c.members is not None:
+        out["members"] = list(c.members)
+    return out
+
+
+def channel_view(v: ChannelView) -> dict[str, Any]:
+    out = channel(v.channel)
+    out["last_read_message_id"] = v.last_read_message_id
+    out["unread_count"] = v.unread
+    out["role"] = v.role
+    return out
+
+
+def friend_request(r: FriendRequest) -> dict[str, Any]:
+    return {
+        "id": r.id,
+        "from_user_id": r.from_user_id,
+        "to_user_id": r.to_user_id,
+        "created_at": rfc3339(r.created_at),
+    }
+
+
+def presence(user_id: str, online: bool, last_active_ms: int | None) -> PresenceOut:
+    return PresenceOut(
+        user_id,
+        "online" if online else "offline",
+        rfc3339(last_active_ms) if last_active_ms is not None else None,
+    )
+
+
+def frame(type_: str, **fields: Any) -> bytes:
+    """Encode a small server frame (not on the per-message hot path)."""
+    return _encoder.encode({"type": type_, **fields})
