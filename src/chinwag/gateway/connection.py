@@ -18,6 +18,7 @@ from picows import WSCloseCode, WSFrame, WSListener, WSMsgType, WSTransport
 from chinwag import wire
 from chinwag.clock import rfc3339
 from chinwag.errors import ChinwagError, Code
+from chinwag.messaging.models import Stored
 from chinwag.protocol import codec
 from chinwag.protocol.frames import (
     ErrorFrame,
@@ -319,21 +320,27 @@ class Connection(WSListener):  # type: ignore[misc]
 
     async def _send(self, frame: Send) -> None:
         try:
-            stored = await self.hub.messaging.send(
-                self.user_id, self.device_id, frame.channel_id, frame.client_msg_id, frame.text
+            await self.hub.messaging.send(
+                self.user_id,
+                self.device_id,
+                frame.channel_id,
+                frame.client_msg_id,
+                frame.text,
+                self._ack,
             )
         except ChinwagError as exc:
             self._error(exc.code, exc.message, frame.client_msg_id, exc.retry_after)
-        else:
-            m = stored.message
-            self.write(
-                codec.encode(Sent(m.client_msg_id, m.channel_id, m.message_id, rfc3339(m.created_at)))
-            )
         finally:
             self._inflight -= 1
             if self._paused_reading and self._inflight < MAX_INFLIGHT // 2 and self.transport:
                 self.transport.underlying_transport.resume_reading()
                 self._paused_reading = False
+
+    def _ack(self, stored: Stored) -> None:
+        m = stored.message
+        self.write(
+            codec.encode(Sent(m.client_msg_id, m.channel_id, m.message_id, rfc3339(m.created_at)))
+        )
 
     async def _guarded(self, coro: Coroutine[Any, Any, None], ref: str | None = None) -> None:
         try:

@@ -52,8 +52,16 @@ class MessagingService:
             raise invalid(f"text is longer than {self._limits.max_text_chars} characters")
 
     async def send(
-        self, user_id: str, device_id: str, channel_id: str, client_msg_id: str, text: str
+        self,
+        user_id: str,
+        device_id: str,
+        channel_id: str,
+        client_msg_id: str,
+        text: str,
+        ack: Callable[[Stored], None] | None = None,
     ) -> Stored:
+        """Store and publish a message. `ack` runs after the commit and before the
+        publish, so the sending device hears `sent` before its own `message`."""
         self.check(client_msg_id, text)
         wait = self._rate.take(user_id)
         if wait:
@@ -66,6 +74,8 @@ class MessagingService:
         if result is SendRefusal.NOT_MEMBER:
             raise forbidden("you are not a member of this channel")
         assert isinstance(result, Stored)
+        if ack is not None:
+            ack(result)
         if not result.duplicate:
             self.publish(result)
             for listener in self._listeners:

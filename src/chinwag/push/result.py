@@ -9,8 +9,8 @@ notification, never a user's subscription.
 from __future__ import annotations
 
 import email.utils
-from datetime import UTC
 from dataclasses import dataclass
+from datetime import UTC
 from typing import Protocol
 
 from chinwag.push.models import PushSubscription

@@ -14,6 +14,8 @@ import secrets
 from pathlib import Path
 from typing import Protocol
 
+from cryptography.hazmat.primitives.asymmetric import ec
+
 from chinwag.push import apns
 from chinwag.push.fcm import FcmSender, ServiceAccount
 from chinwag.push.result import Sender
@@ -60,12 +62,11 @@ class PushConfig(Protocol):
     def vapid_subject(self) -> str: ...
 
 
-def worker_settings(config: PushConfig, **overrides: float | int | bool) -> WorkerSettings:
-    """The worker's settings from the operator's, with optional overrides."""
-    base = WorkerSettings(
+def worker_settings(config: PushConfig) -> WorkerSettings:
+    """The worker's settings from the operator's; the rest keep their defaults."""
+    return WorkerSettings(
         collapse_seconds=config.push_collapse_seconds, include_text=config.push_include_text
     )
-    return WorkerSettings(**{**base.__getstate__(), **overrides}) if overrides else base
 
 
 def webhook_secret(config: PushConfig, data_dir: Path) -> bytes:
@@ -83,35 +84,49 @@ def build_senders(
 ) -> dict[str, Sender]:
     """One sender per enabled subscription kind (webpush, fcm, apns, webhook)."""
     data = Path(config.data_dir if data_dir is None else data_dir)
+    # Read and check every key before opening any connection pool, so a bad setting
+    # leaves nothing behind to close.
+    account = _fcm_account(config)
+    apns_key = _apns_key(config)
     vapid = vapid or VapidKeys.load_or_create(data)
     senders: dict[str, Sender] = {
         "webpush": WebPushSender(vapid, config.vapid_subject),
         "webhook": WebhookSender(webhook_secret(config, data)),
     }
-    if config.fcm_service_account:
-        account = ServiceAccount.from_file(Path(config.fcm_service_account))
+    if account is not None:
         senders["fcm"] = FcmSender(
             account, endpoint=config.fcm_endpoint, token_url=config.fcm_token_url
         )
-    else:
-        log.info("push: FCM disabled (set fcm_service_account to enable it)")
-    apns_fields = {
-        "apns_key_file": config.apns_key_file,
-        "apns_key_id": config.apns_key_id,
-        "apns_team_id": config.apns_team_id,
-        "apns_topic": config.apns_topic,
-    }
-    missing = [name for name, value in apns_fields.items() if not value]
-    if not missing:
+    if apns_key is not None:
         senders["apns"] = apns.ApnsSender(
-            apns.load_key(Path(config.apns_key_file)),
+            apns_key,
             key_id=config.apns_key_id,
             team_id=config.apns_team_id,
             topic=config.apns_topic,
             url=apns.base_url(config.apns_environment, config.apns_url),
         )
-    elif len(missing) == len(apns_fields):
-        log.info("push: APNs disabled (set %s to enable it)", ", ".join(apns_fields))
-    else:
-        raise ValueError(f"APNs is half configured: set {', '.join(missing)} as well")
     return senders
+
+
+def _fcm_account(config: PushConfig) -> ServiceAccount | None:
+    if not config.fcm_service_account:
+        log.info("push: FCM disabled (set fcm_service_account to enable it)")
+        return None
+    return ServiceAccount.from_file(Path(config.fcm_service_account))
+
+
+def _apns_key(config: PushConfig) -> ec.EllipticCurvePrivateKey | None:
+    fields = {
+        "apns_key_file": config.apns_key_file,
+        "apns_key_id": config.apns_key_id,
+        "apns_team_id": config.apns_team_id,
+        "apns_topic": config.apns_topic,
+    }
+    missing = [name for name, value in fields.items() if not value]
+    if len(missing) == len(fields):
+        log.info("push: APNs disabled (set %s to enable it)", ", ".join(fields))
+        return None
+    if missing:
+        raise ValueError(f"APNs is half configured: set {', '.join(missing)} as well")
+    apns.base_url(config.apns_environment, config.apns_url)  # raises for a bad environment
+    return apns.load_key(Path(config.apns_key_file))

@@ -9,6 +9,7 @@ written by a concurrent process.
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import os
 from collections.abc import Callable, Mapping
@@ -37,9 +38,7 @@ def _signing_input(header: Mapping[str, Any], claims: Mapping[str, Any]) -> byte
     return f"{part(header)}.{part(claims)}".encode("ascii")
 
 
-def es256_jwt(
-    key: ec.EllipticCurvePrivateKey, claims: Mapping[str, Any], **header: str
-) -> str:
+def es256_jwt(key: ec.EllipticCurvePrivateKey, claims: Mapping[str, Any], **header: str) -> str:
     """A JWT signed with ECDSA P-256 and SHA-256 (RFC 7518 §3.4)."""
     signing_input = _signing_input({"alg": "ES256", "typ": "JWT", **header}, claims)
     r, s = decode_dss_signature(key.sign(signing_input, ec.ECDSA(hashes.SHA256())))
@@ -73,10 +72,8 @@ def read_or_create(path: Path, make: Callable[[], bytes]) -> bytes:
             f.write(make())
             f.flush()
             os.fsync(f.fileno())
-        try:
+        with contextlib.suppress(FileExistsError):  # another process won the race
             os.link(tmp, path)
-        except FileExistsError:
-            pass
     finally:
         tmp.unlink(missing_ok=True)
     return path.read_bytes()

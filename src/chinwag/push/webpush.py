@@ -45,7 +45,9 @@ def _hkdf(salt: bytes, ikm: bytes, info: bytes, length: int) -> bytes:
 
 
 def _point(key: ec.EllipticCurvePublicKey) -> bytes:
-    return key.public_bytes(serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint)
+    return key.public_bytes(
+        serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint
+    )
 
 
 def encrypt(

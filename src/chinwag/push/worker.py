@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from chinwag.push.collapse import Burst, Collapser, backoff
 from chinwag.push.models import PushSubscription
 from chinwag.push.notification import Notification
-from chinwag.push.result import Delivered, Failed, Gone, Retry, SendResult, Sender
+from chinwag.push.result import Delivered, Failed, Gone, Retry, Sender, SendResult
 from chinwag.push.store import PushStore
 
 log = logging.getLogger("chinwag.push")
@@ -231,7 +231,9 @@ class PushWorker:
         settings = self._settings
         if job.retries >= settings.max_retries:
             self.failed += 1
-            log.warning("push: giving up on %s after %d retries: %s", job.sub.id, job.retries, reason)
+            log.warning(
+                "push: giving up on %s after %d retries: %s", job.sub.id, job.retries, reason
+            )
             return
         if self._closed or self.queued >= settings.max_queue:
             self.dropped += 1

@@ -12,7 +12,7 @@ export class ChannelLog {
     this.pending = new Map(); // client_msg_id -> entry without a message_id yet
     this.loadedFromCache = false;
     this.fetchedLatest = false;
-    this.hasMoreBefore = true;
+    this.noMoreBefore = false; // the server had nothing older
     this.loadingBefore = false;
     this.sortedCache = null;
   }
@@ -97,7 +97,6 @@ export class ChannelLog {
   /** Forget confirmed messages below `id` (they do not join up with the newer ones). */
   dropBefore(id) {
     for (const key of [...this.byId.keys()]) if (key < id) this.byId.delete(key);
-    this.hasMoreBefore = id > 1;
     this.dirty();
   }
 
@@ -108,6 +107,12 @@ export class ChannelLog {
       this.sortedCache = confirmed.concat(pending);
     }
     return this.sortedCache;
+  }
+
+  /** message_ids are gapless from 1, so anything above 1 has older history. */
+  moreBefore() {
+    const oldest = this.oldestId();
+    return !this.noMoreBefore && oldest !== null && oldest > 1;
   }
 
   oldestId() {

@@ -162,7 +162,6 @@ export class Sync {
     const log = this.state.log(channelId);
     log.fetchedLatest = true;
     if (!messages.length) {
-      log.hasMoreBefore = false;
       this.state.changed('messages', channelId);
       return;
     }
@@ -173,10 +172,6 @@ export class Sync {
       await this.flush();
       await this.writes;
       await this.cache.dropBefore(channelId, first).catch(() => {});
-    }
-    if (log.oldestId() === null || log.oldestId() >= first) {
-      log.hasMoreBefore = first > 1 && messages.length >= PAGE;
-      if (first <= 1) log.hasMoreBefore = false;
     }
     for (const m of messages) this.apply(m, { live: false, persist: true });
     this.state.changed('messages', channelId);

@@ -1,0 +1,286 @@
+// What the user does: open a conversation, page back through history, send, mark read,
+// type; friends and channels. Also boot from the cache and refresh after each welcome.
+
+import { PAGE } from './sync.js';
+
+const TYPING_EVERY_MS = 2500;
+
+export function newId() {
+  if (globalThis.crypto?.randomUUID) return crypto.randomUUID();
+  // randomUUID needs a secure context; getRandomValues does not.
+  const b = crypto.getRandomValues(new Uint8Array(16));
+  b[6] = (b[6] & 0x0f) | 0x40;
+  b[8] = (b[8] & 0x3f) | 0x80;
+  const hex = [...b].map((x) => x.toString(16).padStart(2, '0')).join('');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
+let sendSeq = 0;
+
+export class Chat {
+  constructor({ state, cache, api, sync }) {
+    this.state = state;
+    this.cache = cache;
+    this.api = api;
+    this.sync = sync;
+    this.conn = null; // set by app.js once the connection exists
+    this.unsentReads = new Map();
+    this.lastTyping = new Map();
+  }
+
+  /** Render from the cache at once; returns the outbox to resend. */
+  async boot() {
+    const st = this.state;
+    const [channels, friends, users, outbox, cursor] = await Promise.all([
+      this.cache.getMeta('channels').catch(() => null),
+      this.cache.getMeta('friends').catch(() => null),
+      this.cache.users().catch(() => []),
+      this.cache.outbox().catch(() => []),
+      this.cache.cursor().catch(() => null),
+    ]);
+    for (const u of users || []) if (u.id !== st.me.id) st.putUser(u);
+    for (const ch of channels || []) st.putChannel(ch);
+    this.setFriends(friends || []);
+    const last = await this.cache.lastOf([...st.channels.keys()]).catch(() => new Map());
+    for (const [cid, m] of last) {
+      st.lastMessage.set(cid, m);
+      st.changed('channels', cid);
+    }
+    for (const item of outbox || []) {
+      st.log(item.channel_id).addPending(item);
+      st.changed('messages', item.channel_id);
+    }
+    this.sync.cursor = Number.isSafeInteger(cursor) ? cursor : null;
+    return outbox || [];
+  }
+
+  /** After every welcome: whatever may have changed while we were away. */
+  async refresh() {
+    this.flushReads();
+    await Promise.allSettled([
+      this.refreshMe(), this.refreshChannels(), this.refreshFriends(), this.refreshRequests(),
+    ]);
+  }
+
+  async refreshMe() {
+    const me = await this.api.me();
+    this.state.putUser(me);
+    return me;
+  }
+
+  async refreshChannels() {
+    const { channels = [] } = await this.api.channels();
+    const st = this.state;
+    const ids = new Set(channels.map((c) => c.id));
+    for (const id of [...st.channels.keys()]) if (!ids.has(id)) st.removeChannel(id);
+    for (const ch of channels) {
+      st.putChannel(ch);
+      if (ch.kind === 'direct') for (const uid of ch.members || []) this.sync.ensureUser(uid);
+    }
+    this.cache.setMeta('channels', [...st.channels.values()]).catch(() => {});
+  }
+
+  setFriends(list) {
+    const st = this.state;
+    st.friends = new Map();
+    for (const f of list) {
+      if (!f.user) continue;
+      st.putUser(f.user);
+      st.friends.set(f.user.id, { user: f.user, presence: f.presence || null });
+      if (f.presence) st.setPresence(f.presence);
+    }
+    st.changed('friends');
+  }
+
+  async refreshFriends() {
+    const { friends = [] } = await this.api.friends();
+    this.setFriends(friends);
+    this.cache.setMeta('friends', friends).catch(() => {});
+  }
+
+  async refreshRequests() {
+    const r = await this.api.friendRequests();
+    this.state.requests = { incoming: r.incoming || [], outgoing: r.outgoing || [] };
+    for (const q of this.state.requests.incoming) this.sync.ensureUser(q.from_user_id);
+    for (const q of this.state.requests.outgoing) this.sync.ensureUser(q.to_user_id);
+    this.state.changed('requests');
+  }
+
+  // ---- conversations ----
+
+  async openChannel(channelId) {
+    const st = this.state;
+    const log = st.log(channelId);
+    if (!log.loadedFromCache) {
+      log.loadedFromCache = true;
+      const cached = await this.cache.recent(channelId).catch(() => []);
+      for (const m of cached) this.sync.apply(m, { live: false, persist: false });
+      st.changed('messages', channelId);
+    }
+    const ch = st.channels.get(channelId);
+    if (ch?.kind === 'group') this.loadMembers(ch);
+    else for (const uid of ch?.members || []) this.sync.ensureUser(uid);
+    if (!log.fetchedLatest) {
+      log.fetchedLatest = true;
+      try {
+        const page = await this.api.messages(channelId, { limit: PAGE });
+        await this.sync.mergeLatest(channelId, page.messages || []);
+      } catch (e) {
+        log.fetchedLatest = false;
+        throw e;
+      }
+    }
+  }
+
+  async loadMembers(ch) {
+    const ids = (ch.members || []).slice(0, 200);
+    for (const id of ids) this.sync.ensureUser(id);
+    const others = ids.filter((id) => id !== this.state.me.id && !this.state.friends.has(id));
+    if (!others.length) return;
+    try {
+      const { presence = [] } = await this.api.presence(others.slice(0, 100));
+      for (const p of presence) this.state.setPresence(p);
+    } catch { /* presence of non-friends is a nicety */ }
+  }
+
+  async loadOlder(channelId) {
+    const log = this.state.log(channelId);
+    if (log.loadingBefore || !log.moreBefore()) return;
+    log.loadingBefore = true;
+    this.state.changed('messages', channelId);
+    try {
+      const page = await this.api.messages(channelId, { before: log.oldestId(), limit: PAGE });
+      const msgs = page.messages || [];
+      if (!msgs.length) log.noMoreBefore = true;
+      for (const m of msgs) this.sync.apply(m, { live: false, persist: false });
+    } finally {
+      log.loadingBefore = false;
+      this.state.changed('messages', channelId);
+    }
+  }
+
+  send(channelId, text) {
+    const st = this.state;
+    const item = {
+      client_msg_id: newId(),
+      channel_id: channelId,
+      sender_id: st.me.id,
+      text,
+      created_at: new Date().toISOString(),
+      seq: Date.now() * 1000 + (++sendSeq % 1000),
+    };
+    const entry = st.log(channelId).addPending(item);
+    st.lastMessage.set(channelId, entry);
+    st.changed('messages', channelId);
+    st.changed('channels', channelId);
+    this.conn.sendMessage(item);
+    return item.client_msg_id;
+  }
+
+  /** Forget a message the server refused. */
+  dismissFailed(channelId, cmid) {
+    this.state.log(channelId).removePending(cmid);
+    this.state.changed('messages', channelId);
+  }
+
+  /** Resend a refused message as a new one (new client_msg_id). */
+  retryFailed(channelId, cmid) {
+    const entry = this.state.log(channelId).pending.get(cmid);
+    if (!entry) return;
+    this.dismissFailed(channelId, cmid);
+    this.send(channelId, entry.text);
+  }
+
+  markRead(channelId, messageId) {
+    const ch = this.state.channels.get(channelId);
+    if (!ch || !Number.isSafeInteger(messageId) || messageId <= (ch.last_read_message_id || 0)) {
+      return;
+    }
+    this.state.putChannel({ id: channelId, last_read_message_id: messageId });
+    const frame = { type: 'read', channel_id: channelId, message_id: messageId };
+    if (!this.conn?.send(frame)) this.unsentReads.set(channelId, messageId);
+    else this.unsentReads.delete(channelId);
+  }
+
+  flushReads() {
+    for (const [cid, id] of this.unsentReads) {
+      if (this.conn.send({ type: 'read', channel_id: cid, message_id: id })) {
+        this.unsentReads.delete(cid);
+      }
+    }
+  }
+
+  typing(channelId) {
+    const now = Date.now();
+    if (now - (this.lastTyping.get(channelId) || 0) < TYPING_EVERY_MS) return;
+    if (this.conn?.send({ type: 'typing', channel_id: channelId })) {
+      this.lastTyping.set(channelId, now);
+    }
+  }
+
+  // ---- channels ----
+
+  async startDirect(userId) {
+    const ch = await this.api.openDirect(userId);
+    this.state.putChannel(ch);
+    return ch.id;
+  }
+
+  async createGroup(name, memberIds) {
+    const ch = await this.api.createGroup(name, memberIds);
+    this.state.putChannel(ch);
+    return ch.id;
+  }
+
+  async addMember(channelId, userId) {
+    await this.api.addMember(channelId, userId);
+    await this.sync.fetchChannel(channelId);
+  }
+
+  async removeMember(channelId, userId) {
+    await this.api.removeMember(channelId, userId);
+    await this.sync.fetchChannel(channelId);
+  }
+
+  async leave(channelId) {
+    await this.api.removeMember(channelId, this.state.me.id);
+    this.state.removeChannel(channelId);
+    this.state.logs.delete(channelId);
+    this.cache.dropChannel(channelId).catch(() => {});
+  }
+
+  // ---- people ----
+
+  async searchUsers(username) {
+    const { users = [] } = await this.api.findUsers(username);
+    for (const u of users) this.state.putUser(u);
+    return users;
+  }
+
+  async sendFriendRequest(userId) {
+    await this.api.sendFriendRequest(userId);
+    await this.refreshRequests();
+  }
+
+  async acceptRequest(id) {
+    const res = await this.api.acceptRequest(id);
+    if (res?.friend) this.state.putUser(res.friend);
+    await Promise.allSettled([this.refreshRequests(), this.refreshFriends()]);
+  }
+
+  async declineRequest(id) {
+    await this.api.declineRequest(id);
+    await this.refreshRequests();
+  }
+
+  async removeFriend(userId) {
+    await this.api.removeFriend(userId);
+    await this.refreshFriends();
+  }
+
+  async updateProfile(changes) {
+    const me = await this.api.updateMe(changes);
+    this.state.putUser(me);
+    return me;
+  }
+}

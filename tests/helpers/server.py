@@ -1,0 +1,68 @@
+"""A real chinwag server on a random port, in the test's event loop."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import uvicorn
+
+from chinwag.app import App
+from chinwag.config import Settings
+from chinwag.server import bind, uvicorn_config
+
+FAST = {
+    "argon2_time_cost": 1,
+    "argon2_memory_kib": 8,
+    "login_per_account_per_min": 1000,
+    "login_per_address_per_min": 100_000,
+    "signup_per_address_per_min": 100_000,
+    "log_level": "warning",
+    "drain_seconds": 0.0,
+}
+
+
+def test_settings(data_dir: Path, store: str = "", **overrides: Any) -> Settings:
+    values: dict[str, Any] = {**FAST, "data_dir": str(data_dir), "store": store, "port": 0}
+    values.update(overrides)
+    return Settings(**values)
+
+
+@dataclass
+class RunningServer:
+    app: App
+    port: int
+    server: uvicorn.Server
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def ws_url(self) -> str:
+        return f"ws://127.0.0.1:{self.port}/v1/ws"
+
+
+@contextlib.asynccontextmanager
+async def run_server(settings: Settings) -> AsyncIterator[RunningServer]:
+    app = App(settings)
+    config = uvicorn_config(app, loop="asyncio")
+    server = uvicorn.Server(config)
+    sock = bind("127.0.0.1", 0)
+    port = sock.getsockname()[1]
+    # _serve: as serve(), without taking over the test process's signal handlers.
+    task = asyncio.create_task(server._serve(sockets=[sock]))
+    while not server.started:
+        if task.done():
+            task.result()
+        await asyncio.sleep(0.01)
+    try:
+        yield RunningServer(app, port, server)
+    finally:
+        server.should_exit = True
+        await asyncio.wait_for(task, 30)
+        sock.close()
