@@ -102,7 +102,10 @@ class App:
             GroupLimits(s.small_group_limit, s.max_group_size, s.typing_interval),
         )
         messaging = MessagingService(
-            store.messages, bus, clock, SendLimits(s.max_text_chars, s.sends_per_user_per_sec, s.send_burst)
+            store.messages,
+            bus,
+            clock,
+            SendLimits(s.max_text_chars, s.sends_per_user_per_sec, s.send_burst),
         )
         presence = PresenceService(
             store.accounts, store.friends, store.channels, bus, clock, s.last_active_write_interval
@@ -148,16 +151,28 @@ class App:
 
     def _register_gauges(self) -> None:
         hub = self.hub
-        self.metrics.gauge("chinwag_ws_connections", "Open WebSockets.", lambda: hub.connection_count)
-        self.metrics.gauge("chinwag_ws_delivered_total", "Frames delivered.", lambda: hub.metrics.delivered)
-        self.metrics.gauge("chinwag_ws_slow_closes_total", "Sockets cut off as too slow.", lambda: hub.metrics.slow_closes)
+        self.metrics.gauge(
+            "chinwag_ws_connections", "Open WebSockets.", lambda: hub.connection_count
+        )
+        self.metrics.gauge(
+            "chinwag_ws_delivered_total", "Frames delivered.", lambda: hub.metrics.delivered
+        )
+        self.metrics.gauge(
+            "chinwag_ws_slow_closes_total",
+            "Sockets cut off as too slow.",
+            lambda: hub.metrics.slow_closes,
+        )
         assert self.services is not None
         presence = self.services.presence
-        self.metrics.gauge("chinwag_presence_changes_total", "Presence transitions.", lambda: presence.changes)
+        self.metrics.gauge(
+            "chinwag_presence_changes_total", "Presence transitions.", lambda: presence.changes
+        )
         self.metrics.gauge("chinwag_users_online", "Users online here.", lambda: len(hub.by_user))
 
     async def _presence_ticks(self, tracker: PresenceTracker) -> None:
-        step = max(0.05, min(1.0, self.settings.presence_grace / 4, self.settings.presence_timeout / 10))
+        step = max(
+            0.05, min(1.0, self.settings.presence_grace / 4, self.settings.presence_timeout / 10)
+        )
         while True:
             await asyncio.sleep(step)
             try:

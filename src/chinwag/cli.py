@@ -15,9 +15,13 @@ def _add_settings_flags(parser: argparse.ArgumentParser) -> None:
     for f in fields(config.Settings):
         flag = "--" + f.name.replace("_", "-")
         kind = {"int": int, "float": float, "bool": None}.get(str(f.type), str)
-        help_ = f"{f.metadata.get('help', '')} (env {config.env_name(f.name)}, default {f.default!r})"
+        help_ = (
+            f"{f.metadata.get('help', '')} (env {config.env_name(f.name)}, default {f.default!r})"
+        )
         if kind is None:
-            parser.add_argument(flag, dest=f.name, action=argparse.BooleanOptionalAction, default=None, help=help_)
+            parser.add_argument(
+                flag, dest=f.name, action=argparse.BooleanOptionalAction, default=None, help=help_
+            )
         else:
             parser.add_argument(flag, dest=f.name, type=kind, default=None, help=help_)
 
@@ -61,7 +65,7 @@ def main(argv: list[str] | None = None) -> None:
     migrate = sub.add_parser("migrate", help="apply pending schema migrations and exit")
     _add_settings_flags(migrate)
     migrate.set_defaults(func=cmd_migrate)
-    for name, module in (("chat", "chinwag.chat.cli"), ("bench", "chinwag.bench.cli")):
+    for module in ("chinwag.chat.cli", "chinwag.bench.cli"):
         try:
             mod: Any = __import__(module, fromlist=["register"])
         except ImportError:

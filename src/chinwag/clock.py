@@ -49,4 +49,6 @@ def now_ms(clock: Clock) -> int:
 
 def rfc3339(ms: int) -> str:
     """Milliseconds since the epoch as an RFC 3339 UTC string (millisecond precision)."""
-    return datetime.fromtimestamp(ms // 1000, UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{ms % 1000:03d}Z"
+    return (
+        datetime.fromtimestamp(ms // 1000, UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{ms % 1000:03d}Z"
+    )

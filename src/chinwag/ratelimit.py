@@ -41,7 +41,9 @@ class RateLimiter:
 
     def _sweep(self, now: float) -> None:
         full = [
-            k for k, (t, last) in self._buckets.items() if t + (now - last) * self.rate >= self.burst
+            k
+            for k, (t, last) in self._buckets.items()
+            if t + (now - last) * self.rate >= self.burst
         ]
         for k in full:
             del self._buckets[k]

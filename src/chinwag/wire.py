@@ -45,7 +45,9 @@ _encoder = msgspec.json.Encoder()
 
 
 def user(u: User) -> UserOut:
-    return UserOut(u.id, u.username, u.display_name, u.avatar_url, u.status_text, rfc3339(u.created_at))
+    return UserOut(
+        u.id, u.username, u.display_name, u.avatar_url, u.status_text, rfc3339(u.created_at)
+    )
 
 
 def message(m: Message) -> MessageOut:

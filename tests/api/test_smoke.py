@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import httpx
-
 from tests.helpers import api
 from tests.helpers.server import RunningServer
 from tests.helpers.wsclient import WsClient

@@ -30,14 +30,18 @@ def unique_name(prefix: str = "user") -> str:
     return f"{prefix}{next(_counter)}_{secrets.token_hex(3)}"
 
 
-async def signup(http: httpx.AsyncClient, username: str | None = None, password: str = "correct horse") -> TestUser:
+async def signup(
+    http: httpx.AsyncClient, username: str | None = None, password: str = "correct horse"
+) -> TestUser:
     username = username or unique_name()
     r = await http.post("/v1/users", json={"username": username, "password": password})
     assert r.status_code == 201, r.text
     return await login(http, username, password)
 
 
-async def login(http: httpx.AsyncClient, username: str, password: str = "correct horse", device: str = "test") -> TestUser:
+async def login(
+    http: httpx.AsyncClient, username: str, password: str = "correct horse", device: str = "test"
+) -> TestUser:
     r = await http.post(
         "/v1/sessions", json={"username": username, "password": password, "device_name": device}
     )
@@ -60,7 +64,9 @@ async def direct(http: httpx.AsyncClient, a: TestUser, b: TestUser) -> str:
     return channel_id
 
 
-async def history(http: httpx.AsyncClient, user: TestUser, channel_id: str, **params: Any) -> list[dict[str, Any]]:
+async def history(
+    http: httpx.AsyncClient, user: TestUser, channel_id: str, **params: Any
+) -> list[dict[str, Any]]:
     r = await http.get(f"/v1/channels/{channel_id}/messages", params=params, headers=user.auth)
     assert r.status_code == 200, r.text
     messages: list[dict[str, Any]] = r.json()["messages"]

@@ -49,7 +49,12 @@ class WsClient:
     async def recv(self, timeout: float = 5.0) -> dict[str, Any]:
         return await asyncio.wait_for(self.listener.frames.get(), timeout)
 
-    async def expect(self, type_: str, timeout: float = 5.0, skip: tuple[str, ...] = ("presence", "typing", "read", "friend", "channel")) -> dict[str, Any]:
+    async def expect(
+        self,
+        type_: str,
+        timeout: float = 5.0,
+        skip: tuple[str, ...] = ("presence", "typing", "read", "friend", "channel"),
+    ) -> dict[str, Any]:
         """The next frame of `type_`, skipping unrelated kinds of frames."""
         while True:
             frame = await self.recv(timeout)

@@ -90,7 +90,7 @@ def decrypt_webpush(body: bytes, ua_private: ec.EllipticCurvePrivateKey, auth: b
     salt, rs, idlen = body[:16], int.from_bytes(body[16:20], "big"), body[20]
     as_public, record = body[21 : 21 + idlen], body[21 + idlen :]
     assert idlen == 65 and as_public[0] == 4, "keyid must be the sender's uncompressed point"
-    assert 18 <= len(record) <= rs, "exactly one record"
+    assert rs >= 18 and 17 <= len(record) <= rs, "exactly one record (RFC 8188 §2)"
     sender = ec.EllipticCurvePublicKey.from_encoded_point(ec.SECP256R1(), as_public)
     ecdh = ua_private.exchange(ec.ECDH(), sender)
     ikm = _expand(_extract(auth, ecdh), b"WebPush: info\x00" + point(ua_private) + as_public, 32)

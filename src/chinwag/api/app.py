@@ -36,4 +36,3 @@ def build(lifespan: Lifespan, metrics: Metrics, *, serve_web: bool = True) -> St
     app.state.metrics = metrics
     app.state.openapi = document()
     return app
-

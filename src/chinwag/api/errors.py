@@ -31,7 +31,9 @@ _STATUS_CODES = {
 }
 
 
-def error_response(code: Code, message: str, status: int, retry_after: float | None = None) -> Response:
+def error_response(
+    code: Code, message: str, status: int, retry_after: float | None = None
+) -> Response:
     headers = {}
     if retry_after is not None:
         headers["Retry-After"] = str(max(1, math.ceil(retry_after)))

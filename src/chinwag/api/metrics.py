@@ -46,9 +46,8 @@ class Metrics:
             "# TYPE chinwag_http_requests_total counter",
         ]
         for (method, route, status), h in sorted(self.requests.items()):
-            out.append(
-                f'chinwag_http_requests_total{{method="{method}",route="{route}",status="{status}"}} {h.total}'
-            )
+            labels = f'method="{method}",route="{route}",status="{status}"'
+            out.append(f"chinwag_http_requests_total{{{labels}}} {h.total}")
         out += [
             "# HELP chinwag_http_request_duration_seconds HTTP request latency.",
             "# TYPE chinwag_http_request_duration_seconds histogram",
@@ -59,7 +58,8 @@ class Metrics:
             for bound, count in zip((*BUCKETS, float("inf")), h.counts, strict=True):
                 cumulative += count
                 le = "+Inf" if bound == float("inf") else repr(bound)
-                out.append(f'chinwag_http_request_duration_seconds_bucket{{{labels},le="{le}"}} {cumulative}')
+                bucket = f'{labels},le="{le}"'
+                out.append(f"chinwag_http_request_duration_seconds_bucket{{{bucket}}} {cumulative}")
             out.append(f"chinwag_http_request_duration_seconds_sum{{{labels}}} {h.sum:.6f}")
             out.append(f"chinwag_http_request_duration_seconds_count{{{labels}}} {h.total}")
         for name, (help_, read) in sorted(self.gauges.items()):

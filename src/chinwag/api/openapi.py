@@ -38,7 +38,9 @@ def document() -> dict[str, Any]:
                 str(e.status): {"description": "success"},
                 "4XX": {
                     "description": "error",
-                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+                    "content": {
+                        "application/json": {"schema": {"$ref": "#/components/schemas/Error"}}
+                    },
                 },
             },
         }

@@ -16,7 +16,9 @@ from chinwag.errors import invalid
 async def signup(request: Request) -> Response:
     b = await http.body(request, SignupBody)
     svc = http.services(request)
-    user = await svc.accounts.signup(b.username, b.password, b.display_name, http.client_address(request))
+    user = await svc.accounts.signup(
+        b.username, b.password, b.display_name, http.client_address(request)
+    )
     return http.json(wire.user(user), 201)
 
 
@@ -63,7 +65,9 @@ async def patch_me(request: Request) -> Response:
 async def change_password(request: Request) -> Response:
     device = await http.device(request)
     b = await http.body(request, PasswordBody)
-    await http.services(request).accounts.change_password(device, b.current_password, b.new_password)
+    await http.services(request).accounts.change_password(
+        device, b.current_password, b.new_password
+    )
     return http.no_content()
 
 

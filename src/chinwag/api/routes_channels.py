@@ -49,7 +49,7 @@ def _trim(channel: Channel, limit: int) -> Channel:
 
 async def list_channels(request: Request) -> Response:
     device = await http.device(request)
-    views = await http.services(request).channels.list(device.user_id)
+    views = await http.services(request).channels.list_for(device.user_id)
     return http.json({"channels": [wire.channel_view(v) for v in views]})
 
 
@@ -68,7 +68,11 @@ async def members(request: Request) -> Response:
     return http.json(
         {
             "members": [
-                {"user_id": m.user_id, "role": m.role, "last_read_message_id": m.last_read_message_id}
+                {
+                    "user_id": m.user_id,
+                    "role": m.role,
+                    "last_read_message_id": m.last_read_message_id,
+                }
                 for m in found
             ]
         }

@@ -38,19 +38,30 @@ async def subscribe(request: Request) -> Response:
         if len(b.keys.p256dh) > 200 or len(b.keys.auth) > 100:
             raise invalid("webpush keys are too long")
         sub = PushSubscription(
-            sub_id, device.user_id, device.id, "webpush",
-            endpoint=_https_url(b.endpoint, "endpoint"), p256dh=b.keys.p256dh, auth=b.keys.auth,
+            sub_id,
+            device.user_id,
+            device.id,
+            "webpush",
+            endpoint=_https_url(b.endpoint, "endpoint"),
+            p256dh=b.keys.p256dh,
+            auth=b.keys.auth,
             created_at=at,
         )
     elif b.kind == "webhook":
         sub = PushSubscription(
-            sub_id, device.user_id, device.id, "webhook",
-            endpoint=_https_url(b.url or b.endpoint, "url"), created_at=at,
+            sub_id,
+            device.user_id,
+            device.id,
+            "webhook",
+            endpoint=_https_url(b.url or b.endpoint, "url"),
+            created_at=at,
         )
     else:
         if not b.token or len(b.token) > MAX_FIELD:
             raise invalid(f"{b.kind} needs a token")
-        sub = PushSubscription(sub_id, device.user_id, device.id, b.kind, token=b.token, created_at=at)
+        sub = PushSubscription(
+            sub_id, device.user_id, device.id, b.kind, token=b.token, created_at=at
+        )
     await svc.store.push.add_subscription(sub)
     return http.json({"id": sub_id}, 201)
 

@@ -59,7 +59,7 @@ class ChannelService:
             raise not_found("no such channel")
         return channel
 
-    async def list(self, user_id: str) -> list[ChannelView]:
+    async def list_for(self, user_id: str) -> list[ChannelView]:
         return await self._store.channels_of(
             user_id, member_list_limit=self.limits.small_group_limit
         )
@@ -137,8 +137,10 @@ class ChannelService:
             target = await self._store.get_member(channel_id, user_id)
             if target is None:
                 raise not_found("not a member")
-            if actor.role not in ADMIN_ROLES or (target.role == "owner") or (
-                target.role == "admin" and actor.role != "owner"
+            if (
+                actor.role not in ADMIN_ROLES
+                or (target.role == "owner")
+                or (target.role == "admin" and actor.role != "owner")
             ):
                 raise forbidden("you cannot remove this member")
         channel = await self._store.get_channel(channel_id, with_members=False)
@@ -152,7 +154,13 @@ class ChannelService:
             self._announce(after, "member_removed", before, user_id=user_id)
         else:
             self._bus.to_user(
-                user_id, wire.frame("channel", event="member_removed", channel=wire.channel(channel), user_id=user_id)
+                user_id,
+                wire.frame(
+                    "channel",
+                    event="member_removed",
+                    channel=wire.channel(channel),
+                    user_id=user_id,
+                ),
             )
 
     async def set_role(self, actor_id: str, channel_id: str, user_id: str, role: Role) -> None:
@@ -213,7 +221,8 @@ class ChannelService:
             )
             for user_id in extra.values():
                 self._bus.to_user(
-                    user_id, wire.frame("channel", event=event, channel=wire.channel(shown), **extra)
+                    user_id,
+                    wire.frame("channel", event=event, channel=wire.channel(shown), **extra),
                 )
             return
         self._bus.to_users(

@@ -54,7 +54,9 @@ class FriendService:
         users = {u.id: u for u in await self._accounts.get_users([req.from_user_id, user_id])}
         for me, other in ((req.from_user_id, user_id), (user_id, req.from_user_id)):
             if other in users:
-                self._bus.to_user(me, wire.frame("friend", event="accepted", user=wire.user(users[other])))
+                self._bus.to_user(
+                    me, wire.frame("friend", event="accepted", user=wire.user(users[other]))
+                )
         return req.from_user_id
 
     async def decline(self, request_id: str, user_id: str) -> None:
@@ -74,4 +76,6 @@ class FriendService:
         users = {u.id: u for u in await self._accounts.get_users([user_id, friend_id])}
         for me, other in ((user_id, friend_id), (friend_id, user_id)):
             if other in users:
-                self._bus.to_user(me, wire.frame("friend", event="removed", user=wire.user(users[other])))
+                self._bus.to_user(
+                    me, wire.frame("friend", event="removed", user=wire.user(users[other]))
+                )

@@ -11,9 +11,14 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from picows import WSUpgradeRequest, WSUpgradeResponse, WSUpgradeResponseWithListener
+from picows import (
+    WSAutoPingStrategy,
+    WSUpgradeRequest,
+    WSUpgradeResponse,
+    WSUpgradeResponseWithListener,
+)
 from picows.api import _resolve_logger
-from picows.picows import WSAutoPingStrategy, WSProtocol
+from picows.picows import WSProtocol  # type: ignore[attr-defined]
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from chinwag.gateway.connection import Connection
@@ -29,7 +34,7 @@ def _refuse(status: int, text: str) -> WSUpgradeResponseWithListener:
     return WSUpgradeResponseWithListener(response, None)
 
 
-def listener_factory(hub: Hub) -> Callable[[WSUpgradeRequest], Any]:
+def listener_factory(hub: Hub) -> Callable[[WSUpgradeRequest, str], Any]:
     allowed = {o.strip() for o in hub.settings.allowed_origins.split(",") if o.strip()}
 
     def factory(request: WSUpgradeRequest, address: str) -> Any:

@@ -18,9 +18,7 @@ class Timings:
     grace: float
 
 
-def is_online(
-    heartbeats: Iterable[float], closed_at: float | None, now: float, t: Timings
-) -> bool:
+def is_online(heartbeats: Iterable[float], closed_at: float | None, now: float, t: Timings) -> bool:
     """`heartbeats`: last frame time of each open socket; `closed_at`: when the last
     socket closed cleanly (None if it did not, or sockets are open)."""
     if any(now - hb < t.timeout for hb in heartbeats):

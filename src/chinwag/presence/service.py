@@ -15,7 +15,7 @@ from chinwag import wire
 from chinwag.accounts.store import AccountStore
 from chinwag.bus.base import Bus
 from chinwag.channels.store import ChannelStore
-from chinwag.clock import Clock, now_ms
+from chinwag.clock import Clock, now_ms, rfc3339
 from chinwag.friends.store import FriendStore
 from chinwag.presence.tracker import PresenceTracker
 from chinwag.protocol.codec import encode
@@ -84,7 +84,9 @@ class PresenceService:
                 self._last_written.pop(user_id, None)
             await self._accounts.touch_last_active(user_id, at)
             friends = await self._friends.friend_ids(user_id)
-            frame = encode(PresenceFrame(user_id, "online" if online else "offline", wire.rfc3339(at)))
+            frame = encode(
+                PresenceFrame(user_id, "online" if online else "offline", rfc3339(at))
+            )
             self._bus.to_users(friends, frame)
         except Exception:
             log.exception("presence fan-out failed for %s", user_id)

@@ -67,9 +67,8 @@ def decode(data: bytes | str, limits: Limits) -> AnyClientFrame:
     elif isinstance(frame, Read):
         if not 1 <= frame.message_id <= MAX_INT:
             raise FrameError(Code.INVALID_REQUEST, "message_id out of range")
-    elif isinstance(frame, Hello) and frame.cursor is not None:
-        if not 0 <= frame.cursor <= MAX_INT:
-            raise FrameError(Code.INVALID_REQUEST, "cursor out of range")
+    elif isinstance(frame, Hello) and frame.cursor is not None and not 0 <= frame.cursor <= MAX_INT:
+        raise FrameError(Code.INVALID_REQUEST, "cursor out of range")
     return frame
 
 

@@ -61,20 +61,38 @@ def dumps(value: Any) -> bytes:
     return json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode()
 
 
-def _shorten(value: str, excess: int) -> str:
-    # Every code point costs at least one byte once encoded, so dropping `excess` code
-    # points (plus room for the ellipsis) removes at least `excess` bytes.
-    keep = max(0, len(value) - excess - len(ELLIPSIS.encode()))
-    return value[:keep] + ELLIPSIS if keep else ""
+def _longest(value: str, fits: Callable[[str], bool]) -> str:
+    """The longest prefix of `value` (with an ellipsis if cut) for which `fits` holds.
+
+    Binary search on code points: a few encodings even for a 100,000-character text.
+    """
+    if fits(value):
+        return value
+    lo, hi = 0, len(value) - 1  # invariant: a prefix of lo fits (0 is tried last)
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if fits(value[:mid] + ELLIPSIS):
+            lo = mid
+        else:
+            hi = mid - 1
+    return value[:lo] + ELLIPSIS if lo else ""
 
 
 def fit(note: Notification, size: Callable[[Notification], int], budget: int) -> Notification:
     """Shorten `note` until `size(note) <= budget`; raise ValueError if even ids do not fit."""
-    while (excess := size(note) - budget) > 0:
-        if note.text:
-            note = dataclasses.replace(note, text=_shorten(note.text, excess))
-        elif note.sender_name:
-            note = dataclasses.replace(note, sender_name=_shorten(note.sender_name, excess))
-        else:
-            raise ValueError(f"notification needs {excess} bytes more than {budget}")
+    if note.text and size(note) > budget:
+        note = dataclasses.replace(
+            note,
+            text=_longest(note.text, lambda t: size(dataclasses.replace(note, text=t)) <= budget),
+        )
+    if note.sender_name and size(note) > budget:
+        note = dataclasses.replace(
+            note,
+            sender_name=_longest(
+                note.sender_name,
+                lambda n: size(dataclasses.replace(note, sender_name=n)) <= budget,
+            ),
+        )
+    if size(note) > budget:
+        raise ValueError(f"notification needs {size(note) - budget} bytes more than {budget}")
     return note

@@ -12,11 +12,20 @@ from chinwag.push.store import PushStore
 
 
 class Store(Protocol):
-    accounts: AccountStore
-    friends: FriendStore
-    channels: ChannelStore
-    messages: MessageStore
-    push: PushStore
+    @property
+    def accounts(self) -> AccountStore: ...
+
+    @property
+    def friends(self) -> FriendStore: ...
+
+    @property
+    def channels(self) -> ChannelStore: ...
+
+    @property
+    def messages(self) -> MessageStore: ...
+
+    @property
+    def push(self) -> PushStore: ...
 
     async def start(self) -> None:
         """Connect and apply pending migrations."""

@@ -44,7 +44,9 @@ class SqliteAccounts:
 
     async def get_user(self, user_id: str) -> User | None:
         def q(conn: sqlite3.Connection) -> User | None:
-            row = conn.execute(f"SELECT {_USER_COLS} FROM users WHERE id = ?", (user_id,)).fetchone()
+            row = conn.execute(
+                f"SELECT {_USER_COLS} FROM users WHERE id = ?", (user_id,)
+            ).fetchone()
             return user_from_row(row) if row else None
 
         return await self._db.read(q)
@@ -86,7 +88,9 @@ class SqliteAccounts:
 
     async def set_password_hash(self, user_id: str, password_hash: str) -> None:
         def job(conn: sqlite3.Connection, _: WriterState) -> None:
-            conn.execute("UPDATE users SET password_hash = ? WHERE id = ?", (password_hash, user_id))
+            conn.execute(
+                "UPDATE users SET password_hash = ? WHERE id = ?", (password_hash, user_id)
+            )
 
         await self._db.write(job)
 
@@ -106,7 +110,9 @@ class SqliteAccounts:
                 conn.execute(
                     f"UPDATE users SET {assignments} WHERE id = ?", (*sets.values(), user_id)
                 )
-            row = conn.execute(f"SELECT {_USER_COLS} FROM users WHERE id = ?", (user_id,)).fetchone()
+            row = conn.execute(
+                f"SELECT {_USER_COLS} FROM users WHERE id = ?", (user_id,)
+            ).fetchone()
             if row is None:
                 raise not_found("no such user")
             return user_from_row(row)

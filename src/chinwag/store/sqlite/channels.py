@@ -28,7 +28,9 @@ def _member_ids(conn: sqlite3.Connection, channel_id: str) -> tuple[str, ...]:
 
 
 def _get(conn: sqlite3.Connection, channel_id: str, with_members: bool) -> Channel | None:
-    row = conn.execute(f"SELECT {_CHAN_COLS} FROM channels c WHERE c.id = ?", (channel_id,)).fetchone()
+    row = conn.execute(
+        f"SELECT {_CHAN_COLS} FROM channels c WHERE c.id = ?", (channel_id,)
+    ).fetchone()
     if row is None:
         return None
     return _channel(row, _member_ids(conn, channel_id) if with_members else None)
@@ -53,7 +55,8 @@ class SqliteChannels:
                     (channel_id, key, at),
                 )
                 conn.executemany(
-                    "INSERT INTO members (channel_id, user_id, role, joined_at) VALUES (?, ?, ?, ?)",
+                    "INSERT INTO members (channel_id, user_id, role, joined_at)"
+                    " VALUES (?, ?, ?, ?)",
                     [(channel_id, a, "member", at), (channel_id, b, "member", at)],
                 )
                 found = channel_id
@@ -170,7 +173,8 @@ class SqliteChannels:
                 raise invalid(f"the group is full ({max_size} members)")
             fanout = "read" if row[2] == "read" or count > small_group_limit else "write"
             conn.execute(
-                "INSERT INTO members (channel_id, user_id, role, joined_at) VALUES (?, ?, 'member', ?)",
+                "INSERT INTO members (channel_id, user_id, role, joined_at)"
+                " VALUES (?, ?, 'member', ?)",
                 (channel_id, user_id, at),
             )
             conn.execute(

@@ -73,9 +73,7 @@ class _Pending:
 
 
 def connect(path: Path, *, readonly: bool = False) -> sqlite3.Connection:
-    conn = sqlite3.connect(
-        str(path), isolation_level=None, check_same_thread=False, timeout=30.0
-    )
+    conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False, timeout=30.0)
     conn.execute("PRAGMA journal_mode=WAL")
     conn.execute("PRAGMA synchronous=FULL")
     conn.execute("PRAGMA foreign_keys=ON")

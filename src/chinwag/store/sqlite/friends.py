@@ -24,8 +24,8 @@ class SqliteFriends:
             ).fetchone():
                 raise conflict("already friends")
             pending = conn.execute(
-                "SELECT from_user_id FROM friend_requests WHERE (from_user_id = ? AND to_user_id = ?)"
-                " OR (from_user_id = ? AND to_user_id = ?)",
+                "SELECT from_user_id FROM friend_requests"
+                " WHERE (from_user_id = ? AND to_user_id = ?) OR (from_user_id = ? AND to_user_id = ?)",
                 (a, b, b, a),
             ).fetchone()
             if pending:
@@ -94,7 +94,8 @@ class SqliteFriends:
     async def friend_ids(self, user_id: str) -> list[str]:
         def q(conn: sqlite3.Connection) -> list[str]:
             rows = conn.execute(
-                "SELECT friend_id FROM friendships WHERE user_id = ? ORDER BY created_at, friend_id",
+                "SELECT friend_id FROM friendships WHERE user_id = ?"
+                " ORDER BY created_at, friend_id",
                 (user_id,),
             ).fetchall()
             return [r[0] for r in rows]
