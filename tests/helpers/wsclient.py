@@ -31,6 +31,7 @@ class WsClient:
     def __init__(self, transport: WSTransport, listener: _Listener) -> None:
         self.transport = transport
         self.listener = listener
+        self.stash: list[dict[str, Any]] = []
 
     @classmethod
     async def connect(cls, url: str, **kwargs: Any) -> WsClient:
@@ -53,15 +54,20 @@ class WsClient:
         self,
         type_: str,
         timeout: float = 5.0,
-        skip: tuple[str, ...] = ("presence", "typing", "read", "friend", "channel"),
+        skip: tuple[str, ...] = (),
     ) -> dict[str, Any]:
-        """The next frame of `type_`, skipping unrelated kinds of frames."""
+        """The next frame of `type_`, in order among frames of that type. Frames of
+        other types are kept aside for later `expect` calls (never lost)."""
+        for i, frame in enumerate(self.stash):
+            if frame["type"] == type_:
+                del self.stash[i]
+                return frame
         while True:
             frame = await self.recv(timeout)
             if frame["type"] == type_:
                 return frame
             if frame["type"] not in skip:
-                raise AssertionError(f"expected {type_}, got {frame}")
+                self.stash.append(frame)
 
     async def hello(self, token: str, cursor: int | None = None) -> dict[str, Any]:
         frame: dict[str, Any] = {"type": "hello", "token": token}
@@ -74,10 +80,14 @@ class WsClient:
         await asyncio.wait_for(self.listener.closed.wait(), timeout)
         return self.listener.close_code
 
-    def pending(self) -> list[dict[str, Any]]:
-        out = []
+    def pending(self, ignore: tuple[str, ...] = ("presence",)) -> list[dict[str, Any]]:
+        """Frames received and not yet taken, leaving out `ignore`d types."""
+        out = [f for f in self.stash if f["type"] not in ignore]
+        self.stash.clear()
         while not self.listener.frames.empty():
-            out.append(self.listener.frames.get_nowait())
+            frame = self.listener.frames.get_nowait()
+            if frame["type"] not in ignore:
+                out.append(frame)
         return out
 
     async def close(self) -> None:

@@ -25,6 +25,7 @@ from typing import Any
 import h2.config
 import h2.connection
 import h2.events
+import h2.exceptions
 import uvicorn
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
@@ -224,7 +225,9 @@ class H2Server:
     def __init__(self, handler: H2Handler) -> None:
         self.handler = handler
         self.requests: list[H2Request] = []
+        self.port = 0
         self.connections = 0
+        self.rejected = 0
         self.transports: list[asyncio.Transport] = []
         self._server: asyncio.Server | None = None
         self._tasks: set[asyncio.Task[None]] = set()
@@ -232,7 +235,8 @@ class H2Server:
     async def start(self, context: ssl.SSLContext) -> int:
         loop = asyncio.get_running_loop()
         self._server = await loop.create_server(self._protocol, "127.0.0.1", 0, ssl=context)
-        return int(self._server.sockets[0].getsockname()[1])
+        self.port = int(self._server.sockets[0].getsockname()[1])
+        return self.port
 
     async def stop(self) -> None:
         if self._server is not None:
@@ -270,7 +274,13 @@ class _H2Protocol(asyncio.Protocol):
 
     def data_received(self, data: bytes) -> None:
         assert self.transport is not None
-        for event in self.conn.receive_data(data):
+        try:
+            events = self.conn.receive_data(data)
+        except h2.exceptions.ProtocolError:  # e.g. an HTTP/1.1 request: not ours to serve
+            self.server.rejected += 1
+            self.transport.close()
+            return
+        for event in events:
             if isinstance(event, h2.events.RequestReceived):
                 self.streams[event.stream_id] = (dict(event.headers), bytearray())
             elif isinstance(event, h2.events.DataReceived):
@@ -327,3 +337,59 @@ class MemoryPushStore:
         for k in gone:
             del self.subs[k]
         return len(gone)
+
+
+class Hooks:
+    """A webhook receiver that checks signatures and answers from per-path scripts."""
+
+    def __init__(self, secret: bytes) -> None:
+        self.secret = secret
+        self.received: list[tuple[str, dict[str, Any]]] = []
+        self.attempts: list[tuple[str, float]] = []  # (path name, monotonic time)
+        self.errors: list[str] = []
+        self.replies: dict[str, list[tuple[int, dict[str, str]]]] = {}
+        self.always: dict[str, int] = {}
+        self.gate: asyncio.Event | None = None  # while set and not released, requests wait
+        self.base = ""
+
+    async def start(self, servers: AsgiServers) -> None:
+        from starlette.applications import Starlette
+        from starlette.routing import Route
+
+        app = Starlette(routes=[Route("/hook/{name}", self._receive, methods=["POST"])])
+        self.base = await servers.start(app)
+
+    def url(self, name: str) -> str:
+        return f"{self.base}/hook/{name}"
+
+    def subscription(self, name: str, user_id: str = "u1") -> PushSubscription:
+        return PushSubscription(
+            id=name, user_id=user_id, device_id=f"d-{name}", kind="webhook", endpoint=self.url(name)
+        )
+
+    def notes(self, name: str) -> list[dict[str, Any]]:
+        return [body["notification"] for n, body in self.received if n == name]
+
+    async def _receive(self, request: Any) -> Any:
+        from starlette.responses import Response
+
+        name = request.path_params["name"]
+        self.attempts.append((name, time.monotonic()))
+        body = await request.body()
+        timestamp = request.headers.get("x-chinwag-timestamp", "")
+        signature = request.headers.get("x-chinwag-signature", "")
+        if not webhook_valid(self.secret, timestamp, body, signature):
+            self.errors.append(f"bad signature on {name}")
+            return Response(status_code=401)
+        if abs(int(timestamp) - time.time()) > 300:
+            self.errors.append(f"stale timestamp on {name}")
+            return Response(status_code=401)
+        if self.gate is not None:
+            await self.gate.wait()
+        if self.replies.get(name):
+            status, headers = self.replies[name].pop(0)
+        else:
+            status, headers = self.always.get(name, 204), {}
+        if 200 <= status < 300:
+            self.received.append((name, json.loads(body)))
+        return Response(status_code=status, headers=headers)

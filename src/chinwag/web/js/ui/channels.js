@@ -1,0 +1,91 @@
+// The channel list: one entry per conversation, newest activity first, with unread badges.
+
+import { avatar, byTestId, displayName, fillAvatar, formatTime, h, reconcile, setText } from '../dom.js';
+
+/** The other person of a direct channel (their id), or null. */
+export function directPeer(state, ch) {
+  if (!ch || ch.kind !== 'direct') return null;
+  return (ch.members || []).find((id) => id !== state.me.id) || null;
+}
+
+export function channelTitle(state, ch) {
+  if (!ch) return '';
+  if (ch.kind === 'direct') {
+    const peer = directPeer(state, ch);
+    return peer ? displayName(state.user(peer)) : 'Direct message';
+  }
+  return ch.name || 'Unnamed group';
+}
+
+export function preview(state, m) {
+  if (!m) return '';
+  const text = m.text.length > 140 ? m.text.slice(0, 140) : m.text;
+  const flat = text.replace(/\s+/g, ' ').trim();
+  if (m.sender_id === state.me.id) return `${m.state === 'pending' ? 'Sending: ' : 'You: '}${flat}`;
+  const ch = state.channels.get(m.channel_id);
+  if (ch?.kind === 'group') return `${displayName(state.user(m.sender_id))}: ${flat}`;
+  return flat;
+}
+
+export function mountChannelList(ctx) {
+  const { state } = ctx;
+  const list = byTestId('channel-list');
+  const empty = byTestId('channel-list-empty');
+
+  function create(ch) {
+    const box = avatar(null, 'md');
+    const dot = h('span', { class: 'dot', dataset: { testid: 'presence-dot', status: 'offline' }, hidden: true });
+    return h('li', { dataset: { testid: 'channel-item', channelId: ch.id } },
+      h('a', { class: 'channel-link', href: `#/c/${encodeURIComponent(ch.id)}` },
+        h('span', { class: 'avatar-wrap' }, box, dot),
+        h('span', { class: 'channel-main' },
+          h('span', { class: 'channel-top' },
+            h('span', { class: 'channel-name', dataset: { testid: 'channel-name' } }),
+            h('time', { class: 'channel-time' })),
+          h('span', { class: 'channel-bottom' },
+            h('span', { class: 'channel-preview', dataset: { testid: 'channel-preview' } }),
+            h('span', { class: 'badge', dataset: { testid: 'unread-badge' }, hidden: true })))));
+  }
+
+  function update(li, ch) {
+    const title = channelTitle(state, ch);
+    const unread = state.unread(ch.id);
+    const last = state.lastMessage.get(ch.id);
+    const current = state.currentChannelId === ch.id;
+    li.dataset.unread = String(unread);
+    li.dataset.kind = ch.kind;
+    const link = li.firstElementChild;
+    if (current) link.setAttribute('aria-current', 'true');
+    else link.removeAttribute('aria-current');
+    setText(li.querySelector('.channel-name'), title);
+    const peer = directPeer(state, ch);
+    fillAvatar(li.querySelector('.avatar'), peer ? state.user(peer) : { id: ch.id }, title);
+    const dot = li.querySelector('.dot');
+    dot.hidden = !peer;
+    if (peer) {
+      const status = state.presence.get(peer)?.status === 'online' ? 'online' : 'offline';
+      dot.dataset.status = status;
+    }
+    const time = li.querySelector('time');
+    setText(time, last ? formatTime(last.created_at) : '');
+    const text = preview(state, last)
+      || (ch.last_message_id ? '' : ch.kind === 'group' ? `${ch.member_count || ''} members`.trim() : 'No messages yet');
+    setText(li.querySelector('.channel-preview'), text);
+    const badge = li.querySelector('[data-testid="unread-badge"]');
+    badge.hidden = unread === 0;
+    setText(badge, unread > 99 ? '99+' : String(unread));
+    const online = peer && state.presence.get(peer)?.status === 'online' ? ', online' : '';
+    link.setAttribute('aria-label',
+      `${title}${online}${unread ? `, ${unread} unread` : ''}${text ? `. ${text.slice(0, 80)}` : ''}`);
+  }
+
+  function render() {
+    const channels = [...state.channels.values()]
+      .sort((a, b) => state.activity(b.id) - state.activity(a.id) || (a.id < b.id ? -1 : 1));
+    reconcile(list, channels, (c) => c.id, create, update);
+    empty.hidden = channels.length > 0;
+  }
+
+  for (const ev of ['channels', 'users', 'presence', 'route', 'messages']) state.on(ev, render);
+  render();
+}
