@@ -32,6 +32,9 @@ def test_settings(data_dir: Path, store: str = "", **overrides: Any) -> Settings
     return Settings(**values)
 
 
+test_settings.__test__ = False  # type: ignore[attr-defined]  # a helper, not a test
+
+
 @dataclass
 class RunningServer:
     app: App

@@ -9,7 +9,7 @@ from chinwag.bus.base import Bus, ChannelJoined, ChannelLeft
 from chinwag.channels.models import Channel, ChannelView, Member, Role
 from chinwag.channels.store import ChannelStore
 from chinwag.clock import Clock, now_ms
-from chinwag.errors import forbidden, invalid, not_found, rate_limited
+from chinwag.errors import forbidden, invalid, not_found
 from chinwag.friends.store import FriendStore
 from chinwag.ids import new_id
 from chinwag.ratelimit import RateLimiter
@@ -183,9 +183,10 @@ class ChannelService:
         await self._to_members(channel_id, data)
 
     async def typing(self, user_id: str, channel_id: str) -> None:
-        wait = self._typing.take(f"{user_id}:{channel_id}")
-        if wait:
-            raise rate_limited(wait)
+        """Relay a typing indicator; never stored. Past the rate limit it is dropped
+        quietly: clients send one per keystroke and need no error for it."""
+        if self._typing.take(f"{user_id}:{channel_id}"):
+            return
         await self.member(channel_id, user_id)
         data = wire.frame("typing", channel_id=channel_id, user_id=user_id)
         await self._to_members(channel_id, data, exclude=user_id)

@@ -120,6 +120,9 @@ class Hub:
         self.tracker.disconnected(conn.user_id, conn, self.monotonic(), clean=conn.clean_close)
 
     def seen(self, conn: Connection) -> None:
+        """Any frame is a heartbeat: it brings back a user the timeout took offline."""
+        if not self.tracker.is_online(conn.user_id):
+            self.tracker.connected(conn.user_id, conn, self.monotonic())
         self.presence.seen(conn.user_id)
 
     def join_channel(self, conn: Connection, channel_id: str) -> None:
