@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import threading
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -69,3 +70,38 @@ async def run_server(settings: Settings) -> AsyncIterator[RunningServer]:
         server.should_exit = True
         await asyncio.wait_for(task, 30)
         sock.close()
+
+
+class ThreadedServer:
+    """A real server on its own event loop in a thread, for synchronous tests (hypothesis)."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.running: RunningServer | None = None
+        self._loop = asyncio.new_event_loop()
+        self._stop: asyncio.Event | None = None
+        self._ready = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        asyncio.set_event_loop(self._loop)
+        self._loop.run_until_complete(self._main())
+
+    async def _main(self) -> None:
+        self._stop = asyncio.Event()
+        async with run_server(self.settings) as srv:
+            self.running = srv
+            self._ready.set()
+            await self._stop.wait()
+
+    def __enter__(self) -> RunningServer:
+        self._thread.start()
+        if not self._ready.wait(30):
+            raise RuntimeError("server did not start")
+        assert self.running is not None
+        return self.running
+
+    def __exit__(self, *exc: object) -> None:
+        assert self._stop is not None
+        self._loop.call_soon_threadsafe(self._stop.set)
+        self._thread.join(30)

@@ -1,0 +1,83 @@
+"""The frame codec under arbitrary input: a typed frame or a FrameError, nothing else."""
+
+from __future__ import annotations
+
+import json
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from chinwag.protocol import codec
+from chinwag.protocol.frames import Hello, Read, Send, Sync
+
+LIMITS = codec.Limits(max_text_chars=50)
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=80),
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=10), children, max_size=4),
+    max_leaves=10,
+)
+frame_like = st.fixed_dictionaries(
+    {"type": st.sampled_from(["hello", "send", "sync", "ping", "typing", "read", "nope", ""])},
+    optional={
+        "token": json_values,
+        "cursor": json_values,
+        "channel_id": json_values,
+        "client_msg_id": json_values,
+        "text": json_values,
+        "message_id": json_values,
+    },
+)
+
+
+def _check(data: bytes) -> None:
+    try:
+        frame = codec.decode(data, LIMITS)
+    except codec.FrameError as exc:
+        assert exc.code.value == "invalid_request"
+        assert exc.ref is None or (isinstance(exc.ref, str) and 0 < len(exc.ref) <= 64)
+        return
+    if isinstance(frame, Send):
+        assert 1 <= len(frame.client_msg_id) <= 64 and 1 <= len(frame.text) <= 50
+    if isinstance(frame, Sync | Hello) and frame.cursor is not None:
+        assert 0 <= frame.cursor < 2**53
+    if isinstance(frame, Read):
+        assert 1 <= frame.message_id < 2**53
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.binary(max_size=300))
+def test_arbitrary_bytes(data: bytes) -> None:
+    _check(data)
+
+
+@settings(max_examples=600, deadline=None)
+@given(frame_like)
+def test_frame_shaped_json(obj: dict[str, object]) -> None:
+    _check(json.dumps(obj).encode())
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=200))
+def test_arbitrary_text(text: str) -> None:
+    _check(text.encode("utf-8", "surrogatepass"))
+
+
+def test_known_frames_round_trip() -> None:
+    frame = codec.decode(b'{"type":"send","channel_id":"c","client_msg_id":"m","text":"hi","extra":1}', LIMITS)
+    assert frame == Send("c", "m", "hi")
+    assert codec.decode(b'{"type":"hello","token":"t"}', LIMITS) == Hello("t", None)
+    assert codec.message_frame(b'{"a":1}', 7) == b'{"type":"message","cursor":7,"message":{"a":1}}'
+    assert codec.message_frame(b'{"a":1}', None) == b'{"type":"message","cursor":null,"message":{"a":1}}'
+
+
+def test_lone_surrogates_are_refused() -> None:
+    for data in (b'{"type":"send","channel_id":"c","client_msg_id":"m","text":"\\ud800"}', b'{"type":"hello","token":"\\udfff"}'):
+        try:
+            frame = codec.decode(data, LIMITS)
+        except codec.FrameError:
+            continue
+        # If accepted, every string must still encode as UTF-8 for storage.
+        for value in (getattr(frame, f, "") for f in ("text", "token", "client_msg_id")):
+            if isinstance(value, str):
+                value.encode("utf-8")
