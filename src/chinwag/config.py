@@ -37,6 +37,7 @@ class Settings:
     log_format: str = _opt("json", "json (one object per line) or text")
     # Real-time behaviour.
     hello_timeout: float = _opt(10.0, "seconds a new socket has to send hello")
+    header_timeout: float = _opt(10.0, "seconds a client has to send a request's headers")
     heartbeat_interval: float = _opt(5.0, "seconds between heartbeats, announced in welcome")
     presence_timeout: float = _opt(30.0, "seconds without a heartbeat before a user is offline")
     presence_grace: float = _opt(3.0, "seconds after the last clean disconnect before offline")
@@ -57,6 +58,7 @@ class Settings:
     signup_per_address_per_min: int = _opt(30, "signups per client address per minute")
     sends_per_user_per_sec: float = _opt(200.0, "sustained message sends per user per second")
     send_burst: int = _opt(2_000, "burst of sends allowed above the sustained rate")
+    frames_per_sec: int = _opt(2_000, "frames per second per socket before it is closed with 4008")
     connections_per_user: int = _opt(50, "live WebSockets per user")
     connections_per_address: int = _opt(20_000, "live WebSockets per client address")
     allowed_origins: str = _opt("", "comma-separated Origins allowed on /v1/ws ('*' or empty: any)")

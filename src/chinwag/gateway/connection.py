@@ -71,6 +71,8 @@ class Connection(WSListener):  # type: ignore[misc]
         self._drained: asyncio.Event | None = None
         self.clean_close = False
         self.registered = False
+        self._window_start = self.last_seen
+        self._window_frames = 0
 
     # -- picows callbacks -----------------------------------------------------------
 
@@ -105,7 +107,13 @@ class Connection(WSListener):  # type: ignore[misc]
             self._drained.set()
 
     def on_ws_frame(self, transport: WSTransport, frame: WSFrame) -> None:
-        self.last_seen = self.hub.monotonic()
+        now = self.last_seen = self.hub.monotonic()
+        if now - self._window_start >= 1.0:
+            self._window_start, self._window_frames = now, 0
+        self._window_frames += 1
+        if self._window_frames > self.hub.settings.frames_per_sec:
+            self.close(CloseCode.RATE_LIMITED, "too many frames; slow down")
+            return
         kind = frame.msg_type
         if kind == WSMsgType.TEXT:
             if frame.fin:

@@ -74,12 +74,51 @@ def make_ws_protocol(hub: Hub, address: str) -> Any:
     )
 
 
-class ChinwagHttpProtocol(HttpToolsProtocol):  # type: ignore[misc]
-    """uvicorn's httptools protocol, handing WebSocket upgrades to picows."""
+HEADER_DEADLINE = 10.0
 
-    hub: Hub | None = None
+
+class ChinwagHttpProtocol(HttpToolsProtocol):  # type: ignore[misc]
+    """uvicorn's httptools protocol, handing WebSocket upgrades to picows, and cutting
+    off clients that send request headers too slowly (slowloris): each request's
+    headers must be complete within `header_timeout` seconds of its first byte (or of
+    the connection opening)."""
+
+    _deadline: Any = None
+
+    def connection_made(self, transport: Any) -> None:
+        super().connection_made(transport)
+        self._arm()
+
+    def on_message_begin(self) -> None:
+        super().on_message_begin()
+        self._arm()
+
+    def on_headers_complete(self) -> None:
+        self._disarm()
+        super().on_headers_complete()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._disarm()
+        super().connection_lost(exc)
+
+    def _arm(self) -> None:
+        if self._deadline is None:
+            hub = self.app_state.get("chinwag_hub")
+            limit = hub.settings.header_timeout if hub is not None else HEADER_DEADLINE
+            self._deadline = self.loop.call_later(limit, self._too_slow)
+
+    def _disarm(self) -> None:
+        if self._deadline is not None:
+            self._deadline.cancel()
+            self._deadline = None
+
+    def _too_slow(self) -> None:
+        self._deadline = None
+        if self.cycle is None or self.cycle.response_complete:
+            self.transport.abort()
 
     def handle_websocket_upgrade(self) -> None:
+        self._disarm()
         hub = self.app_state.get("chinwag_hub")
         if hub is None:
             self.send_400_response("WebSocket is not served by this process")
