@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 
 import pytest
-from push_helpers import AsgiServers
+
+from tests.push.push_servers import AsgiServers
 
 
 @pytest.fixture

@@ -12,13 +12,14 @@ import httpx
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
-from push_helpers import H2Request, H2Server, refused_port, self_signed, verify_es256
 
 from chinwag.clock import FakeClock
 from chinwag.push.apns import PRODUCTION_URL, SANDBOX_URL, ApnsSender, base_url, load_key
 from chinwag.push.models import PushSubscription
 from chinwag.push.notification import Notification
 from chinwag.push.result import Delivered, Failed, Gone, Retry
+from tests.push.push_helpers import refused_port, self_signed, verify_es256
+from tests.push.push_servers import H2Request, H2Server
 
 DEVICE = "a1b2c3d4" * 8
 SUB = PushSubscription(id="s1", user_id="u1", device_id="d1", kind="apns", token=DEVICE)

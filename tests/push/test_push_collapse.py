@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 from chinwag.clock import FakeClock
 from chinwag.push.collapse import Collapser, backoff
 from chinwag.push.notification import Notification, dumps, fit
+from chinwag.push.result import parse_retry_after
 
 
 def note(channel: str = "c1", count: int = 1, text: str | None = None) -> Notification:
@@ -75,6 +76,18 @@ def test_fit_keeps_ids_and_count_and_meets_the_budget(text: str, name: str, budg
     assert (fitted.channel_id, fitted.sender_id, fitted.count) == ("c" * 20, "u" * 20, 7)
     assert fitted.text is not None and original.text is not None
     cut = fitted.text != original.text
-    assert not cut or fitted.text == "" or (
-        fitted.text.endswith("\u2026") and original.text.startswith(fitted.text[:-1])
+    assert (
+        not cut
+        or fitted.text == ""
+        or (fitted.text.endswith("\u2026") and original.text.startswith(fitted.text[:-1]))
     )
+
+
+def test_retry_after_takes_seconds_or_an_http_date() -> None:
+    now = 1_700_000_000.0  # Tue, 14 Nov 2023 22:13:20 GMT
+    assert parse_retry_after("120", now) == 120.0
+    assert parse_retry_after("Tue, 14 Nov 2023 22:13:50 GMT", now) == 30.0
+    assert parse_retry_after("Tue, 14 Nov 2023 22:00:00 GMT", now) == 0.0  # already past
+    assert parse_retry_after("99999999", now) == 86_400.0  # capped at a day
+    for bad in (None, "", "soon", "-5", "1.5"):
+        assert parse_retry_after(bad, now) is None

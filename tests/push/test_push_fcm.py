@@ -13,7 +13,6 @@ from urllib.parse import parse_qs
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
-from push_helpers import AsgiServers, refused_port, verify_rs256
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -24,6 +23,8 @@ from chinwag.push.fcm import SCOPE, FcmSender, ServiceAccount
 from chinwag.push.models import PushSubscription
 from chinwag.push.notification import Notification
 from chinwag.push.result import Delivered, Failed, Gone, Retry
+from tests.push.push_helpers import refused_port, verify_rs256
+from tests.push.push_servers import AsgiServers
 
 GOOGLE_TOKEN_URI = "https://oauth2.googleapis.com/token"
 NOTE = Notification("c1", "u2", "Ann", 2, "hi there")
@@ -138,9 +139,7 @@ def clock() -> FakeClock:
 
 
 @pytest.fixture
-async def google(
-    servers: AsgiServers, key: rsa.RSAPrivateKey, clock: FakeClock
-) -> Google:
+async def google(servers: AsgiServers, key: rsa.RSAPrivateKey, clock: FakeClock) -> Google:
     stand_in = Google(key, clock.now)
     await stand_in.start(servers)
     return stand_in
@@ -170,7 +169,11 @@ async def test_sends_with_one_cached_access_token(google: Google, sender: FcmSen
     assert message["token"] == "reg-token-1"
     assert message["notification"] == {"title": "Ann", "body": "hi there"}
     assert message["data"] == {
-        "channel_id": "c1", "sender_id": "u2", "sender_name": "Ann", "count": "2", "text": "hi there"
+        "channel_id": "c1",
+        "sender_id": "u2",
+        "sender_name": "Ann",
+        "count": "2",
+        "text": "hi there",
     }
 
 
@@ -216,18 +219,26 @@ async def test_rejected_token_is_dropped_and_retried(google: Google, sender: Fcm
         (400, {"error": {"code": 400, "status": "UNREGISTERED"}}, {}, Gone),
         (400, {"error": {"code": 400, "status": "INVALID_ARGUMENT"}}, {}, Failed),
         (404, b"<html>no such route</html>", {}, Failed),
-        (429, {"error": {"code": 429, "status": "RESOURCE_EXHAUSTED"}}, {"Retry-After": "5"}, Retry),
+        (
+            429,
+            {"error": {"code": 429, "status": "RESOURCE_EXHAUSTED"}},
+            {"Retry-After": "5"},
+            Retry,
+        ),
         (503, {"error": {"code": 503, "status": "UNAVAILABLE"}}, {}, Retry),
     ],
 )
 async def test_answers_map_to_results(
-    google: Google, sender: FcmSender, status: int, body: Any, headers: dict[str, str],
-    expected: Any,
+    google: Google,
+    sender: FcmSender,
+    status: int,
+    body: Any,
+    headers: dict[str, str],
+    expected: type,
 ) -> None:
     google.replies.append((status, body, headers))
     result = await sender.send(SUB, NOTE)
-    kind = expected if isinstance(expected, type) else type(expected)
-    assert isinstance(result, kind), result
+    assert isinstance(result, expected), result
     if status == 429:
         assert isinstance(result, Retry) and result.after == 5.0
 

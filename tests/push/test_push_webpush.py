@@ -5,7 +5,6 @@ from __future__ import annotations
 import dataclasses
 import json
 import stat
-import time
 from pathlib import Path
 from typing import Any
 
@@ -13,15 +12,12 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import ec
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from push_helpers import AsgiServers, Browser, b64d, b64e, decrypt_webpush, refused_port, verify_es256
-from starlette.applications import Starlette
-from starlette.requests import Request
-from starlette.responses import Response
-from starlette.routing import Route
 
 from chinwag.push.notification import Notification
 from chinwag.push.result import Delivered, Failed, Gone, Retry
 from chinwag.push.webpush import MAX_PLAINTEXT, VapidKeys, WebPushSender, encrypt, origin
+from tests.push.push_helpers import Browser, b64d, b64e, decrypt_webpush, refused_port
+from tests.push.push_servers import AsgiServers, PushService
 
 SUBJECT = "mailto:ops@example.test"
 NOTE = Notification("c1", "u2", "Ann", 3, "hello")
@@ -29,7 +25,9 @@ NOTE = Notification("c1", "u2", "Ann", 3, "hello")
 # RFC 8291 Appendix A.
 A_PLAINTEXT = b"When I grow up, I want to be a watermelon"
 A_AS_PRIVATE = "yfWPiYE-n46HLnH0KqZOF1fJJU3MYrct3AELtAQ-oRw"
-A_UA_PUBLIC = "BCVxsr7N_eNgVRqvHtD0zTZsEc6-VV-JvLexhqUzORcxaOzi6-AYWXvTBHm4bjyPjs7Vd8pZGH6SRpkNtoIAiw4"
+A_UA_PUBLIC = (
+    "BCVxsr7N_eNgVRqvHtD0zTZsEc6-VV-JvLexhqUzORcxaOzi6-AYWXvTBHm4bjyPjs7Vd8pZGH6SRpkNtoIAiw4"
+)
 A_UA_PRIVATE = "q1dXpw3UpT5VOmu_cf_v6ih07Aems3njxI-JWgLcM94"
 A_SALT = "DGv6ra1nlYgDCS1FRnbzlw"
 A_AUTH = "BTBZMqHH6r4Tts7J_aSIgg"
@@ -46,8 +44,11 @@ def _private(b64: str) -> ec.EllipticCurvePrivateKey:
 
 def test_rfc8291_appendix_a_vector() -> None:
     body = encrypt(
-        A_PLAINTEXT, b64d(A_UA_PUBLIC), b64d(A_AUTH),
-        salt=b64d(A_SALT), private_key=_private(A_AS_PRIVATE),
+        A_PLAINTEXT,
+        b64d(A_UA_PUBLIC),
+        b64d(A_AUTH),
+        salt=b64d(A_SALT),
+        private_key=_private(A_AS_PRIVATE),
     )
     assert b64e(body) == A_MESSAGE
     assert decrypt_webpush(body, _private(A_UA_PRIVATE), b64d(A_AUTH)) == A_PLAINTEXT
@@ -101,59 +102,9 @@ def test_vapid_key_is_created_once_and_private(tmp_path: Path) -> None:
     assert "=" not in key and len(b64d(key)) == 65 and b64d(key)[0] == 4
 
 
-class PushService:
-    """A push service stand-in that checks what RFC 8030/8291/8292 require of a sender."""
-
-    def __init__(self, servers: AsgiServers, vapid: VapidKeys) -> None:
-        self.servers = servers
-        self.vapid_public = b64d(vapid.public_key_b64url())
-        self.browsers: dict[str, Browser] = {}
-        self.received: list[tuple[str, dict[str, Any], dict[str, str]]] = []
-        self.errors: list[str] = []
-        self.replies: dict[str, list[tuple[int, dict[str, str]]]] = {}
-        self.base = ""
-
-    async def start(self) -> None:
-        app = Starlette(routes=[Route("/push/{sub_id}", self.receive, methods=["POST"])])
-        self.base = await self.servers.start(app)
-
-    def subscribe(self, sub_id: str, user_id: str = "u1") -> Any:
-        self.browsers[sub_id] = Browser()
-        return self.browsers[sub_id].subscription(sub_id, f"{self.base}/push/{sub_id}", user_id)
-
-    async def receive(self, request: Request) -> Response:
-        sub_id = request.path_params["sub_id"]
-        body = await request.body()
-        try:
-            self.check(request, sub_id, body)
-        except Exception as exc:  # report to the test rather than only answering 400
-            self.errors.append(repr(exc))
-            return Response(status_code=400)
-        replies = self.replies.get(sub_id)
-        status, headers = replies.pop(0) if replies else (201, {})
-        return Response(status_code=status, headers=headers)
-
-    def check(self, request: Request, sub_id: str, body: bytes) -> None:
-        scheme, _, params = request.headers["authorization"].partition(" ")
-        assert scheme == "vapid"  # RFC 8292 §3
-        fields = dict(p.strip().split("=", 1) for p in params.split(","))
-        assert b64d(fields["k"]) == self.vapid_public
-        public = ec.EllipticCurvePublicKey.from_encoded_point(ec.SECP256R1(), b64d(fields["k"]))
-        _, claims = verify_es256(fields["t"], public)
-        assert claims["aud"] == self.base  # the origin of the push resource, §2
-        assert time.time() < claims["exp"] <= time.time() + 86_400  # at most 24 h, §2
-        assert claims["sub"] == SUBJECT
-        assert request.headers["content-encoding"] == "aes128gcm"
-        assert int(request.headers["ttl"]) >= 0  # RFC 8030 §5.2
-        assert request.headers.get("urgency", "normal") in ("very-low", "low", "normal", "high")
-        browser = self.browsers[sub_id]
-        payload = json.loads(decrypt_webpush(body, browser.private, browser.auth))
-        self.received.append((sub_id, payload, dict(request.headers)))
-
-
 @pytest.fixture
 async def push_service(servers: AsgiServers, tmp_path: Path) -> PushService:
-    service = PushService(servers, VapidKeys.load_or_create(tmp_path))
+    service = PushService(servers, VapidKeys.load_or_create(tmp_path).public_key_b64url(), SUBJECT)
     await service.start()
     return service
 
@@ -172,7 +123,11 @@ async def test_delivers_encrypted_and_signed(push_service: PushService, sender: 
     [(sub_id, payload, headers)] = push_service.received
     assert sub_id == "s1"
     assert payload == {
-        "channel_id": "c1", "sender_id": "u2", "sender_name": "Ann", "count": 3, "text": "hello"
+        "channel_id": "c1",
+        "sender_id": "u2",
+        "sender_name": "Ann",
+        "count": 3,
+        "text": "hello",
     }
     assert headers["urgency"] == "high"
 
@@ -207,7 +162,7 @@ async def test_answers_map_to_results(
     result = await sender.send(sub, NOTE)
     assert isinstance(result, expected)
     if status == 429:
-        assert result == Retry(7.0, result.reason)
+        assert isinstance(result, Retry) and result.after == 7.0
 
 
 async def test_unreachable_push_service_is_retried(sender: Any) -> None:

@@ -68,7 +68,7 @@ def _longest(value: str, fits: Callable[[str], bool]) -> str:
     """
     if fits(value):
         return value
-    lo, hi = 0, len(value) - 1  # invariant: a prefix of lo fits (0 is tried last)
+    lo, hi = 0, len(value) - 1  # lo: longest cut known to fit (0 means none may fit)
     while lo < hi:
         mid = (lo + hi + 1) // 2
         if fits(value[:mid] + ELLIPSIS):

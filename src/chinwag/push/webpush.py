@@ -159,9 +159,11 @@ class WebPushSender:
         if (problem := httputil.http_url_error(sub.endpoint)) is not None:
             return Gone(f"endpoint: {problem}")
         try:
-            ua_public, auth = b64url_decode(sub.p256dh), b64url_decode(sub.auth)
-            note = fit(note, lambda n: len(dumps(n.to_dict())), MAX_PLAINTEXT)
-            body = encrypt(dumps(note.to_dict()), ua_public, auth)
+            plaintext = dumps(fit(note, lambda n: len(dumps(n.to_dict())), MAX_PLAINTEXT).to_dict())
+        except ValueError as exc:  # ids alone too long: this message's fault, not the device's
+            return Failed(str(exc))
+        try:
+            body = encrypt(plaintext, b64url_decode(sub.p256dh), b64url_decode(sub.auth))
         except ValueError as exc:
             # Keys that do not decode or are not a P-256 point can never work.
             return Gone(f"invalid subscription keys: {exc}")

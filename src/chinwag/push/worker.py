@@ -122,6 +122,8 @@ class PushWorker:
 
     async def close(self) -> None:
         """Stop: cancel and await the tasks, forget what is pending, close the senders."""
+        if self._closed and not self._tasks:
+            return  # already closed
         self._closed = True
         for task in self._tasks:
             task.cancel()
