@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 from starlette.applications import Starlette
@@ -64,6 +64,7 @@ class App:
         self.hub: Any = None
         self._tasks: list[asyncio.Task[None]] = []
         self._passwords: Passwords | None = None
+        self._closers: list[Callable[[], Awaitable[None]]] = []
         self.asgi: Starlette = api_app.build(self._lifespan, self.metrics)
 
     @contextlib.asynccontextmanager
@@ -123,6 +124,7 @@ class App:
             presence=presence,
             discovery=Discovery(registry, s.region),
         )
+        self._start_push(store, bus, messaging, presence)
         if s.runs("gateway"):
             from chinwag.gateway.hub import Hub
 
@@ -140,6 +142,43 @@ class App:
             "started",
             extra={"role": s.role, "gateway_id": self.gateway_id, "store": type(store).__name__},
         )
+
+    def _start_push(
+        self, store: Store, bus: Bus, messaging: MessagingService, presence: PresenceService
+    ) -> None:
+        """Push: a trigger where messages are stored, a worker where the push role runs."""
+        from chinwag.push.senders import build_senders, worker_settings
+        from chinwag.push.trigger import PushTrigger
+        from chinwag.push.webpush import VapidKeys
+        from chinwag.push.worker import PushWorker
+
+        s = self.settings
+        assert self.services is not None
+        vapid = VapidKeys.load_or_create(s.data_path)
+        self.services.vapid_public_key = vapid.public_key_b64url()
+        if s.runs("api") or s.runs("gateway"):
+            trigger = PushTrigger(
+                bus,
+                store.accounts,
+                presence.is_online,
+                self.clock.monotonic,
+                grace=s.presence_grace,
+                include_text=s.push_include_text,
+            )
+            messaging.on_stored(trigger.on_stored)
+            trigger.start()
+            self._closers.append(trigger.close)
+        if s.runs("push"):
+            worker = PushWorker(
+                store.push,
+                build_senders(s, s.data_path, vapid=vapid),
+                monotonic=self.clock.monotonic,
+                settings=worker_settings(s),
+            )
+            worker.start()
+            bus.on_push(lambda data: receive_push(worker, data))
+            self.services.push = worker
+            self._closers.append(worker.close)
 
     def _local_gateway(self) -> GatewayInfo | None:
         if self.hub is None:
@@ -189,6 +228,12 @@ class App:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         self._tasks.clear()
+        for close in reversed(self._closers):
+            try:
+                await close()
+            except Exception:
+                log.exception("error while stopping")
+        self._closers.clear()
         if self.services is not None:
             await self.services.presence.close()
             await self.services.bus.close()
@@ -196,3 +241,21 @@ class App:
         if self._passwords is not None:
             self._passwords.close()
         log.info("stopped")
+
+
+def receive_push(worker: Any, data: bytes) -> None:
+    """A push event from the bus to the worker; malformed events are logged and dropped."""
+    import msgspec
+
+    from chinwag.push.notification import Notification
+    from chinwag.push.trigger import PushEvent
+
+    try:
+        event = msgspec.json.decode(data, type=PushEvent)
+    except msgspec.MsgspecError:
+        log.warning("dropping a malformed push event")
+        return
+    worker.notify(
+        event.user_id,
+        Notification(event.channel_id, event.sender_id, event.sender_name, event.count, event.text),
+    )

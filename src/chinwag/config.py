@@ -80,6 +80,9 @@ class Settings:
     apns_environment: str = _opt("production", "production or sandbox")
     apns_url: str = _opt("", "APNs base URL (overrides the environment's)")
     webhook_secret: str = _opt("", "HMAC secret for webhook push subscriptions")
+    push_allow_private_urls: bool = _opt(
+        False, "accept push endpoints on loopback/private addresses (tests, on-prem relays)"
+    )
     vapid_subject: str = _opt("mailto:admin@localhost", "VAPID subject (mailto: or https:)")
 
     @property

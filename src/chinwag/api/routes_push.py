@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 from urllib.parse import urlsplit
 
 from starlette.requests import Request
@@ -17,12 +18,27 @@ from chinwag.push.models import PushSubscription
 MAX_FIELD = 4096
 
 
-def _https_url(url: str | None, what: str) -> str:
+def _public_host(host: str) -> bool:
+    """False for names and literal addresses that point inside the server's network, so
+    a subscription cannot aim the push worker at internal services (SSRF)."""
+    host = host.strip("[]").lower()
+    if host == "localhost" or host.endswith((".localhost", ".local", ".internal")):
+        return False
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return True
+    return address.is_global
+
+
+def _endpoint_url(url: str | None, what: str, allow_private: bool) -> str:
     if not url or len(url) > MAX_FIELD:
         raise invalid(f"{what} is required")
     parts = urlsplit(url)
-    if parts.scheme not in ("https", "http") or not parts.netloc:
+    if parts.scheme not in ("https", "http") or not parts.hostname:
         raise invalid(f"{what} must be an http(s) URL")
+    if not allow_private and (parts.scheme != "https" or not _public_host(parts.hostname)):
+        raise invalid(f"{what} must be a public https URL")
     return url
 
 
@@ -30,6 +46,7 @@ async def subscribe(request: Request) -> Response:
     device = await http.device(request)
     b = await http.body(request, PushSubscriptionBody)
     svc = http.services(request)
+    private = svc.settings.push_allow_private_urls
     sub_id = new_id("p")
     at = now_ms(svc.clock)
     if b.kind == "webpush":
@@ -42,7 +59,7 @@ async def subscribe(request: Request) -> Response:
             device.user_id,
             device.id,
             "webpush",
-            endpoint=_https_url(b.endpoint, "endpoint"),
+            endpoint=_endpoint_url(b.endpoint, "endpoint", private),
             p256dh=b.keys.p256dh,
             auth=b.keys.auth,
             created_at=at,
@@ -53,7 +70,7 @@ async def subscribe(request: Request) -> Response:
             device.user_id,
             device.id,
             "webhook",
-            endpoint=_https_url(b.url or b.endpoint, "url"),
+            endpoint=_endpoint_url(b.url or b.endpoint, "url", private),
             created_at=at,
         )
     else:

@@ -10,7 +10,7 @@ Guarantees every implementation gives:
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -72,3 +72,11 @@ class Bus(Protocol):
     def to_channel(self, channel_id: str, data: bytes) -> None: ...
 
     def control(self, user_id: str, event: Control) -> None: ...
+
+    def push(self, data: bytes) -> None:
+        """Hand a push event to one push worker (whichever process runs that role)."""
+        ...
+
+    def on_push(self, handler: Callable[[bytes], None]) -> None:
+        """Receive push events here (the push role); each event reaches one handler."""
+        ...

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from chinwag.bus.base import BusSink, Control
 
@@ -10,6 +10,7 @@ from chinwag.bus.base import BusSink, Control
 class LocalBus:
     def __init__(self) -> None:
         self._sink: BusSink | None = None
+        self._push: Callable[[bytes], None] | None = None
 
     async def start(self) -> None:
         return None
@@ -50,3 +51,10 @@ class LocalBus:
     def control(self, user_id: str, event: Control) -> None:
         if self._sink is not None:
             self._sink.control(user_id, event)
+
+    def push(self, data: bytes) -> None:
+        if self._push is not None:
+            self._push(data)
+
+    def on_push(self, handler: Callable[[bytes], None]) -> None:
+        self._push = handler
