@@ -185,7 +185,10 @@ class Connection(WSListener):  # type: ignore[misc]
         elif isinstance(frame, Ping):
             self.write(_PONG)
         elif isinstance(frame, Sync):
-            self._spawn(self._sync(frame.cursor, announce=False))
+            if self._held is not None:
+                self._error(Code.INVALID_REQUEST, "a sync is already in progress")
+            else:
+                self._spawn(self._sync(frame.cursor))
         elif isinstance(frame, Typing):
             self._spawn(self._guarded(self.hub.channels.typing(self.user_id, frame.channel_id)))
         elif isinstance(frame, Read):
@@ -241,7 +244,7 @@ class Connection(WSListener):  # type: ignore[misc]
             )
         )
         if frame.cursor is not None:
-            await self._sync(frame.cursor, announce=True, head=head)
+            await self._sync(frame.cursor, head=head)
         else:
             self._release(head)
         early, self._early = self._early, []
@@ -250,7 +253,7 @@ class Connection(WSListener):  # type: ignore[misc]
                 break
             self._live(data)
 
-    async def _sync(self, cursor: int, *, announce: bool, head: int | None = None) -> None:
+    async def _sync(self, cursor: int, *, head: int | None = None) -> None:
         hub = self.hub
         if self._held is None:
             self._held = []
@@ -282,7 +285,6 @@ class Connection(WSListener):  # type: ignore[misc]
             self.close(CloseCode.GOING_AWAY, "storage unavailable; reconnect and sync")
         finally:
             self._drained = None
-        del announce
 
     async def _wait_drained(self) -> None:
         if self._drained is None or self._drained.is_set() or self.transport is None:
