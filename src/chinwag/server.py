@@ -6,6 +6,7 @@ then runs the app's shutdown (sockets drained with 1001, storage closed).
 
 from __future__ import annotations
 
+import signal
 import socket
 from typing import Any
 
@@ -51,6 +52,10 @@ def bind(host: str, port: int) -> socket.socket:
 
 
 def run(app: App) -> None:
+    # uvicorn re-raises the signal that stopped it once it is done; with these no-op
+    # handlers in place that ends in a normal exit (status 0) after the clean shutdown.
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: None)
     server = uvicorn.Server(uvicorn_config(app))
     sock = bind(app.settings.host, app.settings.port)
     print(f"chinwag listening on http://{app.settings.host}:{sock.getsockname()[1]}", flush=True)

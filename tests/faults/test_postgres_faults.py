@@ -1,0 +1,109 @@
+"""PostgreSQL trouble mid-traffic: restarted, crashed, slow, or its connections reset.
+While it is away the API answers 503 and sends fail without acknowledgement; clients
+resend, and afterwards every message is stored exactly once, in order, gapless."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import asyncpg
+import httpx
+import pytest
+
+from tests.helpers import api
+from tests.helpers.faultproxy import FaultProxy
+from tests.helpers.pg_private import PrivatePostgres
+from tests.helpers.resender import send_all
+from tests.helpers.server import run_server, test_settings
+from tests.helpers.wait import wait_for
+
+pytestmark = pytest.mark.services
+
+
+@pytest.fixture
+async def pg(tmp_path: Path) -> AsyncIterator[PrivatePostgres]:
+    server = PrivatePostgres(tmp_path / "pg")
+    await asyncio.to_thread(server.init)
+    await asyncio.to_thread(server.start)
+    try:
+        yield server
+    finally:
+        try:
+            await asyncio.to_thread(server.stop, "immediate")
+        except Exception:
+            pass
+
+
+async def _exact(http: httpx.AsyncClient, user: api.TestUser, channel: str, acked: dict[str, int]) -> None:
+    history = []
+    after = 0
+    while page := await api.history(http, user, channel, after=after, limit=200):
+        history.extend(page)
+        after = page[-1]["message_id"]
+    assert [m["message_id"] for m in history] == list(range(1, len(history) + 1))
+    assert {m["client_msg_id"]: m["message_id"] for m in history} == acked
+
+
+async def _ready(http: httpx.AsyncClient) -> bool:
+    try:
+        return (await http.get("/readyz")).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
+@pytest.mark.parametrize("mode", ["fast", "immediate"])
+async def test_postgres_restarted_mid_traffic(tmp_path: Path, pg: PrivatePostgres, mode: str) -> None:
+    settings = test_settings(tmp_path / "data", pg.url, sends_per_user_per_sec=1e6, send_burst=10**6)
+    async with run_server(settings) as srv, httpx.AsyncClient(base_url=srv.base_url, timeout=30) as http:
+        a, b = await api.signup(http), await api.signup(http)
+        await api.befriend(http, a, b)
+        channel = await api.direct(http, a, b)
+        ids = [f"m{i}" for i in range(300)]
+        sending = asyncio.create_task(send_all(srv.ws_url, a.token, channel, ids, window=4))
+        await asyncio.sleep(0.3)
+        await asyncio.to_thread(pg.stop, mode)
+        r = await http.get("/readyz")
+        assert r.status_code == 503 and r.json()["error"]["code"] == "unavailable"
+        r = await http.get(f"/v1/channels/{channel}/messages", headers=a.auth)
+        assert r.status_code in (401, 503)  # auth itself needs storage; never a 500
+        await asyncio.sleep(0.5)
+        await asyncio.to_thread(pg.start)
+        await wait_for(lambda: _ready(http), timeout=30)
+        acked = await sending
+        assert len(acked) == len(ids)
+        await _exact(http, b, channel, acked)
+
+
+async def test_network_faults_between_gateway_and_storage(tmp_path: Path, pg: PrivatePostgres) -> None:
+    proxy = FaultProxy("127.0.0.1", pg.port)
+    await proxy.start()
+    url = f"postgresql://postgres@127.0.0.1:{proxy.port}/postgres"
+    settings = test_settings(tmp_path / "data", url, sends_per_user_per_sec=1e6, send_burst=10**6)
+    try:
+        async with run_server(settings) as srv, httpx.AsyncClient(base_url=srv.base_url, timeout=30) as http:
+            a, b = await api.signup(http), await api.signup(http)
+            await api.befriend(http, a, b)
+            channel = await api.direct(http, a, b)
+            proxy.latency = 0.02
+            ids = [f"n{i}" for i in range(200)]
+            sending = asyncio.create_task(send_all(srv.ws_url, a.token, channel, ids, window=8))
+            await asyncio.sleep(0.5)
+            for _ in range(3):
+                proxy.reset_all()  # every storage connection breaks mid-transaction
+                await asyncio.sleep(0.3)
+            proxy.refusing = True
+            await asyncio.sleep(0.5)
+            proxy.refusing = False
+            acked = await sending
+            proxy.latency = 0.0
+            await _exact(http, b, channel, acked)
+            assert (await http.get("/readyz")).status_code == 200
+    finally:
+        await proxy.stop()
+    conn = await asyncpg.connect(pg.url)
+    try:
+        assert await conn.fetchval("SELECT count(*) FROM messages") == 200
+    finally:
+        await conn.close()

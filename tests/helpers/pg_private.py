@@ -1,0 +1,53 @@
+"""A private PostgreSQL server for one test, on a random port, that the test may stop
+and start (the shared one on 5432 must never be restarted under other tests)."""
+
+from __future__ import annotations
+
+import glob
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tests.helpers.process import free_port
+
+
+def _bin(name: str) -> str:
+    found = sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"))
+    if not found:
+        pytest.skip("PostgreSQL server binaries are not installed")
+    return found[-1]
+
+
+class PrivatePostgres:
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.data = root / "pgdata"
+        self.port = free_port()
+        self._as_postgres = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+
+    @property
+    def url(self) -> str:
+        return f"postgresql://postgres@127.0.0.1:{self.port}/postgres"
+
+    def _run(self, *args: str) -> None:
+        subprocess.run([*self._as_postgres, *args], check=True, capture_output=True, timeout=60)
+
+    def init(self) -> None:
+        self.root.mkdir(parents=True, exist_ok=True)
+        if self._as_postgres:
+            shutil.chown(self.root, "postgres", "postgres")
+        self._run(_bin("initdb"), "-D", str(self.data), "-U", "postgres", "--auth=trust", "-E", "UTF8")
+
+    def start(self) -> None:
+        opts = f"-p {self.port} -c listen_addresses=127.0.0.1 -c unix_socket_directories={self.root} -c fsync=on"
+        self._run(_bin("pg_ctl"), "-D", str(self.data), "-o", opts, "-w", "-t", "60", "-l", str(self.root / "log"), "start")
+
+    def stop(self, mode: str = "fast") -> None:
+        self._run(_bin("pg_ctl"), "-D", str(self.data), "-m", mode, "-w", "-t", "60", "stop")
+
+    def kill9(self) -> None:
+        pid = int((self.data / "postmaster.pid").read_text().split()[0])
+        os.kill(pid, 9)
