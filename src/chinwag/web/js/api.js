@@ -145,7 +145,7 @@ export class Api {
   }
 
   // Discovery and push.
-  discovery() { return this.get('/v1/discovery'); }
+  discovery(opts) { return this.get('/v1/discovery', opts); }
   vapidKey() { return this.get('/v1/push/vapid-public-key'); }
   addPushSubscription(body) { return this.post('/v1/push/subscriptions', body); }
   removePushSubscription(id) { return this.del(`/v1/push/subscriptions/${enc(id)}`); }

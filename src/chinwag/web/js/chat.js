@@ -78,6 +78,25 @@ export class Chat {
       if (ch.kind === 'direct') for (const uid of ch.members || []) this.sync.ensureUser(uid);
     }
     this.cache.setMeta('channels', [...st.channels.values()]).catch(() => {});
+    this.fillPreviews();
+  }
+
+  /** Channels with messages we have never seen (a new device): fetch their newest one. */
+  async fillPreviews() {
+    const st = this.state;
+    const missing = [...st.channels.values()]
+      .filter((ch) => ch.last_message_id > 0 && !st.lastMessage.has(ch.id))
+      .slice(0, 40);
+    const worker = async () => {
+      while (missing.length) {
+        const ch = missing.shift();
+        try {
+          const { messages = [] } = await this.api.messages(ch.id, { limit: 1 });
+          for (const m of messages) this.sync.apply(m, { live: false, persist: true });
+        } catch { /* the preview stays empty */ }
+      }
+    };
+    await Promise.all([worker(), worker(), worker()]);
   }
 
   setFriends(list) {
@@ -113,8 +132,19 @@ export class Chat {
     const log = st.log(channelId);
     if (!log.loadedFromCache) {
       log.loadedFromCache = true;
-      const cached = await this.cache.recent(channelId).catch(() => []);
+      const [cached, reads] = await Promise.all([
+        this.cache.recent(channelId).catch(() => []),
+        this.cache.getMeta(`reads:${channelId}`).catch(() => null),
+      ]);
       for (const m of cached) this.sync.apply(m, { live: false, persist: false });
+      if (reads && typeof reads === 'object') {
+        if (!st.reads.has(channelId)) st.reads.set(channelId, new Map());
+        const map = st.reads.get(channelId);
+        for (const [uid, id] of Object.entries(reads)) {
+          if (Number.isSafeInteger(id) && (map.get(uid) || 0) < id) map.set(uid, id);
+        }
+        st.changed('reads', channelId);
+      }
       st.changed('messages', channelId);
     }
     const ch = st.channels.get(channelId);
@@ -145,7 +175,8 @@ export class Chat {
 
   async loadOlder(channelId) {
     const log = this.state.log(channelId);
-    if (log.loadingBefore || !log.moreBefore()) return;
+    // Older pages only once the newest page is in (it may already cover them).
+    if (log.loadingBefore || !log.latestDone || !log.moreBefore()) return;
     log.loadingBefore = true;
     this.state.changed('messages', channelId);
     try {

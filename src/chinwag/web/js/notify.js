@@ -113,8 +113,17 @@ export async function enablePush(api, userId) {
   if (permission !== 'granted') {
     throw new Error('Notifications are blocked. Allow them in the browser settings to enable.');
   }
+  try {
+    return await subscribe(api, userId);
+  } catch (e) {
+    if (e && e.code && typeof e.code === 'string') throw e; // an ApiError: shown as such
+    throw new Error(`Could not turn on notifications: ${e?.message || e}`);
+  }
+}
+
+async function subscribe(api, userId) {
   const reg = await navigator.serviceWorker.register('/sw.js', { scope: '/' });
-  await navigator.serviceWorker.ready;
+  await withTimeout(navigator.serviceWorker.ready, 10000, 'The notification worker did not start.');
   const { key } = await api.vapidKey();
   const applicationServerKey = base64UrlToBytes(key);
   let sub = await reg.pushManager.getSubscription();
@@ -122,7 +131,11 @@ export async function enablePush(api, userId) {
     await sub.unsubscribe();
     sub = null;
   }
-  if (!sub) sub = await reg.pushManager.subscribe({ userVisibleOnly: true, applicationServerKey });
+  if (!sub) {
+    sub = await withTimeout(
+      reg.pushManager.subscribe({ userVisibleOnly: true, applicationServerKey }),
+      20000, 'The browser\'s push service did not answer. Try again later.');
+  }
   const json = sub.toJSON();
   const keys = json.keys || {
     p256dh: bytesToBase64Url(sub.getKey('p256dh')),
@@ -133,6 +146,14 @@ export async function enablePush(api, userId) {
   });
   if (res && res.id) localStorage.setItem(pushKey(userId), String(res.id));
   return 'Notifications are on for this browser.';
+}
+
+function withTimeout(promise, ms, message) {
+  let timer;
+  const timeout = new Promise((_, reject) => {
+    timer = setTimeout(() => reject(new Error(message)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
 function sameKey(sub, key) {

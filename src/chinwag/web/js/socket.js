@@ -175,7 +175,8 @@ export class Connection {
   async pickUrl() {
     if (this.discover || this.gateways.length === 0) {
       try {
-        const res = await this.o.api.discovery();
+        const signal = AbortSignal.timeout ? AbortSignal.timeout(5000) : undefined;
+        const res = await this.o.api.discovery({ signal });
         if (res && Array.isArray(res.gateways) && res.gateways.length) this.gateways = res.gateways;
       } catch {
         // Keep the last known list; the same origin is the last resort.
@@ -256,7 +257,11 @@ export class Connection {
     } else if (frame.type === 'error' && frame.ref) {
       this.outbox.fail(frame);
     }
-    this.o.onFrame(frame);
+    try {
+      this.o.onFrame(frame);
+    } catch (e) {
+      console.error('chinwag: failed to handle a frame', frame.type, e);
+    }
     if (frame.type === 'welcome') this.flushOutbox(true);
   }
 
@@ -269,11 +274,13 @@ export class Connection {
       const ws = this.ws;
       if (!ws || !this.ready) return;
       // A ping that has gone unanswered for too long: the connection is dead.
-      if (this.pingSentAt > this.lastRecv && now - this.pingSentAt > 2 * ms + 5000) {
+      const outstanding = this.pingSentAt > this.lastRecv;
+      if (outstanding && now - this.pingSentAt > 2 * ms + 5000) {
         this.abort(ws);
         return;
       }
-      if (now - this.lastSent >= ms * 0.8) {
+      // Ping when idle, and also when busy but nothing has come back for a while.
+      if (!outstanding && (now - this.lastSent >= ms * 0.8 || now - this.lastRecv >= ms)) {
         if (this.send({ type: 'ping' })) this.pingSentAt = now;
       }
       this.flushOutbox(false);
@@ -307,7 +314,9 @@ export class Connection {
       this.o.onAuthFailed?.();
       return;
     }
-    if (!welcomed) this.failed.set(this.url, Date.now() + FAILED_GATEWAY_MS);
+    // A gateway that failed before welcome, or is going away (1001), is skipped for a while
+    // when discovery offers another.
+    if (!welcomed || code === 1001) this.failed.set(this.url, Date.now() + FAILED_GATEWAY_MS);
     let delay;
     if (code === 4009) delay = Math.round(Math.random() * 500); // too slow: resync at once
     else if (code === 1001) delay = 200 + Math.round(Math.random() * 1500); // gateway going away

@@ -11,7 +11,8 @@ export class ChannelLog {
     this.byId = new Map();
     this.pending = new Map(); // client_msg_id -> entry without a message_id yet
     this.loadedFromCache = false;
-    this.fetchedLatest = false;
+    this.fetchedLatest = false; // the newest page was requested
+    this.latestDone = false; // ... and merged
     this.noMoreBefore = false; // the server had nothing older
     this.loadingBefore = false;
     this.sortedCache = null;
@@ -154,13 +155,22 @@ export class ChatState extends EventTarget {
 
   /** Note a change; listeners hear about it once per ~16 ms with all keys changed. */
   changed(type, key = '*') {
+    if (this.disposed) return;
     if (!this.pendingEvents.has(type)) this.pendingEvents.set(type, new Set());
     this.pendingEvents.get(type).add(key);
     if (!this.flushTimer) this.flushTimer = setTimeout(() => this.flush(), 16);
   }
 
+  /** After logout: no more events reach the (shared) DOM. */
+  dispose() {
+    this.disposed = true;
+    clearTimeout(this.flushTimer);
+    this.pendingEvents.clear();
+  }
+
   flush() {
     this.flushTimer = null;
+    if (this.disposed) return;
     const events = this.pendingEvents;
     this.pendingEvents = new Map();
     for (const [type, keys] of events) this.dispatchEvent(new CustomEvent(type, { detail: keys }));

@@ -97,6 +97,8 @@ export class Sync {
       this.refetchRecent();
     } else {
       this.replaying = true; // `message` frames of the replay, then `synced`
+      clearTimeout(this.replayTimer);
+      this.replayTimer = setTimeout(() => { this.replaying = false; }, 15000);
     }
     for (const g of f.large_groups || []) this.catchUp(g.channel_id, g.last_message_id);
     this.state.changed('sync');
@@ -119,6 +121,7 @@ export class Sync {
 
   onSynced(f) {
     this.replaying = false;
+    clearTimeout(this.replayTimer);
     if (Number.isSafeInteger(f.cursor) && (this.cursor === null || f.cursor > this.cursor)) {
       this.cursor = f.cursor;
       this.persist({ cursor: f.cursor });
@@ -161,6 +164,7 @@ export class Sync {
   async mergeLatest(channelId, messages) {
     const log = this.state.log(channelId);
     log.fetchedLatest = true;
+    log.latestDone = true;
     if (!messages.length) {
       this.state.changed('messages', channelId);
       return;
@@ -280,6 +284,7 @@ export class Sync {
     if (!st.reads.has(f.channel_id)) st.reads.set(f.channel_id, new Map());
     const reads = st.reads.get(f.channel_id);
     if ((reads.get(f.user_id) || 0) < f.message_id) reads.set(f.user_id, f.message_id);
+    this.cache.setMeta(`reads:${f.channel_id}`, Object.fromEntries(reads)).catch(() => {});
     this.ensureUser(f.user_id);
     st.changed('reads', f.channel_id);
   }

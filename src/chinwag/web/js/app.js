@@ -1,0 +1,264 @@
+// Wiring: session (token in localStorage), cache, model, sync, connection, views, routing.
+
+import { Api, friendlyError } from './api.js';
+import { Chat } from './chat.js';
+import { byTestId, displayName } from './dom.js';
+import { disablePush, registerWorkerIfGranted, setTitleCount, showLocalNotification, Sound } from './notify.js';
+import { Connection, Outbox } from './socket.js';
+import { ChatState } from './state.js';
+import { deleteCache, openCache } from './store.js';
+import { Sync } from './sync.js';
+import { hideAuth, mountAuth, showAuth } from './ui/auth.js';
+import { channelTitle, mountChannelList } from './ui/channels.js';
+import { mountComposer } from './ui/composer.js';
+import { mountConversation } from './ui/conversation.js';
+import { announce, closeOnBackdrop, mountProfile, toast } from './ui/dialogs.js';
+import { mountGroups } from './ui/groups.js';
+import { mountPeople } from './ui/people.js';
+import { mountShell, setView } from './ui/shell.js';
+
+const SESSION_KEY = 'chinwag.session';
+const SESSION_ENDED = 'Your session has ended. Please log in again.';
+
+let session = null; // {token, device_id, user}
+let ctx = null;
+let loggingOut = false;
+const sound = new Sound();
+const narrow = window.matchMedia('(max-width: 720px)');
+
+const api = new Api({
+  getToken: () => session?.token || null,
+  onUnauthorized: () => { if (!loggingOut) endSession(SESSION_ENDED); },
+});
+
+function loadSession() {
+  try {
+    const s = JSON.parse(localStorage.getItem(SESSION_KEY) || 'null');
+    return s && typeof s.token === 'string' && s.user && s.user.id ? s : null;
+  } catch {
+    return null;
+  }
+}
+
+async function startSession(s, { gateways = [] } = {}) {
+  session = { token: s.token, device_id: s.device_id, user: s.user };
+  localStorage.setItem(SESSION_KEY, JSON.stringify(session));
+  const mine = session;
+  hideAuth();
+  const cache = await openCache(s.user.id);
+  if (session !== mine) {
+    cache.close();
+    return;
+  }
+  const abort = new AbortController();
+  const state = new ChatState(s.user);
+  const c = {
+    api, state, cache, sound, abort, signal: abort.signal, friendly: friendlyError,
+    navigate, logout,
+  };
+  ctx = c;
+  const sync = new Sync({
+    state, cache, api,
+    hooks: {
+      connected: () => c.chat.refresh(),
+      incoming: (m) => onIncoming(c, m),
+      ownMessage: (m) => c.chat.markRead(m.channel_id, m.message_id),
+      removedFromChannel: (id) => {
+        if (c.conversation?.channelId === id) {
+          toast('You are no longer a member of that conversation.');
+          navigate(null);
+        }
+      },
+      friendEvent: (f) => onFriendEvent(c, f),
+      error: (f) => { if (f.code !== 'rate_limited') toast(friendlyError(f), 'error'); },
+    },
+  });
+  const chat = new Chat({ state, cache, api, sync });
+  c.sync = sync;
+  c.chat = chat;
+
+  state.on('me', () => {
+    if (session === mine) {
+      session.user = state.me;
+      localStorage.setItem(SESSION_KEY, JSON.stringify(session));
+    }
+  });
+  mountShell(c);
+  mountChannelList(c);
+  mountPeople(c);
+  mountConversation(c);
+  mountComposer(c);
+  mountGroups(c);
+  mountProfile(c);
+
+  const pending = await chat.boot();
+  if (ctx !== c) return;
+  const outbox = new Outbox({
+    put: (item) => sync.persist({ outboxPut: [item] }),
+    remove: (cmid) => sync.persist({ outboxDelete: [cmid] }),
+    failed: (item, frame) => {
+      state.log(item.channel_id).fail(item.client_msg_id, friendlyError(frame));
+      state.changed('messages', item.channel_id);
+    },
+  });
+  outbox.load(pending);
+  const conn = new Connection({
+    api,
+    outbox,
+    gateways,
+    getToken: () => session?.token || null,
+    getCursor: () => sync.cursor,
+    onFrame: (f) => sync.handle(f),
+    onState: (st) => {
+      state.connection = st;
+      state.changed('connection');
+    },
+    onAuthFailed: () => endSession(SESSION_ENDED),
+  });
+  c.conn = conn;
+  chat.conn = conn;
+  route();
+  conn.start();
+  registerWorkerIfGranted();
+}
+
+/** A new message from someone else arrived live. */
+function onIncoming(c, m) {
+  const st = c.state;
+  const sender = displayName(st.user(m.sender_id));
+  const ch = st.channels.get(m.channel_id);
+  const viewing = c.conversation?.channelId === m.channel_id && document.visibilityState === 'visible';
+  const snippet = m.text.length > 200 ? `${m.text.slice(0, 200)}…` : m.text;
+  if (viewing) {
+    announce(`${sender}: ${snippet}`);
+    return;
+  }
+  sound.beep();
+  const where = ch?.kind === 'group' ? ` in ${channelTitle(st, ch)}` : '';
+  announce(`New message from ${sender}${where}`);
+  if (document.visibilityState !== 'visible') {
+    showLocalNotification({ title: `${sender}${where}`, body: snippet.slice(0, 140), channelId: m.channel_id });
+  }
+}
+
+function onFriendEvent(c, f) {
+  const name = displayName(f.user);
+  if (f.event === 'request') {
+    c.chat.refreshRequests().catch(() => {});
+    toast(`${name} sent you a friend request.`);
+    sound.beep();
+  } else if (f.event === 'accepted') {
+    Promise.allSettled([c.chat.refreshRequests(), c.chat.refreshFriends()]);
+    toast(`${name} accepted your friend request.`);
+  } else if (f.event === 'removed') {
+    Promise.allSettled([c.chat.refreshRequests(), c.chat.refreshFriends()]);
+  }
+}
+
+// ---- routing: #/c/<channel id> opens a conversation, #/ the list ----
+
+function currentChannelFromHash() {
+  const m = location.hash.match(/^#\/c\/(.+)$/);
+  if (!m) return null;
+  try {
+    return decodeURIComponent(m[1]);
+  } catch {
+    return null;
+  }
+}
+
+function navigate(channelId) {
+  const hash = channelId ? `#/c/${encodeURIComponent(channelId)}` : '#/';
+  if (location.hash !== hash) location.hash = hash;
+  else route();
+}
+
+function route() {
+  if (!ctx || !ctx.showConversation) return;
+  const previous = ctx.conversation?.channelId;
+  const cid = currentChannelFromHash();
+  setView(cid ? 'chat' : 'list');
+  ctx.composerSwitch(cid, { focus: !!cid && !narrow.matches });
+  ctx.showConversation(cid);
+  if (!cid && previous && narrow.matches) {
+    const link = document.querySelector(`[data-testid="channel-item"][data-channel-id="${CSS.escape(previous)}"] a`);
+    link?.focus();
+  }
+}
+
+window.addEventListener('hashchange', route);
+byTestId('back-button').addEventListener('click', () => navigate(null));
+navigator.serviceWorker?.addEventListener('message', (e) => {
+  if (e.data?.type === 'open-channel' && e.data.channel_id) navigate(e.data.channel_id);
+});
+window.addEventListener('pagehide', () => ctx?.sync?.flush());
+
+// ---- leaving ----
+
+function teardown() {
+  const c = ctx;
+  ctx = null;
+  if (!c) return;
+  c.conn?.stop();
+  c.abort.abort();
+  c.state.dispose();
+  c.sync?.flush();
+  c.sync?.writes.finally(() => c.cache.close());
+  for (const d of document.querySelectorAll('dialog[open]')) d.close();
+  for (const id of ['channel-list', 'friend-list', 'friend-requests-incoming',
+    'friend-requests-outgoing', 'user-search-results']) byTestId(id).replaceChildren();
+  document.querySelector('.message-items').replaceChildren();
+  byTestId('user-search-input').value = '';
+  byTestId('user-search-status').textContent = '';
+  byTestId('composer-input').value = '';
+  byTestId('conversation-empty').hidden = false;
+  document.querySelector('.conv').hidden = true;
+  setTitleCount(0);
+  if (location.hash) history.replaceState(null, '', location.pathname + location.search);
+}
+
+/** The token no longer works (close code 4001 or HTTP 401): back to the login screen. */
+function endSession(message) {
+  if (!session) return;
+  session = null;
+  localStorage.removeItem(SESSION_KEY);
+  teardown();
+  showAuth(message);
+}
+
+async function logout() {
+  const s = session;
+  if (!s || loggingOut) return;
+  loggingOut = true;
+  const userId = s.user.id;
+  try {
+    ctx?.conn?.stop();
+    await disablePush(api, userId);
+    await api.logout().catch(() => {});
+  } finally {
+    loggingOut = false;
+    session = null;
+    localStorage.removeItem(SESSION_KEY);
+    teardown();
+    await deleteCache(userId);
+    showAuth('');
+    toast('You have logged out.');
+  }
+}
+
+// ---- start ----
+
+for (const d of document.querySelectorAll('dialog')) closeOnBackdrop(d);
+mountAuth({
+  api,
+  onLoggedIn: (s) => startSession(s, { gateways: s.gateways }).catch(fatal),
+});
+
+function fatal(err) {
+  console.error(err);
+  toast(`Something went wrong: ${err?.message || err}`, 'error', 10000);
+}
+
+const saved = loadSession();
+if (saved) startSession(saved).catch(fatal);
+else showAuth();

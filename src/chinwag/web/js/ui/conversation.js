@@ -1,0 +1,265 @@
+// The open conversation: header, message list (history on scroll up, read marking of
+// visible messages), typing indicator and read receipts.
+
+import { byTestId, displayName, fillAvatar, reconcile, setText } from '../dom.js';
+import { channelTitle, directPeer } from './channels.js';
+import { confirmDialog, toast, toastError } from './dialogs.js';
+import { createMessage, updateMessage } from './messages.js';
+import { presenceText } from './people.js';
+
+const NEAR_BOTTOM_PX = 120;
+const LOAD_OLDER_PX = 300;
+const RUN_GAP_MS = 5 * 60 * 1000;
+
+export function mountConversation(ctx) {
+  const { state, chat, signal } = ctx;
+  const root = byTestId('conversation');
+  const empty = byTestId('conversation-empty');
+  const conv = root.querySelector('.conv');
+  const scroller = byTestId('message-list');
+  const ol = scroller.querySelector('ol');
+  const historyStatus = byTestId('history-status');
+  const loadOlderButton = byTestId('load-older');
+  const jump = byTestId('jump-to-latest');
+  const typingEl = byTestId('typing-indicator');
+  const titleEl = byTestId('conversation-title');
+  const subtitleEl = byTestId('conversation-subtitle');
+  const membersButton = byTestId('members-button');
+  const leaveButton = byTestId('leave-group-button');
+  let channelId = null;
+  let lastCount = 0;
+  const visible = new Set();
+  let readTimer = null;
+
+  const actions = {
+    retry: (e) => chat.retryFailed(e.channel_id, e.client_msg_id),
+    dismiss: (e) => chat.dismissFailed(e.channel_id, e.client_msg_id),
+  };
+
+  // Messages of others that scroll into view are marked read.
+  const observer = new IntersectionObserver((entries) => {
+    for (const en of entries) {
+      const id = Number(en.target.dataset.messageId);
+      if (en.isIntersecting) visible.add(id);
+      else visible.delete(id);
+    }
+    scheduleRead();
+  }, { root: scroller, threshold: 0 });
+  signal.addEventListener('abort', () => observer.disconnect());
+
+  function scheduleRead() {
+    clearTimeout(readTimer);
+    readTimer = setTimeout(markVisibleRead, 150);
+  }
+
+  function markVisibleRead() {
+    if (!channelId || document.visibilityState !== 'visible' || !visible.size) return;
+    chat.markRead(channelId, Math.max(...visible));
+  }
+  document.addEventListener('visibilitychange', scheduleRead, { signal });
+  window.addEventListener('focus', scheduleRead, { signal });
+
+  const atBottom = () =>
+    scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight < NEAR_BOTTOM_PX;
+  const scrollToBottom = () => {
+    scroller.scrollTop = scroller.scrollHeight;
+    jump.hidden = true;
+  };
+  ctx.conversation = { scrollToBottom, get channelId() { return channelId; } };
+
+  function viewModels(entries, ch) {
+    const me = state.me.id;
+    const group = ch?.kind === 'group';
+    const reads = state.reads.get(channelId);
+    let maxRead = 0;
+    if (reads) for (const v of reads.values()) maxRead = Math.max(maxRead, v);
+    let receiptKey = null;
+    let lastOwnKey = null;
+    for (let i = entries.length - 1; i >= 0; i--) {
+      const e = entries[i];
+      if (e.sender_id !== me) continue;
+      if (!lastOwnKey) lastOwnKey = e.key;
+      if (maxRead && e.message_id && e.message_id <= maxRead) {
+        receiptKey = e.key;
+        break;
+      }
+    }
+    let receipt = null;
+    if (receiptKey) {
+      const target = entries.find((e) => e.key === receiptKey).message_id;
+      const readers = [...reads.entries()].filter(([, id]) => id >= target).map(([uid]) => uid);
+      if (!group) receipt = 'Seen';
+      else {
+        const names = readers.slice(0, 3).map((uid) => displayName(state.user(uid)));
+        const more = readers.length > 3 ? ` +${readers.length - 3}` : '';
+        receipt = `Seen by ${names.join(', ')}${more}`;
+      }
+    }
+    return entries.map((e, i) => {
+      const prev = entries[i - 1];
+      const gap = prev ? Date.parse(e.created_at) - Date.parse(prev.created_at) : Infinity;
+      return {
+        entry: e,
+        mine: e.sender_id === me,
+        group,
+        first: !prev || prev.sender_id !== e.sender_id || !(gap < RUN_GAP_MS),
+        lastOwn: e.key === lastOwnKey,
+        receipt: e.key === receiptKey ? receipt : null,
+      };
+    });
+  }
+
+  function renderMessages({ forceBottom = false } = {}) {
+    if (!channelId) return;
+    const log = state.log(channelId);
+    const entries = log.sorted();
+    const wasAtBottom = atBottom();
+    const anchor = ol.firstElementChild;
+    const anchorTop = anchor ? anchor.offsetTop : 0;
+    const ch = state.channels.get(channelId);
+    reconcile(ol, viewModels(entries, ch), (vm) => vm.entry.key,
+      (vm) => createMessage(vm, actions),
+      (li, vm) => {
+        updateMessage(li, vm, state);
+        if (!vm.mine && li.dataset.messageId && !li.observed) {
+          li.observed = true;
+          observer.observe(li);
+        }
+      });
+    if (forceBottom || wasAtBottom) scrollToBottom();
+    else if (anchor && anchor.isConnected && anchor !== ol.firstElementChild) {
+      scroller.scrollTop += anchor.offsetTop - anchorTop; // older messages were prepended
+    }
+    const grew = entries.length > lastCount;
+    const newest = entries[entries.length - 1];
+    if (grew && !wasAtBottom && !forceBottom && newest && newest.sender_id !== state.me.id
+        && lastCount > 0 && anchor === ol.firstElementChild) {
+      jump.hidden = false;
+    }
+    lastCount = entries.length;
+    renderHistoryStatus(log, entries.length);
+    if (log.moreBefore() && scroller.scrollHeight <= scroller.clientHeight + LOAD_OLDER_PX) {
+      loadOlder();
+    }
+    scheduleRead();
+  }
+
+  function renderHistoryStatus(log, count) {
+    loadOlderButton.hidden = !(log.moreBefore() && !log.loadingBefore);
+    let text = '';
+    if (log.loadingBefore) text = 'Loading older messages…';
+    else if (log.moreBefore()) text = '';
+    else if (count) text = 'This is the start of the conversation.';
+    else text = log.fetchedLatest ? 'No messages yet. Say hello!' : 'Loading messages…';
+    setText(historyStatus, text);
+  }
+
+  function loadOlder() {
+    const cid = channelId;
+    const log = state.log(cid);
+    if (log.loadingBefore || !log.latestDone || !log.moreBefore()) return;
+    chat.loadOlder(cid).catch((err) => {
+      if (cid === channelId) toastError(err);
+    });
+  }
+
+  scroller.addEventListener('scroll', () => {
+    if (scroller.scrollTop < LOAD_OLDER_PX) loadOlder();
+    if (atBottom()) jump.hidden = true;
+  }, { signal, passive: true });
+  loadOlderButton.addEventListener('click', loadOlder, { signal });
+  jump.addEventListener('click', () => {
+    scrollToBottom();
+    byTestId('composer-input').focus();
+  }, { signal });
+
+  function renderHeader() {
+    if (!channelId) return;
+    const ch = state.channels.get(channelId);
+    if (!ch) return;
+    const title = channelTitle(state, ch);
+    setText(titleEl, title);
+    const peer = directPeer(state, ch);
+    fillAvatar(root.querySelector('.conv-avatar'), peer ? state.user(peer) : { id: ch.id }, title);
+    if (ch.kind === 'direct') {
+      const u = state.user(peer);
+      const p = state.presence.get(peer);
+      subtitleEl.dataset.status = p?.status === 'online' ? 'online' : 'offline';
+      setText(subtitleEl, [presenceText(p), u?.status_text].filter(Boolean).join(' · '));
+    } else {
+      const members = ch.members || [];
+      const online = members.filter((id) => id !== state.me.id
+        && state.presence.get(id)?.status === 'online').length;
+      const count = ch.member_count || members.length;
+      setText(subtitleEl, `${count} member${count === 1 ? '' : 's'}${online ? `, ${online} online` : ''}`);
+      delete subtitleEl.dataset.status;
+    }
+    membersButton.hidden = ch.kind !== 'group';
+    leaveButton.hidden = ch.kind !== 'group';
+  }
+
+  function renderTyping() {
+    if (!channelId) return;
+    const ids = state.typingUsers(channelId);
+    const names = ids.map((id) => displayName(state.user(id)));
+    let text = '';
+    if (names.length === 1) text = `${names[0]} is typing…`;
+    else if (names.length === 2) text = `${names[0]} and ${names[1]} are typing…`;
+    else if (names.length > 2) text = 'Several people are typing…';
+    typingEl.hidden = !text;
+    typingEl.dataset.userIds = ids.join(',');
+    setText(typingEl, text);
+  }
+
+  leaveButton.addEventListener('click', async () => {
+    const cid = channelId;
+    const ch = state.channels.get(cid);
+    if (!ch) return;
+    const name = channelTitle(state, ch);
+    if (!(await confirmDialog(`Leave “${name}”? You will stop getting its messages.`, 'Leave'))) return;
+    try {
+      await chat.leave(cid);
+      toast(`You left ${name}.`);
+      ctx.navigate(null);
+    } catch (err) {
+      toastError(err);
+    }
+  }, { signal });
+
+  /** Show a conversation (or none). Called by the router. */
+  async function show(cid) {
+    if (cid === channelId) return;
+    channelId = cid;
+    state.currentChannelId = cid;
+    visible.clear();
+    observer.disconnect();
+    ol.replaceChildren();
+    lastCount = 0;
+    jump.hidden = true;
+    empty.hidden = !!cid;
+    conv.hidden = !cid;
+    state.changed('route');
+    if (!cid) return;
+    renderHeader();
+    renderTyping();
+    renderMessages({ forceBottom: true });
+    try {
+      await chat.openChannel(cid);
+    } catch (err) {
+      if (cid !== channelId) return;
+      if (err.code === 'forbidden' || err.code === 'not_found') {
+        toast('That conversation is not available.', 'error');
+        ctx.navigate(null);
+      } else toastError(err);
+    }
+    if (cid === channelId) renderMessages({ forceBottom: !ol.children.length });
+  }
+  ctx.showConversation = show;
+
+  state.on('messages', (keys) => { if (keys.has(channelId)) renderMessages(); });
+  state.on('reads', (keys) => { if (keys.has(channelId)) renderMessages(); });
+  state.on('typing', (keys) => { if (keys.has(channelId)) renderTyping(); });
+  state.on('users', () => { renderHeader(); renderTyping(); if (channelId) renderMessages(); });
+  state.on('channels', renderHeader);
+  state.on('presence', renderHeader);
+}

@@ -1,0 +1,111 @@
+// One message in the conversation: its element and how it is updated in place.
+// The text is always set as text nodes (never parsed as HTML).
+
+import { appendLinkified, avatar, displayName, fillAvatar, formatTime, fullTime, h, setText } from '../dom.js';
+
+const COLLAPSE_CHARS = 3000;
+const COLLAPSE_LINES = 40;
+
+function isLong(text) {
+  if (text.length > COLLAPSE_CHARS) return true;
+  let lines = 1;
+  for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) {
+    if (++lines > COLLAPSE_LINES) return true;
+  }
+  return false;
+}
+
+/**
+ * @param {object} vm {entry, mine, first, showSender, lastOwn, receipt}
+ * @param {object} actions {retry(entry), dismiss(entry)}
+ */
+export function createMessage(vm, actions) {
+  const text = h('div', { class: 'msg-text', dataset: { testid: 'message-text' } });
+  const more = h('button', { type: 'button', class: 'show-more', dataset: { testid: 'message-show-more' },
+    'aria-expanded': 'false', hidden: true });
+  more.addEventListener('click', () => {
+    const expanded = !text.classList.contains('expanded');
+    text.classList.toggle('expanded', expanded);
+    text.classList.toggle('collapsed', !expanded);
+    more.setAttribute('aria-expanded', String(expanded));
+    more.textContent = expanded ? 'Show less' : 'Show more';
+  });
+  const retry = h('button', { type: 'button', dataset: { testid: 'message-retry' }, hidden: true,
+    onclick: () => actions.retry(li.entry) }, 'Retry');
+  const dismiss = h('button', { type: 'button', dataset: { testid: 'message-dismiss' }, hidden: true,
+    onclick: () => actions.dismiss(li.entry) }, 'Dismiss');
+  const li = h('li', { class: 'msg', dataset: { testid: 'message' } },
+    h('span', { class: 'avatar-slot' }),
+    h('div', { class: 'bubble' },
+      h('div', { class: 'msg-meta' },
+        h('span', { class: 'msg-sender', dataset: { testid: 'message-sender' } }),
+        h('time', { class: 'msg-time', dataset: { testid: 'message-time' } })),
+      text,
+      more,
+      h('div', { class: 'msg-foot' },
+        h('span', { class: 'msg-status', dataset: { testid: 'message-status' } }),
+        h('span', { class: 'receipt', dataset: { testid: 'read-receipt' }, hidden: true }),
+        retry, dismiss)));
+  return li;
+}
+
+export function updateMessage(li, vm, state) {
+  const e = vm.entry;
+  li.entry = e;
+  li.classList.toggle('mine', vm.mine);
+  li.classList.toggle('theirs', !vm.mine);
+  li.classList.toggle('first', vm.first);
+  li.dataset.state = e.state;
+  li.dataset.senderId = e.sender_id;
+  if (e.message_id !== null && e.message_id !== undefined) li.dataset.messageId = String(e.message_id);
+  else delete li.dataset.messageId;
+  if (e.client_msg_id) li.dataset.clientMsgId = e.client_msg_id;
+
+  const sender = state.user(e.sender_id);
+  const name = vm.mine ? 'You' : displayName(sender);
+  const slot = li.querySelector('.avatar-slot');
+  if (!vm.mine && vm.first && vm.group) {
+    if (!slot.firstChild) slot.append(avatar(sender, 'sm'));
+    else fillAvatar(slot.firstChild, sender);
+  } else if (slot.firstChild) slot.firstChild.remove();
+
+  const senderEl = li.querySelector('.msg-sender');
+  // Screen readers always hear who wrote it; sighted users see it once per run.
+  senderEl.classList.toggle('sr-only', !(vm.first && vm.group && !vm.mine));
+  setText(senderEl, name);
+  const time = li.querySelector('time');
+  if (time.dateTime !== String(e.created_at)) {
+    time.dateTime = String(e.created_at);
+    time.title = fullTime(e.created_at);
+    setText(time, formatTime(e.created_at));
+  }
+
+  const textEl = li.querySelector('.msg-text');
+  if (li.renderedText !== e.text) {
+    li.renderedText = e.text;
+    textEl.replaceChildren();
+    appendLinkified(textEl, e.text);
+    const long = isLong(e.text);
+    textEl.classList.toggle('collapsed', long);
+    textEl.classList.remove('expanded');
+    const more = li.querySelector('.show-more');
+    more.hidden = !long;
+    more.textContent = 'Show more';
+    more.setAttribute('aria-expanded', 'false');
+  }
+
+  const status = li.querySelector('.msg-status');
+  let statusText = '';
+  if (vm.mine) {
+    if (e.state === 'pending') statusText = 'Sending…';
+    else if (e.state === 'failed') statusText = `Not sent: ${e.error || 'refused by the server'}`;
+    else if (vm.lastOwn && !vm.receipt) statusText = 'Sent';
+  }
+  setText(status, statusText);
+  status.hidden = !statusText;
+  const receipt = li.querySelector('.receipt');
+  receipt.hidden = !vm.receipt;
+  setText(receipt, vm.receipt || '');
+  li.querySelector('[data-testid="message-retry"]').hidden = e.state !== 'failed';
+  li.querySelector('[data-testid="message-dismiss"]').hidden = e.state !== 'failed';
+}
