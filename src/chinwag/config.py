@@ -108,6 +108,11 @@ class Settings:
             raise ValueError(f"role must be one of {', '.join(ROLES)}")
         if self.store and not self.uses_postgres and not self.store.startswith("sqlite"):
             raise ValueError("store must be empty, sqlite, or a postgres:// URL")
+        if not self.uses_postgres and self.role != "all":
+            raise ValueError(
+                "SQLite serves one process: run --role all, or use PostgreSQL (--store) "
+                "and NATS (--nats) to split roles"
+            )
         if self.small_group_limit < 2:
             raise ValueError("small_group_limit must be at least 2")
 

@@ -14,7 +14,7 @@ from tests.helpers.process import ServerProcess
 from tests.helpers.wsclient import WsClient
 
 SENDERS = 4
-PER_SENDER = 400
+PER_SENDER = 1500
 
 
 async def _blast(ws: WsClient, channel: str, tag: str, acked: dict[str, int]) -> None:

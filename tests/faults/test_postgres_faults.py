@@ -5,6 +5,7 @@ resend, and afterwards every message is stored exactly once, in order, gapless."
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -23,17 +24,16 @@ pytestmark = pytest.mark.services
 
 
 @pytest.fixture
-async def pg(tmp_path: Path) -> AsyncIterator[PrivatePostgres]:
-    server = PrivatePostgres(tmp_path / "pg")
+async def pg() -> AsyncIterator[PrivatePostgres]:
+    server = PrivatePostgres()
     await asyncio.to_thread(server.init)
     await asyncio.to_thread(server.start)
     try:
         yield server
     finally:
-        try:
+        with contextlib.suppress(Exception):
             await asyncio.to_thread(server.stop, "immediate")
-        except Exception:
-            pass
+        server.cleanup()
 
 
 async def _exact(http: httpx.AsyncClient, user: api.TestUser, channel: str, acked: dict[str, int]) -> None:

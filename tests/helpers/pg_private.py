@@ -7,6 +7,7 @@ import glob
 import os
 import shutil
 import subprocess
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -22,9 +23,12 @@ def _bin(name: str) -> str:
 
 
 class PrivatePostgres:
-    def __init__(self, root: Path) -> None:
-        self.root = root
-        self.data = root / "pgdata"
+    """Lives in its own temporary folder (pytest's are private to root, and the server
+    must run as the postgres user); `cleanup` removes it."""
+
+    def __init__(self) -> None:
+        self.root = Path(tempfile.mkdtemp(prefix="chinwag-pg-"))
+        self.data = self.root / "pgdata"
         self.port = free_port()
         self._as_postgres = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
 
@@ -36,7 +40,6 @@ class PrivatePostgres:
         subprocess.run([*self._as_postgres, *args], check=True, capture_output=True, timeout=60)
 
     def init(self) -> None:
-        self.root.mkdir(parents=True, exist_ok=True)
         if self._as_postgres:
             shutil.chown(self.root, "postgres", "postgres")
         self._run(_bin("initdb"), "-D", str(self.data), "-U", "postgres", "--auth=trust", "-E", "UTF8")
@@ -47,6 +50,9 @@ class PrivatePostgres:
 
     def stop(self, mode: str = "fast") -> None:
         self._run(_bin("pg_ctl"), "-D", str(self.data), "-m", mode, "-w", "-t", "60", "stop")
+
+    def cleanup(self) -> None:
+        shutil.rmtree(self.root, ignore_errors=True)
 
     def kill9(self) -> None:
         pid = int((self.data / "postmaster.pid").read_text().split()[0])

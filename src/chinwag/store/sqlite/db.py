@@ -218,10 +218,14 @@ class Database:
 
 
 def _as_client_error(exc: Exception) -> BaseException:
-    from chinwag.errors import ChinwagError
+    from chinwag.errors import ChinwagError, conflict
 
     if isinstance(exc, ChinwagError):
         return exc
+    if isinstance(exc, sqlite3.IntegrityError):
+        # A constraint the job did not check first (a race, or a bad reference).
+        log.info("sqlite constraint: %s", exc)
+        return conflict("conflicts with existing data")
     if isinstance(exc, sqlite3.OperationalError | sqlite3.DatabaseError):
         # Disk full, I/O error, locked: the write did not happen; the client may retry.
         log.error("sqlite write failed: %s", exc)

@@ -24,8 +24,8 @@ class SqliteFriends:
             ).fetchone():
                 raise conflict("already friends")
             pending = conn.execute(
-                "SELECT from_user_id FROM friend_requests"
-                " WHERE (from_user_id = ? AND to_user_id = ?) OR (from_user_id = ? AND to_user_id = ?)",
+                "SELECT from_user_id FROM friend_requests WHERE"
+                " (from_user_id = ? AND to_user_id = ?) OR (from_user_id = ? AND to_user_id = ?)",
                 (a, b, b, a),
             ).fetchone()
             if pending:

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import fcntl
 import logging
 import sqlite3
 from pathlib import Path
+from typing import IO
 
 from chinwag.store.sqlite.accounts import SqliteAccounts
 from chinwag.store.sqlite.channels import SqliteChannels
@@ -26,8 +28,10 @@ class SqliteStore:
         self.channels = SqliteChannels(self.db)
         self.messages = SqliteMessages(self.db)
         self.push = SqlitePush(self.db)
+        self._lock: IO[str] | None = None
 
     async def start(self) -> None:
+        self._lock_data_dir()
         self.db.start(asyncio.get_running_loop())
         applied = migrate(self.db.writer_connection())
         if applied:
@@ -35,6 +39,23 @@ class SqliteStore:
 
     async def close(self) -> None:
         await self.db.close()
+        if self._lock is not None:
+            self._lock.close()
+            self._lock = None
+
+    def _lock_data_dir(self) -> None:
+        """One process per database file: the writer's in-memory counters assume it."""
+        path = self.db.path.with_suffix(".lock")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle = open(path, "a")  # noqa: SIM115 - held open for the store's lifetime
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            handle.close()
+            raise RuntimeError(
+                f"another chinwag process is using {self.db.path}; SQLite serves one process"
+            ) from None
+        self._lock = handle
 
     async def ping(self) -> bool:
         try:
