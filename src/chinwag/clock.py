@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-from datetime import UTC, datetime
 from typing import Protocol
 
 
@@ -48,7 +47,15 @@ def now_ms(clock: Clock) -> int:
 
 
 def rfc3339(ms: int) -> str:
-    """Milliseconds since the epoch as an RFC 3339 UTC string (millisecond precision)."""
-    return (
-        datetime.fromtimestamp(ms // 1000, UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{ms % 1000:03d}Z"
+    """Milliseconds since the epoch as an RFC 3339 UTC string (millisecond precision).
+    On every message's path, so formatted from gmtime rather than through datetime."""
+    t = time.gmtime(ms // 1000)
+    return "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ" % (  # noqa: UP031 - fastest here
+        t.tm_year,
+        t.tm_mon,
+        t.tm_mday,
+        t.tm_hour,
+        t.tm_min,
+        t.tm_sec,
+        ms % 1000,
     )

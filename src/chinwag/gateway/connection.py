@@ -35,6 +35,7 @@ from chinwag.protocol.frames import (
     Welcome,
 )
 from chinwag.protocol.session import CloseCode, Phase
+from chinwag.protocol.wsframe import text_header
 
 if TYPE_CHECKING:
     from chinwag.gateway.hub import Hub
@@ -62,6 +63,7 @@ class Connection(WSListener):  # type: ignore[misc]
         self._held: list[tuple[int, bytes]] | None = None
         self._held_bytes = 0
         self._early: list[bytes] = []
+        self._out: list[bytes] | None = None
         self._fragments: list[bytes] = []
         self._fragments_size = 0
         self._tasks: set[asyncio.Task[Any]] = set()
@@ -287,6 +289,7 @@ class Connection(WSListener):  # type: ignore[misc]
             self._drained = None
 
     async def _wait_drained(self) -> None:
+        self.flush()
         if self._drained is None or self._drained.is_set() or self.transport is None:
             return
         try:
@@ -314,9 +317,21 @@ class Connection(WSListener):  # type: ignore[misc]
         self.write(data)
 
     def write(self, data: bytes) -> None:
+        """Queue a text frame; the hub flushes every socket's frames once per event-loop
+        turn, so a burst of acks and messages costs one system call per socket."""
         if self.phase == Phase.CLOSED or self.phase == Phase.CLOSING or self.transport is None:
             return
-        self.transport.send(WSMsgType.TEXT, data)
+        out = self._out
+        if out is None:
+            out = self._out = []
+            self.hub.want_flush(self)
+        out.append(text_header(len(data)))
+        out.append(data)
+
+    def flush(self) -> None:
+        out, self._out = self._out, None
+        if out and self.transport is not None and not self.transport.is_disconnected:
+            self.transport.underlying_transport.writelines(out)
 
     # -- sends ------------------------------------------------------------------------
 
@@ -326,25 +341,24 @@ class Connection(WSListener):  # type: ignore[misc]
             # Backpressure: stop reading this socket until acks catch up.
             self.transport.underlying_transport.pause_reading()
             self._paused_reading = True
-        self._spawn(self._send(frame))
+        self.hub.messaging.submit(
+            self.user_id,
+            self.device_id,
+            frame.channel_id,
+            frame.client_msg_id,
+            frame.text,
+            lambda outcome: self._sent(frame, outcome),
+        )
 
-    async def _send(self, frame: Send) -> None:
-        try:
-            await self.hub.messaging.send(
-                self.user_id,
-                self.device_id,
-                frame.channel_id,
-                frame.client_msg_id,
-                frame.text,
-                self._ack,
-            )
-        except ChinwagError as exc:
-            self._error(exc.code, exc.message, frame.client_msg_id, exc.retry_after)
-        finally:
-            self._inflight -= 1
-            if self._paused_reading and self._inflight < MAX_INFLIGHT // 2 and self.transport:
-                self.transport.underlying_transport.resume_reading()
-                self._paused_reading = False
+    def _sent(self, frame: Send, outcome: Stored | ChinwagError) -> None:
+        self._inflight -= 1
+        if self._paused_reading and self._inflight < MAX_INFLIGHT // 2 and self.transport:
+            self.transport.underlying_transport.resume_reading()
+            self._paused_reading = False
+        if isinstance(outcome, ChinwagError):
+            self._error(outcome.code, outcome.message, frame.client_msg_id, outcome.retry_after)
+        else:
+            self._ack(outcome)
 
     def _ack(self, stored: Stored) -> None:
         m = stored.message
@@ -385,6 +399,7 @@ class Connection(WSListener):  # type: ignore[misc]
         """Send a close frame and drop the connection (forcibly if it will not flush)."""
         if self.phase in (Phase.CLOSED, Phase.CLOSING) or self.transport is None:
             return
+        self.flush()
         self.phase = Phase.CLOSING
         transport = self.transport
         transport.send_close(WSCloseCode(code), reason.encode()[:120])

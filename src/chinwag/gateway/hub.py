@@ -64,6 +64,7 @@ class Hub:
         self.by_address: dict[str, int] = {}
         self.sockets: set[Connection] = set()
         self.accepting = True
+        self._dirty: list[Connection] = []
         bus.attach(self)
 
     # -- lifecycle of a socket ---------------------------------------------------------
@@ -141,6 +142,18 @@ class Hub:
             if not conns:
                 del self.by_channel[channel_id]
                 self.bus.unwatch_channel(channel_id)
+
+    # -- output --------------------------------------------------------------------------
+
+    def want_flush(self, conn: Connection) -> None:
+        if not self._dirty:
+            asyncio.get_running_loop().call_soon(self._flush)
+        self._dirty.append(conn)
+
+    def _flush(self) -> None:
+        dirty, self._dirty = self._dirty, []
+        for conn in dirty:
+            conn.flush()
 
     # -- BusSink -----------------------------------------------------------------------
 

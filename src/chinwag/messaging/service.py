@@ -8,6 +8,8 @@ sends the `sent` acknowledgement after `send` returns.
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -19,6 +21,8 @@ from chinwag.messaging.models import InboxEntry, Message, SendRefusal, SendReque
 from chinwag.messaging.store import MessageStore
 from chinwag.protocol.codec import MAX_CLIENT_MSG_ID, message_frame
 from chinwag.ratelimit import RateLimiter
+
+log = logging.getLogger("chinwag.messaging")
 
 StoredListener = Callable[[Stored], None]
 
@@ -62,25 +66,77 @@ class MessagingService:
     ) -> Stored:
         """Store and publish a message. `ack` runs after the commit and before the
         publish, so the sending device hears `sent` before its own `message`."""
-        self.check(client_msg_id, text)
-        wait = self._rate.take(user_id)
-        if wait:
-            raise rate_limited(wait)
-        result = await self._store.append(
-            SendRequest(user_id, device_id, channel_id, client_msg_id, text, now_ms(self._clock))
-        )
+        done: asyncio.Future[Stored] = asyncio.get_running_loop().create_future()
+
+        def finish(result: Stored | ChinwagError) -> None:
+            if isinstance(result, ChinwagError):
+                done.set_exception(result)
+            else:
+                if ack is not None:
+                    ack(result)
+                done.set_result(result)
+
+        self.submit(user_id, device_id, channel_id, client_msg_id, text, finish, ack_first=False)
+        return await done
+
+    def submit(
+        self,
+        user_id: str,
+        device_id: str,
+        channel_id: str,
+        client_msg_id: str,
+        text: str,
+        on_done: Callable[[Stored | ChinwagError], None],
+        *,
+        ack_first: bool = True,
+    ) -> None:
+        """The same as `send` without a task per message (the gateway's hot path):
+        `on_done` gets the outcome after the commit; with `ack_first` it runs before the
+        publish (it sends `sent`), else after it."""
+        try:
+            self.check(client_msg_id, text)
+            wait = self._rate.take(user_id)
+            if wait:
+                raise rate_limited(wait)
+            request = SendRequest(
+                user_id, device_id, channel_id, client_msg_id, text, now_ms(self._clock)
+            )
+            pending = asyncio.ensure_future(self._store.append(request))
+        except ChinwagError as exc:
+            on_done(exc)
+            return
+        pending.add_done_callback(lambda fut: self._committed(fut, on_done, ack_first))
+
+    def _committed(
+        self,
+        fut: asyncio.Future[Stored | SendRefusal],
+        on_done: Callable[[Stored | ChinwagError], None],
+        ack_first: bool,
+    ) -> None:
+        exc = fut.exception()
+        if exc is not None:
+            if isinstance(exc, ChinwagError):
+                on_done(exc)
+                return
+            log.error("send failed", exc_info=exc)
+            on_done(ChinwagError(Code.INTERNAL, "internal error"))
+            return
+        result = fut.result()
         if result is SendRefusal.NO_CHANNEL:
-            raise not_found("no such channel")
+            on_done(not_found("no such channel"))
+            return
         if result is SendRefusal.NOT_MEMBER:
-            raise forbidden("you are not a member of this channel")
+            on_done(forbidden("you are not a member of this channel"))
+            return
         assert isinstance(result, Stored)
-        if ack is not None:
-            ack(result)
+        if ack_first:
+            on_done(result)
         if not result.duplicate:
             self.publish(result)
             for listener in self._listeners:
                 listener(result)
-        return result
+        if not ack_first:
+            on_done(result)
 
     def publish(self, stored: Stored) -> None:
         body = wire.message_json(stored.message)

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
 from typing import Protocol
 
 from chinwag.messaging.models import InboxEntry, Message, SendRefusal, SendRequest, Stored
 
 
 class MessageStore(Protocol):
-    async def append(self, request: SendRequest) -> Stored | SendRefusal:
-        """The whole send transaction: idempotency lookup, membership check, next
-        message_id of the channel, the message, and one inbox entry per member for
-        fan-out-on-write channels. Resolves only after the commit is durable."""
+    def append(self, request: SendRequest) -> Awaitable[Stored | SendRefusal]:
+        """Start the whole send transaction and return an awaitable of its outcome (an
+        engine may return a future directly, saving a task per message). The
+        transaction: idempotency lookup, membership check, next message_id of the
+        channel, the message, and one inbox entry per member for fan-out-on-write
+        channels. Resolves only after the commit is durable."""
         ...
 
     async def history(

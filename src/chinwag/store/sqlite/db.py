@@ -99,6 +99,7 @@ class Database:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._writer_conn: sqlite3.Connection | None = None
         self.state = WriterState()
+        self._outgoing: list[_Pending] = []
         self.commits = 0
         self.jobs = 0
 
@@ -116,6 +117,8 @@ class Database:
         return self._writer_conn
 
     async def close(self) -> None:
+        if self._outgoing:
+            self._hand_over()
         if self._thread is not None:
             self._queue.put(_STOP)
             await asyncio.get_running_loop().run_in_executor(None, self._thread.join)
@@ -134,12 +137,22 @@ class Database:
     # -- writes ---------------------------------------------------------------
 
     def write(self, fn: Job) -> asyncio.Future[Any]:
-        """Queue a job for the next group commit; the future resolves after COMMIT."""
+        """Queue a job for the next group commit; the future resolves after COMMIT.
+
+        Jobs queued in one event-loop turn reach the writer together, so the writer
+        thread is woken once per turn, not once per job."""
         if self._thread is None:
             raise unavailable("storage is closed")
-        fut: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
-        self._queue.put(_Pending(fn, fut))
+        loop = asyncio.get_running_loop()
+        fut: asyncio.Future[Any] = loop.create_future()
+        if not self._outgoing:
+            loop.call_soon(self._hand_over)
+        self._outgoing.append(_Pending(fn, fut))
         return fut
+
+    def _hand_over(self) -> None:
+        jobs, self._outgoing = self._outgoing, []
+        self._queue.put(jobs)
 
     def _run(self) -> None:
         conn = self._writer_conn
@@ -149,7 +162,7 @@ class Database:
             first = self._queue.get()
             if first is _STOP:
                 break
-            batch: list[_Pending] = [first]
+            batch: list[_Pending] = list(first)
             while len(batch) < MAX_BATCH:
                 try:
                     item = self._queue.get_nowait()
@@ -158,7 +171,7 @@ class Database:
                 if item is _STOP:
                     stop = True
                     break
-                batch.append(item)
+                batch.extend(item)
             outcomes = self._commit_batch(conn, batch)
             self.commits += 1
             self.jobs += len(batch)

@@ -7,12 +7,27 @@ so a message costs one history row, one idempotency row and one inbox row per me
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 
 from chinwag.messaging.models import InboxEntry, Message, SendRefusal, SendRequest, Stored
 from chinwag.store.sqlite.db import Database, WriterState
 
 _MSG_COLS = "channel_id, message_id, sender_id, text, created_at, client_msg_id"
+
+
+class _Members(tuple[str, ...]):
+    """A member tuple with O(1) `in`, for large groups."""
+
+    _set: frozenset[str]
+
+    def __new__(cls, ids: tuple[str, ...]) -> _Members:
+        self = super().__new__(cls, ids)
+        self._set = frozenset(ids)
+        return self
+
+    def __contains__(self, item: object) -> bool:
+        return item in self._set
 
 
 def _channel_members(
@@ -27,27 +42,33 @@ def _channel_members(
             r[0]
             for r in conn.execute("SELECT user_id FROM members WHERE channel_id = ?", (channel_id,))
         )
-        entry = (row[0], ids)
+        entry = (row[0], ids if len(ids) <= 8 else _Members(ids))
         state.members[channel_id] = entry
     return entry
 
 
-def _append(conn: sqlite3.Connection, state: WriterState, req: SendRequest) -> Stored | SendRefusal:
+def _original(conn: sqlite3.Connection, req: SendRequest) -> Stored | None:
     dup = conn.execute(
         "SELECT channel_id, message_id FROM sends WHERE device_id = ? AND client_msg_id = ?",
         (req.device_id, req.client_msg_id),
     ).fetchone()
-    if dup is not None:
-        row = conn.execute(
-            f"SELECT {_MSG_COLS} FROM messages WHERE channel_id = ? AND message_id = ?", dup
-        ).fetchone()
-        return Stored(Message(*row), {}, (), duplicate=True)
+    if dup is None:
+        return None
+    row = conn.execute(
+        f"SELECT {_MSG_COLS} FROM messages WHERE channel_id = ? AND message_id = ?", dup
+    ).fetchone()
+    return Stored(Message(*row), {}, (), duplicate=True)
+
+
+def _append(conn: sqlite3.Connection, state: WriterState, req: SendRequest) -> Stored | SendRefusal:
     entry = _channel_members(conn, state, req.channel_id)
-    if entry is None:
-        return SendRefusal.NO_CHANNEL
+    if entry is None or req.sender_id not in entry[1]:
+        # Refused unless it is a resend of something stored before (e.g. before leaving).
+        original = _original(conn, req)
+        if original is not None:
+            return original
+        return SendRefusal.NO_CHANNEL if entry is None else SendRefusal.NOT_MEMBER
     fanout, members = entry
-    if req.sender_id not in members:
-        return SendRefusal.NOT_MEMBER
     cid = req.channel_id
     last = state.channel_seq.get(cid)
     if last is None:
@@ -55,15 +76,22 @@ def _append(conn: sqlite3.Connection, state: WriterState, req: SendRequest) -> S
             "SELECT coalesce(max(message_id), 0) FROM messages WHERE channel_id = ?", (cid,)
         ).fetchone()[0]
     mid = last + 1
+    # Claiming the idempotency key first makes the common case one statement: a resend
+    # finds the key taken and gets the original back.
+    claimed = conn.execute(
+        "INSERT OR IGNORE INTO sends (device_id, client_msg_id, channel_id, message_id)"
+        " VALUES (?, ?, ?, ?)",
+        (req.device_id, req.client_msg_id, cid, mid),
+    ).rowcount
+    if not claimed:
+        original = _original(conn, req)
+        assert original is not None
+        return original
     state.channel_seq[cid] = mid
     conn.execute(
         "INSERT INTO messages (channel_id, message_id, sender_id, device_id, client_msg_id, text,"
         " created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
         (cid, mid, req.sender_id, req.device_id, req.client_msg_id, req.text, req.created_at),
-    )
-    conn.execute(
-        "INSERT INTO sends (device_id, client_msg_id, channel_id, message_id) VALUES (?, ?, ?, ?)",
-        (req.device_id, req.client_msg_id, cid, mid),
     )
     message = Message(cid, mid, req.sender_id, req.text, req.created_at, req.client_msg_id)
     cursors: dict[str, int] = {}
@@ -90,11 +118,8 @@ class SqliteMessages:
     def __init__(self, db: Database) -> None:
         self._db = db
 
-    async def append(self, request: SendRequest) -> Stored | SendRefusal:
-        result: Stored | SendRefusal = await self._db.write(
-            lambda conn, state: _append(conn, state, request)
-        )
-        return result
+    def append(self, request: SendRequest) -> asyncio.Future[Stored | SendRefusal]:
+        return self._db.write(lambda conn, state: _append(conn, state, request))
 
     async def history(
         self, channel_id: str, *, before: int | None, after: int | None, limit: int
