@@ -105,3 +105,4 @@ class ThreadedServer:
         assert self._stop is not None
         self._loop.call_soon_threadsafe(self._stop.set)
         self._thread.join(30)
+        self._loop.close()

@@ -64,6 +64,7 @@ export function updateMessage(li, vm, state) {
   const sender = state.user(e.sender_id);
   const name = vm.mine ? 'You' : displayName(sender);
   const slot = li.querySelector('.avatar-slot');
+  slot.hidden = !vm.group; // avatars only tell group members apart
   if (!vm.mine && vm.first && vm.group) {
     if (!slot.firstChild) slot.append(avatar(sender, 'sm'));
     else fillAvatar(slot.firstChild, sender);
