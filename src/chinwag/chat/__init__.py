@@ -1,0 +1,1 @@
+"""`chinwag chat`: a command-line chat client built on `chinwag.client`."""
