@@ -9,7 +9,9 @@ from tests.helpers.server import RunningServer
 from tests.helpers.wsclient import WsClient
 
 
-async def _group(http: httpx.AsyncClient, owner: api.TestUser, members: list[api.TestUser], name: str = "team") -> dict[str, object]:
+async def _group(
+    http: httpx.AsyncClient, owner: api.TestUser, members: list[api.TestUser], name: str = "team"
+) -> dict[str, object]:
     r = await http.post(
         "/v1/channels",
         json={"kind": "group", "name": name, "member_ids": [m.id for m in members]},
@@ -50,26 +52,53 @@ async def test_roles_and_permissions(server: RunningServer, http: httpx.AsyncCli
     ev = await wz.expect("channel")
     assert ev["event"] == "member_added" and ev["channel"]["id"] == cid and ev["user_id"] == z.id
     # Duplicates, unknown users, bad bodies: clear errors, nothing changes.
-    assert (await http.post(f"/v1/channels/{cid}/members", json={"user_id": z.id}, headers=owner.auth)).status_code == 409
-    assert (await http.post(f"/v1/channels/{cid}/members", json={"user_id": "uNoSuch"}, headers=owner.auth)).status_code == 404
-    assert (await http.post(f"/v1/channels/{cid}/members", json={}, headers=owner.auth)).status_code == 400
+    assert (
+        await http.post(f"/v1/channels/{cid}/members", json={"user_id": z.id}, headers=owner.auth)
+    ).status_code == 409
+    assert (
+        await http.post(
+            f"/v1/channels/{cid}/members", json={"user_id": "uNoSuch"}, headers=owner.auth
+        )
+    ).status_code == 404
+    assert (
+        await http.post(f"/v1/channels/{cid}/members", json={}, headers=owner.auth)
+    ).status_code == 400
     # Promote x to admin: x may now add and remove members, but not the owner.
-    r = await http.patch(f"/v1/channels/{cid}/members/{x.id}", json={"role": "admin"}, headers=owner.auth)
+    r = await http.patch(
+        f"/v1/channels/{cid}/members/{x.id}", json={"role": "admin"}, headers=owner.auth
+    )
     assert r.status_code == 204
-    r = await http.patch(f"/v1/channels/{cid}/members/{y.id}", json={"role": "admin"}, headers=x.auth)
+    r = await http.patch(
+        f"/v1/channels/{cid}/members/{y.id}", json={"role": "admin"}, headers=x.auth
+    )
     assert r.status_code == 403
-    assert (await http.post(f"/v1/channels/{cid}/members", json={"user_id": w.id}, headers=x.auth)).status_code == 204
-    assert (await http.delete(f"/v1/channels/{cid}/members/{w.id}", headers=x.auth)).status_code == 204
-    assert (await http.delete(f"/v1/channels/{cid}/members/{owner.id}", headers=x.auth)).status_code == 403
+    assert (
+        await http.post(f"/v1/channels/{cid}/members", json={"user_id": w.id}, headers=x.auth)
+    ).status_code == 204
+    assert (
+        await http.delete(f"/v1/channels/{cid}/members/{w.id}", headers=x.auth)
+    ).status_code == 204
+    assert (
+        await http.delete(f"/v1/channels/{cid}/members/{owner.id}", headers=x.auth)
+    ).status_code == 403
     # The removed member can no longer read the group.
-    assert (await http.get(f"/v1/channels/{cid}/messages", headers=w.auth)).status_code in (403, 404)
+    assert (await http.get(f"/v1/channels/{cid}/messages", headers=w.auth)).status_code in (
+        403,
+        404,
+    )
     # Anyone may leave; when the owner leaves, the oldest admin becomes owner.
-    assert (await http.delete(f"/v1/channels/{cid}/members/{y.id}", headers=y.auth)).status_code == 204
-    assert (await http.delete(f"/v1/channels/{cid}/members/{owner.id}", headers=owner.auth)).status_code == 204
+    assert (
+        await http.delete(f"/v1/channels/{cid}/members/{y.id}", headers=y.auth)
+    ).status_code == 204
+    assert (
+        await http.delete(f"/v1/channels/{cid}/members/{owner.id}", headers=owner.auth)
+    ).status_code == 204
     roles = await _roles(http, x, cid)
     assert roles == {x.id: "owner", z.id: "member"}
     # Then, with no admin, the oldest member inherits.
-    assert (await http.delete(f"/v1/channels/{cid}/members/{x.id}", headers=x.auth)).status_code == 204
+    assert (
+        await http.delete(f"/v1/channels/{cid}/members/{x.id}", headers=x.auth)
+    ).status_code == 204
     assert await _roles(http, z, cid) == {z.id: "owner"}
     await wz.close()
 
@@ -101,19 +130,30 @@ async def test_receipts_unread_and_typing(server: RunningServer, http: httpx.Asy
         wa.send({"type": "send", "channel_id": cid, "client_msg_id": f"g{i}", "text": f"m{i}"})
         await wa.expect("sent")
     for ws in (wb, wc):
-        assert [(await ws.expect("message"))["message"]["message_id"] for _ in range(3)] == [1, 2, 3]
-    chans = {ch["id"]: ch for ch in (await http.get("/v1/channels", headers=b.auth)).json()["channels"]}
+        assert [(await ws.expect("message"))["message"]["message_id"] for _ in range(3)] == [
+            1,
+            2,
+            3,
+        ]
+    chans = {
+        ch["id"]: ch for ch in (await http.get("/v1/channels", headers=b.auth)).json()["channels"]
+    }
     assert chans[cid]["unread_count"] == 3 and chans[cid]["last_message_id"] == 3
     wb.send({"type": "read", "channel_id": cid, "message_id": 2})
     for ws in (wa, wc):
         receipt = await ws.expect("read")
         assert receipt == {"type": "read", "channel_id": cid, "user_id": b.id, "message_id": 2}
-    chans = {ch["id"]: ch for ch in (await http.get("/v1/channels", headers=b.auth)).json()["channels"]}
+    chans = {
+        ch["id"]: ch for ch in (await http.get("/v1/channels", headers=b.auth)).json()["channels"]
+    }
     assert chans[cid]["last_read_message_id"] == 2 and chans[cid]["unread_count"] == 1
     # A read marker never goes back; receipts for messages that do not exist are refused.
     wb.send({"type": "read", "channel_id": cid, "message_id": 1})
     await wa.expect("read")
-    assert {m["user_id"]: m["last_read_message_id"] for m in (await http.get(f"/v1/channels/{cid}/members", headers=a.auth)).json()["members"]}[b.id] == 2
+    assert {
+        m["user_id"]: m["last_read_message_id"]
+        for m in (await http.get(f"/v1/channels/{cid}/members", headers=a.auth)).json()["members"]
+    }[b.id] == 2
     wb.send({"type": "read", "channel_id": cid, "message_id": 99})
     assert (await wb.expect("error"))["code"] == "not_found"
     r = await http.post(f"/v1/channels/{cid}/read", json={"message_id": 3}, headers=c.auth)
@@ -139,7 +179,9 @@ async def test_receipts_unread_and_typing(server: RunningServer, http: httpx.Asy
         await ws.close()
 
 
-async def test_removed_member_stops_receiving_at_once(server: RunningServer, http: httpx.AsyncClient) -> None:
+async def test_removed_member_stops_receiving_at_once(
+    server: RunningServer, http: httpx.AsyncClient
+) -> None:
     a, b = await api.signup(http), await api.signup(http)
     g = await _group(http, a, [b])
     cid = str(g["id"])
@@ -148,7 +190,9 @@ async def test_removed_member_stops_receiving_at_once(server: RunningServer, htt
     await wb.hello(b.token)
     wa.send({"type": "send", "channel_id": cid, "client_msg_id": "before", "text": "before"})
     assert (await wb.expect("message"))["message"]["text"] == "before"
-    assert (await http.delete(f"/v1/channels/{cid}/members/{b.id}", headers=a.auth)).status_code == 204
+    assert (
+        await http.delete(f"/v1/channels/{cid}/members/{b.id}", headers=a.auth)
+    ).status_code == 204
     ev = await wb.expect("channel")
     assert ev["event"] == "member_removed" and ev["user_id"] == b.id
     wa.send({"type": "send", "channel_id": cid, "client_msg_id": "after", "text": "after"})
@@ -161,3 +205,20 @@ async def test_removed_member_stops_receiving_at_once(server: RunningServer, htt
     assert (await http.get(f"/v1/channels/{cid}/messages", headers=b.auth)).status_code == 403
     await wa.close()
     await wb.close()
+
+
+async def test_own_messages_are_not_unread(http: httpx.AsyncClient) -> None:
+    a, b = await api.signup(http), await api.signup(http)
+    await api.befriend(http, a, b)
+    channel = await api.direct(http, a, b)
+    for i in range(3):
+        r = await http.post(
+            f"/v1/channels/{channel}/messages",
+            json={"client_msg_id": f"o{i}", "text": "x"},
+            headers=a.auth,
+        )
+        assert r.status_code == 201
+    mine = (await http.get("/v1/channels", headers=a.auth)).json()["channels"][0]
+    theirs = (await http.get("/v1/channels", headers=b.auth)).json()["channels"][0]
+    assert (mine["unread_count"], mine["last_read_message_id"]) == (0, 3)
+    assert (theirs["unread_count"], theirs["last_read_message_id"]) == (3, 0)

@@ -18,6 +18,7 @@ from picows import WSCloseCode, WSFrame, WSListener, WSMsgType, WSTransport
 from chinwag import wire
 from chinwag.clock import rfc3339
 from chinwag.errors import ChinwagError, Code
+from chinwag.gateway.sequencer import Sequencer
 from chinwag.messaging.models import Stored
 from chinwag.protocol import codec
 from chinwag.protocol.frames import (
@@ -44,6 +45,8 @@ log = logging.getLogger("chinwag.gateway")
 
 _PONG = codec.encode_obj({"type": "pong"})
 MAX_INFLIGHT = 256
+# How long a frame ahead of a gap waits for the missing one before storage is asked.
+GAP_WAIT = 0.25
 MAX_EARLY_FRAMES = 64
 REPLAY_BATCH = 500
 
@@ -64,6 +67,8 @@ class Connection(WSListener):  # type: ignore[misc]
         self._held_bytes = 0
         self._early: list[bytes] = []
         self._out: list[bytes] | None = None
+        self._order = Sequencer()
+        self._gap_timer: asyncio.TimerHandle | None = None
         self._fragments: list[bytes] = []
         self._fragments_size = 0
         self._tasks: set[asyncio.Task[Any]] = set()
@@ -91,6 +96,8 @@ class Connection(WSListener):  # type: ignore[misc]
         self.phase = Phase.CLOSED
         if self._hello_timer is not None:
             self._hello_timer.cancel()
+        if self._gap_timer is not None:
+            self._gap_timer.cancel()
         for task in self._tasks:
             task.cancel()
         self._tasks.clear()
@@ -196,8 +203,7 @@ class Connection(WSListener):  # type: ignore[misc]
         elif isinstance(frame, Read):
             self._spawn(
                 self._guarded(
-                    self.hub.channels.mark_read(self.user_id, frame.channel_id, frame.message_id),
-                    ref=str(frame.message_id),
+                    self.hub.channels.mark_read(self.user_id, frame.channel_id, frame.message_id)
                 )
             )
         elif isinstance(frame, Hello):
@@ -300,9 +306,9 @@ class Connection(WSListener):  # type: ignore[misc]
     def _release(self, cursor: int) -> None:
         held, self._held = self._held, None
         self._held_bytes = 0
+        self._order.start(cursor)
         for seq, data in held or ():
-            if seq == 0 or seq > cursor:
-                self.write(data)
+            self.deliver(data, seq)
 
     # -- delivery from the hub --------------------------------------------------------
 
@@ -314,7 +320,36 @@ class Connection(WSListener):  # type: ignore[misc]
             if self._held_bytes > self.hub.settings.send_buffer_bytes:
                 self.close(CloseCode.TOO_SLOW, "too slow to keep up; reconnect and sync")
             return
-        self.write(data)
+        if seq == 0:
+            self.write(data)
+            return
+        for ready in self._order.offer(seq, data):
+            self.write(ready)
+        if self._order.waiting and self._gap_timer is None:
+            self._gap_timer = asyncio.get_running_loop().call_later(GAP_WAIT, self._gap_due)
+        if self._order.overflowing:
+            self.close(CloseCode.TOO_SLOW, "too far behind; reconnect and sync")
+
+    def _gap_due(self) -> None:
+        self._gap_timer = None
+        if self._order.missing() is not None and self._held is None:
+            self._spawn(self._repair())
+
+    async def _repair(self) -> None:
+        """A gap did not close by itself (a frame was dropped, or commits were published
+        out of order): read the missing entries from storage, in order."""
+        span = self._order.missing()
+        if span is None:
+            return
+        after, upto = span
+        entries = await self.hub.messaging.inbox_after(self.user_id, after, upto - after)
+        frames = [
+            (e.seq, codec.message_frame(wire.message_json(e.message), e.seq)) for e in entries
+        ]
+        for data in self._order.fill(frames):
+            self.write(data)
+        if self._order.waiting and self._gap_timer is None:
+            self._gap_timer = asyncio.get_running_loop().call_later(GAP_WAIT, self._gap_due)
 
     def write(self, data: bytes) -> None:
         """Queue a text frame; the hub flushes every socket's frames once per event-loop

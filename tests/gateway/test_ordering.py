@@ -1,0 +1,39 @@
+"""A frame the bus never delivered (or delivered late) is repaired from storage: every
+device still sees its inbox in cursor order with no gaps."""
+
+from __future__ import annotations
+
+import time
+
+import httpx
+
+from chinwag.messaging.models import SendRequest
+from tests.helpers import api
+from tests.helpers.server import RunningServer
+from tests.helpers.wsclient import WsClient
+
+
+async def test_dropped_frame_repaired_in_order(
+    server: RunningServer, http: httpx.AsyncClient
+) -> None:
+    a, b = await api.signup(http), await api.signup(http)
+    await api.befriend(http, a, b)
+    channel = await api.direct(http, a, b)
+    wb = await WsClient.connect(server.ws_url)
+    await wb.hello(b.token)
+    # Stored but never published: as if the bus had dropped it.
+    store = server.app.services.store
+    await store.messages.append(
+        SendRequest(a.id, a.device_id, channel, "lost", "lost on the bus", int(time.time() * 1000))
+    )
+    r = await http.post(
+        f"/v1/channels/{channel}/messages",
+        json={"client_msg_id": "next", "text": "next"},
+        headers=a.auth,
+    )
+    assert r.status_code == 201
+    first = await wb.expect("message")
+    second = await wb.expect("message")
+    assert [first["cursor"], second["cursor"]] == [1, 2]
+    assert [first["message"]["text"], second["message"]["text"]] == ["lost on the bus", "next"]
+    await wb.close()
