@@ -11,12 +11,20 @@ from tests.helpers.server import RunningServer
 
 async def test_signup_login_profile_logout(http: httpx.AsyncClient) -> None:
     r = await http.post(
-        "/v1/users", json={"username": "Alice_1", "password": "hunter2hunter2", "display_name": "Alice"}
+        "/v1/users",
+        json={"username": "Alice_1", "password": "hunter2hunter2", "display_name": "Alice"},
     )
     assert r.status_code == 201
     user = r.json()
     assert user["username"] == "Alice_1" and user["display_name"] == "Alice"
-    assert set(user) >= {"id", "username", "display_name", "avatar_url", "status_text", "created_at"}
+    assert set(user) >= {
+        "id",
+        "username",
+        "display_name",
+        "avatar_url",
+        "status_text",
+        "created_at",
+    }
     assert "password" not in r.text and "hash" not in r.text
 
     r = await http.post("/v1/sessions", json={"username": "alice_1", "password": "hunter2hunter2"})
@@ -30,7 +38,11 @@ async def test_signup_login_profile_logout(http: httpx.AsyncClient) -> None:
     assert r.status_code == 200 and r.json()["id"] == user["id"]
     r = await http.patch(
         "/v1/me",
-        json={"display_name": "Alice A.", "status_text": "busy", "avatar_url": "https://x.example/a.png"},
+        json={
+            "display_name": "Alice A.",
+            "status_text": "busy",
+            "avatar_url": "https://x.example/a.png",
+        },
         headers=auth,
     )
     assert r.status_code == 200
@@ -59,8 +71,12 @@ async def test_two_devices_have_their_own_tokens(http: httpx.AsyncClient) -> Non
 
 async def test_same_401_for_unknown_user_and_wrong_password(http: httpx.AsyncClient) -> None:
     a = await api.signup(http)
-    wrong = await http.post("/v1/sessions", json={"username": a.username, "password": "wrongpassword"})
-    unknown = await http.post("/v1/sessions", json={"username": "no_such_user", "password": "wrongpassword"})
+    wrong = await http.post(
+        "/v1/sessions", json={"username": a.username, "password": "wrongpassword"}
+    )
+    unknown = await http.post(
+        "/v1/sessions", json={"username": "no_such_user", "password": "wrongpassword"}
+    )
     assert wrong.status_code == unknown.status_code == 401
     assert wrong.json() == unknown.json()
 
@@ -87,7 +103,9 @@ async def test_signup_rejects_bad_input(http: httpx.AsyncClient, body: object) -
 
 
 async def test_malformed_and_oversized_bodies(http: httpx.AsyncClient) -> None:
-    r = await http.post("/v1/users", content=b"{not json", headers={"content-type": "application/json"})
+    r = await http.post(
+        "/v1/users", content=b"{not json", headers={"content-type": "application/json"}
+    )
     assert r.status_code == 400 and r.json()["error"]["code"] == "invalid_request"
     r = await http.post("/v1/users", content=b"")
     assert r.status_code == 400
@@ -101,7 +119,9 @@ async def test_malformed_and_oversized_bodies(http: httpx.AsyncClient) -> None:
 
 async def test_username_taken_case_insensitively(http: httpx.AsyncClient) -> None:
     a = await api.signup(http)
-    r = await http.post("/v1/users", json={"username": a.username.upper(), "password": "longenough"})
+    r = await http.post(
+        "/v1/users", json={"username": a.username.upper(), "password": "longenough"}
+    )
     assert r.status_code == 409 and r.json()["error"]["code"] == "conflict"
 
 
@@ -121,7 +141,11 @@ async def test_auth_required_everywhere(http: httpx.AsyncClient) -> None:
 
 async def test_profile_validation(http: httpx.AsyncClient) -> None:
     a = await api.signup(http)
-    for body in ({"avatar_url": "javascript:alert(1)"}, {"status_text": "x" * 300}, {"display_name": 3}):
+    for body in (
+        {"avatar_url": "javascript:alert(1)"},
+        {"status_text": "x" * 300},
+        {"display_name": 3},
+    ):
         r = await http.patch("/v1/me", json=body, headers=a.auth)
         assert r.status_code == 400, body
 
@@ -158,7 +182,9 @@ async def test_ops_endpoints(server: RunningServer, http: httpx.AsyncClient) -> 
     assert "chinwag_http_request_duration_seconds_bucket" in metrics
     doc = (await http.get("/openapi.json")).json()
     assert doc["openapi"].startswith("3.")
-    assert "post" in doc["paths"]["/v1/users"] and "/v1/channels/{channel_id}/messages" in doc["paths"]
+    assert (
+        "post" in doc["paths"]["/v1/users"] and "/v1/channels/{channel_id}/messages" in doc["paths"]
+    )
     assert "SignupBody" in doc["components"]["schemas"]
     disc = (await http.get("/v1/discovery")).json()["gateways"]
     assert disc[0]["url"] == f"ws://127.0.0.1:{server.port}/v1/ws"

@@ -63,7 +63,9 @@ async def test_request_errors(http: httpx.AsyncClient) -> None:
     assert r.status_code == 404
     r = await http.post("/v1/friends/requests", json={"user": b.id}, headers=a.auth)
     assert r.status_code == 400
-    assert (await http.post("/v1/friends/requests", json={"user_id": b.id}, headers=a.auth)).status_code == 201
+    assert (
+        await http.post("/v1/friends/requests", json={"user_id": b.id}, headers=a.auth)
+    ).status_code == 201
     dup = await http.post("/v1/friends/requests", json={"user_id": b.id}, headers=a.auth)
     assert dup.status_code == 409
     reverse = await http.post("/v1/friends/requests", json={"user_id": a.id}, headers=b.auth)
@@ -83,5 +85,7 @@ async def test_decline_and_withdraw(http: httpx.AsyncClient) -> None:
     assert (await http.get("/v1/friends", headers=a.auth)).json()["friends"] == []
     # A declined request can be sent again; the sender may withdraw it.
     r2 = (await http.post("/v1/friends/requests", json={"user_id": b.id}, headers=a.auth)).json()
-    assert (await http.post(f"/v1/friends/requests/{r2['id']}/decline", headers=a.auth)).status_code == 204
+    assert (
+        await http.post(f"/v1/friends/requests/{r2['id']}/decline", headers=a.auth)
+    ).status_code == 204
     assert (await http.get("/v1/friends/requests", headers=b.auth)).json()["incoming"] == []

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import httpx
+
 from tests.helpers import api
 from tests.helpers.server import RunningServer
 from tests.helpers.wsclient import WsClient

@@ -25,7 +25,9 @@ def small_disk(tmp_path: Path) -> Iterator[Path]:
     mount.mkdir()
     if os.geteuid() != 0:
         pytest.skip("mounting a tmpfs needs root")
-    done = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={SIZE_MB}m", "tmpfs", str(mount)], check=False)
+    done = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", f"size={SIZE_MB}m", "tmpfs", str(mount)], check=False
+    )
     if done.returncode != 0:
         pytest.skip("cannot mount a tmpfs here")
     try:
@@ -73,7 +75,11 @@ async def test_disk_full_then_recovers(small_disk: Path) -> None:
                 if len(refused) >= 3:
                     break
         assert refused, "the disk never filled"
-        r = await http.post(f"/v1/channels/{channel}/messages", json={"client_msg_id": "h", "text": text}, headers=a.auth)
+        r = await http.post(
+            f"/v1/channels/{channel}/messages",
+            json={"client_msg_id": "h", "text": text},
+            headers=a.auth,
+        )
         assert r.status_code == 503 and r.json()["error"]["code"] == "unavailable"
         # Space returns: the same sends go through, with the next ids.
         filler.unlink()

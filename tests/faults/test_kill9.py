@@ -19,7 +19,14 @@ PER_SENDER = 1500
 
 async def _blast(ws: WsClient, channel: str, tag: str, acked: dict[str, int]) -> None:
     for i in range(PER_SENDER):
-        ws.send({"type": "send", "channel_id": channel, "client_msg_id": f"{tag}-{i}", "text": f"{tag} {i}"})
+        ws.send(
+            {
+                "type": "send",
+                "channel_id": channel,
+                "client_msg_id": f"{tag}-{i}",
+                "text": f"{tag} {i}",
+            }
+        )
         if i % 20 == 0:
             await asyncio.sleep(0)
     with contextlib.suppress(Exception):
@@ -29,22 +36,29 @@ async def _blast(ws: WsClient, channel: str, tag: str, acked: dict[str, int]) ->
 
 
 async def test_kill9_mid_burst(tmp_path: Path, store_url: str) -> None:
-    srv = ServerProcess(tmp_path / "data", store_url, sends_per_user_per_sec=100000, send_burst=100000)
+    srv = ServerProcess(
+        tmp_path / "data", store_url, sends_per_user_per_sec=100000, send_burst=100000
+    )
     await srv.start()
     try:
         async with httpx.AsyncClient(base_url=srv.base_url, timeout=30) as http:
             a, b = await api.signup(http), await api.signup(http)
             await api.befriend(http, a, b)
             channel = await api.direct(http, a, b)
-            devices = [await api.login(http, (a if n % 2 else b).username, device=f"d{n}") for n in range(SENDERS)]
+            devices = [
+                await api.login(http, (a if n % 2 else b).username, device=f"d{n}")
+                for n in range(SENDERS)
+            ]
         sockets = []
         for dev in devices:
             ws = await WsClient.connect(srv.ws_url)
             await ws.hello(dev.token)
             sockets.append(ws)
         acked: dict[str, int] = {}
-        tasks = [asyncio.create_task(_blast(ws, channel, f"s{n}", acked)) for n, ws in enumerate(sockets)]
-        while len(acked) < 200:
+        tasks = [
+            asyncio.create_task(_blast(ws, channel, f"s{n}", acked)) for n, ws in enumerate(sockets)
+        ]
+        while len(acked) < 200:  # noqa: ASYNC110 - polling shared state filled by tasks
             await asyncio.sleep(0.005)
         await srv.kill9()
         await asyncio.gather(*tasks)
@@ -64,7 +78,14 @@ async def test_kill9_mid_burst(tmp_path: Path, store_url: str) -> None:
                 await ws.hello(dev.token)
                 missing = [i for i in range(PER_SENDER) if f"s{n}-{i}" not in acked]
                 for i in missing:
-                    ws.send({"type": "send", "channel_id": channel, "client_msg_id": f"s{n}-{i}", "text": f"s{n} {i}"})
+                    ws.send(
+                        {
+                            "type": "send",
+                            "channel_id": channel,
+                            "client_msg_id": f"s{n}-{i}",
+                            "text": f"s{n} {i}",
+                        }
+                    )
                 for _ in missing:
                     await ws.expect("sent", timeout=20)
                 await ws.close()
@@ -76,7 +97,9 @@ async def test_kill9_mid_burst(tmp_path: Path, store_url: str) -> None:
         await srv.stop()
 
 
-async def _all_history(http: httpx.AsyncClient, user: api.TestUser, channel: str) -> list[dict[str, object]]:
+async def _all_history(
+    http: httpx.AsyncClient, user: api.TestUser, channel: str
+) -> list[dict[str, object]]:
     out: list[dict[str, object]] = []
     after = 0
     while True:

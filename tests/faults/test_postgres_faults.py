@@ -36,7 +36,9 @@ async def pg() -> AsyncIterator[PrivatePostgres]:
         server.cleanup()
 
 
-async def _exact(http: httpx.AsyncClient, user: api.TestUser, channel: str, acked: dict[str, int]) -> None:
+async def _exact(
+    http: httpx.AsyncClient, user: api.TestUser, channel: str, acked: dict[str, int]
+) -> None:
     history = []
     after = 0
     while page := await api.history(http, user, channel, after=after, limit=200):
@@ -54,9 +56,16 @@ async def _ready(http: httpx.AsyncClient) -> bool:
 
 
 @pytest.mark.parametrize("mode", ["fast", "immediate"])
-async def test_postgres_restarted_mid_traffic(tmp_path: Path, pg: PrivatePostgres, mode: str) -> None:
-    settings = test_settings(tmp_path / "data", pg.url, sends_per_user_per_sec=1e6, send_burst=10**6)
-    async with run_server(settings) as srv, httpx.AsyncClient(base_url=srv.base_url, timeout=30) as http:
+async def test_postgres_restarted_mid_traffic(
+    tmp_path: Path, pg: PrivatePostgres, mode: str
+) -> None:
+    settings = test_settings(
+        tmp_path / "data", pg.url, sends_per_user_per_sec=1e6, send_burst=10**6
+    )
+    async with (
+        run_server(settings) as srv,
+        httpx.AsyncClient(base_url=srv.base_url, timeout=30) as http,
+    ):
         a, b = await api.signup(http), await api.signup(http)
         await api.befriend(http, a, b)
         channel = await api.direct(http, a, b)
@@ -76,13 +85,18 @@ async def test_postgres_restarted_mid_traffic(tmp_path: Path, pg: PrivatePostgre
         await _exact(http, b, channel, acked)
 
 
-async def test_network_faults_between_gateway_and_storage(tmp_path: Path, pg: PrivatePostgres) -> None:
+async def test_network_faults_between_gateway_and_storage(
+    tmp_path: Path, pg: PrivatePostgres
+) -> None:
     proxy = FaultProxy("127.0.0.1", pg.port)
     await proxy.start()
     url = f"postgresql://postgres@127.0.0.1:{proxy.port}/postgres"
     settings = test_settings(tmp_path / "data", url, sends_per_user_per_sec=1e6, send_burst=10**6)
     try:
-        async with run_server(settings) as srv, httpx.AsyncClient(base_url=srv.base_url, timeout=30) as http:
+        async with (
+            run_server(settings) as srv,
+            httpx.AsyncClient(base_url=srv.base_url, timeout=30) as http,
+        ):
             a, b = await api.signup(http), await api.signup(http)
             await api.befriend(http, a, b)
             channel = await api.direct(http, a, b)

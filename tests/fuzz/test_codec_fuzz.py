@@ -14,7 +14,9 @@ LIMITS = codec.Limits(max_text_chars=50)
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=80),
-    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=10), children, max_size=4),
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=10), children, max_size=4)
+    ),
     max_leaves=10,
 )
 frame_like = st.fixed_dictionaries(
@@ -64,15 +66,23 @@ def test_arbitrary_text(text: str) -> None:
 
 
 def test_known_frames_round_trip() -> None:
-    frame = codec.decode(b'{"type":"send","channel_id":"c","client_msg_id":"m","text":"hi","extra":1}', LIMITS)
+    frame = codec.decode(
+        b'{"type":"send","channel_id":"c","client_msg_id":"m","text":"hi","extra":1}', LIMITS
+    )
     assert frame == Send("c", "m", "hi")
     assert codec.decode(b'{"type":"hello","token":"t"}', LIMITS) == Hello("t", None)
     assert codec.message_frame(b'{"a":1}', 7) == b'{"type":"message","cursor":7,"message":{"a":1}}'
-    assert codec.message_frame(b'{"a":1}', None) == b'{"type":"message","cursor":null,"message":{"a":1}}'
+    assert (
+        codec.message_frame(b'{"a":1}', None)
+        == b'{"type":"message","cursor":null,"message":{"a":1}}'
+    )
 
 
 def test_lone_surrogates_are_refused() -> None:
-    for data in (b'{"type":"send","channel_id":"c","client_msg_id":"m","text":"\\ud800"}', b'{"type":"hello","token":"\\udfff"}'):
+    for data in (
+        b'{"type":"send","channel_id":"c","client_msg_id":"m","text":"\\ud800"}',
+        b'{"type":"hello","token":"\\udfff"}',
+    ):
         try:
             frame = codec.decode(data, LIMITS)
         except codec.FrameError:

@@ -17,14 +17,38 @@ from chinwag.api.table import ENDPOINTS
 from tests.helpers.server import ThreadedServer, test_settings
 
 FIELDS = [
-    "username", "password", "display_name", "device_name", "avatar_url", "status_text",
-    "current_password", "new_password", "user_id", "kind", "name", "member_ids", "role",
-    "client_msg_id", "text", "message_id", "endpoint", "keys", "token", "url", "p256dh", "auth",
+    "username",
+    "password",
+    "display_name",
+    "device_name",
+    "avatar_url",
+    "status_text",
+    "current_password",
+    "new_password",
+    "user_id",
+    "kind",
+    "name",
+    "member_ids",
+    "role",
+    "client_msg_id",
+    "text",
+    "message_id",
+    "endpoint",
+    "keys",
+    "token",
+    "url",
+    "p256dh",
+    "auth",
 ]
 scalars = (
-    st.none() | st.booleans() | st.integers(min_value=-(2**70), max_value=2**70)
-    | st.floats() | st.text(max_size=40)
-    | st.sampled_from(["direct", "group", "webpush", "fcm", "apns", "webhook", "admin", "https://x.example/p"])
+    st.none()
+    | st.booleans()
+    | st.integers(min_value=-(2**70), max_value=2**70)
+    | st.floats()
+    | st.text(max_size=40)
+    | st.sampled_from(
+        ["direct", "group", "webpush", "fcm", "apns", "webhook", "admin", "https://x.example/p"]
+    )
 )
 values = st.recursive(
     scalars,
@@ -49,17 +73,22 @@ class World:
         self.auth = {"Authorization": f"Bearer {tokens[0]}"}
         self.other = ids[1]
         req = http.post("/v1/friends/requests", json={"user_id": ids[1]}, headers=self.auth).json()
-        http.post(f"/v1/friends/requests/{req['id']}/accept", headers={"Authorization": f"Bearer {tokens[1]}"})
-        self.channel = http.post("/v1/channels", json={"kind": "direct", "user_id": ids[1]}, headers=self.auth).json()["id"]
+        http.post(
+            f"/v1/friends/requests/{req['id']}/accept",
+            headers={"Authorization": f"Bearer {tokens[1]}"},
+        )
+        self.channel = http.post(
+            "/v1/channels", json={"kind": "direct", "user_id": ids[1]}, headers=self.auth
+        ).json()["id"]
 
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     data: Path = tmp_path_factory.mktemp("fuzz")
     # Rate limits off: the fuzzer signs up and sends far more than a person would.
-    with ThreadedServer(test_settings(data, sends_per_user_per_sec=1e9, send_burst=10**9)) as srv:
-        with httpx.Client(base_url=srv.base_url, timeout=30) as http:
-            yield World(http)
+    settings = test_settings(data, sends_per_user_per_sec=1e9, send_burst=10**9)
+    with ThreadedServer(settings) as srv, httpx.Client(base_url=srv.base_url, timeout=30) as http:
+        yield World(http)
 
 
 @pytest.mark.parametrize("endpoint", WITH_BODY, ids=lambda e: f"{e.method} {e.path}")
@@ -87,7 +116,9 @@ def test_history_params_never_500(world: World, name: str) -> None:
     @SLOW
     @given(value=st.text(max_size=30) | st.integers().map(str))
     def probe(value: str) -> None:
-        r = world.http.get(f"/v1/channels/{world.channel}/messages", params={name: value}, headers=world.auth)
+        r = world.http.get(
+            f"/v1/channels/{world.channel}/messages", params={name: value}, headers=world.auth
+        )
         assert r.status_code < 500
 
     probe()

@@ -57,7 +57,9 @@ async def test_bad_token_closes_4001(server: RunningServer) -> None:
     assert await ws.closed() == 4001
 
 
-async def test_logout_closes_that_device_4001(server: RunningServer, http: httpx.AsyncClient) -> None:
+async def test_logout_closes_that_device_4001(
+    server: RunningServer, http: httpx.AsyncClient
+) -> None:
     a = await api.signup(http)
     other = await api.login(http, a.username, device="laptop")
     ws1 = await WsClient.connect(server.ws_url)
@@ -75,7 +77,9 @@ async def test_logout_closes_that_device_4001(server: RunningServer, http: httpx
     await ws2.close()
 
 
-async def test_password_change_closes_other_devices(server: RunningServer, http: httpx.AsyncClient) -> None:
+async def test_password_change_closes_other_devices(
+    server: RunningServer, http: httpx.AsyncClient
+) -> None:
     a = await api.signup(http)
     other = await api.login(http, a.username, device="laptop")
     ws = await WsClient.connect(server.ws_url)

@@ -26,7 +26,9 @@ async def _collect(ws: WsClient, count: int) -> list[dict[str, Any]]:
 
 async def test_direct_channel_rules(http: httpx.AsyncClient) -> None:
     a, b, channel = await _pair(http)
-    again = await http.post("/v1/channels", json={"kind": "direct", "user_id": a.id}, headers=b.auth)
+    again = await http.post(
+        "/v1/channels", json={"kind": "direct", "user_id": a.id}, headers=b.auth
+    )
     assert again.status_code == 200 and again.json()["id"] == channel
     got = (await http.get(f"/v1/channels/{channel}", headers=a.auth)).json()
     assert got["kind"] == "direct" and sorted(got["members"]) == sorted([a.id, b.id])
@@ -46,7 +48,9 @@ async def test_direct_channel_rules(http: httpx.AsyncClient) -> None:
     assert (await http.get("/v1/channels/cNoSuch", headers=a.auth)).status_code == 404
 
 
-async def test_two_users_two_devices_stay_exact(server: RunningServer, http: httpx.AsyncClient) -> None:
+async def test_two_users_two_devices_stay_exact(
+    server: RunningServer, http: httpx.AsyncClient
+) -> None:
     a, b, channel = await _pair(http)
     a2 = await api.login(http, a.username, device="a2")
     b2 = await api.login(http, b.username, device="b2")
@@ -58,7 +62,9 @@ async def test_two_users_two_devices_stay_exact(server: RunningServer, http: htt
 
     for i in range(10):
         sender = devices["a1"] if i % 2 == 0 else devices["b1"]
-        sender.send({"type": "send", "channel_id": channel, "client_msg_id": f"m{i}", "text": f"hello {i}"})
+        sender.send(
+            {"type": "send", "channel_id": channel, "client_msg_id": f"m{i}", "text": f"hello {i}"}
+        )
         await sender.expect("sent")
     seen = {name: await _collect(ws, 10) for name, ws in devices.items()}
     ids = {name: [f["message"]["message_id"] for f in frames] for name, frames in seen.items()}
@@ -69,7 +75,9 @@ async def test_two_users_two_devices_stay_exact(server: RunningServer, http: htt
     cursor_b2 = seen["b2"][-1]["cursor"]
     await devices["b2"].close()
     for i in range(10, 15):
-        devices["a2"].send({"type": "send", "channel_id": channel, "client_msg_id": f"m{i}", "text": f"x{i}"})
+        devices["a2"].send(
+            {"type": "send", "channel_id": channel, "client_msg_id": f"m{i}", "text": f"x{i}"}
+        )
         await devices["a2"].expect("sent")
     live_b1 = await _collect(devices["b1"], 5)
     back = await WsClient.connect(server.ws_url)
@@ -92,7 +100,9 @@ async def test_sync_frame_and_reset(server: RunningServer, http: httpx.AsyncClie
     a, b, channel = await _pair(http)
     for i in range(8):
         r = await http.post(
-            f"/v1/channels/{channel}/messages", json={"client_msg_id": f"h{i}", "text": str(i)}, headers=a.auth
+            f"/v1/channels/{channel}/messages",
+            json={"client_msg_id": f"h{i}", "text": str(i)},
+            headers=a.auth,
         )
         assert r.status_code == 201
     ws = await WsClient.connect(server.ws_url)
@@ -112,11 +122,15 @@ def settings_overrides() -> dict[str, object]:
     return {"sync_backlog_limit": 5}
 
 
-async def test_backlog_past_limit_sends_reset(server: RunningServer, http: httpx.AsyncClient) -> None:
+async def test_backlog_past_limit_sends_reset(
+    server: RunningServer, http: httpx.AsyncClient
+) -> None:
     a, b, channel = await _pair(http)
     for i in range(7):
         await http.post(
-            f"/v1/channels/{channel}/messages", json={"client_msg_id": f"r{i}", "text": "x"}, headers=a.auth
+            f"/v1/channels/{channel}/messages",
+            json={"client_msg_id": f"r{i}", "text": "x"},
+            headers=a.auth,
         )
     ws = await WsClient.connect(server.ws_url)
     await ws.hello(b.token, cursor=0)
@@ -127,7 +141,9 @@ async def test_backlog_past_limit_sends_reset(server: RunningServer, http: httpx
     await ws.close()
 
 
-async def test_resend_same_client_msg_id_stores_once(server: RunningServer, http: httpx.AsyncClient) -> None:
+async def test_resend_same_client_msg_id_stores_once(
+    server: RunningServer, http: httpx.AsyncClient
+) -> None:
     a, b, channel = await _pair(http)
     wa = await WsClient.connect(server.ws_url)
     await wa.hello(a.token)
@@ -140,11 +156,19 @@ async def test_resend_same_client_msg_id_stores_once(server: RunningServer, http
     second = await wa.expect("sent")
     assert first == second
     # Over HTTP from the same device: the original again.
-    r = await http.post(f"/v1/channels/{channel}/messages", json={"client_msg_id": "dup-1", "text": "once"}, headers=a.auth)
+    r = await http.post(
+        f"/v1/channels/{channel}/messages",
+        json={"client_msg_id": "dup-1", "text": "once"},
+        headers=a.auth,
+    )
     assert r.status_code == 200 and r.json()["message_id"] == first["message_id"]
     # Another device may use the same client_msg_id for its own message.
     a2 = await api.login(http, a.username, device="other")
-    r = await http.post(f"/v1/channels/{channel}/messages", json={"client_msg_id": "dup-1", "text": "mine"}, headers=a2.auth)
+    r = await http.post(
+        f"/v1/channels/{channel}/messages",
+        json={"client_msg_id": "dup-1", "text": "mine"},
+        headers=a2.auth,
+    )
     assert r.status_code == 201 and r.json()["message_id"] == first["message_id"] + 1
     msgs = await _collect(wb, 2)
     assert [m["message"]["text"] for m in msgs] == ["once", "mine"]
@@ -159,7 +183,11 @@ async def test_http_send_reaches_sockets(server: RunningServer, http: httpx.Asyn
     await wa.hello(a.token)
     wb = await WsClient.connect(server.ws_url)
     await wb.hello(b.token)
-    r = await http.post(f"/v1/channels/{channel}/messages", json={"client_msg_id": "h1", "text": "via http"}, headers=a.auth)
+    r = await http.post(
+        f"/v1/channels/{channel}/messages",
+        json={"client_msg_id": "h1", "text": "via http"},
+        headers=a.auth,
+    )
     assert r.status_code == 201
     body = r.json()
     assert body["message_id"] == 1 and body["sender_id"] == a.id and body["client_msg_id"] == "h1"
@@ -170,8 +198,10 @@ async def test_http_send_reaches_sockets(server: RunningServer, http: httpx.Asyn
     await wb.close()
 
 
-async def test_non_member_refused_and_nothing_stored(server: RunningServer, http: httpx.AsyncClient) -> None:
-    a, b, channel = await _pair(http)
+async def test_non_member_refused_and_nothing_stored(
+    server: RunningServer, http: httpx.AsyncClient
+) -> None:
+    a, _b, channel = await _pair(http)
     c = await api.signup(http)
     wc = await WsClient.connect(server.ws_url)
     await wc.hello(c.token)
@@ -181,7 +211,11 @@ async def test_non_member_refused_and_nothing_stored(server: RunningServer, http
     wc.send({"type": "send", "channel_id": "cNoSuch", "client_msg_id": "nowhere", "text": "hi"})
     err = await wc.expect("error")
     assert err["code"] == "not_found" and err["ref"] == "nowhere"
-    r = await http.post(f"/v1/channels/{channel}/messages", json={"client_msg_id": "x", "text": "hi"}, headers=c.auth)
+    r = await http.post(
+        f"/v1/channels/{channel}/messages",
+        json={"client_msg_id": "x", "text": "hi"},
+        headers=c.auth,
+    )
     assert r.status_code == 403
     assert await api.history(http, a, channel) == []
     await wc.close()
@@ -203,8 +237,10 @@ BAD_FRAMES: list[tuple[object, str | None]] = [
 ]
 
 
-async def test_bad_input_gets_errors_and_connection_survives(server: RunningServer, http: httpx.AsyncClient) -> None:
-    a, b, channel = await _pair(http)
+async def test_bad_input_gets_errors_and_connection_survives(
+    server: RunningServer, http: httpx.AsyncClient
+) -> None:
+    a, _b, channel = await _pair(http)
     ws = await WsClient.connect(server.ws_url)
     await ws.hello(a.token)
     for frame, ref in BAD_FRAMES:
@@ -227,7 +263,11 @@ async def test_bad_input_gets_errors_and_connection_survives(server: RunningServ
 async def test_history_paging(http: httpx.AsyncClient) -> None:
     a, _, channel = await _pair(http)
     for i in range(1, 26):
-        await http.post(f"/v1/channels/{channel}/messages", json={"client_msg_id": f"p{i}", "text": str(i)}, headers=a.auth)
+        await http.post(
+            f"/v1/channels/{channel}/messages",
+            json={"client_msg_id": f"p{i}", "text": str(i)},
+            headers=a.auth,
+        )
     newest = await api.history(http, a, channel, limit=10)
     assert [m["message_id"] for m in newest] == list(range(16, 26))
     older = await api.history(http, a, channel, before=16, limit=10)
@@ -287,8 +327,23 @@ async def test_concurrent_senders_gapless(server: RunningServer, http: httpx.Asy
             sockets.append(ws)
     for n, ws in enumerate(sockets):
         for i in range(50):
-            ws.send({"type": "send", "channel_id": channel, "client_msg_id": f"{n}-{i}", "text": "c"})
-    acks = await asyncio.gather(*[asyncio.gather(*[ws.expect("sent", timeout=20, ) for _ in range(50)]) for ws in sockets])
+            ws.send(
+                {"type": "send", "channel_id": channel, "client_msg_id": f"{n}-{i}", "text": "c"}
+            )
+    acks = await asyncio.gather(
+        *[
+            asyncio.gather(
+                *[
+                    ws.expect(
+                        "sent",
+                        timeout=20,
+                    )
+                    for _ in range(50)
+                ]
+            )
+            for ws in sockets
+        ]
+    )
     ids = sorted(ack["message_id"] for group in acks for ack in group)
     assert ids == list(range(1, 201))
     db = getattr(server.app.services.store, "db", None)

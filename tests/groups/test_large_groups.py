@@ -19,9 +19,15 @@ def settings_overrides() -> dict[str, object]:
     return {"small_group_limit": 3, "max_group_size": 25_000}
 
 
-async def test_strategy_switch_loses_and_repeats_nothing(server: RunningServer, http: httpx.AsyncClient) -> None:
+async def test_strategy_switch_loses_and_repeats_nothing(
+    server: RunningServer, http: httpx.AsyncClient
+) -> None:
     a, b, c, d = [await api.signup(http) for _ in range(4)]
-    r = await http.post("/v1/channels", json={"kind": "group", "name": "grow", "member_ids": [b.id, c.id]}, headers=a.auth)
+    r = await http.post(
+        "/v1/channels",
+        json={"kind": "group", "name": "grow", "member_ids": [b.id, c.id]},
+        headers=a.auth,
+    )
     cid = r.json()["id"]
     assert r.json()["large"] is False
     wb = await WsClient.connect(server.ws_url)
@@ -35,7 +41,9 @@ async def test_strategy_switch_loses_and_repeats_nothing(server: RunningServer, 
     small = [await wb.expect("message") for _ in range(3)]
     assert [f["cursor"] for f in small] == [1, 2, 3]
     # The fourth member pushes the group past the limit: fan-out on read from now on.
-    assert (await http.post(f"/v1/channels/{cid}/members", json={"user_id": d.id}, headers=a.auth)).status_code == 204
+    assert (
+        await http.post(f"/v1/channels/{cid}/members", json={"user_id": d.id}, headers=a.auth)
+    ).status_code == 204
     info = (await http.get(f"/v1/channels/{cid}", headers=a.auth)).json()
     assert info["large"] is True and info["member_count"] == 4
     for i in range(3, 6):
@@ -61,11 +69,17 @@ async def test_20000_member_group(server: RunningServer, http: httpx.AsyncClient
     online = [await api.signup(http) for _ in range(4)]
     store = server.app.services.store
     now = int(time.time() * 1000)
-    bulk = [NewUser(f"ubulk{i:06d}", f"bulk{i:06d}", "x", f"bulk {i}", now) for i in range(20_000 - 5)]
+    bulk = [
+        NewUser(f"ubulk{i:06d}", f"bulk{i:06d}", "x", f"bulk {i}", now) for i in range(20_000 - 5)
+    ]
     for i in range(0, len(bulk), 2000):
         await asyncio.gather(*[store.accounts.create_user(u) for u in bulk[i : i + 2000]])
     member_ids = [u.id for u in online] + [u.id for u in bulk]
-    r = await http.post("/v1/channels", json={"kind": "group", "name": "town", "member_ids": member_ids}, headers=owner.auth)
+    r = await http.post(
+        "/v1/channels",
+        json={"kind": "group", "name": "town", "member_ids": member_ids},
+        headers=owner.auth,
+    )
     assert r.status_code == 201, r.text
     group = r.json()
     cid = group["id"]
@@ -80,7 +94,14 @@ async def test_20000_member_group(server: RunningServer, http: httpx.AsyncClient
     wo = await WsClient.connect(server.ws_url)
     await wo.hello(owner.token)
     for i in range(5):
-        wo.send({"type": "send", "channel_id": cid, "client_msg_id": f"t{i}", "text": f"to everyone {i}"})
+        wo.send(
+            {
+                "type": "send",
+                "channel_id": cid,
+                "client_msg_id": f"t{i}",
+                "text": f"to everyone {i}",
+            }
+        )
         await wo.expect("sent")
     for ws in sockets:
         got = [await ws.expect("message") for _ in range(5)]
@@ -99,10 +120,15 @@ async def test_20000_member_group(server: RunningServer, http: httpx.AsyncClient
     assert [m["message_id"] for m in caught] == [6, 7, 8, 9]
     # Lists and presence stay usable for such a group.
     listed = (await http.get("/v1/channels", headers=online[0].auth)).json()["channels"]
-    assert [c for c in listed if c["id"] == cid][0]["member_count"] == 20_000
-    r = await http.get("/v1/presence", params={"user_ids": ",".join(u.id for u in online)}, headers=owner.auth)
+    assert next(c for c in listed if c["id"] == cid)["member_count"] == 20_000
+    r = await http.get(
+        "/v1/presence", params={"user_ids": ",".join(u.id for u in online)}, headers=owner.auth
+    )
     assert {p["user_id"]: p["status"] for p in r.json()["presence"]} == {
-        online[0].id: "online", online[1].id: "online", online[2].id: "online", online[3].id: "online"
+        online[0].id: "online",
+        online[1].id: "online",
+        online[2].id: "online",
+        online[3].id: "online",
     }
     for ws in (*sockets, wo, back):
         await ws.close()

@@ -23,7 +23,9 @@ def free_port() -> int:
 
 
 class ServerProcess:
-    def __init__(self, data_dir: Path, store: str = "", port: int | None = None, **settings: object) -> None:
+    def __init__(
+        self, data_dir: Path, store: str = "", port: int | None = None, **settings: object
+    ) -> None:
         self.data_dir = data_dir
         self.store = store
         self.port = port or free_port()
@@ -42,7 +44,16 @@ class ServerProcess:
         env = dict(os.environ)
         for key, value in self.settings.items():
             env["CHINWAG_" + key.upper()] = str(value)
-        args = [sys.executable, "-m", "chinwag", "serve", "--port", str(self.port), "--data-dir", str(self.data_dir)]
+        args = [
+            sys.executable,
+            "-m",
+            "chinwag",
+            "serve",
+            "--port",
+            str(self.port),
+            "--data-dir",
+            str(self.data_dir),
+        ]
         if self.store:
             args += ["--store", self.store]
         self.proc = await asyncio.create_subprocess_exec(

@@ -9,7 +9,9 @@ import contextlib
 from tests.helpers.wsclient import WsClient
 
 
-async def send_all(url: str, token: str, channel: str, ids: list[str], *, window: int = 8, deadline: float = 120.0) -> dict[str, int]:
+async def send_all(
+    url: str, token: str, channel: str, ids: list[str], *, window: int = 8, deadline: float = 120.0
+) -> dict[str, int]:
     acked: dict[str, int] = {}
     errors = 0
     loop = asyncio.get_running_loop()
@@ -28,7 +30,9 @@ async def send_all(url: str, token: str, channel: str, ids: list[str], *, window
             while pending:
                 batch, pending = pending[:window], pending[window:]
                 for cid in batch:
-                    ws.send({"type": "send", "channel_id": channel, "client_msg_id": cid, "text": cid})
+                    ws.send(
+                        {"type": "send", "channel_id": channel, "client_msg_id": cid, "text": cid}
+                    )
                 for _ in batch:
                     frame = await ws.recv(timeout=10)
                     while frame["type"] not in ("sent", "error"):

@@ -13,7 +13,12 @@ from tests.helpers.server import RunningServer, run_server, test_settings
 from tests.helpers.wait import wait_for
 from tests.helpers.wsclient import WsClient
 
-TIMINGS = {"presence_timeout": 1.2, "presence_grace": 0.6, "heartbeat_interval": 0.3, "last_active_write_interval": 0.0}
+TIMINGS = {
+    "presence_timeout": 1.2,
+    "presence_grace": 0.6,
+    "heartbeat_interval": 0.3,
+    "last_active_write_interval": 0.0,
+}
 
 
 @pytest.fixture
@@ -29,7 +34,11 @@ async def _status(http: httpx.AsyncClient, viewer: api.TestUser, user: api.TestU
 
 
 async def _presence_frames(ws: WsClient, user_id: str) -> list[str]:
-    return [f["status"] for f in ws.pending(ignore=()) if f["type"] == "presence" and f["user_id"] == user_id]
+    return [
+        f["status"]
+        for f in ws.pending(ignore=())
+        if f["type"] == "presence" and f["user_id"] == user_id
+    ]
 
 
 async def test_online_offline_and_grace(server: RunningServer, http: httpx.AsyncClient) -> None:
@@ -84,7 +93,9 @@ async def test_quick_reconnect_no_flap(server: RunningServer, http: httpx.AsyncC
     await wb.close()
 
 
-async def test_missed_heartbeats_with_socket_open(server: RunningServer, http: httpx.AsyncClient) -> None:
+async def test_missed_heartbeats_with_socket_open(
+    server: RunningServer, http: httpx.AsyncClient
+) -> None:
     a, b = await api.signup(http), await api.signup(http)
     await api.befriend(http, a, b)
     wb = await WsClient.connect(server.ws_url)
@@ -111,10 +122,16 @@ async def _keep_alive(ws: WsClient, seconds: float) -> None:
         await asyncio.sleep(0.2)
 
 
-async def test_fan_out_only_to_friends_and_visibility(server: RunningServer, http: httpx.AsyncClient) -> None:
+async def test_fan_out_only_to_friends_and_visibility(
+    server: RunningServer, http: httpx.AsyncClient
+) -> None:
     a, friend, stranger, comember = [await api.signup(http) for _ in range(4)]
     await api.befriend(http, a, friend)
-    r = await http.post("/v1/channels", json={"kind": "group", "name": "g", "member_ids": [comember.id]}, headers=a.auth)
+    r = await http.post(
+        "/v1/channels",
+        json={"kind": "group", "name": "g", "member_ids": [comember.id]},
+        headers=a.auth,
+    )
     assert r.status_code == 201
     socks = {}
     for u in (friend, stranger, comember):
@@ -132,7 +149,9 @@ async def test_fan_out_only_to_friends_and_visibility(server: RunningServer, htt
     assert await _status(http, friend, a) == "online"
     assert await _status(http, comember, a) == "online"
     assert await _status(http, stranger, a) is None
-    r = await http.get("/v1/presence", params={"user_ids": f"{a.id},{friend.id}"}, headers=stranger.auth)
+    r = await http.get(
+        "/v1/presence", params={"user_ids": f"{a.id},{friend.id}"}, headers=stranger.auth
+    )
     assert r.json()["presence"] == []
     assert (await http.get("/v1/presence", headers=a.auth)).status_code == 400
     for ws in (*socks.values(), wa):
@@ -141,24 +160,22 @@ async def test_fan_out_only_to_friends_and_visibility(server: RunningServer, htt
 
 async def test_last_active_at_and_restart_starts_offline(tmp_path: Path, store_url: str) -> None:
     settings = test_settings(tmp_path / "data", store_url, **TIMINGS)
-    async with run_server(settings) as srv:
-        async with httpx.AsyncClient(base_url=srv.base_url) as http:
-            a, b = await api.signup(http), await api.signup(http)
-            await api.befriend(http, a, b)
-            wa = await WsClient.connect(srv.ws_url)
-            await wa.hello(a.token)
-            await wait_for(lambda: srv.app.services.presence.is_online(a.id))
-            r = await http.get("/v1/presence", params={"user_ids": a.id}, headers=b.auth)
-            first = r.json()["presence"][0]["last_active_at"]
-            assert first is not None
-            wa.send({"type": "ping"})
-            await wa.expect("pong")
-            await asyncio.sleep(0.05)
-            r = await http.get("/v1/presence", params={"user_ids": a.id}, headers=b.auth)
-            assert r.json()["presence"][0]["last_active_at"] >= first
-            # Stopping the server drops the socket without a clean close from the client.
-    async with run_server(settings) as srv:
-        async with httpx.AsyncClient(base_url=srv.base_url) as http:
-            r = await http.get("/v1/presence", params={"user_ids": a.id}, headers=b.auth)
-            p = r.json()["presence"][0]
-            assert p["status"] == "offline" and p["last_active_at"] is not None
+    async with run_server(settings) as srv, httpx.AsyncClient(base_url=srv.base_url) as http:
+        a, b = await api.signup(http), await api.signup(http)
+        await api.befriend(http, a, b)
+        wa = await WsClient.connect(srv.ws_url)
+        await wa.hello(a.token)
+        await wait_for(lambda: srv.app.services.presence.is_online(a.id))
+        r = await http.get("/v1/presence", params={"user_ids": a.id}, headers=b.auth)
+        first = r.json()["presence"][0]["last_active_at"]
+        assert first is not None
+        wa.send({"type": "ping"})
+        await wa.expect("pong")
+        await asyncio.sleep(0.05)
+        r = await http.get("/v1/presence", params={"user_ids": a.id}, headers=b.auth)
+        assert r.json()["presence"][0]["last_active_at"] >= first
+        # Stopping the server drops the socket without a clean close from the client.
+    async with run_server(settings) as srv, httpx.AsyncClient(base_url=srv.base_url) as http:
+        r = await http.get("/v1/presence", params={"user_ids": a.id}, headers=b.auth)
+        p = r.json()["presence"][0]
+        assert p["status"] == "offline" and p["last_active_at"] is not None

@@ -39,11 +39,23 @@ async def _world(http: httpx.AsyncClient) -> World:
     )
     group = r.json()["id"]
     for ch in (group, direct):
-        r = await http.post(f"/v1/channels/{ch}/messages", json={"client_msg_id": f"seed-{ch}", "text": "secret"}, headers=owner.auth)
+        r = await http.post(
+            f"/v1/channels/{ch}/messages",
+            json={"client_msg_id": f"seed-{ch}", "text": "secret"},
+            headers=owner.auth,
+        )
         assert r.status_code == 201
-    assert (await http.delete(f"/v1/channels/{group}/members/{former.id}", headers=owner.auth)).status_code == 204
-    req = (await http.post("/v1/friends/requests", json={"user_id": target.id}, headers=owner.auth)).json()
-    sub = (await http.post("/v1/push/subscriptions", json={"kind": "fcm", "token": "t"}, headers=owner.auth)).json()
+    assert (
+        await http.delete(f"/v1/channels/{group}/members/{former.id}", headers=owner.auth)
+    ).status_code == 204
+    req = (
+        await http.post("/v1/friends/requests", json={"user_id": target.id}, headers=owner.auth)
+    ).json()
+    sub = (
+        await http.post(
+            "/v1/push/subscriptions", json={"kind": "fcm", "token": "t"}, headers=owner.auth
+        )
+    ).json()
     logged_out = await api.login(http, member.username, device="gone")
     assert (await http.delete("/v1/sessions/current", headers=logged_out.auth)).status_code == 204
     return World(owner, member, stranger, former, logged_out, group, direct, req["id"], sub["id"])
@@ -75,8 +87,13 @@ async def _unchanged(http: httpx.AsyncClient, w: World) -> None:
     for ch in (w.group, w.direct):
         msgs = await api.history(http, w.owner, ch)
         assert [m["text"] for m in msgs] == ["secret"]
-    members = (await http.get(f"/v1/channels/{w.group}/members", headers=w.owner.auth)).json()["members"]
-    assert {m["user_id"]: m["role"] for m in members} == {w.owner.id: "owner", w.member.id: "member"}
+    members = (await http.get(f"/v1/channels/{w.group}/members", headers=w.owner.auth)).json()[
+        "members"
+    ]
+    assert {m["user_id"]: m["role"] for m in members} == {
+        w.owner.id: "owner",
+        w.member.id: "member",
+    }
     outgoing = (await http.get("/v1/friends/requests", headers=w.owner.auth)).json()["outgoing"]
     assert [r["id"] for r in outgoing] == [w.request_id]
     # The owner's push subscription survived every attempt (removing it proves it).
@@ -110,7 +127,9 @@ async def test_no_valid_token_gets_401_everywhere(http: httpx.AsyncClient, actor
         if not e.auth:
             continue
         path = e.path.replace("{channel_id}", w.group).replace("{user_id}", w.member.id)
-        path = path.replace("{request_id}", w.request_id).replace("{subscription_id}", w.subscription)
+        path = path.replace("{request_id}", w.request_id).replace(
+            "{subscription_id}", w.subscription
+        )
         r = await http.request(e.method, path, json={}, headers=headers)
         assert r.status_code == 401, (e.method, path, r.status_code)
         assert r.json()["error"]["code"] == "unauthorized"
@@ -120,15 +139,29 @@ async def test_no_valid_token_gets_401_everywhere(http: httpx.AsyncClient, actor
 async def test_member_cannot_administer(http: httpx.AsyncClient) -> None:
     w = await _world(http)
     m = w.member.auth
-    assert (await http.post(f"/v1/channels/{w.group}/members", json={"user_id": w.stranger.id}, headers=m)).status_code == 403
-    assert (await http.delete(f"/v1/channels/{w.group}/members/{w.owner.id}", headers=m)).status_code == 403
-    assert (await http.patch(f"/v1/channels/{w.group}/members/{w.member.id}", json={"role": "admin"}, headers=m)).status_code == 403
-    assert (await http.delete(f"/v1/push/subscriptions/{w.subscription}", headers=m)).status_code == 404
+    assert (
+        await http.post(
+            f"/v1/channels/{w.group}/members", json={"user_id": w.stranger.id}, headers=m
+        )
+    ).status_code == 403
+    assert (
+        await http.delete(f"/v1/channels/{w.group}/members/{w.owner.id}", headers=m)
+    ).status_code == 403
+    assert (
+        await http.patch(
+            f"/v1/channels/{w.group}/members/{w.member.id}", json={"role": "admin"}, headers=m
+        )
+    ).status_code == 403
+    assert (
+        await http.delete(f"/v1/push/subscriptions/{w.subscription}", headers=m)
+    ).status_code == 404
     await _unchanged(http, w)
 
 
 @pytest.mark.parametrize("actor", ["stranger", "former"])
-async def test_outsider_frames_refused(server: RunningServer, http: httpx.AsyncClient, actor: str) -> None:
+async def test_outsider_frames_refused(
+    server: RunningServer, http: httpx.AsyncClient, actor: str
+) -> None:
     w = await _world(http)
     who: api.TestUser = getattr(w, actor)
     ws = await WsClient.connect(server.ws_url)
@@ -154,7 +187,9 @@ async def test_outsider_frames_refused(server: RunningServer, http: httpx.AsyncC
     await _unchanged(http, w)
 
 
-async def test_revoked_and_missing_tokens_on_socket(server: RunningServer, http: httpx.AsyncClient) -> None:
+async def test_revoked_and_missing_tokens_on_socket(
+    server: RunningServer, http: httpx.AsyncClient
+) -> None:
     w = await _world(http)
     for token in (w.logged_out.token, "", "x" * 300):
         ws = await WsClient.connect(server.ws_url)

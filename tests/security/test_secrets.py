@@ -72,5 +72,7 @@ async def test_signup_enumeration_is_rate_limited(http: httpx.AsyncClient) -> No
     # identical answers of login for unknown users and wrong passwords.
     a = await api.signup(http)
     r1 = await http.post("/v1/sessions", json={"username": a.username, "password": "nope nope"})
-    r2 = await http.post("/v1/sessions", json={"username": a.username + "x", "password": "nope nope"})
+    r2 = await http.post(
+        "/v1/sessions", json={"username": a.username + "x", "password": "nope nope"}
+    )
     assert (r1.status_code, r1.json()) == (r2.status_code, r2.json())
