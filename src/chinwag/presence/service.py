@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Iterable
+from typing import Protocol
 
 from chinwag import wire
 from chinwag.accounts.store import AccountStore
@@ -17,13 +18,18 @@ from chinwag.bus.base import Bus
 from chinwag.channels.store import ChannelStore
 from chinwag.clock import Clock, now_ms, rfc3339
 from chinwag.friends.store import FriendStore
-from chinwag.presence.tracker import PresenceTracker
 from chinwag.protocol.codec import encode
 from chinwag.protocol.frames import PresenceFrame
 
 log = logging.getLogger("chinwag.presence")
 
 MAX_LOOKUP = 1000
+
+
+class OnlineView(Protocol):
+    """Who is online: this process's tracker alone, or the cluster (presence/cluster.py)."""
+
+    def is_online(self, user_id: str) -> bool: ...
 
 
 class PresenceService:
@@ -42,7 +48,7 @@ class PresenceService:
         self._bus = bus
         self._clock = clock
         self._write_interval = write_interval
-        self.tracker: PresenceTracker | None = None
+        self.tracker: OnlineView | None = None
         self._last_written: dict[str, float] = {}
         self._tasks: set[asyncio.Task[None]] = set()
         self.changes = 0
@@ -84,9 +90,7 @@ class PresenceService:
                 self._last_written.pop(user_id, None)
             await self._accounts.touch_last_active(user_id, at)
             friends = await self._friends.friend_ids(user_id)
-            frame = encode(
-                PresenceFrame(user_id, "online" if online else "offline", rfc3339(at))
-            )
+            frame = encode(PresenceFrame(user_id, "online" if online else "offline", rfc3339(at)))
             self._bus.to_users(friends, frame)
         except Exception:
             log.exception("presence fan-out failed for %s", user_id)
