@@ -23,10 +23,12 @@ from chinwag.bus.local import LocalBus
 from chinwag.channels.service import ChannelService, GroupLimits
 from chinwag.clock import Clock, SystemClock
 from chinwag.config import Settings
+from chinwag.discovery.registrar import Registration
 from chinwag.discovery.service import Discovery, GatewayInfo, LocalRegistry, Registry
 from chinwag.friends.service import FriendService
 from chinwag.ids import new_id
 from chinwag.messaging.service import MessagingService, SendLimits
+from chinwag.presence.cluster import ClusterPresence
 from chinwag.presence.policy import Timings
 from chinwag.presence.service import PresenceService
 from chinwag.presence.tracker import PresenceTracker
@@ -50,7 +52,9 @@ def build_bus(settings: Settings) -> Bus:
     if settings.nats:
         from chinwag.bus.nats import NatsBus
 
-        return NatsBus(settings.nats)  # type: ignore[no-any-return]
+        # hold=0: the gateway orders each device's frames itself (gateway/sequencer.py)
+        # and repairs gaps from storage, so the bus need not wait for stragglers.
+        return NatsBus(settings.nats, name=f"chinwag-{settings.role}", hold=0)
     return LocalBus()
 
 
@@ -64,6 +68,8 @@ class App:
         self.hub: Any = None
         self._tasks: list[asyncio.Task[None]] = []
         self._passwords: Passwords | None = None
+        self._cluster: ClusterPresence | None = None
+        self._registration: Registration | None = None
         self._closers: list[Callable[[], Awaitable[None]]] = []
         self.asgi: Starlette = api_app.build(self._lifespan, self.metrics)
 
@@ -112,6 +118,8 @@ class App:
             store.accounts, store.friends, store.channels, bus, clock, s.last_active_write_interval
         )
         registry: Registry = LocalRegistry(self._local_gateway)
+        if s.nats:
+            registry = await self._start_cluster(bus, presence)
         self.services = Services(
             settings=s,
             clock=clock,
@@ -129,15 +137,18 @@ class App:
             from chinwag.gateway.hub import Hub
 
             tracker = PresenceTracker(
-                Timings(s.presence_timeout, s.presence_grace), presence.changed
+                Timings(s.presence_timeout, s.presence_grace),
+                self._cluster.local_changed if self._cluster else presence.changed,
             )
-            presence.tracker = tracker
+            presence.tracker = self._cluster or tracker
             self.hub = Hub(
                 s, self.gateway_id, clock, bus, accounts, channels, messaging, presence, tracker
             )
             self.services.hub = self.hub
             self._tasks.append(asyncio.create_task(self._presence_ticks(tracker)))
             self._register_gauges()
+            if self._registration is not None:
+                await self._registration.start()
         log.info(
             "started",
             extra={"role": s.role, "gateway_id": self.gateway_id, "store": type(store).__name__},
@@ -180,6 +191,38 @@ class App:
             self.services.push = worker
             self._closers.append(worker.close)
 
+    async def _start_cluster(self, bus: Bus, presence: PresenceService) -> Registry:
+        """Many processes over NATS: gateways registered in a JetStream key-value bucket,
+        presence shared by every process. The registry TTL is the presence timeout: a
+        gateway silent that long is gone for discovery and for presence alike."""
+        from chinwag.bus.envelope import is_token
+        from chinwag.bus.nats import NatsBus
+        from chinwag.bus.nats_presence import NatsPresenceLink
+        from chinwag.discovery.nats_registry import NatsRegistry
+
+        s = self.settings
+        assert isinstance(bus, NatsBus)
+        if not is_token(self.gateway_id):
+            raise ValueError("gateway_id may hold only letters, digits, '_' and '-'")
+        self.metrics.gauge(
+            "chinwag_bus_dropped_total", "Bus messages dropped.", lambda: bus.stats.dropped
+        )
+        registry = NatsRegistry(bus.client, ttl=s.registry_ttl)
+        await registry.start()
+        gateway_id = self.gateway_id if s.runs("gateway") else None
+        self._cluster = ClusterPresence(
+            NatsPresenceLink(bus, gateway_id),
+            gateway_id,
+            s.presence_timeout,
+            presence.changed,
+            self.clock.monotonic,
+        )
+        await self._cluster.start()
+        presence.tracker = self._cluster
+        if gateway_id is not None:
+            self._registration = Registration(registry, self._local_gateway, registry.ttl / 3)
+        return registry
+
     def _local_gateway(self) -> GatewayInfo | None:
         if self.hub is None:
             return None
@@ -221,6 +264,9 @@ class App:
 
     async def stop(self) -> None:
         if self.hub is not None:
+            if self._registration is not None:
+                # Out of discovery first, so that clients leaving go elsewhere.
+                await self._registration.stop()
             await self.hub.drain(self.settings.drain_seconds)
         for task in self._tasks:
             task.cancel()
@@ -235,6 +281,8 @@ class App:
                 log.exception("error while stopping")
         self._closers.clear()
         if self.services is not None:
+            if self._cluster is not None:
+                await self._cluster.close()
             await self.services.presence.close()
             await self.services.bus.close()
             await self.services.store.close()

@@ -86,3 +86,18 @@ async def test_unauthenticated_sockets_are_dropped(server: RunningServer) -> Non
     ws = await WsClient.connect(server.ws_url)
     ws.send({"type": "ping"})
     assert await ws.closed() == 4000
+
+
+@pytest.mark.parametrize("settings_overrides", [{"capacity": 2}])
+async def test_full_gateway_refuses_new_sockets(
+    server: RunningServer, http: httpx.AsyncClient
+) -> None:
+    first, second = await WsClient.connect(server.ws_url), await WsClient.connect(server.ws_url)
+    with pytest.raises(Exception, match="503"):
+        await WsClient.connect(server.ws_url)
+    assert (await http.get("/v1/discovery")).json()["gateways"] == []
+    await first.close()
+    await wait_for(lambda: server.app.hub.connection_count == 1)
+    third = await WsClient.connect(server.ws_url)
+    for ws in (second, third):
+        await ws.close()

@@ -17,6 +17,8 @@ async def readyz(request: Request) -> Response:
     svc = http.services(request)
     if not await svc.store.ping():
         raise unavailable("storage is not reachable")
+    if not getattr(svc.bus, "connected", True):
+        raise unavailable("the bus (NATS) is not reachable")
     return http.json({"status": "ready"})
 
 

@@ -43,6 +43,8 @@ def listener_factory(hub: Hub) -> Callable[[WSUpgradeRequest, str], Any]:
             return None
         if not hub.accepting:
             return _refuse(503, "gateway is draining; ask /v1/discovery for another")
+        if hub.connection_count >= hub.settings.capacity:
+            return _refuse(503, "gateway is full; ask /v1/discovery for another")
         origin = request.headers.get("Origin")
         if allowed and "*" not in allowed and origin is not None and origin not in allowed:
             return _refuse(403, "origin not allowed")
