@@ -162,6 +162,12 @@ class ChatSession:
         """How far the consumer has processed (what the cursor store holds)."""
         return self._state.handed.copy()
 
+    def drop_connection(self) -> None:
+        """Cut the live socket as a network failure would (for chaos and soak tests);
+        the session reconnects, resends and resumes from its cursor as usual."""
+        if self._live is not None:
+            self._live.abort()
+
     async def wait_connected(self) -> None:
         """Return once the session is live; raise if it failed or was closed first."""
         self.start()
