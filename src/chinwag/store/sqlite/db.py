@@ -78,7 +78,9 @@ def connect(path: Path, *, readonly: bool = False) -> sqlite3.Connection:
     conn.execute("PRAGMA synchronous=FULL")
     conn.execute("PRAGMA foreign_keys=ON")
     conn.execute("PRAGMA busy_timeout=30000")
-    conn.execute("PRAGMA cache_size=-65536")
+    # Bounded page caches (KiB): the writer's working set is the tail of each index
+    # (appends); readers mostly serve recent history. Memory stays flat as data grows.
+    conn.execute("PRAGMA cache_size=-4096" if readonly else "PRAGMA cache_size=-16384")
     if readonly:
         conn.execute("PRAGMA query_only=ON")
     return conn
