@@ -1,0 +1,58 @@
+"""A PNG of a run's latency: histogram on a log scale and the tail as a CDF.
+
+matplotlib is an optional dependency (`pip install chinwag[bench]`) and is imported only
+here, with the Agg backend, so runs without `--plot` never load it.
+"""
+
+from __future__ import annotations
+
+import math
+from array import array
+
+from chinwag.bench.report import Result
+
+
+def write_plot(result: Result, samples_us: array[int], path: str) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    ms = sorted(v / 1000.0 for v in samples_us if v >= 0)
+    fig, (hist, cdf) = plt.subplots(1, 2, figsize=(12, 4.5))
+    label = "sync time per device" if result.workload == "reconnect" else "send to recipient"
+    title = f"chinwag bench {result.workload}: {result.description}"
+    fig.suptitle(title if len(title) < 110 else title[:107] + "...", fontsize=10)
+    if not ms:
+        hist.text(0.5, 0.5, "no samples", ha="center")
+    else:
+        low = max(ms[0], 0.01)
+        high = max(ms[-1], low * 1.01)
+        bins = [low * (high / low) ** (i / 80) for i in range(81)]
+        hist.hist(ms, bins=bins, color="#3b75af")
+        hist.set_xscale("log")
+        hist.set_xlabel(f"latency, ms ({label})")
+        hist.set_ylabel("messages" if result.workload != "reconnect" else "devices")
+        n = len(ms)
+        # The CDF against "nines" spreads the tail out: 90%, 99%, 99.9% evenly spaced.
+        # A few hundred quantiles draw it; plotting millions of points would not look better.
+        top = math.log10(n)
+        nines = [top * i / 400 for i in range(401)]
+        xs = [ms[min(n - 1, int((1 - 10**-q) * n))] for q in nines]
+        cdf.plot(xs, nines, color="#c0392b")
+        ticks = [t for t in range(7) if t <= top + 0.1]
+        names = ["0", "90%", "99%", "99.9%", "99.99%", "99.999%", "99.9999%"]
+        cdf.set_yticks(ticks, names[: len(ticks)])
+        cdf.set_ylim(0, max(1.0, top + 0.1))
+        cdf.set_xscale("log")
+        cdf.set_xlabel("latency, ms")
+        cdf.set_ylabel("percentile")
+        lat = result.latency_ms
+        for value, name in ((lat.p50, "p50"), (lat.p99, "p99"), (lat.max, "max")):
+            for ax in (hist, cdf):
+                ax.axvline(value, color="grey", linestyle=":", linewidth=1)
+            cdf.annotate(f"{name} {value:.1f}", (value, 0.1), rotation=90, fontsize=8)
+        cdf.grid(True, which="both", alpha=0.3)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
