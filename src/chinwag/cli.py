@@ -56,7 +56,15 @@ def cmd_migrate(ns: argparse.Namespace) -> None:
     print("applied: " + (", ".join(applied) if applied else "nothing (up to date)"))
 
 
+# Bench workloads with flags of their own, run by their modules.
+_BENCH_MODULES = {"soak": "chinwag.bench.soak", "presence": "chinwag.bench.presence_cost"}
+
+
 def main(argv: list[str] | None = None) -> None:
+    args = sys.argv[1:] if argv is None else argv
+    if len(args) >= 2 and args[0] == "bench" and args[1] in _BENCH_MODULES:
+        module: Any = __import__(_BENCH_MODULES[args[1]], fromlist=["main"])
+        sys.exit(module.main(args[2:]))
     parser = argparse.ArgumentParser(prog="chinwag", description="A self-hostable chat service.")
     sub = parser.add_subparsers(dest="command", required=True)
     serve = sub.add_parser("serve", help="run the server")
@@ -71,5 +79,5 @@ def main(argv: list[str] | None = None) -> None:
         except ImportError:
             continue
         mod.register(sub)
-    ns = parser.parse_args(argv)
+    ns = parser.parse_args(args)
     ns.func(ns)

@@ -32,6 +32,8 @@ workloads:
              (needs --server-pid)
   reconnect  --devices that missed --missed messages each reconnect with their cursor
   group      fan-out: --groups groups of --group-size, --senders senders each
+  soak       long mixed workload with random disconnects (chinwag bench soak --help)
+  presence   server CPU per presence change (chinwag bench presence --help)
 """
 
 
