@@ -41,7 +41,11 @@ def _add_flags(p: argparse.ArgumentParser) -> None:
     d = BenchConfig(workload="pairs")
     p.add_argument("workload", choices=WORKLOADS)
     p.add_argument("--url", default=d.url, help=f"server base URL (default {d.url})")
-    p.add_argument("--ws-url", default="", help="WebSocket URL (default: from --url)")
+    p.add_argument(
+        "--ws-url",
+        default="",
+        help="WebSocket URL, or a comma list of gateways (default: from --url)",
+    )
     p.add_argument("--procs", type=int, default=d.procs, help="client processes (default 1)")
     p.add_argument(
         "--source-addrs",

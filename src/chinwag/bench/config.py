@@ -20,7 +20,7 @@ class BenchConfig(msgspec.Struct, frozen=True, kw_only=True):
 
     workload: str
     url: str = "http://127.0.0.1:8080"
-    ws_url: str = ""  # default: derived from url (http -> ws, path /v1/ws)
+    ws_url: str = ""  # default: derived from url; a comma list spreads devices over gateways
     procs: int = 1
     source_addrs: tuple[str, ...] = ()  # local addresses to connect from; () lets the kernel pick
     # pairs / rate
@@ -52,6 +52,11 @@ class BenchConfig(msgspec.Struct, frozen=True, kw_only=True):
     out: str = ""  # JSON result path
     plot: str = ""  # PNG latency plot path
     progress: bool = True  # a line per second on stderr
+
+    @property
+    def websocket_urls(self) -> list[str]:
+        """Gateways to connect to; devices are dealt over them in turn (a cluster)."""
+        return [u.strip() for u in self.websocket_url.split(",") if u.strip()]
 
     @property
     def websocket_url(self) -> str:
