@@ -21,9 +21,10 @@ from tests.helpers.process import free_port
 from tests.helpers.server import FAST
 
 # Presence timeout 2 s: a dead gateway's users go offline, and its registry entry
-# expires (the TTL follows the timeout), within about 2 s.
+# expires (registry TTL 2 s), within about 2 s.
 TIMINGS: dict[str, Any] = {
     "presence_timeout": 2.0,
+    "registry_ttl": 2.0,
     "presence_grace": 0.6,
     "heartbeat_interval": 0.5,
     "last_active_write_interval": 0.0,

@@ -52,7 +52,7 @@ class Sink:
     def deliver_user(self, user_id: str, data: bytes, seq: int) -> None:
         self.users.append((user_id, data, seq))
 
-    def deliver_channel(self, channel_id: str, data: bytes) -> None:
+    def deliver_channel(self, channel_id: str, data: bytes, seq: int = 0) -> None:
         self.channels.append((channel_id, data))
 
     def control(self, user_id: str, event: Control) -> None:

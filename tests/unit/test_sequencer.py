@@ -40,3 +40,11 @@ def test_overflow_reported() -> None:
     for i in range(2, 6):
         s.offer(i, b"x")
     assert s.overflowing
+
+
+def test_give_up_releases_held() -> None:
+    s = Sequencer()
+    s.start(0)
+    s.offer(3, b"3")
+    s.offer(4, b"4")
+    assert s.give_up() == [b"3", b"4"] and s.next == 5

@@ -44,9 +44,9 @@ class LocalBus:
             for user_id in user_ids:
                 sink.deliver_user(user_id, data, 0)
 
-    def to_channel(self, channel_id: str, data: bytes) -> None:
+    def to_channel(self, channel_id: str, data: bytes, seq: int = 0) -> None:
         if self._sink is not None:
-            self._sink.deliver_channel(channel_id, data)
+            self._sink.deliver_channel(channel_id, data, seq)
 
     def control(self, user_id: str, event: Control) -> None:
         if self._sink is not None:

@@ -205,8 +205,8 @@ class NatsBus:
         for user_id in user_ids:
             self.publish(envelope.user_subject(user_id), payload)
 
-    def to_channel(self, channel_id: str, data: bytes) -> None:
-        self.publish(envelope.channel_subject(channel_id), envelope.frame(data))
+    def to_channel(self, channel_id: str, data: bytes, seq: int = 0) -> None:
+        self.publish(envelope.channel_subject(channel_id), envelope.frame(data, seq))
 
     def control(self, user_id: str, event: Control) -> None:
         self.publish(envelope.user_subject(user_id), envelope.control(event))
@@ -366,7 +366,7 @@ class NatsBus:
         if not isinstance(env, Frame) or sink is None:
             return
         try:
-            sink.deliver_channel(msg.subject[len(envelope.CHANNEL_PREFIX) :], env.data)
+            sink.deliver_channel(msg.subject[len(envelope.CHANNEL_PREFIX) :], env.data, env.seq)
         except Exception:
             log.exception("delivery to channel %s failed", msg.subject)
 

@@ -68,6 +68,11 @@ class Connection(WSListener):  # type: ignore[misc]
         self._early: list[bytes] = []
         self._out: list[bytes] | None = None
         self._order = Sequencer()
+        # Large groups: message_id order per group, and frames that arrive before the
+        # welcome (whose heads start each group's order) wait in `_early_large`.
+        self._groups: dict[str, Sequencer] = {}
+        self._early_large: list[tuple[str, bytes, int]] | None = []
+        self._group_timer: asyncio.TimerHandle | None = None
         self._gap_timer: asyncio.TimerHandle | None = None
         self._fragments: list[bytes] = []
         self._fragments_size = 0
@@ -98,6 +103,8 @@ class Connection(WSListener):  # type: ignore[misc]
             self._hello_timer.cancel()
         if self._gap_timer is not None:
             self._gap_timer.cancel()
+        if self._group_timer is not None:
+            self._group_timer.cancel()
         for task in self._tasks:
             task.cancel()
         self._tasks.clear()
@@ -251,6 +258,12 @@ class Connection(WSListener):  # type: ignore[misc]
                 )
             )
         )
+        for channel_id, last in large:
+            order = self._groups[channel_id] = Sequencer()
+            order.start(last)
+        early_large, self._early_large = self._early_large, None
+        for channel_id, data, seq in early_large or ():
+            self.deliver_large(channel_id, data, seq)
         if frame.cursor is not None:
             await self._sync(frame.cursor, head=head)
         else:
@@ -329,6 +342,55 @@ class Connection(WSListener):  # type: ignore[misc]
             self._gap_timer = asyncio.get_running_loop().call_later(GAP_WAIT, self._gap_due)
         if self._order.overflowing:
             self.close(CloseCode.TOO_SLOW, "too far behind; reconnect and sync")
+
+    def deliver_large(self, channel_id: str, data: bytes, seq: int) -> None:
+        """A large group's frame: messages (seq = message_id) go out in id order."""
+        if self._early_large is not None:
+            self._early_large.append((channel_id, data, seq))
+            return
+        if seq == 0:
+            self.write(data)
+            return
+        order = self._groups.get(channel_id)
+        if order is None:
+            # Joined after the welcome: this message starts the group's order.
+            order = self._groups[channel_id] = Sequencer()
+            order.start(seq - 1)
+        for ready in order.offer(seq, data):
+            self.write(ready)
+        if order.waiting and self._group_timer is None:
+            self._group_timer = asyncio.get_running_loop().call_later(GAP_WAIT, self._groups_due)
+
+    def forget_group(self, channel_id: str) -> None:
+        self._groups.pop(channel_id, None)
+
+    def _groups_due(self) -> None:
+        self._group_timer = None
+        if any(o.waiting for o in self._groups.values()):
+            self._spawn(self._repair_groups())
+
+    async def _repair_groups(self) -> None:
+        """A large group's message was published out of order or dropped: read the
+        missing ones from history."""
+        for channel_id, order in list(self._groups.items()):
+            span = order.missing()
+            if span is None:
+                continue
+            after, upto = span
+            found = await self.hub.messaging.history(
+                channel_id, before=upto + 1, after=after, limit=min(upto - after, 200)
+            )
+            frames = [
+                (m.message_id, codec.message_frame(wire.message_json(m), None)) for m in found
+            ]
+            for data in order.fill(frames):
+                self.write(data)
+            if not found:
+                # Nothing stored there (cannot happen with gapless ids): stop waiting.
+                for data in order.give_up():
+                    self.write(data)
+        if any(o.waiting for o in self._groups.values()) and self._group_timer is None:
+            self._group_timer = asyncio.get_running_loop().call_later(GAP_WAIT, self._groups_due)
 
     def _gap_due(self) -> None:
         self._gap_timer = None

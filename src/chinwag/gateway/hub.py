@@ -164,11 +164,11 @@ class Hub:
                 conn.deliver(data, seq)
             self.metrics.delivered += len(conns)
 
-    def deliver_channel(self, channel_id: str, data: bytes) -> None:
+    def deliver_channel(self, channel_id: str, data: bytes, seq: int) -> None:
         conns = self.by_channel.get(channel_id)
         if conns:
             for conn in tuple(conns):
-                conn.deliver(data, 0)
+                conn.deliver_large(channel_id, data, seq)
             self.metrics.delivered += len(conns)
 
     def control(self, user_id: str, event: Control) -> None:
@@ -182,6 +182,7 @@ class Hub:
         elif isinstance(event, ChannelLeft):
             for conn in tuple(self.by_user.get(user_id, ())):
                 self.leave_channel(conn, event.channel_id)
+                conn.forget_group(event.channel_id)
 
     # -- shutdown ----------------------------------------------------------------------
 

@@ -62,6 +62,15 @@ class Sequencer:
             out.extend(self.offer(seq, data))
         return out
 
+    def give_up(self) -> list[bytes]:
+        """Stop waiting for what is missing: the held frames go out from the lowest."""
+        if not self._ahead:
+            return []
+        self.next = min(self._ahead)
+        out: list[bytes] = []
+        self._drain(out)
+        return out
+
     def _drain(self, out: list[bytes]) -> None:
         assert self.next is not None
         while self.next in self._ahead:

@@ -145,7 +145,8 @@ class MessagingService:
             for user_id, seq in stored.cursors.items():
                 to_user(user_id, message_frame(body, seq), seq)
         else:
-            self._bus.to_channel(stored.message.channel_id, message_frame(body, None))
+            m = stored.message
+            self._bus.to_channel(m.channel_id, message_frame(body, None), m.message_id)
 
     async def history(
         self, channel_id: str, *, before: int | None, after: int | None, limit: int
