@@ -87,13 +87,7 @@ async def test_disk_full_then_recovers(small_disk: Path) -> None:
             ws.send({"type": "send", "channel_id": channel, "client_msg_id": cid, "text": text})
             frame = await ws.expect("sent", timeout=10)
             acked[frame["client_msg_id"]] = frame["message_id"]
-        history = []
-        after = 0
-        while page := await api.history(http, b, channel, after=after, limit=200):
-            history.extend(page)
-            after = page[-1]["message_id"]
-        assert [m["message_id"] for m in history] == list(range(1, len(history) + 1))
-        assert {m["client_msg_id"]: m["message_id"] for m in history} == acked
+        api.assert_exact(await api.all_history(http, b, channel), acked)
         assert (await http.get("/readyz")).status_code == 200
         await ws.close()
     conn = sqlite3.connect(data / "chinwag.db")

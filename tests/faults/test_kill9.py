@@ -66,7 +66,7 @@ async def test_kill9_mid_burst(tmp_path: Path, store_url: str) -> None:
 
         await srv.start()
         async with httpx.AsyncClient(base_url=srv.base_url, timeout=30) as http:
-            history = await _all_history(http, a, channel)
+            history = await api.all_history(http, a, channel)
             by_client = {m["client_msg_id"]: m["message_id"] for m in history}
             for client_msg_id, message_id in acked.items():
                 assert by_client.get(client_msg_id) == message_id
@@ -89,22 +89,9 @@ async def test_kill9_mid_burst(tmp_path: Path, store_url: str) -> None:
                 for _ in missing:
                     await ws.expect("sent", timeout=20)
                 await ws.close()
-            history = await _all_history(http, a, channel)
+            history = await api.all_history(http, a, channel)
         ids = [m["client_msg_id"] for m in history]
         assert len(ids) == len(set(ids)) == SENDERS * PER_SENDER
         assert [m["message_id"] for m in history] == list(range(1, SENDERS * PER_SENDER + 1))
     finally:
         await srv.stop()
-
-
-async def _all_history(
-    http: httpx.AsyncClient, user: api.TestUser, channel: str
-) -> list[dict[str, object]]:
-    out: list[dict[str, object]] = []
-    after = 0
-    while True:
-        page = await api.history(http, user, channel, after=after, limit=200)
-        if not page:
-            return out
-        out.extend(page)
-        after = int(page[-1]["message_id"])  # type: ignore[call-overload]

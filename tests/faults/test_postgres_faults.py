@@ -39,13 +39,7 @@ async def pg() -> AsyncIterator[PrivatePostgres]:
 async def _exact(
     http: httpx.AsyncClient, user: api.TestUser, channel: str, acked: dict[str, int]
 ) -> None:
-    history = []
-    after = 0
-    while page := await api.history(http, user, channel, after=after, limit=200):
-        history.extend(page)
-        after = page[-1]["message_id"]
-    assert [m["message_id"] for m in history] == list(range(1, len(history) + 1))
-    assert {m["client_msg_id"]: m["message_id"] for m in history} == acked
+    api.assert_exact(await api.all_history(http, user, channel), acked)
 
 
 async def _ready(http: httpx.AsyncClient) -> bool:

@@ -71,3 +71,21 @@ async def history(
     assert r.status_code == 200, r.text
     messages: list[dict[str, Any]] = r.json()["messages"]
     return messages
+
+
+async def all_history(
+    http: httpx.AsyncClient, user: TestUser, channel_id: str
+) -> list[dict[str, Any]]:
+    """Every message of a channel, page by page, oldest first."""
+    out: list[dict[str, Any]] = []
+    after = 0
+    while page := await history(http, user, channel_id, after=after, limit=200):
+        out.extend(page)
+        after = page[-1]["message_id"]
+    return out
+
+
+def assert_exact(history: list[dict[str, Any]], acked: dict[str, int]) -> None:
+    """Ids gapless from 1, and each acknowledged message there once with its id."""
+    assert [m["message_id"] for m in history] == list(range(1, len(history) + 1))
+    assert {m["client_msg_id"]: m["message_id"] for m in history} == acked

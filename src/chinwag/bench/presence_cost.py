@@ -11,7 +11,6 @@ offline follows a clean close quickly.
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import json
 import random
@@ -23,6 +22,8 @@ from typing import Any
 import httpx
 import msgspec
 from picows import WSFrame, WSListener, WSMsgType, WSTransport, ws_connect
+
+from chinwag.bench import flags
 
 PASSWORD = "presence-bench-1"
 
@@ -134,16 +135,10 @@ async def run_presence(cfg: PresenceConfig) -> dict[str, Any]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="chinwag bench presence", description=__doc__)
-    d = PresenceConfig()
-    for name, value in asdict(d).items():
-        p.add_argument("--" + name.replace("_", "-"), dest=name, type=type(value), default=value)
-    p.add_argument("--out", default="")
-    ns = p.parse_args(argv)
-    cfg = PresenceConfig(**{k: v for k, v in vars(ns).items() if k != "out"})
+    cfg, out = flags.parse(PresenceConfig, "chinwag bench presence", __doc__, argv)
     result = asyncio.run(run_presence(cfg))
-    if ns.out:
-        with open(ns.out, "w") as f:
+    if out:
+        with open(out, "w") as f:
             json.dump(result, f, indent=2)
     json.dump(result, sys.stdout, indent=2)
     print()

@@ -11,7 +11,6 @@ each, in order; and the server's memory, sampled all along, must be flat after w
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import contextlib
 import itertools
@@ -22,6 +21,7 @@ import time
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from chinwag.bench import flags
 from chinwag.client import ApiClient, ChatSession, MessageEvent, SessionOptions
 
 
@@ -204,14 +204,7 @@ async def _newest(api: ApiClient, channel: str) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="chinwag bench soak", description=__doc__)
-    d = SoakConfig()
-    for name, value in asdict(d).items():
-        p.add_argument("--" + name.replace("_", "-"), dest=name, type=type(value), default=value)
-    p.add_argument("--out", default="")
-    ns = p.parse_args(argv)
-    out = ns.out
-    cfg = SoakConfig(**{k: v for k, v in vars(ns).items() if k != "out"})
+    cfg, out = flags.parse(SoakConfig, "chinwag bench soak", __doc__, argv)
     result = asyncio.run(run_soak(cfg))
     summary: dict[str, Any] = {**asdict(result), "ok": result.ok, "config": asdict(cfg)}
     if out:
