@@ -6,8 +6,8 @@ import httpx
 import pytest
 
 from chinwag.client import ApiClient, ChinwagApiError, ServerUnreachable
-from tests.client.support import free_port
 from tests.helpers.api import unique_name
+from tests.helpers.process import free_port
 from tests.helpers.server import RunningServer
 
 PASSWORD = "correct horse"

@@ -13,12 +13,12 @@ from chinwag.protocol.session import CloseCode
 from tests.client.support import (
     PathCounter,
     api_for,
-    free_port,
     next_of,
     serve_on,
     session_for,
 )
 from tests.helpers import api
+from tests.helpers.process import free_port
 from tests.helpers.server import RunningServer, test_settings
 from tests.helpers.wait import wait_for
 
