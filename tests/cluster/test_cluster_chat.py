@@ -3,36 +3,14 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
-from pathlib import Path
 
 import httpx
-import pytest
 
 from tests.cluster import scenario
-from tests.cluster.nats_server import NatsServer
 from tests.cluster.nodes import Cluster
 from tests.helpers import api
 from tests.helpers.wait import wait_for
 from tests.helpers.wsclient import WsClient
-
-
-@pytest.fixture
-async def cluster(
-    tmp_path: Path, nats_server: NatsServer, cluster_store: str
-) -> AsyncIterator[Cluster]:
-    c = Cluster(tmp_path, cluster_store, nats_server.url)
-    try:
-        await c.start()
-        yield c
-    finally:
-        await c.stop()
-
-
-@pytest.fixture
-async def http(cluster: Cluster) -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(base_url=cluster.api.base_url, timeout=30) as client:
-        yield client
 
 
 async def test_chat_across_gateways(cluster: Cluster, http: httpx.AsyncClient) -> None:

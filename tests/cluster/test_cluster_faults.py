@@ -5,9 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import signal
-from collections.abc import AsyncIterator
-from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
@@ -18,29 +15,6 @@ from tests.cluster.nodes import Cluster
 from tests.helpers import api
 from tests.helpers.wait import wait_for
 from tests.helpers.wsclient import WsClient
-
-
-@pytest.fixture
-def cluster_settings() -> dict[str, Any]:
-    return {}
-
-
-@pytest.fixture
-async def cluster(
-    tmp_path: Path, nats_server: NatsServer, cluster_store: str, cluster_settings: dict[str, Any]
-) -> AsyncIterator[Cluster]:
-    c = Cluster(tmp_path, cluster_store, nats_server.url, **cluster_settings)
-    try:
-        await c.start()
-        yield c
-    finally:
-        await c.stop()
-
-
-@pytest.fixture
-async def http(cluster: Cluster) -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(base_url=cluster.api.base_url, timeout=30) as client:
-        yield client
 
 
 async def discovered(http: httpx.AsyncClient) -> list[str]:

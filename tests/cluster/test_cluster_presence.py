@@ -5,29 +5,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
-from pathlib import Path
 
 import httpx
-import pytest
 
-from tests.cluster.nats_server import NatsServer
 from tests.cluster.nodes import Cluster, Node
 from tests.helpers import api
 from tests.helpers.wait import wait_for
 from tests.helpers.wsclient import WsClient
-
-
-@pytest.fixture
-async def cluster(
-    tmp_path: Path, nats_server: NatsServer, cluster_store: str
-) -> AsyncIterator[Cluster]:
-    c = Cluster(tmp_path, cluster_store, nats_server.url)
-    try:
-        await c.start()
-        yield c
-    finally:
-        await c.stop()
 
 
 class Live:
