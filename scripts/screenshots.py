@@ -27,17 +27,10 @@ import httpx
 from playwright.sync_api import Browser, Locator, Page, expect, sync_playwright
 
 ROOT = Path(__file__).resolve().parent.parent
-CHROMIUM = os.environ.get("CHINWAG_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-PASSWORD = "correct horse battery"
+# The browser, its flags and the test password are the browser tests' own.
+sys.path.insert(0, str(ROOT))
+from tests.browser.support import CHROMIUM, CHROMIUM_ARGS, PASSWORD  # noqa: E402
+
 DESKTOP = {"width": 1100, "height": 680}
 PHONE = {"width": 375, "height": 700}
 CONTEXT: dict[str, Any] = {"locale": "en-US", "timezone_id": "UTC", "color_scheme": "light"}
