@@ -4,7 +4,7 @@ gapless, and resending what was not acknowledged stores each message exactly onc
 from __future__ import annotations
 
 import asyncio
-import contextlib
+import itertools
 from pathlib import Path
 
 import httpx
@@ -14,25 +14,38 @@ from tests.helpers.process import ServerProcess
 from tests.helpers.wsclient import WsClient
 
 SENDERS = 4
-PER_SENDER = 1500
+WINDOW = 64
 
 
-async def _blast(ws: WsClient, channel: str, tag: str, acked: dict[str, int]) -> None:
-    for i in range(PER_SENDER):
+async def _blast(
+    ws: WsClient, channel: str, tag: str, sent: list[str], acked: dict[str, int]
+) -> None:
+    """Send without end, WINDOW unacknowledged at a time, until the socket drops: the burst
+    is always in progress when the server is killed, however fast the machine."""
+    in_flight = 0
+    for i in itertools.count():
+        while in_flight >= WINDOW:
+            if ws.listener.frames.empty():
+                if ws.listener.closed.is_set():
+                    return
+                await asyncio.sleep(0.001)
+                continue
+            frame = ws.listener.frames.get_nowait()
+            assert frame["type"] != "error", frame
+            if frame["type"] == "sent":
+                acked[frame["client_msg_id"]] = frame["message_id"]
+                in_flight -= 1
+        client_msg_id = f"{tag}-{i}"
         ws.send(
             {
                 "type": "send",
                 "channel_id": channel,
-                "client_msg_id": f"{tag}-{i}",
+                "client_msg_id": client_msg_id,
                 "text": f"{tag} {i}",
             }
         )
-        if i % 20 == 0:
-            await asyncio.sleep(0)
-    with contextlib.suppress(Exception):
-        while True:
-            frame = await ws.expect("sent", timeout=10)
-            acked[frame["client_msg_id"]] = frame["message_id"]
+        sent.append(client_msg_id)
+        in_flight += 1
 
 
 async def test_kill9_mid_burst(tmp_path: Path, store_url: str) -> None:
@@ -55,14 +68,18 @@ async def test_kill9_mid_burst(tmp_path: Path, store_url: str) -> None:
             await ws.hello(dev.token)
             sockets.append(ws)
         acked: dict[str, int] = {}
+        sent: list[list[str]] = [[] for _ in sockets]
         tasks = [
-            asyncio.create_task(_blast(ws, channel, f"s{n}", acked)) for n, ws in enumerate(sockets)
+            asyncio.create_task(_blast(ws, channel, f"s{n}", sent[n], acked))
+            for n, ws in enumerate(sockets)
         ]
-        while len(acked) < 200:  # noqa: ASYNC110 - polling shared state filled by tasks
+        while len(acked) < 200:
+            assert not any(t.done() for t in tasks), [t.exception() for t in tasks if t.done()]
             await asyncio.sleep(0.005)
         await srv.kill9()
-        await asyncio.gather(*tasks)
-        assert 200 <= len(acked) < SENDERS * PER_SENDER
+        await asyncio.wait_for(asyncio.gather(*tasks), 30)
+        total = sum(len(ids) for ids in sent)
+        assert 200 <= len(acked) <= total
 
         await srv.start()
         async with httpx.AsyncClient(base_url=srv.base_url, timeout=30) as http:
@@ -76,22 +93,24 @@ async def test_kill9_mid_burst(tmp_path: Path, store_url: str) -> None:
             for n, dev in enumerate(devices):
                 ws = await WsClient.connect(srv.ws_url)
                 await ws.hello(dev.token)
-                missing = [i for i in range(PER_SENDER) if f"s{n}-{i}" not in acked]
-                for i in missing:
+                missing = [cid for cid in sent[n] if cid not in acked]
+                for cid in missing:
+                    tag, i = cid.split("-")
                     ws.send(
                         {
                             "type": "send",
                             "channel_id": channel,
-                            "client_msg_id": f"s{n}-{i}",
-                            "text": f"s{n} {i}",
+                            "client_msg_id": cid,
+                            "text": f"{tag} {i}",
                         }
                     )
                 for _ in missing:
-                    await ws.expect("sent", timeout=20)
+                    await ws.expect("sent", timeout=20, skip=("message",))
                 await ws.close()
             history = await api.all_history(http, a, channel)
         ids = [m["client_msg_id"] for m in history]
-        assert len(ids) == len(set(ids)) == SENDERS * PER_SENDER
-        assert [m["message_id"] for m in history] == list(range(1, SENDERS * PER_SENDER + 1))
+        assert len(ids) == len(set(ids)) == total
+        assert set(ids) == {cid for ids_ in sent for cid in ids_}
+        assert [m["message_id"] for m in history] == list(range(1, total + 1))
     finally:
         await srv.stop()
