@@ -50,6 +50,8 @@ class PresenceService:
         self._write_interval = write_interval
         self.tracker: OnlineView | None = None
         self._last_written: dict[str, float] = {}
+        # Activity times being written, so a lookup racing the write still sees them.
+        self._active_ms: dict[str, int] = {}
         self._tasks: set[asyncio.Task[None]] = set()
         self.changes = 0
 
@@ -70,7 +72,7 @@ class PresenceService:
         if last is not None and mono - last < self._write_interval:
             return
         self._last_written[user_id] = mono
-        self._spawn(self._accounts.touch_last_active(user_id, now_ms(self._clock)))
+        self._spawn(self._touch(user_id, now_ms(self._clock)))
 
     def _spawn(self, coro: object) -> None:
         task = asyncio.get_running_loop().create_task(self._guard(coro))
@@ -83,12 +85,20 @@ class PresenceService:
         except Exception:
             log.exception("presence write failed")
 
+    async def _touch(self, user_id: str, at: int) -> None:
+        self._active_ms[user_id] = at
+        try:
+            await self._accounts.touch_last_active(user_id, at)
+        finally:
+            if self._active_ms.get(user_id) == at:
+                del self._active_ms[user_id]
+
     async def _fan_out(self, user_id: str, online: bool) -> None:
         try:
             at = now_ms(self._clock)
             if not online:
                 self._last_written.pop(user_id, None)
-            await self._accounts.touch_last_active(user_id, at)
+            await self._touch(user_id, at)
             friends = await self._friends.friend_ids(user_id)
             frame = encode(PresenceFrame(user_id, "online" if online else "offline", rfc3339(at)))
             self._bus.to_users(friends, frame)
@@ -107,12 +117,19 @@ class PresenceService:
     async def lookup(self, viewer: str, user_ids: list[str]) -> list[wire.PresenceOut]:
         ids = list(dict.fromkeys(user_ids))[:MAX_LOOKUP]
         visible = await self.visible_to(viewer, ids)
+        # Read what is being written before the stored rows, so a write that commits in
+        # between is seen in one or the other.
+        pending = {uid: self._active_ms[uid] for uid in visible if uid in self._active_ms}
         users = {u.id: u for u in await self._accounts.get_users(visible)}
-        return [
-            wire.presence(uid, self.is_online(uid), users[uid].last_active_at)
-            for uid in visible
-            if uid in users
-        ]
+        out = []
+        for uid in visible:
+            if uid in users:
+                online = self.is_online(uid)
+                at = max(users[uid].last_active_at or 0, pending.get(uid, 0)) or None
+                if at is None and online:
+                    at = now_ms(self._clock)  # its first write, on another process, is pending
+                out.append(wire.presence(uid, online, at))
+        return out
 
     async def close(self) -> None:
         for task in list(self._tasks):
