@@ -51,10 +51,16 @@ def build_store(settings: Settings) -> Store:
 def build_bus(settings: Settings) -> Bus:
     if settings.nats:
         from chinwag.bus.nats import NatsBus
+        from chinwag.bus.subjects import Subjects
 
         # hold=0: the gateway orders each device's frames itself (gateway/sequencer.py)
         # and repairs gaps from storage, so the bus need not wait for stragglers.
-        return NatsBus(settings.nats, name=f"chinwag-{settings.role}", hold=0)
+        return NatsBus(
+            settings.nats,
+            name=f"chinwag-{settings.role}",
+            hold=0,
+            subjects=Subjects(settings.cluster_name),
+        )
     return LocalBus()
 
 
@@ -207,7 +213,7 @@ class App:
         self.metrics.gauge(
             "chinwag_bus_dropped_total", "Bus messages dropped.", lambda: bus.stats.dropped
         )
-        registry = NatsRegistry(bus.client, ttl=s.registry_ttl)
+        registry = NatsRegistry(bus.client, ttl=s.registry_ttl, bucket=bus.subjects.gateways_bucket)
         await registry.start()
         gateway_id = self.gateway_id if s.runs("gateway") else None
         self._cluster = ClusterPresence(

@@ -14,6 +14,8 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+from chinwag.bus.envelope import is_token
+
 ROLES = ("all", "api", "gateway", "push")
 
 
@@ -30,6 +32,9 @@ class Settings:
     nats: str = _opt("", "NATS URL (nats://host:4222) to run as one of many processes")
     role: str = _opt("all", "which roles this process runs: all, api, gateway, push")
     public_url: str = _opt("", "ws:// URL clients use to reach this gateway (default: derived)")
+    cluster_name: str = _opt(
+        "chinwag", "namespace of this cluster's NATS subjects and discovery bucket"
+    )
     region: str = _opt("local", "region of this gateway, for service discovery")
     capacity: int = _opt(50_000, "connections this gateway accepts (discovery skips it when full)")
     registry_ttl: float = _opt(10.0, "seconds a gateway's discovery entry lives unless refreshed")
@@ -114,6 +119,8 @@ class Settings:
                 "SQLite serves one process: run --role all, or use PostgreSQL (--store) "
                 "and NATS (--nats) to split roles"
             )
+        if not is_token(self.cluster_name):
+            raise ValueError("cluster_name may hold only letters, digits, '_' and '-'")
         if self.small_group_limit < 2:
             raise ValueError("small_group_limit must be at least 2")
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
 
@@ -19,16 +18,6 @@ from chinwag.discovery.service import Discovery, GatewayInfo
 from chinwag.presence.cluster import ClusterPresence
 from tests.cluster.nats_server import NatsServer
 from tests.helpers.wait import wait_for
-
-
-@pytest.fixture
-async def nats_server(tmp_path: Path) -> AsyncIterator[NatsServer]:
-    server = NatsServer(tmp_path / "nats")
-    await server.start()
-    try:
-        yield server
-    finally:
-        await server.stop()
 
 
 @pytest.fixture

@@ -9,6 +9,7 @@ from chinwag.bus.base import ChannelJoined, ChannelLeft, DeviceRevoked
 from chinwag.bus.envelope import EnvelopeError, Frame
 from chinwag.bus.nats_presence import split
 from chinwag.bus.reorder import SeqOrder
+from chinwag.bus.subjects import Subjects
 from chinwag.presence.cluster import Snapshot
 
 
@@ -19,8 +20,8 @@ def test_envelope_round_trips() -> None:
     for event in (DeviceRevoked("d1"), ChannelJoined("c1", True), ChannelJoined("c2", False)):
         assert envelope.decode(envelope.control(event)) == event
     assert envelope.decode(envelope.control(ChannelLeft("c3"))) == ChannelLeft("c3")
-    assert envelope.user_subject("uabc") == "chinwag.u.uabc"
-    assert envelope.channel_subject("cabc") == "chinwag.c.cabc"
+    assert Subjects().user("uabc") == "chinwag.u.uabc"
+    assert Subjects("blue").channel("cabc") == "blue.c.cabc"
 
 
 @pytest.mark.parametrize("payload", [b"", b"m123", b"r", b"j", b"jx1", b"l", b"z", b"r\xff"])

@@ -9,11 +9,12 @@ gateway can order and hand it on without parsing JSON:
     b"j" + (b"1" | b"0") + channel_id          ChannelJoined, large or not
     b"l" + channel_id                          ChannelLeft
 
-Subjects: `chinwag.u.<user_id>` for everything addressed to one user (frames and control
-events, so one subscription per connected user carries both, in publish order);
-`chinwag.c.<channel_id>` for frames of a large (fan-out on read) group; `chinwag.push`
-for push events, taken by one member of the `push` queue group. Ids are single subject
-tokens (chinwag.ids makes them of lowercase letters and digits).
+Subjects (bus/subjects.py, under the cluster's namespace, `chinwag` by default):
+`<ns>.u.<user_id>` for everything addressed to one user (frames and control events, so
+one subscription per connected user carries both, in publish order); `<ns>.c.<channel_id>`
+for frames of a large (fan-out on read) group; `<ns>.push` for push events, taken by one
+member of the `push` queue group. Ids are single subject tokens (chinwag.ids makes them
+of lowercase letters and digits).
 """
 
 from __future__ import annotations
@@ -24,9 +25,6 @@ from dataclasses import dataclass
 
 from chinwag.bus.base import ChannelJoined, ChannelLeft, Control, DeviceRevoked
 
-USER_PREFIX = "chinwag.u."
-CHANNEL_PREFIX = "chinwag.c."
-PUSH_SUBJECT = "chinwag.push"
 PUSH_QUEUE = "push"
 
 _SEQ = struct.Struct(">Q")
@@ -60,14 +58,6 @@ Envelope = Frame | Control
 def is_token(value: str) -> bool:
     """True if `value` can stand as one token of a NATS subject."""
     return _TOKEN.fullmatch(value) is not None
-
-
-def user_subject(user_id: str) -> str:
-    return USER_PREFIX + user_id
-
-
-def channel_subject(channel_id: str) -> str:
-    return CHANNEL_PREFIX + channel_id
 
 
 def frame(data: bytes, seq: int = 0) -> bytes:

@@ -1,4 +1,4 @@
-"""The bus across processes, over NATS core subjects (names in bus/envelope.py).
+"""The bus across processes, over NATS core subjects (names in bus/subjects.py).
 
 Guarantees, beyond those of every bus (bus/base.py):
 - Publishing is a synchronous append to a bounded queue that one task drains, in order,
@@ -38,6 +38,7 @@ from chinwag.bus import envelope
 from chinwag.bus.base import BusSink, Control
 from chinwag.bus.envelope import EnvelopeError, Frame
 from chinwag.bus.reorder import SeqOrder
+from chinwag.bus.subjects import Subjects
 
 log = logging.getLogger("chinwag.bus")
 
@@ -80,7 +81,9 @@ class NatsBus:
         pending_bytes: int = 8 << 20,
         hold: float = 0.25,
         first_hold: float = 0.05,
+        subjects: Subjects | None = None,
     ) -> None:
+        self.subjects = subjects or Subjects()
         self._servers = [u.strip() for u in url.split(",") if u.strip()]
         self._name = name
         self._max_queue_bytes = max_queue_bytes
@@ -176,43 +179,43 @@ class NatsBus:
     def watch_user(self, user_id: str) -> None:
         if self._hold > 0:
             self._orders.setdefault(user_id, SeqOrder())
-        self._want(envelope.user_subject(user_id), self._on_user)
+        self._want(self.subjects.user(user_id), self._on_user)
 
     def unwatch_user(self, user_id: str) -> None:
         self._orders.pop(user_id, None)
         timer = self._timers.pop(user_id, None)
         if timer is not None:
             timer.cancel()
-        self._unwant(envelope.user_subject(user_id))
+        self._unwant(self.subjects.user(user_id))
 
     def watch_channel(self, channel_id: str) -> None:
-        self._want(envelope.channel_subject(channel_id), self._on_channel)
+        self._want(self.subjects.channel(channel_id), self._on_channel)
 
     def unwatch_channel(self, channel_id: str) -> None:
-        self._unwant(envelope.channel_subject(channel_id))
+        self._unwant(self.subjects.channel(channel_id))
 
     def on_push(self, handler: Callable[[bytes], None]) -> None:
         self._push = handler
-        self._want(envelope.PUSH_SUBJECT, self._on_push, envelope.PUSH_QUEUE)
+        self._want(self.subjects.push, self._on_push, envelope.PUSH_QUEUE)
 
     # -- Bus: publishing ---------------------------------------------------------------
 
     def to_user(self, user_id: str, data: bytes, seq: int = 0) -> None:
-        self.publish(envelope.user_subject(user_id), envelope.frame(data, seq))
+        self.publish(self.subjects.user(user_id), envelope.frame(data, seq))
 
     def to_users(self, user_ids: Iterable[str], data: bytes) -> None:
         payload = envelope.frame(data)
         for user_id in user_ids:
-            self.publish(envelope.user_subject(user_id), payload)
+            self.publish(self.subjects.user(user_id), payload)
 
     def to_channel(self, channel_id: str, data: bytes, seq: int = 0) -> None:
-        self.publish(envelope.channel_subject(channel_id), envelope.frame(data, seq))
+        self.publish(self.subjects.channel(channel_id), envelope.frame(data, seq))
 
     def control(self, user_id: str, event: Control) -> None:
-        self.publish(envelope.user_subject(user_id), envelope.control(event))
+        self.publish(self.subjects.user(user_id), envelope.control(event))
 
     def push(self, data: bytes) -> None:
-        self.publish(envelope.PUSH_SUBJECT, data)
+        self.publish(self.subjects.push, data)
 
     def publish(self, subject: str, payload: bytes, reply: str = "") -> None:
         """Queue one core-NATS message. Never blocks, never raises: past the bound, or
@@ -318,7 +321,7 @@ class NatsBus:
         env, sink = self._decode(msg), self._sink
         if env is None or sink is None:
             return
-        user_id = msg.subject[len(envelope.USER_PREFIX) :]
+        user_id = msg.subject[len(self.subjects.user_prefix) :]
         try:
             if isinstance(env, Frame):
                 self._deliver(sink, user_id, env)
@@ -366,7 +369,9 @@ class NatsBus:
         if not isinstance(env, Frame) or sink is None:
             return
         try:
-            sink.deliver_channel(msg.subject[len(envelope.CHANNEL_PREFIX) :], env.data, env.seq)
+            sink.deliver_channel(
+                msg.subject[len(self.subjects.channel_prefix) :], env.data, env.seq
+            )
         except Exception:
             log.exception("delivery to channel %s failed", msg.subject)
 

@@ -1,9 +1,9 @@
 """Carries cluster presence (presence/cluster.py) over NATS core subjects.
 
-    chinwag.presence.<gateway_id>            a gateway's batches and beats, in send order
-    chinwag.presence-snapshot.<gateway_id>   ask a gateway for its snapshot; it answers in
+    <ns>.presence.<gateway_id>            a gateway's batches and beats, in send order
+    <ns>.presence-snapshot.<gateway_id>   ask a gateway for its snapshot; it answers in
                                              parts (each under max_payload) on the reply
-    chinwag.presence-hello                   a process has started: gateways beat at once
+    <ns>.presence-hello                   a process has started: gateways beat at once
 
 Every process subscribes to every gateway's batches and beats; only gateways answer
 snapshot requests and hellos. Sends go through the bus's bounded queue (never blocking,
@@ -25,10 +25,6 @@ from chinwag.bus.nats import NatsBus
 from chinwag.presence.cluster import Batch, Beat, PresencePeer, Snapshot
 
 log = logging.getLogger("chinwag.presence")
-
-UPDATES = "chinwag.presence."
-SNAPSHOT = "chinwag.presence-snapshot."
-HELLO = "chinwag.presence-hello"
 
 
 class _Part(msgspec.Struct, frozen=True):
@@ -73,10 +69,13 @@ class NatsPresenceLink:
     async def start(self, peer: PresencePeer) -> None:
         self._peer = peer
         nc = self._bus.client
-        self._subs.append(await nc.subscribe(UPDATES + "*", cb=self._on_update))
+        subjects = self._bus.subjects
+        self._subs.append(await nc.subscribe(subjects.presence_updates + "*", cb=self._on_update))
         if self._gateway_id is not None:
-            self._subs.append(await nc.subscribe(SNAPSHOT + self._gateway_id, cb=self._on_ask))
-            self._subs.append(await nc.subscribe(HELLO, cb=self._on_hello))
+            self._subs.append(
+                await nc.subscribe(subjects.presence_snapshot + self._gateway_id, cb=self._on_ask)
+            )
+            self._subs.append(await nc.subscribe(subjects.presence_hello, cb=self._on_hello))
         self._bus.on_reconnect(peer.on_reconnect)
         # The subscriptions are in effect before the first hello goes out.
         await nc.flush(timeout=int(self._timeout))
@@ -95,11 +94,11 @@ class NatsPresenceLink:
         self._send(_encoder.encode(beat))
 
     def send_hello(self) -> None:
-        self._bus.publish(HELLO, b"")
+        self._bus.publish(self._bus.subjects.presence_hello, b"")
 
     def _send(self, payload: bytes) -> None:
         if self._gateway_id is not None:
-            self._bus.publish(UPDATES + self._gateway_id, payload)
+            self._bus.publish(self._bus.subjects.presence_updates + self._gateway_id, payload)
 
     async def fetch_snapshot(self, gateway_id: str) -> Snapshot | None:
         """The gateway's snapshot, or None if it does not answer in time."""
@@ -108,7 +107,7 @@ class NatsPresenceLink:
         try:
             inbox = nc.new_inbox()
             sub = await nc.subscribe(inbox)
-            await nc.publish(SNAPSHOT + gateway_id, b"", reply=inbox)
+            await nc.publish(self._bus.subjects.presence_snapshot + gateway_id, b"", reply=inbox)
             deadline = asyncio.get_running_loop().time() + self._timeout
             parts: dict[int, _Part] = {}
             while True:
@@ -136,7 +135,7 @@ class NatsPresenceLink:
         peer = self._peer
         if peer is None:
             return
-        gateway_id = msg.subject[len(UPDATES) :]
+        gateway_id = msg.subject[len(self._bus.subjects.presence_updates) :]
         try:
             update = _updates.decode(msg.data)
         except msgspec.DecodeError:
