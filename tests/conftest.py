@@ -11,6 +11,7 @@ import asyncpg
 import httpx
 import pytest
 
+from tests.cluster.nats_server import NatsServer
 from tests.helpers.server import RunningServer, run_server, test_settings
 from tests.helpers.services import PG_HOST, PG_PORT, require
 
@@ -36,6 +37,17 @@ async def pg_url(pg_admin_url: str) -> AsyncIterator[str]:
         await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     finally:
         await admin.close()
+
+
+@pytest.fixture
+async def nats_server(tmp_path: Path) -> AsyncIterator[NatsServer]:
+    """A nats-server of the test's own: random port, JetStream on disk."""
+    server = NatsServer(tmp_path / "nats")
+    await server.start()
+    try:
+        yield server
+    finally:
+        await server.stop()
 
 
 @pytest.fixture(params=["sqlite", "postgres"])

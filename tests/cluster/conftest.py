@@ -16,16 +16,6 @@ from tests.helpers.services import PG_HOST, PG_PORT, require
 
 
 @pytest.fixture
-async def nats_server(tmp_path: Path) -> AsyncIterator[NatsServer]:
-    server = NatsServer(tmp_path / "nats")
-    await server.start()
-    try:
-        yield server
-    finally:
-        await server.stop()
-
-
-@pytest.fixture
 def cluster_store(pg_url: str) -> str:
     require("PostgreSQL", PG_HOST, PG_PORT)
     return pg_url
