@@ -49,6 +49,8 @@ MAX_INFLIGHT = 256
 GAP_WAIT = 0.25
 MAX_EARLY_FRAMES = 64
 REPLAY_BATCH = 500
+# Seconds a closing socket waits for the client to answer our close frame.
+CLOSE_WAIT = 2.0
 
 
 class Connection(WSListener):  # type: ignore[misc]
@@ -123,6 +125,13 @@ class Connection(WSListener):  # type: ignore[misc]
             self._drained.set()
 
     def on_ws_frame(self, transport: WSTransport, frame: WSFrame) -> None:
+        if self.phase == Phase.CLOSING:
+            # Our close frame is out: drop what the client still sends until its close
+            # answers ours (RFC 6455 5.5.1). Closing with unread input would reset the
+            # connection, and a reset can cost the client our close frame.
+            if frame.msg_type == WSMsgType.CLOSE:
+                transport.disconnect()
+            return
         now = self.last_seen = self.hub.monotonic()
         if now - self._window_start >= 1.0:
             self._window_start, self._window_frames = now, 0
@@ -493,15 +502,15 @@ class Connection(WSListener):  # type: ignore[misc]
             self.close(CloseCode.PROTOCOL_ERROR, "no hello in time")
 
     def close(self, code: int, reason: str = "") -> None:
-        """Send a close frame and drop the connection (forcibly if it will not flush)."""
+        """Send a close frame; the connection ends when the client answers it, or after
+        CLOSE_WAIT seconds without an answer (a client that does not read, or is gone)."""
         if self.phase in (Phase.CLOSED, Phase.CLOSING) or self.transport is None:
             return
         self.flush()
         self.phase = Phase.CLOSING
         transport = self.transport
         transport.send_close(WSCloseCode(code), reason.encode()[:120])
-        transport.disconnect(graceful=True)
-        asyncio.get_running_loop().call_later(2.0, _force_close, transport)
+        asyncio.get_running_loop().call_later(CLOSE_WAIT, _force_close, transport)
 
 
 def _force_close(transport: WSTransport) -> None:
