@@ -30,9 +30,7 @@ async def post(http: httpx.AsyncClient, user: api.TestUser, channel: str, text: 
 async def test_restart_syncs_exactly_what_was_missed(
     server: RunningServer, http: httpx.AsyncClient, tmp_path: Path
 ) -> None:
-    a, b = await api.signup(http), await api.signup(http)
-    await api.befriend(http, a, b)
-    channel = await api.direct(http, a, b)
+    a, b, channel = await api.friends_in_chat(http)
     path = tmp_path / "cursor.json"
 
     async with api_for(server.base_url, a) as api_a:
@@ -63,9 +61,7 @@ async def test_restart_syncs_exactly_what_was_missed(
 async def test_a_message_being_handled_when_the_consumer_fails_comes_again(
     server: RunningServer, http: httpx.AsyncClient, tmp_path: Path
 ) -> None:
-    a, b = await api.signup(http), await api.signup(http)
-    await api.befriend(http, a, b)
-    channel = await api.direct(http, a, b)
+    a, b, channel = await api.friends_in_chat(http)
     store = JsonFileCursorStore(tmp_path / "cursor.json", a.id)
     async with api_for(server.base_url, a) as api_a:
         async with session_for(api_a, store) as s:

@@ -22,9 +22,7 @@ def settings_overrides() -> dict[str, Any]:
 async def test_a_silent_connection_is_replaced(
     server: RunningServer, http: httpx.AsyncClient
 ) -> None:
-    a, b = await api.signup(http), await api.signup(http)
-    await api.befriend(http, a, b)
-    channel = await api.direct(http, a, b)
+    a, b, channel = await api.friends_in_chat(http)
     async with (
         Proxy(server.port).running() as proxy,
         api_for(proxy.base_url, a) as api_a,

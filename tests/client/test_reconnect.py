@@ -26,9 +26,7 @@ from tests.helpers.wait import wait_for
 async def test_going_away_reconnects_through_discovery(
     server: RunningServer, http: httpx.AsyncClient
 ) -> None:
-    a, b = await api.signup(http), await api.signup(http)
-    await api.befriend(http, a, b)
-    channel = await api.direct(http, a, b)
+    a, b, channel = await api.friends_in_chat(http)
     counter = PathCounter()
     async with (
         api_for(server.base_url, a, counter.transport()) as api_a,
@@ -65,9 +63,7 @@ async def test_server_restart_on_the_same_data(tmp_path: Path, store_url: str) -
     async with contextlib.AsyncExitStack() as stack:
         http = await stack.enter_async_context(httpx.AsyncClient(base_url=base_url, timeout=30))
         async with serve_on(settings, port):
-            a, b = await api.signup(http), await api.signup(http)
-            await api.befriend(http, a, b)
-            channel = await api.direct(http, a, b)
+            a, b, channel = await api.friends_in_chat(http)
             api_a = await stack.enter_async_context(api_for(base_url, a))
             session = await stack.enter_async_context(session_for(api_a))
             events = session.events()

@@ -17,9 +17,7 @@ from tests.helpers.wait import wait_for
 async def test_unacknowledged_sends_are_resent_and_stored_once(
     server: RunningServer, http: httpx.AsyncClient
 ) -> None:
-    a, b = await api.signup(http), await api.signup(http)
-    await api.befriend(http, a, b)
-    channel = await api.direct(http, a, b)
+    a, b, channel = await api.friends_in_chat(http)
     texts = [f"msg {i}" for i in range(12)]
 
     async with (

@@ -23,9 +23,7 @@ def settings_overrides() -> dict[str, Any]:
 async def test_reset_delivers_recent_history_and_moves_on(
     server: RunningServer, http: httpx.AsyncClient, tmp_path: Path
 ) -> None:
-    a, b = await api.signup(http), await api.signup(http)
-    await api.befriend(http, a, b)
-    channel = await api.direct(http, a, b)
+    a, b, channel = await api.friends_in_chat(http)
 
     async def post(text: str) -> None:
         r = await http.post(

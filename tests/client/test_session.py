@@ -23,9 +23,7 @@ from tests.helpers.server import RunningServer
 async def test_events_yield_messages_with_cursors(
     server: RunningServer, http: httpx.AsyncClient
 ) -> None:
-    a, b = await api.signup(http), await api.signup(http)
-    await api.befriend(http, a, b)
-    channel = await api.direct(http, a, b)
+    a, b, channel = await api.friends_in_chat(http)
     async with (
         api_for(server.base_url, a) as api_a,
         api_for(server.base_url, b) as api_b,
@@ -95,9 +93,7 @@ async def test_logout_stops_the_session_with_unauthorized(
 async def test_a_lagging_consumer_still_gets_every_message_once_in_order(
     server: RunningServer, http: httpx.AsyncClient
 ) -> None:
-    a, b = await api.signup(http), await api.signup(http)
-    await api.befriend(http, a, b)
-    channel = await api.direct(http, a, b)
+    a, b, channel = await api.friends_in_chat(http)
     tiny = SessionOptions(queue_size=4, backoff_initial=0.05, backoff_max=0.5)
     async with api_for(server.base_url, a) as api_a, session_for(api_a, options=tiny) as sa:
         await sa.wait_connected()
@@ -127,9 +123,7 @@ async def test_a_lagging_consumer_still_gets_every_message_once_in_order(
 async def test_sends_wait_in_the_outbox_until_connected(
     server: RunningServer, http: httpx.AsyncClient
 ) -> None:
-    a, b = await api.signup(http), await api.signup(http)
-    await api.befriend(http, a, b)
-    channel = await api.direct(http, a, b)
+    a, b, channel = await api.friends_in_chat(http)
     async with api_for(server.base_url, a) as api_a:
         session = session_for(api_a, options=QUICK)
         try:

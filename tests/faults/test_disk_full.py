@@ -53,9 +53,7 @@ async def test_disk_full_then_recovers(small_disk: Path) -> None:
     settings = test_settings(data, sends_per_user_per_sec=1e6, send_burst=10**6)
     acked: dict[str, int] = {}
     async with run_server(settings) as srv, httpx.AsyncClient(base_url=srv.base_url) as http:
-        a, b = await api.signup(http), await api.signup(http)
-        await api.befriend(http, a, b)
-        channel = await api.direct(http, a, b)
+        a, b, channel = await api.friends_in_chat(http)
         ws = await WsClient.connect(srv.ws_url)
         await ws.hello(a.token)
         filler = small_disk / "filler"

@@ -55,9 +55,7 @@ async def test_kill9_mid_burst(tmp_path: Path, store_url: str) -> None:
     await srv.start()
     try:
         async with httpx.AsyncClient(base_url=srv.base_url, timeout=30) as http:
-            a, b = await api.signup(http), await api.signup(http)
-            await api.befriend(http, a, b)
-            channel = await api.direct(http, a, b)
+            a, b, channel = await api.friends_in_chat(http)
             devices = [
                 await api.login(http, (a if n % 2 else b).username, device=f"d{n}")
                 for n in range(SENDERS)

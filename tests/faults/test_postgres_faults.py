@@ -60,9 +60,7 @@ async def test_postgres_restarted_mid_traffic(
         run_server(settings) as srv,
         httpx.AsyncClient(base_url=srv.base_url, timeout=30) as http,
     ):
-        a, b = await api.signup(http), await api.signup(http)
-        await api.befriend(http, a, b)
-        channel = await api.direct(http, a, b)
+        a, b, channel = await api.friends_in_chat(http)
         ids = [f"m{i}" for i in range(300)]
         sending = asyncio.create_task(send_all(srv.ws_url, a.token, channel, ids, window=4))
         await asyncio.sleep(0.3)
@@ -91,9 +89,7 @@ async def test_network_faults_between_gateway_and_storage(
             run_server(settings) as srv,
             httpx.AsyncClient(base_url=srv.base_url, timeout=30) as http,
         ):
-            a, b = await api.signup(http), await api.signup(http)
-            await api.befriend(http, a, b)
-            channel = await api.direct(http, a, b)
+            a, b, channel = await api.friends_in_chat(http)
             proxy.latency = 0.02
             ids = [f"n{i}" for i in range(200)]
             sending = asyncio.create_task(send_all(srv.ws_url, a.token, channel, ids, window=8))

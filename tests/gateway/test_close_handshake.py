@@ -69,9 +69,7 @@ async def test_an_unanswered_close_ends_after_the_wait(server: RunningServer) ->
 async def test_slow_reader_that_catches_up_learns_why(
     server: RunningServer, http: httpx.AsyncClient
 ) -> None:
-    a, b = await api.signup(http), await api.signup(http)
-    await api.befriend(http, a, b)
-    channel = await api.direct(http, a, b)
+    a, b, channel = await api.friends_in_chat(http)
     wa = await WsClient.connect(server.ws_url)
     await wa.hello(a.token)
     slow = await WsClient.connect(server.ws_url)

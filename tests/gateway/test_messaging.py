@@ -14,18 +14,12 @@ from tests.helpers.wait import wait_for
 from tests.helpers.wsclient import WsClient
 
 
-async def _pair(http: httpx.AsyncClient) -> tuple[api.TestUser, api.TestUser, str]:
-    a, b = await api.signup(http), await api.signup(http)
-    await api.befriend(http, a, b)
-    return a, b, await api.direct(http, a, b)
-
-
 async def _collect(ws: WsClient, count: int) -> list[dict[str, Any]]:
     return [await ws.expect("message") for _ in range(count)]
 
 
 async def test_direct_channel_rules(http: httpx.AsyncClient) -> None:
-    a, b, channel = await _pair(http)
+    a, b, channel = await api.friends_in_chat(http)
     again = await http.post(
         "/v1/channels", json={"kind": "direct", "user_id": a.id}, headers=b.auth
     )
@@ -51,7 +45,7 @@ async def test_direct_channel_rules(http: httpx.AsyncClient) -> None:
 async def test_two_users_two_devices_stay_exact(
     server: RunningServer, http: httpx.AsyncClient
 ) -> None:
-    a, b, channel = await _pair(http)
+    a, b, channel = await api.friends_in_chat(http)
     a2 = await api.login(http, a.username, device="a2")
     b2 = await api.login(http, b.username, device="b2")
     devices = {}
@@ -97,7 +91,7 @@ async def test_two_users_two_devices_stay_exact(
 
 
 async def test_sync_frame_and_reset(server: RunningServer, http: httpx.AsyncClient) -> None:
-    a, b, channel = await _pair(http)
+    a, b, channel = await api.friends_in_chat(http)
     for i in range(8):
         r = await http.post(
             f"/v1/channels/{channel}/messages",
@@ -125,7 +119,7 @@ def settings_overrides() -> dict[str, object]:
 async def test_backlog_past_limit_sends_reset(
     server: RunningServer, http: httpx.AsyncClient
 ) -> None:
-    a, b, channel = await _pair(http)
+    a, b, channel = await api.friends_in_chat(http)
     for i in range(7):
         await http.post(
             f"/v1/channels/{channel}/messages",
@@ -144,7 +138,7 @@ async def test_backlog_past_limit_sends_reset(
 async def test_resend_same_client_msg_id_stores_once(
     server: RunningServer, http: httpx.AsyncClient
 ) -> None:
-    a, b, channel = await _pair(http)
+    a, b, channel = await api.friends_in_chat(http)
     wa = await WsClient.connect(server.ws_url)
     await wa.hello(a.token)
     wb = await WsClient.connect(server.ws_url)
@@ -178,7 +172,7 @@ async def test_resend_same_client_msg_id_stores_once(
 
 
 async def test_http_send_reaches_sockets(server: RunningServer, http: httpx.AsyncClient) -> None:
-    a, b, channel = await _pair(http)
+    a, b, channel = await api.friends_in_chat(http)
     wa = await WsClient.connect(server.ws_url)
     await wa.hello(a.token)
     wb = await WsClient.connect(server.ws_url)
@@ -201,7 +195,7 @@ async def test_http_send_reaches_sockets(server: RunningServer, http: httpx.Asyn
 async def test_non_member_refused_and_nothing_stored(
     server: RunningServer, http: httpx.AsyncClient
 ) -> None:
-    a, _b, channel = await _pair(http)
+    a, _b, channel = await api.friends_in_chat(http)
     c = await api.signup(http)
     wc = await WsClient.connect(server.ws_url)
     await wc.hello(c.token)
@@ -240,7 +234,7 @@ BAD_FRAMES: list[tuple[object, str | None]] = [
 async def test_bad_input_gets_errors_and_connection_survives(
     server: RunningServer, http: httpx.AsyncClient
 ) -> None:
-    a, _b, channel = await _pair(http)
+    a, _b, channel = await api.friends_in_chat(http)
     ws = await WsClient.connect(server.ws_url)
     await ws.hello(a.token)
     for frame, ref in BAD_FRAMES:
@@ -261,7 +255,7 @@ async def test_bad_input_gets_errors_and_connection_survives(
 
 
 async def test_history_paging(http: httpx.AsyncClient) -> None:
-    a, _, channel = await _pair(http)
+    a, _, channel = await api.friends_in_chat(http)
     for i in range(1, 26):
         await http.post(
             f"/v1/channels/{channel}/messages",
@@ -286,7 +280,7 @@ async def test_history_paging(http: httpx.AsyncClient) -> None:
 async def test_stalled_reader_is_cut_off_others_keep_receiving(
     server: RunningServer, http: httpx.AsyncClient
 ) -> None:
-    a, b, channel = await _pair(http)
+    a, b, channel = await api.friends_in_chat(http)
     b2 = await api.login(http, b.username, device="stalled")
     wa = await WsClient.connect(server.ws_url)
     await wa.hello(a.token)
@@ -317,7 +311,7 @@ async def test_stalled_reader_is_cut_off_others_keep_receiving(
 
 
 async def test_concurrent_senders_gapless(server: RunningServer, http: httpx.AsyncClient) -> None:
-    a, b, channel = await _pair(http)
+    a, b, channel = await api.friends_in_chat(http)
     sockets = []
     for user in (a, b):
         for _ in range(2):

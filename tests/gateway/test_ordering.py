@@ -17,9 +17,7 @@ from tests.helpers.wsclient import WsClient
 async def test_dropped_frame_repaired_in_order(
     server: RunningServer, http: httpx.AsyncClient
 ) -> None:
-    a, b = await api.signup(http), await api.signup(http)
-    await api.befriend(http, a, b)
-    channel = await api.direct(http, a, b)
+    a, b, channel = await api.friends_in_chat(http)
     wb = await WsClient.connect(server.ws_url)
     await wb.hello(b.token)
     # Stored but never published: as if the bus had dropped it.

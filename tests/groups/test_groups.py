@@ -208,9 +208,7 @@ async def test_removed_member_stops_receiving_at_once(
 
 
 async def test_own_messages_are_not_unread(http: httpx.AsyncClient) -> None:
-    a, b = await api.signup(http), await api.signup(http)
-    await api.befriend(http, a, b)
-    channel = await api.direct(http, a, b)
+    a, b, channel = await api.friends_in_chat(http)
     for i in range(3):
         r = await http.post(
             f"/v1/channels/{channel}/messages",

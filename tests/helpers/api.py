@@ -64,6 +64,13 @@ async def direct(http: httpx.AsyncClient, a: TestUser, b: TestUser) -> str:
     return channel_id
 
 
+async def friends_in_chat(http: httpx.AsyncClient) -> tuple[TestUser, TestUser, str]:
+    """Two new users, friends, and their direct channel."""
+    a, b = await signup(http), await signup(http)
+    await befriend(http, a, b)
+    return a, b, await direct(http, a, b)
+
+
 async def history(
     http: httpx.AsyncClient, user: TestUser, channel_id: str, **params: Any
 ) -> list[dict[str, Any]]:
