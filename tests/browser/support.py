@@ -106,6 +106,12 @@ class Backend:
         channel_id: str = r.json()["id"]
         return channel_id
 
+    def friends_in_chat(self, name_a: str, name_b: str) -> tuple[Account, Account, str]:
+        """Two new accounts, friends, and their direct channel."""
+        a, b = self.account(name_a), self.account(name_b)
+        self.befriend(a, b)
+        return a, b, self.direct(a, b)
+
     def group(self, owner: Account, name: str, members: list[Account]) -> str:
         r = self.http.post(
             "/v1/channels",

@@ -237,9 +237,7 @@ def test_third_user_joins_a_group(
 def test_offline_tab_catches_up_exactly(
     web: RunningServer, backend: Backend, contexts: NewContext, page_errors: PageErrors
 ) -> None:
-    a, b = backend.account("Olga"), backend.account("Pavel")
-    backend.befriend(a, b)
-    channel = backend.direct(a, b)
+    a, b, channel = backend.friends_in_chat("Olga", "Pavel")
     for i in range(3):
         backend.send(a, channel, f"before {i + 1}")
     pavel_context = contexts()
@@ -347,9 +345,7 @@ def test_markup_in_messages_and_names_is_text(
 def test_a_100000_character_message_renders(
     web: RunningServer, backend: Backend, contexts: NewContext, page_errors: PageErrors
 ) -> None:
-    a, b = backend.account("Rosa"), backend.account("Sam")
-    backend.befriend(a, b)
-    channel = backend.direct(a, b)
+    a, b, channel = backend.friends_in_chat("Rosa", "Sam")
     rosa = login_ui(page_errors.watch(contexts().new_page(), "rosa"), web.base_url, a)
     sam = login_ui(page_errors.watch(contexts().new_page(), "sam"), web.base_url, b)
     open_channel(rosa, channel)
@@ -399,9 +395,7 @@ def test_a_100000_character_message_renders(
 def test_second_tab_and_second_device_stay_in_sync(
     web: RunningServer, backend: Backend, contexts: NewContext, page_errors: PageErrors
 ) -> None:
-    a, b = backend.account("Tara"), backend.account("Uri")
-    backend.befriend(a, b)
-    channel = backend.direct(a, b)
+    a, b, channel = backend.friends_in_chat("Tara", "Uri")
     laptop = contexts()
     tab1 = login_ui(page_errors.watch(laptop.new_page(), "tab 1"), web.base_url, a)
     tab2 = page_errors.watch(laptop.new_page(), "tab 2")
@@ -456,9 +450,7 @@ def test_second_tab_and_second_device_stay_in_sync(
 def test_phone_layout_shows_list_and_conversation_separately(
     web: RunningServer, backend: Backend, contexts: NewContext, page_errors: PageErrors
 ) -> None:
-    a, b = backend.account("Vera"), backend.account("Walt")
-    backend.befriend(a, b)
-    channel = backend.direct(a, b)
+    a, b, channel = backend.friends_in_chat("Vera", "Walt")
     backend.send(b, channel, "Are you on your phone?")
     phone = contexts(viewport=PHONE, is_mobile=True, has_touch=True).new_page()
     vera = login_ui(page_errors.watch(phone, "phone"), web.base_url, a)
