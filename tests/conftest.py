@@ -12,6 +12,7 @@ import httpx
 import pytest
 
 from tests.cluster.nats_server import NatsServer
+from tests.cluster.zookeeper_server import ZooKeeperServer, require_zookeeper
 from tests.helpers.server import RunningServer, run_server, test_settings
 from tests.helpers.services import PG_HOST, PG_PORT, require
 
@@ -43,6 +44,18 @@ async def pg_url(pg_admin_url: str) -> AsyncIterator[str]:
 async def nats_server(tmp_path: Path) -> AsyncIterator[NatsServer]:
     """A nats-server of the test's own: random port, JetStream on disk."""
     server = NatsServer(tmp_path / "nats")
+    await server.start()
+    try:
+        yield server
+    finally:
+        await server.stop()
+
+
+@pytest.fixture
+async def zookeeper(tmp_path: Path) -> AsyncIterator[ZooKeeperServer]:
+    """A ZooKeeper of the test's own: random port, data in the test's directory."""
+    require_zookeeper()
+    server = ZooKeeperServer(tmp_path / "zookeeper")
     await server.start()
     try:
         yield server

@@ -23,6 +23,7 @@ from chinwag.bus.local import LocalBus
 from chinwag.channels.service import ChannelService, GroupLimits
 from chinwag.clock import Clock, SystemClock
 from chinwag.config import Settings
+from chinwag.discovery.address import bound_url, is_wildcard
 from chinwag.discovery.registrar import Registration
 from chinwag.discovery.service import Discovery, GatewayInfo, LocalRegistry, Registry
 from chinwag.friends.service import FriendService
@@ -77,6 +78,7 @@ class App:
         self._cluster: ClusterPresence | None = None
         self._registration: Registration | None = None
         self._closers: list[Callable[[], Awaitable[None]]] = []
+        self._bound = (settings.host, settings.port)
         self.asgi: Starlette = api_app.build(self._lifespan, self.metrics)
 
     @contextlib.asynccontextmanager
@@ -198,13 +200,16 @@ class App:
             self._closers.append(worker.close)
 
     async def _start_cluster(self, bus: Bus, presence: PresenceService) -> Registry:
-        """Many processes over NATS: gateways registered in a JetStream key-value bucket,
-        presence shared by every process. The registry TTL is the presence timeout: a
-        gateway silent that long is gone for discovery and for presence alike."""
+        """Many processes over NATS: gateways registered in a JetStream key-value bucket
+        (or ZooKeeper, with --registry zookeeper://...), presence shared by every
+        process. A gateway silent for `registry_ttl` (the ZooKeeper session timeout) is
+        gone for discovery."""
         from chinwag.bus.envelope import is_token
         from chinwag.bus.nats import NatsBus
         from chinwag.bus.nats_presence import NatsPresenceLink
+        from chinwag.discovery.address import ZOOKEEPER_SCHEME, parse_zookeeper_url
         from chinwag.discovery.nats_registry import NatsRegistry
+        from chinwag.discovery.zookeeper_registry import ZooKeeperRegistry
 
         s = self.settings
         assert isinstance(bus, NatsBus)
@@ -213,8 +218,19 @@ class App:
         self.metrics.gauge(
             "chinwag_bus_dropped_total", "Bus messages dropped.", lambda: bus.stats.dropped
         )
-        registry = NatsRegistry(bus.client, ttl=s.registry_ttl, bucket=bus.subjects.gateways_bucket)
-        await registry.start()
+        registry: NatsRegistry | ZooKeeperRegistry
+        if s.registry.startswith(ZOOKEEPER_SCHEME):
+            address = parse_zookeeper_url(s.registry, "/" + s.cluster_name)
+            registry = ZooKeeperRegistry(
+                address.hosts, address.root, session_timeout=s.registry_ttl
+            )
+            await registry.start()
+            self._closers.append(registry.close)
+        else:
+            registry = NatsRegistry(
+                bus.client, ttl=s.registry_ttl, bucket=bus.subjects.gateways_bucket
+            )
+            await registry.start()
         gateway_id = self.gateway_id if s.runs("gateway") else None
         self._cluster = ClusterPresence(
             NatsPresenceLink(bus, gateway_id),
@@ -229,12 +245,31 @@ class App:
             self._registration = Registration(registry, self._local_gateway, registry.ttl / 3)
         return registry
 
+    def listening(self, host: str, port: int) -> None:
+        """Where the server bound this process (the port is known only then, when 0 was
+        asked for); called before start."""
+        self._bound = (host, port)
+
+    @property
+    def gateway_url(self) -> str:
+        """The URL this gateway advertises: --public-url, or in a cluster the address
+        it is bound to, never whatever address a request for discovery came in on. A
+        single process answers discovery for itself, so it leaves the URL empty and
+        the answer takes the address the client used (which also works behind a proxy)."""
+        s = self.settings
+        if s.public_url:
+            return s.public_url
+        host, port = self._bound
+        if not s.nats or is_wildcard(host):  # a wildcard cluster gateway cannot start
+            return ""
+        return bound_url(host, port)
+
     def _local_gateway(self) -> GatewayInfo | None:
         if self.hub is None:
             return None
         s = self.settings
         return GatewayInfo(
-            self.gateway_id, s.public_url, s.region, self.hub.connection_count, s.capacity
+            self.gateway_id, self.gateway_url, s.region, self.hub.connection_count, s.capacity
         )
 
     def _register_gauges(self) -> None:

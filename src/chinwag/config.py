@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from chinwag.bus.envelope import is_token
+from chinwag.discovery.address import is_wildcard, parse_zookeeper_url
 
 ROLES = ("all", "api", "gateway", "push")
 
@@ -31,7 +32,9 @@ class Settings:
     store: str = _opt("", "storage: empty for SQLite in the data dir, or a postgres:// URL")
     nats: str = _opt("", "NATS URL (nats://host:4222) to run as one of many processes")
     role: str = _opt("all", "which roles this process runs: all, api, gateway, push")
-    public_url: str = _opt("", "ws:// URL clients use to reach this gateway (default: derived)")
+    public_url: str = _opt(
+        "", "ws(s):// URL clients use to reach this gateway (default: the address bound to)"
+    )
     cluster_name: str = _opt(
         "chinwag", "namespace of this cluster's NATS subjects and discovery bucket"
     )
@@ -39,6 +42,9 @@ class Settings:
     capacity: int = _opt(50_000, "connections this gateway accepts (discovery skips it when full)")
     registry_ttl: float = _opt(10.0, "seconds a gateway's discovery entry lives unless refreshed")
     gateway_id: str = _opt("", "stable id of this gateway (default: random per start)")
+    registry: str = _opt(
+        "", "gateway registry in a cluster: empty for NATS, or zookeeper://host:2181[,...]/path"
+    )
     log_level: str = _opt("info", "debug, info, warning or error")
     log_format: str = _opt("json", "json (one object per line) or text")
     # Real-time behaviour.
@@ -123,6 +129,24 @@ class Settings:
             raise ValueError("cluster_name may hold only letters, digits, '_' and '-'")
         if self.small_group_limit < 2:
             raise ValueError("small_group_limit must be at least 2")
+        self._validate_cluster_addressing()
+
+    def _validate_cluster_addressing(self) -> None:
+        """Discovery backend and gateway URLs: a gateway of a cluster must name a URL
+        other processes can hand out, so a wildcard bind needs --public-url."""
+        if self.registry not in ("", "nats"):
+            parse_zookeeper_url(self.registry, "/")
+            if not self.nats:
+                raise ValueError("a ZooKeeper registry serves a cluster: set --nats as well")
+        if self.nats and self.runs("gateway") and not self.public_url and is_wildcard(self.host):
+            raise ValueError(
+                f"this gateway listens on every address ({self.host or '*'}), so it cannot "
+                "tell which one clients should use: set --public-url (CHINWAG_PUBLIC_URL) "
+                "to the ws:// or wss:// URL of its /v1/ws as clients reach it, or bind "
+                "--host to that one address"
+            )
+        if self.public_url and not self.public_url.startswith(("ws://", "wss://")):
+            raise ValueError("public_url must be a ws:// or wss:// URL")
 
 
 def env_name(name: str) -> str:

@@ -58,5 +58,6 @@ def run(app: App) -> None:
         signal.signal(sig, lambda *_: None)
     server = uvicorn.Server(uvicorn_config(app))
     sock = bind(app.settings.host, app.settings.port)
+    app.listening(app.settings.host, sock.getsockname()[1])
     print(f"chinwag listening on http://{app.settings.host}:{sock.getsockname()[1]}", flush=True)
     server.run(sockets=[sock])

@@ -58,6 +58,7 @@ async def run_server(settings: Settings) -> AsyncIterator[RunningServer]:
     server = uvicorn.Server(config)
     sock = bind("127.0.0.1", 0)
     port = sock.getsockname()[1]
+    app.listening("127.0.0.1", port)
     # _serve: as serve(), without taking over the test process's signal handlers.
     task = asyncio.create_task(server._serve(sockets=[sock]))
     while not server.started:

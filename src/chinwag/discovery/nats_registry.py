@@ -22,11 +22,11 @@ from __future__ import annotations
 import asyncio
 import logging
 
-import msgspec
 from nats.aio.client import Client
 from nats.js.errors import BadRequestError, KeyDeletedError, KeyNotFoundError
 from nats.js.kv import KeyValue
 
+from chinwag.discovery.entry import decode, encode
 from chinwag.discovery.service import GatewayInfo
 
 log = logging.getLogger("chinwag.discovery")
@@ -34,30 +34,6 @@ log = logging.getLogger("chinwag.discovery")
 BUCKET = "chinwag_gateways"
 # JetStream API calls are small; a slow answer means NATS is in trouble, not busy.
 API_TIMEOUT = 2.0
-
-
-class _Entry(msgspec.Struct, frozen=True):
-    id: str
-    url: str
-    region: str
-    connections: int
-    capacity: int
-
-
-_encoder = msgspec.json.Encoder()
-_decoder = msgspec.json.Decoder(_Entry)
-
-
-def encode(info: GatewayInfo) -> bytes:
-    return _encoder.encode(_Entry(info.id, info.url, info.region, info.connections, info.capacity))
-
-
-def decode(data: bytes) -> GatewayInfo | None:
-    try:
-        e = _decoder.decode(data)
-    except msgspec.DecodeError:
-        return None
-    return GatewayInfo(e.id, e.url, e.region, e.connections, e.capacity)
 
 
 class NatsRegistry:

@@ -1,9 +1,10 @@
 """A gateway keeping itself in the registry: the writing side of service discovery.
 
 `Registrar` is what a registry backend implements for gateways to write to it (the NATS
-JetStream key-value bucket in discovery/nats_registry.py; a ZooKeeper backend would use
-ephemeral nodes). Entries expire on their own when not refreshed, so a gateway that dies
-drops out; a gateway that stops on purpose deletes its entry first.
+JetStream key-value bucket in discovery/nats_registry.py, ephemeral nodes in
+discovery/zookeeper_registry.py). Entries expire on their own when not refreshed (NATS)
+or when the gateway's session ends (ZooKeeper), so a gateway that dies drops out; a
+gateway that stops on purpose deletes its entry first.
 
 `Registration` is backend-neutral: it registers, refreshes with the current connection
 count every `every` seconds, and on `stop()` stops refreshing and deregisters, in that
@@ -50,8 +51,6 @@ class Registration:
     async def start(self) -> None:
         """Register now (raising if the registry is unreachable), then keep refreshing."""
         info = self._current()
-        if not info.url:
-            log.warning("no public_url set: discovery will offer a URL derived per request")
         await self._registrar.register(info)
         self._gateway_id = info.id
         self._task = asyncio.get_running_loop().create_task(self._refresh())

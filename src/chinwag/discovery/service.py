@@ -1,7 +1,8 @@
 """Ranking gateways for a client: same region first, then least loaded; full ones never.
 
 The registry behind it is an interface: in one process it is the process itself; across
-processes it is a NATS JetStream key-value bucket (discovery/nats_registry.py).
+processes it is a NATS JetStream key-value bucket (discovery/nats_registry.py) or
+ZooKeeper (discovery/zookeeper_registry.py).
 """
 
 from __future__ import annotations
