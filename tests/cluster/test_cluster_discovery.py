@@ -4,6 +4,7 @@ full gateway is not offered."""
 from __future__ import annotations
 
 import asyncio
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -70,3 +71,54 @@ async def test_discovery_ranks_by_region_then_load(
         for ws in sockets:
             await ws.close()
         await asyncio.gather(*(n.stop() for n in nodes), return_exceptions=True)
+
+
+async def test_gateways_without_public_url_advertise_their_own_address(
+    tmp_path: Path, nats_server: NatsServer, cluster_store: str
+) -> None:
+    """Two processes started as a newcomer would (every role, no public URL, two ports):
+    each is listed at its own address, whichever of them answers."""
+    nodes = [
+        Node(name, "all", tmp_path, cluster_store, nats_server.url, public_url="")
+        for name in ("a", "b")
+    ]
+    try:
+        await nodes[0].start()
+        await nodes[1].start()
+        want = {"a": nodes[0].ws_url, "b": nodes[1].ws_url}
+        assert want["a"] != want["b"]
+        for answering in nodes:
+            async with httpx.AsyncClient(base_url=answering.base_url, timeout=30) as http:
+
+                async def urls(http: httpx.AsyncClient = http) -> bool:
+                    body = (await http.get("/v1/discovery")).json()
+                    return {g["id"]: g["url"] for g in body["gateways"]} == want
+
+                await wait_for(urls, timeout=10)
+    finally:
+        await asyncio.gather(*(n.stop() for n in nodes), return_exceptions=True)
+
+
+async def test_wildcard_gateway_without_public_url_refuses_to_start(tmp_path: Path) -> None:
+    """Bound to every address in a cluster, a gateway cannot know which one clients use."""
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "chinwag",
+        "serve",
+        "--role",
+        "gateway",
+        "--host",
+        "0.0.0.0",
+        "--store",
+        "postgresql://nobody@127.0.0.1:1/none",
+        "--nats",
+        "nats://127.0.0.1:1",
+        "--data-dir",
+        str(tmp_path),
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    _, err = await asyncio.wait_for(proc.communicate(), 60)
+    assert proc.returncode != 0
+    assert b"--public-url" in err and b"0.0.0.0" in err
