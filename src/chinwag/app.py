@@ -140,7 +140,7 @@ class App:
             presence=presence,
             discovery=Discovery(registry, s.region),
         )
-        self._start_push(store, bus, messaging, presence)
+        await self._start_push(store, bus, messaging, presence)
         if s.runs("gateway"):
             from chinwag.gateway.hub import Hub
 
@@ -162,19 +162,21 @@ class App:
             extra={"role": s.role, "gateway_id": self.gateway_id, "store": type(store).__name__},
         )
 
-    def _start_push(
+    async def _start_push(
         self, store: Store, bus: Bus, messaging: MessagingService, presence: PresenceService
     ) -> None:
         """Push: a trigger where messages are stored, a worker where the push role runs."""
+        from chinwag.push.keys import load_push_keys
         from chinwag.push.senders import build_senders, worker_settings
         from chinwag.push.trigger import PushTrigger
-        from chinwag.push.webpush import VapidKeys
         from chinwag.push.worker import PushWorker
 
         s = self.settings
         assert self.services is not None
-        vapid = VapidKeys.load_or_create(s.data_path)
-        self.services.vapid_public_key = vapid.public_key_b64url()
+        # In the shared store (PostgreSQL), or the data dir (SQLite): the api role hands
+        # out the VAPID public key and the push role signs with the private one.
+        keys = await load_push_keys(store.secrets, s.data_path, s.webhook_secret)
+        self.services.vapid_public_key = keys.vapid.public_key_b64url()
         if s.runs("api") or s.runs("gateway"):
             trigger = PushTrigger(
                 bus,
@@ -190,7 +192,11 @@ class App:
         if s.runs("push"):
             worker = PushWorker(
                 store.push,
-                build_senders(s, s.data_path, vapid=vapid),
+                build_senders(
+                    s.replace(webhook_secret=keys.webhook_secret.decode()),
+                    s.data_path,
+                    vapid=keys.vapid,
+                ),
                 monotonic=self.clock.monotonic,
                 settings=worker_settings(s),
             )

@@ -8,6 +8,7 @@ from chinwag.accounts.store import AccountStore
 from chinwag.channels.store import ChannelStore
 from chinwag.friends.store import FriendStore
 from chinwag.messaging.store import MessageStore
+from chinwag.push.keys import SecretStore
 from chinwag.push.store import PushStore
 
 
@@ -26,6 +27,11 @@ class Store(Protocol):
 
     @property
     def push(self) -> PushStore: ...
+
+    @property
+    def secrets(self) -> SecretStore:
+        """Keys the server makes for itself, shared by every process on this store."""
+        ...
 
     async def start(self) -> None:
         """Connect and apply pending migrations."""

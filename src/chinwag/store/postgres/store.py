@@ -10,6 +10,7 @@ from chinwag.store.postgres.friends import PostgresFriends
 from chinwag.store.postgres.messages import PostgresMessages
 from chinwag.store.postgres.migrate import migrate_url
 from chinwag.store.postgres.push import PostgresPush
+from chinwag.store.postgres.secrets import PostgresSecrets
 
 
 class PostgresStore:
@@ -39,6 +40,7 @@ class PostgresStore:
         self.channels = PostgresChannels(self.db)
         self.messages = PostgresMessages(self.db)
         self.push = PostgresPush(self.db)
+        self.secrets = PostgresSecrets(self.db)
 
     async def start(self) -> None:
         # Migrate on a connection of its own, before the pool exists: it has no command

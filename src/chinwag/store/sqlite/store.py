@@ -9,6 +9,7 @@ import sqlite3
 from pathlib import Path
 from typing import IO
 
+from chinwag.store.secret_files import FileSecrets
 from chinwag.store.sqlite.accounts import SqliteAccounts
 from chinwag.store.sqlite.channels import SqliteChannels
 from chinwag.store.sqlite.db import Database
@@ -28,6 +29,7 @@ class SqliteStore:
         self.channels = SqliteChannels(self.db)
         self.messages = SqliteMessages(self.db)
         self.push = SqlitePush(self.db)
+        self.secrets = FileSecrets(path.parent)  # the data dir, as before
         self._lock: IO[str] | None = None
 
     async def start(self) -> None:
