@@ -45,6 +45,10 @@ class Settings:
     registry: str = _opt(
         "", "gateway registry in a cluster: empty for NATS, or zookeeper://host:2181[,...]/path"
     )
+    trusted_proxies: str = _opt(
+        "127.0.0.1,::1",
+        "load balancers whose X-Forwarded-For gives the client address (comma-separated, '*')",
+    )
     log_level: str = _opt("info", "debug, info, warning or error")
     log_format: str = _opt("json", "json (one object per line) or text")
     # Real-time behaviour.

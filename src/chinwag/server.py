@@ -34,6 +34,10 @@ def uvicorn_config(app: App, *, loop: str = "uvloop") -> uvicorn.Config:
         log_config=None,
         access_log=False,
         server_header=False,
+        # Behind a load balancer every request comes from it: per-address limits need
+        # the client's address, which these proxies pass in X-Forwarded-For.
+        proxy_headers=True,
+        forwarded_allow_ips=s.trusted_proxies,
         timeout_keep_alive=15,
         timeout_graceful_shutdown=max(10, int(s.drain_seconds) + 10),
         h11_max_incomplete_event_size=16 * 1024,
