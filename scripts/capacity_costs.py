@@ -284,6 +284,50 @@ async def api_costs(cluster: Cluster, requests: int) -> dict[str, Any]:
     return out
 
 
+async def heartbeat_cost(cluster: Cluster, sockets: int, pings: int) -> dict[str, Any]:
+    """Gateway CPU per heartbeat: `sockets` devices on one gateway each send `pings`
+    pings (and get the pong), one round trip at a time."""
+    from picows import WSFrame, WSListener, WSMsgType, WSTransport, ws_connect
+
+    class Pinger(WSListener):  # type: ignore[misc]
+        def __init__(self) -> None:
+            self.frames: asyncio.Queue[bytes] = asyncio.Queue()
+
+        def on_ws_frame(self, transport: WSTransport, frame: WSFrame) -> None:
+            if frame.msg_type == WSMsgType.TEXT:
+                self.frames.put_nowait(frame.get_payload_as_bytes())
+
+    base = f"http://127.0.0.1:{BASE}"
+    tokens = []
+    async with httpx.AsyncClient(base_url=base, timeout=30) as http:
+        for i in range(sockets):
+            account = {"username": f"hb{os.getpid()}x{i}", "password": "correct horse"}
+            await http.post("/v1/users", json=account)
+            r = await http.post("/v1/sessions", json=account)
+            tokens.append(r.json()["token"])
+    conns = []
+    for token in tokens:
+        transport, listener = await ws_connect(Pinger, f"ws://127.0.0.1:{BASE + 1}/v1/ws")
+        transport.send(WSMsgType.TEXT, json.dumps({"type": "hello", "token": token}).encode())
+        while b'"welcome"' not in await listener.frames.get():
+            pass
+        conns.append((transport, listener))
+    gw1 = cluster.pids()["gw1"]
+
+    async def ping(transport: WSTransport, listener: Pinger) -> None:
+        for _ in range(pings):
+            transport.send(WSMsgType.TEXT, b'{"type":"ping"}')
+            while b'"pong"' not in await listener.frames.get():
+                pass
+
+    before = cpu_s(gw1)
+    await asyncio.gather(*(ping(t, lst) for t, lst in conns))
+    us = 1e6 * (cpu_s(gw1) - before) / (sockets * pings)
+    for transport, _ in conns:
+        transport.disconnect()
+    return {"gateway_us_per_heartbeat": round(us, 1), "heartbeats": sockets * pings}
+
+
 async def main() -> dict[str, Any]:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="small runs, to try the script")
@@ -313,6 +357,7 @@ async def main() -> dict[str, Any]:
         )  # fmt: skip
         figures["storage"] = await stored_bytes(cluster)
         figures["api"] = await api_costs(cluster, int(2000 * scale))
+        figures["heartbeat"] = await heartbeat_cost(cluster, 100, int(100 * scale))
         gw1 = cluster.pids()["gw1"]
         idle = bench(
             "idle",

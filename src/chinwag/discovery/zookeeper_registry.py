@@ -10,7 +10,9 @@ changed (the connection count), so an idle cluster writes nothing.
 Reading keeps a local copy of every entry, kept current by watches: one on the list of
 gateways and one on each entry. `gateways()` answers from that copy without a round
 trip, and keeps answering the last view while ZooKeeper cannot be reached (a client
-tries the next gateway when one does not answer).
+tries the next gateway when one does not answer). The copy is made on the first call,
+so a process that never answers discovery (a gateway behind which no client asks)
+sets no watches: every write then notifies only the processes that read.
 
 kazoo, the client, drops every watch when its connection drops; so after each
 reconnection this registry reads the whole list again with new watches and, if the
@@ -67,6 +69,7 @@ class ZooKeeperRegistry:
         self._session_lost = False  # our node is gone too; create it again
         self._wake = asyncio.Event()
         self._follower: asyncio.Task[None] | None = None
+        self._first_read = asyncio.Lock()
         # This process's own entry, and what was last written to it.
         self._mine: GatewayInfo | None = None
         self._written: bytes | None = None
@@ -84,8 +87,6 @@ class ZooKeeperRegistry:
         self._client.add_listener(self._on_state)
         await asyncio.to_thread(self._client.start, max(self._timeout, API_TIMEOUT))
         await self._call(self._client.ensure_path_async(self._dir))
-        await self._read({""})
-        self._follower = self._loop.create_task(self._follow())
 
     async def close(self) -> None:
         task, self._follower = self._follower, None
@@ -149,6 +150,16 @@ class ZooKeeperRegistry:
     # -- Registry ----------------------------------------------------------------------
 
     async def gateways(self) -> list[GatewayInfo]:
+        if self._follower is None:
+            async with self._first_read:
+                if self._follower is None:
+                    try:
+                        await self._read({""})
+                    except Exception as exc:
+                        log.warning("cannot read the gateway registry: %r", exc)
+                        self._dirty.add("")
+                        self._wake.set()
+                    self._follower = asyncio.get_running_loop().create_task(self._follow())
         return list(self._entries.values())
 
     # -- keeping the local copy --------------------------------------------------------
