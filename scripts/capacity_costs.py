@@ -13,7 +13,9 @@ shared servers of the machine are left alone, and the local cluster of scripts/c
 - Bytes per stored message: the PostgreSQL relations that grow with messages (messages,
   inbox, sends, with their indexes and TOAST) divided by the messages stored.
 - Memory per connection: `chinwag bench idle` against one gateway.
-- CPU per api request: GET /v1/discovery and a history page of 50, through httpx.
+- CPU per api request (api process and PostgreSQL): GET /v1/discovery and a history
+  page of 50, through httpx.
+- Gateway CPU per heartbeat: 100 sockets on one gateway each ping 100 times.
 
 Usage (from the repository root; needs Debian's postgresql and nats-server; run as root
 or as a user that can run PostgreSQL):
@@ -278,9 +280,12 @@ async def api_costs(cluster: Cluster, requests: int) -> dict[str, Any]:
                     r = await http.get(path, headers=auth[0])
                     r.raise_for_status()
 
-            before = cpu_s(api_pid)
+            before, pg_before = cpu_s(api_pid), cluster.pg.cpu_s()
             await asyncio.gather(*(one() for _ in range(requests)))
             out[f"api_us_per_{name}"] = round(1e6 * (cpu_s(api_pid) - before) / requests)
+            out[f"postgres_us_per_{name}"] = round(
+                1e6 * (cluster.pg.cpu_s() - pg_before) / requests
+            )
     return out
 
 
