@@ -40,7 +40,9 @@ class Settings:
     )
     region: str = _opt("local", "region of this gateway, for service discovery")
     capacity: int = _opt(50_000, "connections this gateway accepts (discovery skips it when full)")
-    registry_ttl: float = _opt(10.0, "seconds a gateway's discovery entry lives unless refreshed")
+    registry_ttl: float = _opt(
+        10.0, "seconds a gateway's discovery entry outlives its last refresh (ZooKeeper: session)"
+    )
     gateway_id: str = _opt("", "stable id of this gateway (default: random per start)")
     registry: str = _opt(
         "", "gateway registry in a cluster: empty for NATS, or zookeeper://host:2181[,...]/path"

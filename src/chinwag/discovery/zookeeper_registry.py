@@ -82,7 +82,7 @@ class ZooKeeperRegistry:
     # -- life cycle --------------------------------------------------------------------
 
     async def start(self) -> None:
-        """Connect and read the registry (raising if ZooKeeper cannot be reached)."""
+        """Connect (raising if ZooKeeper cannot be reached) and make the directory."""
         self._loop = asyncio.get_running_loop()
         self._client.add_listener(self._on_state)
         await asyncio.to_thread(self._client.start, max(self._timeout, API_TIMEOUT))
