@@ -70,6 +70,7 @@ class ZooKeeperRegistry:
         self._wake = asyncio.Event()
         self._follower: asyncio.Task[None] | None = None
         self._first_read = asyncio.Lock()
+        self._closed = False
         # This process's own entry, and what was last written to it.
         self._mine: GatewayInfo | None = None
         self._written: bytes | None = None
@@ -89,11 +90,14 @@ class ZooKeeperRegistry:
         await self._call(self._client.ensure_path_async(self._dir))
 
     async def close(self) -> None:
+        self._closed = True
         task, self._follower = self._follower, None
         if task is not None:
+            # Told twice: by the flag, which it checks whenever it wakes, and by a
+            # cancellation (which a read finishing at that very moment may swallow).
+            self._wake.set()
             task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+            await asyncio.wait({task}, timeout=API_TIMEOUT)
         # Closing the session deletes our node at once (if deregister did not).
         await asyncio.to_thread(self._client.stop)
         self._client.close()
@@ -168,6 +172,8 @@ class ZooKeeperRegistry:
         while True:
             await self._wake.wait()
             self._wake.clear()
+            if self._closed:
+                return
             if self._reconnected:
                 self._reconnected = False
                 self._watched.clear()
@@ -269,4 +275,7 @@ class ZooKeeperRegistry:
                 loop.call_soon_threadsafe(settle, done)
 
         result.rawlink(ready)
-        return await asyncio.wait_for(future, API_TIMEOUT)
+        # asyncio.timeout, not wait_for: wait_for (3.11) drops a cancellation that
+        # arrives as the result does.
+        async with asyncio.timeout(API_TIMEOUT):
+            return await future
