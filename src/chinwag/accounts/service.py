@@ -140,6 +140,7 @@ class AccountService:
             status_text=None
             if changes.status_text is None
             else rules.check_status_text(changes.status_text),
+            group_adds=changes.group_adds,
         )
         return await self._store.update_profile(user_id, checked)
 

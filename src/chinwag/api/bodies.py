@@ -27,6 +27,7 @@ class ProfileBody(Body, frozen=True):
     display_name: str | None = None
     avatar_url: str | None = None
     status_text: str | None = None
+    group_adds: Literal["friends", "anyone"] | None = None
 
 
 class PasswordBody(Body, frozen=True):

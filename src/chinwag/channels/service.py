@@ -120,6 +120,7 @@ class ChannelService:
             now_ms(self._clock),
             self.limits.small_group_limit,
             self.limits.max_group_size,
+            added_by=actor_id,
         )
         large = channel.fanout == "read"
         if large and len(before) <= self.limits.small_group_limit:
