@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from chinwag.bus.envelope import is_token
+from chinwag.edge import parse_networks
 
 ROLES = ("all", "api", "gateway", "push")
 
@@ -44,6 +45,11 @@ class Settings:
     # Real-time behaviour.
     hello_timeout: float = _opt(10.0, "seconds a new socket has to send hello")
     header_timeout: float = _opt(10.0, "seconds a client has to send a request's headers")
+    max_header_bytes: int = _opt(32 * 1024, "largest request head (request line and headers)")
+    body_timeout: float = _opt(30.0, "seconds a client has to send a request's whole body")
+    trusted_proxies: str = _opt(
+        "", "comma-separated addresses/networks of proxies whose X-Forwarded-For is believed"
+    )
     heartbeat_interval: float = _opt(5.0, "seconds between heartbeats, announced in welcome")
     presence_timeout: float = _opt(30.0, "seconds without a heartbeat before a user is offline")
     presence_grace: float = _opt(3.0, "seconds after the last clean disconnect before offline")
@@ -123,6 +129,7 @@ class Settings:
             raise ValueError("cluster_name may hold only letters, digits, '_' and '-'")
         if self.small_group_limit < 2:
             raise ValueError("small_group_limit must be at least 2")
+        parse_networks(self.trusted_proxies)  # ValueError names a bad entry
 
 
 def env_name(name: str) -> str:

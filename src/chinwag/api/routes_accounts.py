@@ -67,7 +67,7 @@ async def change_password(request: Request) -> Response:
     device = await http.device(request)
     b = await http.body(request, PasswordBody)
     await http.services(request).accounts.change_password(
-        device, b.current_password, b.new_password
+        device, b.current_password, b.new_password, http.client_address(request)
     )
     return http.no_content()
 
