@@ -70,7 +70,7 @@ def make_ws_protocol(hub: Hub, address: str) -> Any:
         20.0,
         20.0,
         WSAutoPingStrategy.PING_WHEN_IDLE,
-        True,  # auto pong
+        False,  # no auto pong: pings are answered by Connection, after the frame rate
         hub.settings.max_frame_bytes,
         None,
         1024,  # small initial read buffer: idle sockets stay cheap
