@@ -95,6 +95,9 @@ class Settings:
     push_allow_private_urls: bool = _opt(
         False, "accept push endpoints on loopback/private addresses (tests, on-prem relays)"
     )
+    push_allowed_networks: str = _opt(
+        "", "comma-separated non-public networks push may still reach (e.g. an on-prem relay)"
+    )
     vapid_subject: str = _opt("mailto:admin@localhost", "VAPID subject (mailto: or https:)")
 
     @property
@@ -130,6 +133,7 @@ class Settings:
         if self.small_group_limit < 2:
             raise ValueError("small_group_limit must be at least 2")
         parse_networks(self.trusted_proxies)  # ValueError names a bad entry
+        parse_networks(self.push_allowed_networks)
 
 
 def env_name(name: str) -> str:
