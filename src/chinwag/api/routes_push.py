@@ -24,9 +24,10 @@ async def _endpoint_url(url: str | None, what: str, guard: AddressGuard) -> str:
         raise invalid(f"{what} is required")
     try:
         parsed = httpx.URL(url)
-    except httpx.InvalidURL:
+        host = parsed.host  # decodes IDNA, which may fail too
+    except (httpx.InvalidURL, ValueError):
         raise invalid(f"{what} must be an http(s) URL") from None
-    if parsed.scheme not in ("https", "http") or not parsed.host:
+    if parsed.scheme not in ("https", "http") or not host:
         raise invalid(f"{what} must be an http(s) URL")
     if parsed.scheme != "https" and not guard.policy.allow_private:
         raise invalid(f"{what} must be a public https URL")

@@ -143,9 +143,12 @@ class AddressGuard:
 
     async def check_url(self, url: str) -> None:
         """Refused or Unresolved unless every address of the URL's host is permitted."""
-        parsed = httpx.URL(url)
-        port = parsed.port or (443 if parsed.scheme == "https" else 80)
-        await self.addresses(parsed.host, port)
+        try:
+            parsed = httpx.URL(url)
+            host, port = parsed.host, parsed.port or (443 if parsed.scheme == "https" else 80)
+        except (httpx.InvalidURL, ValueError):
+            raise Unresolved(f"{url!r} has no valid host", temporary=False) from None
+        await self.addresses(host, port)
 
 
 class RefusedConnect(httpcore.ConnectError):

@@ -57,9 +57,10 @@ def http_url_error(url: str) -> str | None:
     """Why `url` cannot be posted to, or None when it is an absolute http(s) URL."""
     try:
         parsed = httpx.URL(url)
-    except httpx.InvalidURL as exc:
+        host = parsed.host
+    except (httpx.InvalidURL, ValueError) as exc:  # ValueError: bad IDNA labels
         return f"invalid URL: {exc}"
-    if parsed.scheme not in ("http", "https") or not parsed.host:
+    if parsed.scheme not in ("http", "https") or not host:
         return "URL must be absolute http(s)"
     return None
 
