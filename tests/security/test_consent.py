@@ -7,6 +7,7 @@ import httpx
 
 from tests.helpers import api
 from tests.helpers.server import RunningServer
+from tests.helpers.wait import wait_for
 from tests.helpers.wsclient import WsClient
 
 
@@ -121,6 +122,18 @@ async def test_unfriending_closes_the_direct_channel_on_every_path(
     assert (await wa.expect("sent"))["message_id"] == 1
     history = await api.history(http, a, channel)
     assert [m["client_msg_id"] for m in history] == ["before"]  # history stays readable
+
+    # Nor does it carry typing or read receipts between the two any more.
+    wb.pending()
+    wa.send({"type": "typing", "channel_id": channel})
+    wa.send({"type": "read", "channel_id": channel, "message_id": 1})
+    wa.send({"type": "ping"})
+    await wa.expect("pong")  # both frames were taken before the ping ...
+    (conn,) = server.app.hub.by_user[a.id]
+    await wait_for(lambda: not conn._tasks)  # ... and fully handled
+    wb.send({"type": "ping"})
+    await wb.expect("pong")  # anything relayed to b would have come before this
+    assert wb.pending() == []
 
     # Friends again: the same channel takes messages again.
     await api.befriend(http, b, a)

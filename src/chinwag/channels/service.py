@@ -200,6 +200,9 @@ class ChannelService:
             self._bus.to_channel(channel_id, data)
             return
         ids = await self._store.member_ids(channel_id)
+        if channel.kind == "direct" and not await self._friends.are_friends(*ids[:2]):
+            # A direct channel closed by unfriending relays no typing or receipts either.
+            return
         self._bus.to_users((m for m in ids if m != exclude), data)
 
     def _announce(
