@@ -34,9 +34,10 @@ async def _live(server: RunningServer, http: httpx.AsyncClient) -> WsClient:
 
 def test_rules_are_pure() -> None:
     for phase in Phase:
-        assert framing.check_frame(phase, binary=False, rsv=True) == framing.NO_EXTENSIONS
-    assert framing.check_frame(Phase.AWAITING_HELLO, binary=True, rsv=False) is not None
-    assert framing.check_frame(Phase.LIVE, binary=True, rsv=False) is None
+        assert framing.check_frame(phase, False, True) == framing.NO_EXTENSIONS
+        assert framing.check_frame(phase, False, False) is None
+    assert framing.check_frame(Phase.AWAITING_HELLO, True, False) == framing.BINARY_FIRST
+    assert framing.check_frame(Phase.LIVE, True, False) is None
     assert framing.check_text(b'{"type":"ping"}') is None
     assert framing.check_text('{"text":"\u00e9\u6f22\U0001f600"}'.encode()) is None
     for bad in (b"\xff", b"\xc0\x80", b"\xed\xa0\x80", b"\xe6\xbc", b"\xf4\x90\x80\x80"):

@@ -136,11 +136,12 @@ class Connection(WSListener):  # type: ignore[misc]
             self.close(CloseCode.RATE_LIMITED, "too many frames; slow down")
             return
         kind = frame.msg_type
-        rsv = bool(frame.rsv1 or frame.rsv2 or frame.rsv3)
-        refusal = framing.check_frame(self.phase, binary=kind == WSMsgType.BINARY, rsv=rsv)
-        if refusal is not None:
-            self.close(refusal.code, refusal.reason)
-            return
+        rsv = frame.rsv1 or frame.rsv2 or frame.rsv3
+        if rsv or kind == WSMsgType.BINARY:  # the only frames check_frame can refuse
+            refusal = framing.check_frame(self.phase, kind == WSMsgType.BINARY, bool(rsv))
+            if refusal is not None:
+                self.close(refusal.code, refusal.reason)
+                return
         if kind == WSMsgType.TEXT:
             if frame.fin:
                 self._whole_text(frame.get_payload_as_bytes())

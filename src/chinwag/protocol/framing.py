@@ -32,9 +32,11 @@ BINARY_FIRST = Refusal(CloseCode.PROTOCOL_ERROR, "the first frame must be a text
 BAD_UTF8 = Refusal(CloseCode.INVALID_TEXT, "text is not valid UTF-8")
 
 
-def check_frame(phase: Phase, *, binary: bool, rsv: bool) -> Refusal | None:
+def check_frame(phase: Phase, binary: bool, rsv: bool) -> Refusal | None:
     """A refusal for a frame that ends the connection, from its header alone: `binary`
-    for a binary frame, `rsv` when any reserved bit is set."""
+    for a binary frame, `rsv` when any reserved bit is set. Only such frames can be
+    refused here, so a caller may skip the call for text and control frames without
+    reserved bits (the hot path)."""
     if rsv:
         return NO_EXTENSIONS
     if binary and phase is Phase.AWAITING_HELLO:
@@ -67,6 +69,8 @@ class FrameRate:
     def over(self, now: float) -> bool:
         """Count one frame at `now`; True once the window holds more than the limit."""
         if now - self._start >= 1.0:
-            self._start, self._count = now, 0
+            self._start = now
+            self._count = 1
+            return self._limit < 1
         self._count += 1
         return self._count > self._limit
