@@ -76,6 +76,22 @@ async def test_text_that_is_not_utf8_closes_1007(
     assert await ws.closed() == 1007
 
 
+async def test_fragments_follow_the_rules_of_5_4(
+    server: RunningServer, http: httpx.AsyncClient
+) -> None:
+    ws = await _live(server, http)
+    ws.transport.send(WSMsgType.CONTINUATION, b'{"type":"ping"}', fin=True)
+    assert await ws.closed() == 1002  # nothing to continue
+    ws = await _live(server, http)
+    ws.transport.send(WSMsgType.TEXT, b'{"type":', fin=False)
+    ws.transport.send_ping(b"control frames may come between fragments")
+    ws.transport.send(WSMsgType.CONTINUATION, b'"ping"}', fin=True)
+    await ws.expect("pong")
+    ws.transport.send(WSMsgType.TEXT, b'{"type":', fin=False)
+    ws.transport.send(WSMsgType.TEXT, b'{"type":"ping"}')  # a new message inside it
+    assert await ws.closed() == 1002
+
+
 async def test_binary_before_hello_closes_4000(
     server: RunningServer, http: httpx.AsyncClient
 ) -> None:

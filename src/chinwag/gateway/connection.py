@@ -143,14 +143,16 @@ class Connection(WSListener):  # type: ignore[misc]
                 self.close(refusal.code, refusal.reason)
                 return
         if kind == WSMsgType.TEXT:
-            if frame.fin:
+            if self._fragments:
+                self.close(framing.INTERLEAVED.code, framing.INTERLEAVED.reason)
+            elif frame.fin:
                 self._whole_text(frame.get_payload_as_bytes())
             else:
                 self._fragments = [frame.get_payload_as_bytes()]
                 self._fragments_size = len(self._fragments[0])
         elif kind == WSMsgType.CONTINUATION:
             if not self._fragments:
-                self.close(CloseCode.PROTOCOL_ERROR, "unexpected continuation frame")
+                self.close(framing.NO_MESSAGE.code, framing.NO_MESSAGE.reason)
                 return
             part = frame.get_payload_as_bytes()
             self._fragments_size += len(part)
@@ -169,6 +171,9 @@ class Connection(WSListener):  # type: ignore[misc]
         elif kind == WSMsgType.PING:
             transport.send_pong(frame.get_payload_as_bytes())
         elif kind == WSMsgType.BINARY:
+            if self._fragments:
+                self.close(framing.INTERLEAVED.code, framing.INTERLEAVED.reason)
+                return
             self._error(Code.INVALID_REQUEST, "binary frames are not supported; send JSON text")
         # PONG needs nothing.
 

@@ -4,6 +4,8 @@ The framing layer (picows) checks lengths, masks and opcodes; these are the RFC 
 rules it leaves to us, and chinwag's own:
 
 * RSV1-3 must be 0 unless an extension was negotiated (§5.2), and none ever is: 1002.
+* A fragmented message is not interleaved with another (§5.4), and a continuation frame
+  continues an open message (§5.4): 1002 otherwise.
 * A text message must be valid UTF-8 (§5.6, §8.1), whichever field holds the bad bytes,
   even one the codec would skip: 1007.
 * The first frame must be a text `hello`; a binary frame then is a protocol error (4000).
@@ -30,6 +32,8 @@ class Refusal:
 NO_EXTENSIONS = Refusal(CloseCode.FRAMING_ERROR, "reserved bits set; no extension in use")
 BINARY_FIRST = Refusal(CloseCode.PROTOCOL_ERROR, "the first frame must be a text hello")
 BAD_UTF8 = Refusal(CloseCode.INVALID_TEXT, "text is not valid UTF-8")
+INTERLEAVED = Refusal(CloseCode.FRAMING_ERROR, "a new message began inside a fragmented one")
+NO_MESSAGE = Refusal(CloseCode.FRAMING_ERROR, "a continuation frame with no message open")
 
 
 def check_frame(phase: Phase, binary: bool, rsv: bool) -> Refusal | None:
