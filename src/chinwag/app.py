@@ -33,6 +33,8 @@ from chinwag.presence.cluster import ClusterPresence
 from chinwag.presence.policy import Timings
 from chinwag.presence.service import PresenceService
 from chinwag.presence.tracker import PresenceTracker
+from chinwag.push.guard import Resolver, system_resolver
+from chinwag.push.senders import address_guard
 from chinwag.services import Services
 from chinwag.store.base import Store
 
@@ -66,9 +68,14 @@ def build_bus(settings: Settings) -> Bus:
 
 
 class App:
-    def __init__(self, settings: Settings, clock: Clock | None = None) -> None:
+    def __init__(
+        self, settings: Settings, clock: Clock | None = None, *, resolver: Resolver | None = None
+    ) -> None:
+        """`resolver` answers the DNS questions of push's address guard (tests give one
+        that needs no outside DNS)."""
         self.settings = settings
         self.clock = clock or SystemClock()
+        self.push_guard = address_guard(settings, resolver or system_resolver)
         self.gateway_id = settings.gateway_id or new_id("g")
         self.metrics = Metrics()
         self.services: Services | None = None
@@ -177,6 +184,7 @@ class App:
         # out the VAPID public key and the push role signs with the private one.
         keys = await load_push_keys(store.secrets, s.data_path, s.webhook_secret)
         self.services.vapid_public_key = keys.vapid.public_key_b64url()
+        self.services.push_guard = self.push_guard
         if s.runs("api") or s.runs("gateway"):
             trigger = PushTrigger(
                 bus,
@@ -196,6 +204,7 @@ class App:
                     s.replace(webhook_secret=keys.webhook_secret.decode()),
                     s.data_path,
                     vapid=keys.vapid,
+                    guard=self.push_guard,
                 ),
                 monotonic=self.clock.monotonic,
                 settings=worker_settings(s),

@@ -16,6 +16,7 @@ from typing import Any
 
 from chinwag.bus.envelope import is_token
 from chinwag.discovery.address import is_wildcard, parse_zookeeper_url
+from chinwag.edge import parse_networks
 
 ROLES = ("all", "api", "gateway", "push")
 
@@ -47,15 +48,16 @@ class Settings:
     registry: str = _opt(
         "", "gateway registry in a cluster: empty for NATS, or zookeeper://host:2181[,...]/path"
     )
-    trusted_proxies: str = _opt(
-        "127.0.0.1,::1",
-        "load balancers whose X-Forwarded-For gives the client address (comma-separated, '*')",
-    )
     log_level: str = _opt("info", "debug, info, warning or error")
     log_format: str = _opt("json", "json (one object per line) or text")
     # Real-time behaviour.
     hello_timeout: float = _opt(10.0, "seconds a new socket has to send hello")
     header_timeout: float = _opt(10.0, "seconds a client has to send a request's headers")
+    max_header_bytes: int = _opt(32 * 1024, "largest request head (request line and headers)")
+    body_timeout: float = _opt(30.0, "seconds a client has to send a request's whole body")
+    trusted_proxies: str = _opt(
+        "", "comma-separated addresses/networks of proxies whose X-Forwarded-For is believed"
+    )
     heartbeat_interval: float = _opt(5.0, "seconds between heartbeats, announced in welcome")
     presence_timeout: float = _opt(30.0, "seconds without a heartbeat before a user is offline")
     presence_grace: float = _opt(3.0, "seconds after the last clean disconnect before offline")
@@ -101,6 +103,9 @@ class Settings:
     push_allow_private_urls: bool = _opt(
         False, "accept push endpoints on loopback/private addresses (tests, on-prem relays)"
     )
+    push_allowed_networks: str = _opt(
+        "", "comma-separated non-public networks push may still reach (e.g. an on-prem relay)"
+    )
     vapid_subject: str = _opt("mailto:admin@localhost", "VAPID subject (mailto: or https:)")
 
     @property
@@ -136,6 +141,8 @@ class Settings:
         if self.small_group_limit < 2:
             raise ValueError("small_group_limit must be at least 2")
         self._validate_cluster_addressing()
+        parse_networks(self.trusted_proxies)  # ValueError names a bad entry
+        parse_networks(self.push_allowed_networks)
 
     def _validate_cluster_addressing(self) -> None:
         """Discovery backend and gateway URLs: a gateway of a cluster must name a URL

@@ -13,12 +13,23 @@ from typing import Any
 import uvicorn
 
 from chinwag.app import App
+from chinwag.config import Settings
+from chinwag.edge import Edge, TrustedProxies, parse_networks
 from chinwag.gateway.upgrade import ChinwagHttpProtocol
 
 
 def _ws_marker(**_: Any) -> None:  # pragma: no cover - never called
     """uvicorn only hands upgrades to the HTTP protocol when a ws class is configured;
     ChinwagHttpProtocol takes the upgrade itself, so this is never instantiated."""
+
+
+def edge(s: Settings) -> Edge:
+    return Edge(
+        header_timeout=s.header_timeout,
+        max_header_bytes=s.max_header_bytes,
+        body_timeout=s.body_timeout,
+        proxies=TrustedProxies(parse_networks(s.trusted_proxies)),
+    )
 
 
 def uvicorn_config(app: App, *, loop: str = "uvloop") -> uvicorn.Config:
@@ -28,19 +39,17 @@ def uvicorn_config(app: App, *, loop: str = "uvloop") -> uvicorn.Config:
         host=s.host,
         port=s.port,
         loop=loop,
-        http=ChinwagHttpProtocol,
+        http=ChinwagHttpProtocol.bound(edge(s)),
         ws=_ws_marker,  # type: ignore[arg-type]
         lifespan="on",
         log_config=None,
         access_log=False,
         server_header=False,
-        # Behind a load balancer every request comes from it: per-address limits need
-        # the client's address, which these proxies pass in X-Forwarded-For.
-        proxy_headers=True,
-        forwarded_allow_ips=s.trusted_proxies,
         timeout_keep_alive=15,
         timeout_graceful_shutdown=max(10, int(s.drain_seconds) + 10),
-        h11_max_incomplete_event_size=16 * 1024,
+        # Forwarding headers are read by ChinwagHttpProtocol, from trusted proxies only;
+        # uvicorn's own reading would believe any client on loopback.
+        proxy_headers=False,
         backlog=4096,
     )
 

@@ -33,4 +33,5 @@ class Services:
     hub: Any = None
     push: Any = None
     vapid_public_key: str = ""
+    push_guard: Any = None  # push.guard.AddressGuard: where push subscriptions may point
     extras: dict[str, Any] = field(default_factory=dict)

@@ -26,6 +26,12 @@ class UserOut(msgspec.Struct):
     created_at: str
 
 
+class MeOut(UserOut):
+    """The caller's own profile: the public fields and the caller's settings."""
+
+    group_adds: str
+
+
 class MessageOut(msgspec.Struct):
     channel_id: str
     message_id: int
@@ -47,6 +53,18 @@ _encoder = msgspec.json.Encoder()
 def user(u: User) -> UserOut:
     return UserOut(
         u.id, u.username, u.display_name, u.avatar_url, u.status_text, rfc3339(u.created_at)
+    )
+
+
+def me(u: User) -> MeOut:
+    return MeOut(
+        u.id,
+        u.username,
+        u.display_name,
+        u.avatar_url,
+        u.status_text,
+        rfc3339(u.created_at),
+        u.group_adds,
     )
 
 

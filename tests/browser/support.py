@@ -113,6 +113,8 @@ class Backend:
         return a, b, self.direct(a, b)
 
     def group(self, owner: Account, name: str, members: list[Account]) -> str:
+        for member in members:  # only friends may add them unless they open it up
+            self.update_me(member, group_adds="anyone")
         r = self.http.post(
             "/v1/channels",
             json={"kind": "group", "name": name, "member_ids": [m.id for m in members]},

@@ -23,6 +23,7 @@ async def test_restart_catches_up_a_large_group(
     server: RunningServer, http: httpx.AsyncClient, tmp_path: Path
 ) -> None:
     a, b, c = await api.signup(http), await api.signup(http), await api.signup(http)
+    await api.open_to_groups(http, a, c)
     r = await http.post(
         "/v1/channels",
         json={"kind": "group", "name": "crowd", "member_ids": [a.id, c.id]},

@@ -40,6 +40,7 @@ class Scenario:
 
 async def build(http: httpx.AsyncClient) -> Scenario:
     users = [await api.signup(http) for _ in range(5)]
+    await api.open_to_groups(http, *users)
     a, b, c, d, e = users
     for friend in (b, c):
         await api.befriend(http, a, friend)

@@ -30,6 +30,7 @@ async def test_chat_across_gateways(cluster: Cluster, http: httpx.AsyncClient) -
 
 async def test_control_events_cross_processes(cluster: Cluster, http: httpx.AsyncClient) -> None:
     a, b, c, d = [await api.signup(http) for _ in range(4)]
+    await api.open_to_groups(http, a, c, d)
     wa = await WsClient.connect(cluster.gateways[1].ws_url)
     await wa.hello(a.token)
     # A large group made on the api process: the member's gateway starts carrying it.

@@ -7,8 +7,9 @@ import json
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from chinwag.protocol import codec
+from chinwag.protocol import codec, framing, strings
 from chinwag.protocol.frames import Hello, Read, Send, Sync
+from tests.fuzz import hostile
 
 LIMITS = codec.Limits(max_text_chars=50)
 
@@ -45,6 +46,7 @@ def _check(data: bytes) -> None:
         assert 0 <= frame.cursor < 2**53
     if isinstance(frame, Read):
         assert 1 <= frame.message_id < 2**53
+    assert not strings.holds_nul(frame)  # U+0000 never gets past the codec
 
 
 @settings(max_examples=400, deadline=None)
@@ -91,3 +93,20 @@ def test_lone_surrogates_are_refused() -> None:
         for value in (getattr(frame, f, "") for f in ("text", "token", "client_msg_id")):
             if isinstance(value, str):
                 value.encode("utf-8")
+
+
+@settings(max_examples=400, deadline=None)
+@given(hostile.raw(frame_like))
+def test_hostile_json(data: bytes) -> None:
+    _check(data)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.binary(max_size=200) | st.text(max_size=100).map(str.encode))
+def test_utf8_rule_matches_the_codec_of_record(data: bytes) -> None:
+    try:
+        data.decode("utf-8")
+        valid = True
+    except UnicodeDecodeError:
+        valid = False
+    assert (framing.check_text(data) is None) is valid

@@ -1,4 +1,6 @@
-"""Every HTTP body model under hostile input, against a real server: never a 500."""
+"""Every HTTP route under hostile input, against a real server on each engine: well
+formed JSON of the wrong shape, raw bytes and JSON made hostile (bad UTF-8, U+0000,
+deep nesting, huge numbers) in every body, and odd path segments. Never a 500."""
 
 from __future__ import annotations
 
@@ -7,6 +9,7 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 import pytest
@@ -14,6 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from chinwag.api.table import ENDPOINTS
+from tests.fuzz import hostile
 from tests.helpers.server import ThreadedServer, test_settings
 
 FIELDS = [
@@ -58,6 +62,8 @@ values = st.recursive(
 bodies = st.one_of(st.dictionaries(st.sampled_from(FIELDS), values, max_size=6), values)
 WITH_BODY = [e for e in ENDPOINTS if e.method in ("POST", "PATCH")]
 SLOW = settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
+# Every route gets these, on both engines: fewer examples each keeps the run short.
+BROAD = settings(max_examples=20, deadline=None, suppress_health_check=list(HealthCheck))
 
 
 class World:
@@ -83,18 +89,30 @@ class World:
 
 
 @pytest.fixture(scope="module")
-def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
+def world(tmp_path_factory: pytest.TempPathFactory, engine_url: str) -> Iterator[World]:
     data: Path = tmp_path_factory.mktemp("fuzz")
     # Rate limits off: the fuzzer signs up and sends far more than a person would.
-    settings = test_settings(data, sends_per_user_per_sec=1e9, send_burst=10**9)
+    settings = test_settings(data, engine_url, sends_per_user_per_sec=1e9, send_burst=10**9)
     with ThreadedServer(settings) as srv, httpx.Client(base_url=srv.base_url, timeout=30) as http:
         yield World(http)
 
 
+def _path(world: World, endpoint: Any) -> str:
+    path = endpoint.path.replace("{channel_id}", world.channel).replace("{user_id}", world.other)
+    return re.sub(r"{\w+}", "x1", path)
+
+
+def _sound(r: httpx.Response, sent: object) -> None:
+    """Not a 500, and any refusal in the contract's JSON shape."""
+    assert r.status_code < 500, (repr(sent)[:300], r.text[:200])
+    if r.status_code >= 400:
+        assert r.headers["content-type"].startswith("application/json"), repr(sent)[:300]
+        assert "code" in r.json()["error"]
+
+
 @pytest.mark.parametrize("endpoint", WITH_BODY, ids=lambda e: f"{e.method} {e.path}")
 def test_bodies_never_500(world: World, endpoint: Any) -> None:
-    path = endpoint.path.replace("{channel_id}", world.channel).replace("{user_id}", world.other)
-    path = re.sub(r"{\w+}", "x1", path)
+    path = _path(world, endpoint)
 
     @SLOW
     @given(body=bodies)
@@ -130,5 +148,34 @@ def test_presence_ids_never_500(world: World) -> None:
     def probe(value: str) -> None:
         r = world.http.get("/v1/presence", params={"user_ids": value}, headers=world.auth)
         assert r.status_code < 500
+
+    probe()
+
+
+@pytest.mark.parametrize("endpoint", ENDPOINTS, ids=lambda e: f"{e.method} {e.path}")
+def test_raw_bodies_never_500(world: World, endpoint: Any) -> None:
+    """Every route, with or without a body model, given raw and hostile bytes."""
+    path = _path(world, endpoint)
+
+    @BROAD
+    @given(raw=hostile.raw(bodies))
+    def probe(raw: bytes) -> None:
+        r = world.http.request(endpoint.method, path, content=raw, headers=world.auth)
+        _sound(r, raw)
+
+    probe()
+
+
+PARAMETERISED = [e for e in ENDPOINTS if "{" in e.path]
+
+
+@pytest.mark.parametrize("endpoint", PARAMETERISED, ids=lambda e: f"{e.method} {e.path}")
+def test_path_segments_never_500(world: World, endpoint: Any) -> None:
+    @BROAD
+    @given(segment=st.text(min_size=1, max_size=200) | st.sampled_from(["%00", "..", "\u0000"]))
+    def probe(segment: str) -> None:
+        path = re.sub(r"{\w+}", quote(segment, safe=""), endpoint.path)
+        r = world.http.request(endpoint.method, path, json={}, headers=world.auth)
+        _sound(r, segment)
 
     probe()

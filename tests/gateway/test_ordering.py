@@ -47,6 +47,7 @@ async def test_large_group_messages_in_id_order(
     server: RunningServer, http: httpx.AsyncClient
 ) -> None:
     a, b, c = [await api.signup(http) for _ in range(3)]
+    await api.open_to_groups(http, b, c)
     r = await http.post(
         "/v1/channels",
         json={"kind": "group", "name": "big", "member_ids": [b.id, c.id]},

@@ -30,6 +30,7 @@ async def _roles(http: httpx.AsyncClient, user: api.TestUser, channel: str) -> d
 
 async def test_roles_and_permissions(server: RunningServer, http: httpx.AsyncClient) -> None:
     owner, x, y, z, w = [await api.signup(http) for _ in range(5)]
+    await api.open_to_groups(http, x, y, z, w)
     wz = await WsClient.connect(server.ws_url)
     await wz.hello(z.token)
     g = await _group(http, owner, [x, y])
@@ -105,6 +106,7 @@ async def test_roles_and_permissions(server: RunningServer, http: httpx.AsyncCli
 
 async def test_group_create_errors(http: httpx.AsyncClient) -> None:
     a, b = await api.signup(http), await api.signup(http)
+    await api.open_to_groups(http, a, b)
     cases = [
         {"kind": "group", "name": "", "member_ids": [b.id]},
         {"kind": "group", "name": "x" * 101, "member_ids": [b.id]},
@@ -121,6 +123,7 @@ async def test_group_create_errors(http: httpx.AsyncClient) -> None:
 
 async def test_receipts_unread_and_typing(server: RunningServer, http: httpx.AsyncClient) -> None:
     a, b, c = [await api.signup(http) for _ in range(3)]
+    await api.open_to_groups(http, a, b, c)
     g = await _group(http, a, [b, c])
     cid = str(g["id"])
     wa, wb, wc = [await WsClient.connect(server.ws_url) for _ in range(3)]
@@ -169,6 +172,7 @@ async def test_receipts_unread_and_typing(server: RunningServer, http: httpx.Asy
     assert len(await api.history(http, a, cid)) == 3
     # Outsiders: typing and read are refused.
     d = await api.signup(http)
+    await api.open_to_groups(http, d)
     wd = await WsClient.connect(server.ws_url)
     await wd.hello(d.token)
     wd.send({"type": "typing", "channel_id": cid})
@@ -183,6 +187,7 @@ async def test_removed_member_stops_receiving_at_once(
     server: RunningServer, http: httpx.AsyncClient
 ) -> None:
     a, b = await api.signup(http), await api.signup(http)
+    await api.open_to_groups(http, a, b)
     g = await _group(http, a, [b])
     cid = str(g["id"])
     wa, wb = await WsClient.connect(server.ws_url), await WsClient.connect(server.ws_url)

@@ -8,10 +8,12 @@ import time
 import httpx
 import pytest
 
-from chinwag.accounts.models import NewUser
+from chinwag.accounts.models import NewUser, ProfileChanges
 from tests.helpers import api
 from tests.helpers.server import RunningServer
 from tests.helpers.wsclient import WsClient
+
+OPEN = ProfileChanges(group_adds="anyone")
 
 
 @pytest.fixture
@@ -23,6 +25,7 @@ async def test_strategy_switch_loses_and_repeats_nothing(
     server: RunningServer, http: httpx.AsyncClient
 ) -> None:
     a, b, c, d = [await api.signup(http) for _ in range(4)]
+    await api.open_to_groups(http, b, c, d)
     r = await http.post(
         "/v1/channels",
         json={"kind": "group", "name": "grow", "member_ids": [b.id, c.id]},
@@ -67,6 +70,7 @@ async def test_strategy_switch_loses_and_repeats_nothing(
 async def test_20000_member_group(server: RunningServer, http: httpx.AsyncClient) -> None:
     owner = await api.signup(http)
     online = [await api.signup(http) for _ in range(4)]
+    await api.open_to_groups(http, *online)
     store = server.app.services.store
     now = int(time.time() * 1000)
     bulk = [
@@ -74,6 +78,9 @@ async def test_20000_member_group(server: RunningServer, http: httpx.AsyncClient
     ]
     for i in range(0, len(bulk), 2000):
         await asyncio.gather(*[store.accounts.create_user(u) for u in bulk[i : i + 2000]])
+        await asyncio.gather(
+            *[store.accounts.update_profile(u.id, OPEN) for u in bulk[i : i + 2000]]
+        )
     member_ids = [u.id for u in online] + [u.id for u in bulk]
     r = await http.post(
         "/v1/channels",

@@ -96,3 +96,10 @@ def assert_exact(history: list[dict[str, Any]], acked: dict[str, int]) -> None:
     """Ids gapless from 1, and each acknowledged message there once with its id."""
     assert [m["message_id"] for m in history] == list(range(1, len(history) + 1))
     assert {m["client_msg_id"]: m["message_id"] for m in history} == acked
+
+
+async def open_to_groups(http: httpx.AsyncClient, *users: TestUser) -> None:
+    """Let anyone add these users to groups (by default only their friends may)."""
+    for user in users:
+        r = await http.patch("/v1/me", json={"group_adds": "anyone"}, headers=user.auth)
+        assert r.status_code == 200, r.text

@@ -52,8 +52,9 @@ class RunningServer:
 
 
 @contextlib.asynccontextmanager
-async def run_server(settings: Settings) -> AsyncIterator[RunningServer]:
-    app = App(settings)
+async def run_server(settings: Settings, **app_options: Any) -> AsyncIterator[RunningServer]:
+    """`app_options` go to `App` (e.g. `resolver=` for push's address guard)."""
+    app = App(settings, **app_options)
     config = uvicorn_config(app, loop="asyncio")
     server = uvicorn.Server(config)
     sock = bind("127.0.0.1", 0)

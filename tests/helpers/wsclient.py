@@ -14,10 +14,13 @@ class _Listener(WSListener):  # type: ignore[misc]
         self.frames: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
         self.close_code: int | None = None
         self.closed = asyncio.Event()
+        self.pongs = 0
 
     def on_ws_frame(self, transport: WSTransport, frame: WSFrame) -> None:
         if frame.msg_type == WSMsgType.TEXT:
             self.frames.put_nowait(json.loads(frame.get_payload_as_bytes()))
+        elif frame.msg_type == WSMsgType.PONG:
+            self.pongs += 1
         elif frame.msg_type == WSMsgType.CLOSE:
             self.close_code = int(frame.get_close_code())
             transport.send_close(frame.get_close_code())

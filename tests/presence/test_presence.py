@@ -127,6 +127,7 @@ async def test_fan_out_only_to_friends_and_visibility(
 ) -> None:
     a, friend, stranger, comember = [await api.signup(http) for _ in range(4)]
     await api.befriend(http, a, friend)
+    await api.open_to_groups(http, comember)
     r = await http.post(
         "/v1/channels",
         json={"kind": "group", "name": "g", "member_ids": [comember.id]},

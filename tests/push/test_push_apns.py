@@ -18,6 +18,7 @@ from chinwag.push.apns import PRODUCTION_URL, SANDBOX_URL, ApnsSender, base_url,
 from chinwag.push.models import PushSubscription
 from chinwag.push.notification import Notification
 from chinwag.push.result import Delivered, Failed, Gone, Retry
+from tests.push.guards import LOCAL
 from tests.push.push_helpers import refused_port, self_signed, verify_es256
 from tests.push.push_servers import H2Request, H2Server
 
@@ -85,6 +86,7 @@ async def apple(
         topic="chat.example.app",
         url=f"https://localhost:{port}",
         verify=client_ctx,
+        guard=LOCAL,
         now=clock.now,
     )
     yield stand_in, server, sender
@@ -164,7 +166,12 @@ async def test_malformed_device_token_never_reaches_apple(
 
 async def test_unreachable_apns_is_retried(key: ec.EllipticCurvePrivateKey) -> None:
     sender = ApnsSender(
-        key, key_id="K", team_id="T", topic="t", url=f"https://127.0.0.1:{refused_port()}"
+        key,
+        key_id="K",
+        team_id="T",
+        topic="t",
+        url=f"https://127.0.0.1:{refused_port()}",
+        guard=LOCAL,
     )
     try:
         assert isinstance(await sender.send(SUB, NOTE), Retry)

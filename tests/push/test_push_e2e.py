@@ -11,6 +11,7 @@ import httpx
 import pytest
 
 from tests.helpers import api
+from tests.helpers.dns import FakeDns
 from tests.helpers.server import RunningServer, run_server, test_settings
 from tests.helpers.wait import wait_for
 from tests.helpers.wsclient import WsClient
@@ -171,8 +172,9 @@ async def test_subscription_validation(chat: RunningServer) -> None:
 
 
 async def test_private_endpoints_refused_by_default(tmp_path: Path) -> None:
+    dns = FakeDns({"hooks.public-push.net": ["93.184.216.34"]})
     async with (
-        run_server(test_settings(tmp_path / "d")) as srv,
+        run_server(test_settings(tmp_path / "d"), resolver=dns) as srv,
         httpx.AsyncClient(base_url=srv.base_url) as http,
     ):
         a = await api.signup(http)
@@ -189,7 +191,7 @@ async def test_private_endpoints_refused_by_default(tmp_path: Path) -> None:
             assert r.status_code == 400, url
         r = await http.post(
             "/v1/push/subscriptions",
-            json={"kind": "webhook", "url": "https://hooks.example/x"},
+            json={"kind": "webhook", "url": "https://hooks.public-push.net/x"},
             headers=a.auth,
         )
         assert r.status_code == 201

@@ -23,6 +23,7 @@ from chinwag.push.fcm import SCOPE, FcmSender, ServiceAccount
 from chinwag.push.models import PushSubscription
 from chinwag.push.notification import Notification
 from chinwag.push.result import Delivered, Failed, Gone, Retry
+from tests.push.guards import LOCAL
 from tests.push.push_helpers import refused_port, verify_rs256
 from tests.push.push_servers import AsgiServers
 
@@ -154,6 +155,7 @@ async def sender(
         account,
         endpoint=google.base + "/v1/projects/{project_id}/messages:send",
         token_url=google.base + "/token",
+        guard=LOCAL,
         now=clock.now,
     )
     yield sender
@@ -257,7 +259,10 @@ async def test_token_uri_of_the_account_is_used_by_default(
     google.aud = google.base + "/token"
     account = ServiceAccount.from_file(account_file(tmp_path, key, google.aud))
     sender = FcmSender(
-        account, endpoint=google.base + "/v1/projects/{project_id}/messages:send", now=clock.now
+        account,
+        endpoint=google.base + "/v1/projects/{project_id}/messages:send",
+        guard=LOCAL,
+        now=clock.now,
     )
     try:
         assert await sender.send(SUB, NOTE) == Delivered()
@@ -269,7 +274,9 @@ async def test_token_uri_of_the_account_is_used_by_default(
 async def test_unreachable_fcm_is_retried(key: rsa.RSAPrivateKey, tmp_path: Path) -> None:
     down = f"http://127.0.0.1:{refused_port()}"
     account = ServiceAccount.from_file(account_file(tmp_path, key, down + "/token"))
-    sender = FcmSender(account, endpoint=down + "/v1/projects/{project_id}/messages:send")
+    sender = FcmSender(
+        account, endpoint=down + "/v1/projects/{project_id}/messages:send", guard=LOCAL
+    )
     try:
         assert isinstance(await sender.send(SUB, NOTE), Retry)
     finally:

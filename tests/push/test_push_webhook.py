@@ -12,6 +12,7 @@ from chinwag.push.models import PushSubscription
 from chinwag.push.notification import Notification
 from chinwag.push.result import Delivered, Failed, Gone, Retry
 from chinwag.push.webhook import WebhookSender, signature
+from tests.push.guards import LOCAL
 from tests.push.push_helpers import refused_port
 from tests.push.push_servers import AsgiServers, Hooks
 
@@ -28,7 +29,7 @@ async def hooks(servers: AsgiServers) -> Hooks:
 
 @pytest.fixture
 async def sender() -> AsyncIterator[WebhookSender]:
-    sender = WebhookSender(SECRET)
+    sender = WebhookSender(SECRET, guard=LOCAL)
     yield sender
     await sender.aclose()
 
@@ -54,7 +55,7 @@ async def test_delivers_signed_json(hooks: Hooks, sender: WebhookSender) -> None
 
 
 async def test_wrong_secret_is_rejected_by_the_receiver(hooks: Hooks) -> None:
-    other = WebhookSender(b"another secret")
+    other = WebhookSender(b"another secret", guard=LOCAL)
     try:
         assert isinstance(await other.send(hooks.subscription("h1"), NOTE), Failed)
     finally:

@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 from chinwag.push.notification import Notification
 from chinwag.push.result import Delivered, Failed, Gone, Retry
 from chinwag.push.webpush import MAX_PLAINTEXT, VapidKeys, WebPushSender, encrypt, origin
+from tests.push.guards import LOCAL
 from tests.push.push_helpers import Browser, b64d, b64e, decrypt_webpush, refused_port
 from tests.push.push_servers import AsgiServers, PushService
 
@@ -111,7 +112,7 @@ async def push_service(servers: AsgiServers, tmp_path: Path) -> PushService:
 
 @pytest.fixture
 async def sender(tmp_path: Path) -> Any:
-    sender = WebPushSender(VapidKeys.load_or_create(tmp_path), SUBJECT)
+    sender = WebPushSender(VapidKeys.load_or_create(tmp_path), SUBJECT, guard=LOCAL)
     yield sender
     await sender.aclose()
 

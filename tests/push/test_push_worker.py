@@ -16,6 +16,7 @@ from chinwag.push.webhook import WebhookSender
 from chinwag.push.webpush import VapidKeys, WebPushSender
 from chinwag.push.worker import PushWorker, WorkerSettings
 from tests.helpers.wait import wait_for
+from tests.push.guards import LOCAL
 from tests.push.push_helpers import MemoryPushStore, refused_port
 from tests.push.push_servers import AsgiServers, Hooks, PushService
 
@@ -46,7 +47,7 @@ async def make_worker(hooks: Hooks) -> AsyncIterator[MakeWorker]:
     ) -> PushWorker:
         worker = PushWorker(
             store,
-            senders if senders is not None else {"webhook": WebhookSender(SECRET)},
+            senders if senders is not None else {"webhook": WebhookSender(SECRET, guard=LOCAL)},
             settings=WorkerSettings(**{**FAST, **kw}),
         )
         worker.start()
@@ -75,8 +76,8 @@ async def test_gone_subscriptions_are_deleted_and_others_kept(
     store = MemoryPushStore([hooks.subscription("h-gone"), hooks.subscription("h-ok"), expired])
     hooks.always["h-gone"] = 410
     senders: dict[str, Sender] = {
-        "webhook": WebhookSender(SECRET),
-        "webpush": WebPushSender(vapid, SUBJECT),
+        "webhook": WebhookSender(SECRET, guard=LOCAL),
+        "webpush": WebPushSender(vapid, SUBJECT, guard=LOCAL),
     }
     worker = make_worker(store, senders)
     worker.notify("u1", msg())
@@ -206,7 +207,10 @@ async def test_bugs_and_outages_do_not_stop_the_worker(
     boom = PushSubscription(id="x", user_id="u1", device_id="d", kind="apns", token="ab")
     fcm = PushSubscription(id="f", user_id="u1", device_id="d", kind="fcm", token="t")
     store = BrokenStore([boom, fcm, hooks.subscription("h1")])
-    senders: dict[str, Sender] = {"webhook": WebhookSender(SECRET), "apns": Exploding()}
+    senders: dict[str, Sender] = {
+        "webhook": WebhookSender(SECRET, guard=LOCAL),
+        "apns": Exploding(),
+    }
     worker = make_worker(store, senders)
     worker.notify("broken", msg())
     worker.notify("u1", msg())

@@ -32,6 +32,7 @@ async def _world(http: httpx.AsyncClient) -> World:
     owner, member, stranger, former, target = [await api.signup(http) for _ in range(5)]
     await api.befriend(http, owner, member)
     direct = await api.direct(http, owner, member)
+    await api.open_to_groups(http, former)
     r = await http.post(
         "/v1/channels",
         json={"kind": "group", "name": "g", "member_ids": [member.id, former.id]},

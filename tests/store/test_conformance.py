@@ -30,11 +30,23 @@ def fails_with(code: Code) -> Iterator[None]:
     assert caught.value.code is code, caught.value
 
 
-async def users(store: Store, *names: str, at: int = 1) -> list[str]:
-    """Create users whose id is `u_<name>`; returns the ids in the order given."""
+async def users(store: Store, *names: str, at: int = 1, open_: bool = True) -> list[str]:
+    """Create users whose id is `u_<name>`; returns the ids in the order given. They
+    accept group adds from anyone unless `open_` is false (consent has its own tests)."""
     for name in names:
-        await store.accounts.create_user(NewUser(f"u_{name}", name, f"hash-{name}", name, at))
+        uid = f"u_{name}"
+        await store.accounts.create_user(NewUser(uid, name, f"hash-{name}", name, at))
+        if open_:
+            await store.accounts.update_profile(uid, ProfileChanges(group_adds="anyone"))
     return [f"u_{name}" for name in names]
+
+
+async def befriend(store: Store, a: str, b: str) -> None:
+    """Make two users friends (direct channels are only open between friends)."""
+    if not await store.friends.are_friends(a, b):
+        req = FriendRequest(f"f_{a}_{b}", a, b, 1)
+        await store.friends.create_request(req)
+        await store.friends.accept_request(req, 1)
 
 
 async def group(
@@ -237,13 +249,16 @@ async def test_concurrent_opposite_requests_let_one_through(store: Store) -> Non
 
 async def test_direct_channel_is_one_per_pair(store: Store) -> None:
     a, b, c = await users(store, "a", "b", "c")
+    await befriend(store, a, b)
     first, created = await store.channels.direct_channel("c1", a, b, 10)
     assert created
     assert (first.id, first.kind, first.fanout, first.member_count) == ("c1", "direct", "write", 2)
     assert first.last_message_id == 0 and first.created_at == 10
     assert sorted(first.members or ()) == [a, b]
+    await befriend(store, b, a)
     again, created = await store.channels.direct_channel("c2", b, a, 20)
     assert not created and again == first
+    await befriend(store, a, c)
     other, created = await store.channels.direct_channel("c3", a, c, 30)
     assert created and other.id == "c3"
     assert await store.channels.get_channel("c2") is None
@@ -251,6 +266,7 @@ async def test_direct_channel_is_one_per_pair(store: Store) -> None:
 
 async def test_concurrent_direct_channel_from_both_sides(store: Store) -> None:
     a, b = await users(store, "a", "b")
+    await befriend(store, a, b)
     pairs = [(a, b) if n % 2 else (b, a) for n in range(8)]
     results = await asyncio.gather(
         *(store.channels.direct_channel(f"c{n}", x, y, n) for n, (x, y) in enumerate(pairs))
@@ -298,26 +314,27 @@ async def test_create_large_group_fans_out_on_read(store: Store) -> None:
 async def test_add_member(store: Store) -> None:
     o, a, b, c = await users(store, "o", "a", "b", "c")
     await group(store, o, [a], limit=3)
-    ch = await store.channels.add_member("g1", b, 20, 3, 10)
+    ch = await store.channels.add_member("g1", b, 20, 3, 10, added_by=o)
     assert ch.member_count == 3 and ch.fanout == "write"
     assert sorted(ch.members or ()) == sorted([o, a, b])
     joined = await store.channels.get_member("g1", b)
     assert joined is not None and (joined.role, joined.joined_at) == ("member", 20)
     with fails_with(Code.CONFLICT):
-        await store.channels.add_member("g1", b, 21, 3, 10)
+        await store.channels.add_member("g1", b, 21, 3, 10, added_by=o)
     with fails_with(Code.NOT_FOUND):
-        await store.channels.add_member("g1", "u_ghost", 21, 3, 10)
+        await store.channels.add_member("g1", "u_ghost", 21, 3, 10, added_by=o)
     with fails_with(Code.NOT_FOUND):
-        await store.channels.add_member("nochannel", c, 21, 3, 10)
+        await store.channels.add_member("nochannel", c, 21, 3, 10, added_by=o)
+    await befriend(store, o, a)
     await store.channels.direct_channel("d1", o, a, 22)
     with fails_with(Code.INVALID_REQUEST):
-        await store.channels.add_member("d1", c, 23, 3, 10)
+        await store.channels.add_member("d1", c, 23, 3, 10, added_by=o)
 
 
 async def test_add_member_past_small_group_limit_switches_to_fanout_on_read(store: Store) -> None:
     o, a, b, c = await users(store, "o", "a", "b", "c")
     await group(store, o, [a, b], limit=3)
-    ch = await store.channels.add_member("g1", c, 20, 3, 10)
+    ch = await store.channels.add_member("g1", c, 20, 3, 10, added_by=o)
     assert ch.fanout == "read" and ch.member_count == 4
     assert ch.members is None  # not listed once past the small group limit
     full = await store.channels.get_channel("g1")
@@ -331,7 +348,7 @@ async def test_add_member_respects_max_size(store: Store) -> None:
     o, a, b = await users(store, "o", "a", "b")
     await group(store, o, [a])
     with fails_with(Code.INVALID_REQUEST):
-        await store.channels.add_member("g1", b, 20, 100, 2)
+        await store.channels.add_member("g1", b, 20, 100, 2, added_by=o)
     assert await store.channels.get_member("g1", b) is None
     ch = await store.channels.get_channel("g1")
     assert ch is not None and ch.member_count == 2
@@ -340,7 +357,7 @@ async def test_add_member_respects_max_size(store: Store) -> None:
 async def test_remove_member_and_owner_succession(store: Store) -> None:
     o, m1, m2, late = await users(store, "o", "m1", "m2", "late")
     await group(store, o, [m2, m1], at=10)
-    await store.channels.add_member("g1", late, 20, 100, 100)
+    await store.channels.add_member("g1", late, 20, 100, 100, added_by=o)
     with fails_with(Code.NOT_FOUND):
         await store.channels.set_role("g1", "u_ghost", "admin")
     await store.channels.set_role("g1", late, "admin")
@@ -365,6 +382,7 @@ async def test_remove_member_and_owner_succession(store: Store) -> None:
 
 async def test_mark_read(store: Store) -> None:
     a, b, c = await users(store, "a", "b", "c")
+    await befriend(store, a, b)
     await store.channels.direct_channel("c1", a, b, 1)
     for n in range(3):
         await stored(store, a, "c1", f"m{n}")
@@ -383,6 +401,7 @@ async def test_mark_read(store: Store) -> None:
 
 async def test_channels_of(store: Store) -> None:
     a, b, c, d = await users(store, "a", "b", "c", "d")
+    await befriend(store, a, b)
     await store.channels.direct_channel("c1", a, b, 10)
     await store.channels.create_group("g1", "big", c, [a, b, d], 20, 100)
     await store.channels.create_group("g2", "small", a, [b], 30, 100)
@@ -420,6 +439,7 @@ async def test_large_groups_of_and_shares_channel(store: Store) -> None:
 
 async def test_append_assigns_gapless_ids_and_inbox_seqs(store: Store) -> None:
     a, b, c = await users(store, "a", "b", "c")
+    await befriend(store, a, b)
     await store.channels.direct_channel("c1", a, b, 1)
     await group(store, a, [c], cid="g1")
     first = await stored(store, a, "c1", "m1", text="hello", at=123)
@@ -446,6 +466,7 @@ async def test_append_assigns_gapless_ids_and_inbox_seqs(store: Store) -> None:
 
 async def test_append_is_idempotent_per_device_and_client_msg_id(store: Store) -> None:
     a, b = await users(store, "a", "b")
+    await befriend(store, a, b)
     await store.channels.direct_channel("c1", a, b, 1)
     original = await stored(store, a, "c1", "m1", text="once", at=5)
     again = await stored(store, a, "c1", "m1", text="twice?", at=9)
@@ -462,6 +483,7 @@ async def test_append_is_idempotent_per_device_and_client_msg_id(store: Store) -
 
 async def test_append_refusals_store_nothing(store: Store) -> None:
     a, b, c = await users(store, "a", "b", "c")
+    await befriend(store, a, b)
     await store.channels.direct_channel("c1", a, b, 1)
     assert await send(store, a, "nochannel", "m1") is SendRefusal.NO_CHANNEL
     assert await send(store, c, "c1", "m2") is SendRefusal.NOT_MEMBER
@@ -473,13 +495,58 @@ async def test_append_refusals_store_nothing(store: Store) -> None:
     assert await store.messages.inbox_head(c) == 0
 
 
+async def test_unfriending_closes_the_direct_channel_to_new_messages(store: Store) -> None:
+    a, b = await users(store, "a", "b")
+    await befriend(store, a, b)
+    await store.channels.direct_channel("c1", a, b, 1)
+    first = await stored(store, a, "c1", "m1")
+    assert await store.friends.remove_friend(b, a) is True
+    assert await send(store, a, "c1", "m2") is SendRefusal.CLOSED
+    assert await send(store, b, "c1", "m3") is SendRefusal.CLOSED
+    again = await stored(store, a, "c1", "m1")  # a resend still gets its original back
+    assert again.duplicate and again.message == first.message
+    assert await store.messages.inbox_head(b) == 1  # nothing new stored, no id used
+    await befriend(store, a, b)  # friends again: the same channel opens again
+    assert (await stored(store, b, "c1", "m4")).message.message_id == 2
+
+
+async def test_direct_channel_of_non_friends_is_closed(store: Store) -> None:
+    a, b, c = await users(store, "a", "b", "c")
+    await store.channels.direct_channel("c1", a, b, 1)  # e.g. unfriended since checked
+    assert await send(store, a, "c1", "m1") is SendRefusal.CLOSED
+    assert await send(store, c, "c1", "m2") is SendRefusal.NOT_MEMBER
+    assert await store.messages.inbox_head(a) == 0
+
+
+async def test_group_adds_need_a_friendship_or_consent(store: Store) -> None:
+    o, f, s, x = await users(store, "o", "f", "s", "x", open_=False)
+    assert (await store.accounts.get_user(s)).group_adds == "friends"  # type: ignore[union-attr]
+    opened = await store.accounts.update_profile(x, ProfileChanges(group_adds="anyone"))
+    assert opened.group_adds == "anyone"
+    await befriend(store, o, f)
+    with fails_with(Code.FORBIDDEN):  # s is nobody's friend and did not open up
+        await group(store, o, [f, s])
+    assert await store.channels.get_channel("g1") is None
+    await group(store, o, [f, x])  # a friend, and someone open to anyone
+    with fails_with(Code.FORBIDDEN):
+        await store.channels.add_member("g1", s, 20, 100, 100, added_by=o)
+    assert await store.channels.get_member("g1", s) is None
+    await befriend(store, f, s)
+    await store.channels.add_member("g1", s, 21, 100, 100, added_by=f)  # s's friend adds
+    await store.channels.remove_member("g1", s)  # s leaves; o cannot bring s back
+    with fails_with(Code.FORBIDDEN):
+        await store.channels.add_member("g1", s, 22, 100, 100, added_by=o)
+    ch = await store.channels.get_channel("g1")
+    assert ch is not None and sorted(ch.members or ()) == sorted([o, f, x])
+
+
 async def test_fanout_on_read_writes_no_inbox(store: Store) -> None:
     o, a, b, c = await users(store, "o", "a", "b", "c")
     await group(store, o, [a, b], limit=3)
     small = await stored(store, a, "g1", "m1")
     assert set(small.cursors) == {o, a, b}
 
-    await store.channels.add_member("g1", c, 20, 3, 100)  # now fans out on read
+    await store.channels.add_member("g1", c, 20, 3, 100, added_by=o)  # now fans out on read
     big = await stored(store, a, "g1", "m2")
     assert big.message.message_id == 2
     assert big.cursors == {}
@@ -499,6 +566,7 @@ async def test_fanout_on_read_writes_no_inbox(store: Store) -> None:
 
 async def test_history_windows(store: Store) -> None:
     a, b = await users(store, "a", "b")
+    await befriend(store, a, b)
     await store.channels.direct_channel("c1", a, b, 1)
     for n in range(1, 11):
         await stored(store, a if n % 2 else b, "c1", f"m{n}", at=n)
@@ -523,7 +591,9 @@ async def test_history_windows(store: Store) -> None:
 
 async def test_inbox_after(store: Store) -> None:
     a, b, c = await users(store, "a", "b", "c")
+    await befriend(store, a, b)
     await store.channels.direct_channel("c1", a, b, 1)
+    await befriend(store, a, c)
     await store.channels.direct_channel("c2", a, c, 2)
     await stored(store, a, "c1", "m1")
     await stored(store, c, "c2", "m2")
@@ -566,6 +636,7 @@ async def test_concurrent_senders_get_gapless_ids_and_seqs(store: Store) -> None
 async def test_concurrent_channels_share_gapless_seqs_of_a_common_member(store: Store) -> None:
     hub, *others = await users(store, "hub", *(f"o{n}" for n in range(10)))
     for n, other in enumerate(others):
+        await befriend(store, hub, other)
         await store.channels.direct_channel(f"c{n}", hub, other, n)
 
     async def run(n: int, other: str) -> None:
@@ -595,7 +666,7 @@ async def test_membership_changes_during_sends_leave_no_holes(store: Store) -> N
     async def changing() -> None:
         for n, joiner in enumerate(joiners):
             await asyncio.sleep(0.005)
-            await store.channels.add_member("g1", joiner, 50 + n, 100, 100)
+            await store.channels.add_member("g1", joiner, 50 + n, 100, 100, added_by=owner)
         await store.channels.remove_member("g1", leaver)
 
     await asyncio.gather(changing(), *(sending(s) for s in senders))
@@ -610,6 +681,7 @@ async def test_membership_changes_during_sends_leave_no_holes(store: Store) -> N
 
 async def test_concurrent_resends_store_one_message(store: Store) -> None:
     a, b = await users(store, "a", "b")
+    await befriend(store, a, b)
     await store.channels.direct_channel("c1", a, b, 1)
     results = await asyncio.gather(*(stored(store, a, "c1", "same") for _ in range(10)))
     assert sum(not r.duplicate for r in results) == 1

@@ -11,7 +11,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 import asyncpg
 import pytest
 
-from chinwag.accounts.models import Device, NewUser
+from chinwag.accounts.models import Device, NewUser, ProfileChanges
 from chinwag.errors import ChinwagError, Code
 from chinwag.friends.models import FriendRequest
 from chinwag.messaging.models import SendRequest, Stored
@@ -33,8 +33,10 @@ async def pair(pg_url: str) -> AsyncIterator[tuple[PostgresStore, PostgresStore]
 
 
 async def _users(store: PostgresStore, *ids: str) -> None:
+    """Users open to group adds from anyone, so groups need no friendships here."""
     for uid in ids:
         await store.accounts.create_user(NewUser(uid, uid, "h", uid, 1))
+        await store.accounts.update_profile(uid, ProfileChanges(group_adds="anyone"))
 
 
 async def _send(store: PostgresStore, sender: str, channel_id: str, cmid: str) -> Stored:
@@ -81,6 +83,9 @@ async def test_resends_racing_across_processes_resolve_to_the_original(
 ) -> None:
     first, second = pair
     await _users(first, "a", "b")
+    request = FriendRequest("f1", "a", "b", 1)
+    await first.friends.create_request(request)
+    await first.friends.accept_request(request, 1)
     await first.channels.direct_channel("c1", "a", "b", 1)
     results = await asyncio.gather(
         *(_send(first if n % 2 else second, "a", "c1", "same") for n in range(16))
@@ -97,7 +102,7 @@ async def test_member_list_cache_follows_changes_from_another_process(
     await first.channels.create_group("g1", "big", "o", ["a", "b"], 1, 2)  # fan-out on read
     assert sorted((await _send(first, "a", "g1", "m1")).members) == ["a", "b", "o"]
     assert sorted((await _send(first, "a", "g1", "m2")).members) == ["a", "b", "o"]  # cached
-    await second.channels.add_member("g1", "c", 2, 2, 100)
+    await second.channels.add_member("g1", "c", 2, 2, 100, added_by="o")
     assert sorted((await _send(first, "a", "g1", "m3")).members) == ["a", "b", "c", "o"]
     await second.channels.remove_member("g1", "b")
     assert sorted((await _send(first, "o", "g1", "m4")).members) == ["a", "c", "o"]

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
+
+# Who may put a user into a group: only friends (the default), or anyone.
+GroupAdds = Literal["friends", "anyone"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -14,6 +18,7 @@ class User:
     status_text: str
     created_at: int
     last_active_at: int | None = None
+    group_adds: GroupAdds = "friends"
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,3 +44,4 @@ class ProfileChanges:
     display_name: str | None = None
     avatar_url: str | None = None
     status_text: str | None = None
+    group_adds: GroupAdds | None = None

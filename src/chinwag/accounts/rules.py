@@ -42,8 +42,14 @@ def check_status_text(text: str) -> str:
 def check_avatar_url(url: str) -> str:
     if url == "":
         return url
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+        port_ok = parts.port is None or parts.port > 0  # reading it checks its range
+    except ValueError:  # e.g. an unclosed "[" of an IPv6 host
+        raise invalid("avatar_url must be an http or https URL") from None
     if len(url) > MAX_URL or parts.scheme not in ("http", "https") or not parts.netloc:
+        raise invalid("avatar_url must be an http or https URL")
+    if not port_ok:
         raise invalid("avatar_url must be an http or https URL")
     return url
 

@@ -101,11 +101,22 @@ class AccountService:
         self._bus.control(device.user_id, DeviceRevoked(device.id))
         log.info("logout", extra={"user_id": device.user_id, "device_id": device.id})
 
-    async def change_password(self, device: Device, current: str, new: str) -> None:
-        """Change the password and revoke every other device (their sockets close)."""
+    async def change_password(self, device: Device, current: str, new: str, address: str) -> None:
+        """Change the password and revoke every other device (their sockets close).
+
+        Checking `current` is a password guess like a login: it is charged to the same
+        per-account and per-address limits, before any argon2 work, so a stolen token
+        cannot guess the password faster than logins could, nor tie up the hash pool."""
         rules.check_password(new)
         user = await self._store.get_user(device.user_id)
-        found = await self._store.password_hash(user.username) if user else None
+        if user is None:
+            raise unauthorized("current password is wrong")
+        wait = max(self._by_address.take(address), self._by_account.take(user.username.lower()))
+        if wait:
+            raise rate_limited(wait)
+        found = await self._store.password_hash(user.username)
+        if len(current) > rules.MAX_PASSWORD:
+            found = None  # longer than any password can be: wrong, without hashing it
         if found is None or not await self._passwords.verify(found[1], current):
             raise unauthorized("current password is wrong")
         await self._store.set_password_hash(device.user_id, await self._passwords.hash(new))
@@ -140,6 +151,7 @@ class AccountService:
             status_text=None
             if changes.status_text is None
             else rules.check_status_text(changes.status_text),
+            group_adds=changes.group_adds,
         )
         return await self._store.update_profile(user_id, checked)
 

@@ -1,10 +1,18 @@
-"""Request bodies of the HTTP API, validated at the edge (unknown fields are ignored)."""
+"""Request bodies of the HTTP API, validated at the edge (unknown fields are ignored).
+
+Every integer field is a `WireInt`: JSON integers past 2^53 (or past 64 bits) are
+refused here with 400, so none reaches storage, whose integers are 64-bit.
+"""
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 import msgspec
+
+from chinwag.protocol.codec import MAX_INT
+
+WireInt = Annotated[int, msgspec.Meta(ge=0, le=MAX_INT)]
 
 
 class Body(msgspec.Struct, frozen=True):
@@ -27,6 +35,7 @@ class ProfileBody(Body, frozen=True):
     display_name: str | None = None
     avatar_url: str | None = None
     status_text: str | None = None
+    group_adds: Literal["friends", "anyone"] | None = None
 
 
 class PasswordBody(Body, frozen=True):
@@ -67,7 +76,7 @@ class MessageBody(Body, frozen=True):
 
 
 class ReadBody(Body, frozen=True):
-    message_id: int
+    message_id: WireInt
 
 
 class WebPushKeys(Body, frozen=True):

@@ -10,7 +10,7 @@ import logging
 import math
 
 from starlette.exceptions import HTTPException
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 
 from chinwag.errors import ChinwagError, Code
@@ -57,9 +57,21 @@ async def http_error(request: Request, exc: Exception) -> Response:
     return error_response(code, message, exc.status_code)
 
 
+async def client_gone(request: Request, exc: Exception) -> Response:
+    """The client went away (or was cut off) before its body arrived: nothing to
+    answer and nothing wrong here. 499 is only ever seen in logs and metrics."""
+    log.info("client went away mid-request on %s %s", request.method, request.url.path)
+    return Response(status_code=499)
+
+
 async def unexpected_error(request: Request, exc: Exception) -> Response:
     log.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
     return error_response(Code.INTERNAL, "internal error", 500)
 
 
-HANDLERS = {ChinwagError: chinwag_error, HTTPException: http_error, Exception: unexpected_error}
+HANDLERS = {
+    ChinwagError: chinwag_error,
+    HTTPException: http_error,
+    ClientDisconnect: client_gone,
+    Exception: unexpected_error,
+}

@@ -10,6 +10,7 @@ from starlette.responses import Response
 
 from chinwag.accounts.models import Device
 from chinwag.errors import ChinwagError, Code, invalid, unauthorized
+from chinwag.protocol import strings
 from chinwag.protocol.codec import encode_obj
 from chinwag.services import Services
 
@@ -21,7 +22,12 @@ def services(request: Request) -> Services:
     return svc
 
 
-async def body(request: Request, model: type[T]) -> T:
+async def raw_body(request: Request) -> bytes:
+    """The whole body, refused (413) from Content-Length before reading, or as soon as
+    it passes `max_body_bytes`. Read once; later calls return the same bytes."""
+    cached: bytes | None = getattr(request.state, "raw_body", None)
+    if cached is not None:
+        return cached
     limit = services(request).settings.max_body_bytes
     declared = request.headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > limit:
@@ -34,14 +40,35 @@ async def body(request: Request, model: type[T]) -> T:
             raise ChinwagError(Code.TOO_LARGE, f"body is larger than {limit} bytes")
         chunks.append(chunk)
     raw = b"".join(chunks)
+    request.state.raw_body = raw
+    return raw
+
+
+def decode(raw: bytes, model: type[T]) -> T:
+    """A body as `model`, or 400: every hostile shape (bad UTF-8, nesting past the
+    decoder's depth, numbers out of range, U+0000) is refused here, never a 500."""
     if not raw:
         raise invalid("a JSON body is required")
+    if not raw.isascii():
+        try:
+            raw.decode("utf-8")  # RFC 8259 §8.1: JSON text is UTF-8, all of it
+        except UnicodeDecodeError:
+            raise invalid("body is not valid UTF-8") from None
     try:
-        return msgspec.json.decode(raw, type=model)
+        value = msgspec.json.decode(raw, type=model)
     except msgspec.ValidationError as exc:
         raise invalid(f"invalid body: {exc}") from None
-    except msgspec.DecodeError:
+    except (msgspec.DecodeError, ValueError):
         raise invalid("body is not valid JSON") from None
+    except RecursionError:
+        raise invalid("body is nested too deeply") from None
+    if strings.may_hold_nul(raw) and strings.holds_nul(value):
+        raise invalid(strings.NUL_REFUSED)
+    return value
+
+
+async def body(request: Request, model: type[T]) -> T:
+    return decode(await raw_body(request), model)
 
 
 async def device(request: Request) -> Device:

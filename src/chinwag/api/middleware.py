@@ -1,4 +1,5 @@
-"""Per-request logging and metrics, and security headers, as plain ASGI middleware."""
+"""Per-request logging and metrics, security headers, and the edge rule on paths and
+queries, as plain ASGI middleware."""
 
 from __future__ import annotations
 
@@ -9,7 +10,10 @@ from typing import Any
 from starlette.routing import Match, Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from chinwag.api.errors import error_response
 from chinwag.api.metrics import Metrics
+from chinwag.errors import Code
+from chinwag.protocol.strings import NUL_REFUSED
 
 log = logging.getLogger("chinwag.http")
 
@@ -25,6 +29,11 @@ SECURITY_HEADERS = [
         b" base-uri 'none'; form-action 'self'",
     ),
 ]
+
+
+# API answers are per caller and may carry tokens: no cache, shared or private, keeps them.
+NO_STORE = (b"cache-control", b"no-store")
+API_PATHS = ("/v1/", "/openapi.json", "/metrics", "/healthz", "/readyz")
 
 
 class RequestLog:
@@ -46,16 +55,27 @@ class RequestLog:
             return
         start = time.perf_counter()
         status = 500
+        path = scope["path"]
+        api = path.startswith(API_PATHS)
 
         async def send_wrapper(message: Message) -> None:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
-                message["headers"] = list(message.get("headers", [])) + SECURITY_HEADERS
+                headers = list(message.get("headers", [])) + SECURITY_HEADERS
+                if api and not any(name.lower() == b"cache-control" for name, _ in headers):
+                    headers.append(NO_STORE)
+                message["headers"] = headers
             await send(message)
 
         try:
-            await self.app(scope, receive, send_wrapper)
+            if "\x00" in path or b"%00" in scope.get("query_string", b""):
+                # The one rule for U+0000 (protocol/strings.py) covers paths and queries.
+                await error_response(Code.INVALID_REQUEST, NUL_REFUSED, 400)(
+                    scope, receive, send_wrapper
+                )
+            else:
+                await self.app(scope, receive, send_wrapper)
         finally:
             elapsed = time.perf_counter() - start
             route = self._template(scope)

@@ -50,23 +50,24 @@ async def logout(request: Request) -> Response:
 async def me(request: Request) -> Response:
     device = await http.device(request)
     user = await http.services(request).accounts.get_user(device.user_id)
-    return http.json(wire.user(user))
+    return http.json(wire.me(user))
 
 
 async def patch_me(request: Request) -> Response:
     device = await http.device(request)
     b = await http.body(request, ProfileBody)
     user = await http.services(request).accounts.update_profile(
-        device.user_id, ProfileChanges(b.display_name, b.avatar_url, b.status_text)
+        device.user_id,
+        ProfileChanges(b.display_name, b.avatar_url, b.status_text, b.group_adds),
     )
-    return http.json(wire.user(user))
+    return http.json(wire.me(user))
 
 
 async def change_password(request: Request) -> Response:
     device = await http.device(request)
     b = await http.body(request, PasswordBody)
     await http.services(request).accounts.change_password(
-        device, b.current_password, b.new_password
+        device, b.current_password, b.new_password, http.client_address(request)
     )
     return http.no_content()
 

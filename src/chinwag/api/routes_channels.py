@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 
-import msgspec
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -20,22 +19,22 @@ from chinwag.api.bodies import (
     RoleBody,
 )
 from chinwag.channels.models import Channel
-from chinwag.errors import invalid
+from chinwag.errors import ChinwagError, invalid
 
 
 async def create(request: Request) -> Response:
     device = await http.device(request)
     svc = http.services(request)
-    raw = await request.body()
+    raw = await http.raw_body(request)  # the size limit holds before either decode
     try:
-        kind = msgspec.json.decode(raw, type=ChannelKindBody).kind
-    except (msgspec.ValidationError, msgspec.DecodeError):
+        kind = http.decode(raw, ChannelKindBody).kind
+    except ChinwagError:
         raise invalid('kind must be "direct" or "group"') from None
     if kind == "direct":
-        d = await http.body(request, DirectChannelBody)
+        d = http.decode(raw, DirectChannelBody)
         channel, created = await svc.channels.open_direct(device.user_id, d.user_id)
         return http.json(wire.channel(channel), 201 if created else 200)
-    g = await http.body(request, GroupChannelBody)
+    g = http.decode(raw, GroupChannelBody)
     channel = await svc.channels.create_group(device.user_id, g.name, g.member_ids)
     return http.json(wire.channel(_trim(channel, svc.settings.small_group_limit)), 201)
 

@@ -2,43 +2,43 @@
 
 from __future__ import annotations
 
-import ipaddress
-from urllib.parse import urlsplit
-
+import httpx
 from starlette.requests import Request
 from starlette.responses import Response
 
 from chinwag.api import http
 from chinwag.api.bodies import PushSubscriptionBody
 from chinwag.clock import now_ms
-from chinwag.errors import invalid, not_found
+from chinwag.errors import invalid, not_found, unavailable
 from chinwag.ids import new_id
+from chinwag.push.guard import AddressGuard, Refused, Unresolved
 from chinwag.push.models import PushSubscription
 
 MAX_FIELD = 4096
 
 
-def _public_host(host: str) -> bool:
-    """False for names and literal addresses that point inside the server's network, so
-    a subscription cannot aim the push worker at internal services (SSRF)."""
-    host = host.strip("[]").lower()
-    if host == "localhost" or host.endswith((".localhost", ".local", ".internal")):
-        return False
-    try:
-        address = ipaddress.ip_address(host)
-    except ValueError:
-        return True
-    return address.is_global
-
-
-def _endpoint_url(url: str | None, what: str, allow_private: bool) -> str:
+async def _endpoint_url(url: str | None, what: str, guard: AddressGuard) -> str:
+    """The URL, if its host resolves to permitted addresses only (push/guard.py); the
+    senders check again at every connection. Parsed as the senders parse it."""
     if not url or len(url) > MAX_FIELD:
         raise invalid(f"{what} is required")
-    parts = urlsplit(url)
-    if parts.scheme not in ("https", "http") or not parts.hostname:
+    try:
+        parsed = httpx.URL(url)
+        host = parsed.host  # decodes IDNA, which may fail too
+    except (httpx.InvalidURL, ValueError):
+        raise invalid(f"{what} must be an http(s) URL") from None
+    if parsed.scheme not in ("https", "http") or not host:
         raise invalid(f"{what} must be an http(s) URL")
-    if not allow_private and (parts.scheme != "https" or not _public_host(parts.hostname)):
+    if parsed.scheme != "https" and not guard.policy.allow_private:
         raise invalid(f"{what} must be a public https URL")
+    try:
+        await guard.check_url(url)
+    except Refused:
+        raise invalid(f"{what} must be a public https URL") from None
+    except Unresolved as exc:
+        if exc.temporary:
+            raise unavailable(f"{what}: its host did not resolve; retry later") from None
+        raise invalid(f"{what}: its host does not resolve") from None
     return url
 
 
@@ -46,7 +46,7 @@ async def subscribe(request: Request) -> Response:
     device = await http.device(request)
     b = await http.body(request, PushSubscriptionBody)
     svc = http.services(request)
-    private = svc.settings.push_allow_private_urls
+    guard: AddressGuard = svc.push_guard
     sub_id = new_id("p")
     at = now_ms(svc.clock)
     if b.kind == "webpush":
@@ -59,7 +59,7 @@ async def subscribe(request: Request) -> Response:
             device.user_id,
             device.id,
             "webpush",
-            endpoint=_endpoint_url(b.endpoint, "endpoint", private),
+            endpoint=await _endpoint_url(b.endpoint, "endpoint", guard),
             p256dh=b.keys.p256dh,
             auth=b.keys.auth,
             created_at=at,
@@ -70,7 +70,7 @@ async def subscribe(request: Request) -> Response:
             device.user_id,
             device.id,
             "webhook",
-            endpoint=_endpoint_url(b.url or b.endpoint, "url", private),
+            endpoint=await _endpoint_url(b.url or b.endpoint, "url", guard),
             created_at=at,
         )
     else:

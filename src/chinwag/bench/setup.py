@@ -108,6 +108,8 @@ class Setup:
             "/v1/sessions",
             {"username": username, "password": self._password, "device_name": "bench"},
         )
+        # Group workloads put users who are not friends together: let anyone add them.
+        await self._call("PATCH", "/v1/me", {"group_adds": "anyone"}, body["token"])
         return BenchUser(body["user"]["id"], username, body["token"], body["device_id"])
 
     async def users(self, prefix: str, count: int, start: int = 0) -> list[BenchUser]:

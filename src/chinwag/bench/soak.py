@@ -76,6 +76,7 @@ async def _setup(cfg: SoakConfig) -> tuple[list[_Device], list[str], str]:
         name = f"{prefix}_{i}"
         await api.signup(name, "soak-password-1")
         await api.login(name, "soak-password-1", "soak")
+        await api.update_me(group_adds="anyone")  # one group of them all, not all friends
         apis.append(api)
     channels = []
     me = [await api.me() for api in apis]

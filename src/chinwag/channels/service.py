@@ -120,6 +120,7 @@ class ChannelService:
             now_ms(self._clock),
             self.limits.small_group_limit,
             self.limits.max_group_size,
+            added_by=actor_id,
         )
         large = channel.fanout == "read"
         if large and len(before) <= self.limits.small_group_limit:
@@ -199,6 +200,9 @@ class ChannelService:
             self._bus.to_channel(channel_id, data)
             return
         ids = await self._store.member_ids(channel_id)
+        if channel.kind == "direct" and not await self._friends.are_friends(*ids[:2]):
+            # A direct channel closed by unfriending relays no typing or receipts either.
+            return
         self._bus.to_users((m for m in ids if m != exclude), data)
 
     def _announce(

@@ -5,6 +5,13 @@ from __future__ import annotations
 from typing import Protocol
 
 from chinwag.channels.models import Channel, ChannelView, Member, Role
+from chinwag.errors import ChinwagError, forbidden
+
+
+def not_addable(user_ids: list[str]) -> ChinwagError:
+    """The refusal of a group add that some users have not consented to."""
+    shown = ", ".join(user_ids[:10]) + (", ..." if len(user_ids) > 10 else "")
+    return forbidden(f"only friends may add these users to a group: {shown}")
 
 
 class ChannelStore(Protocol):
@@ -23,7 +30,11 @@ class ChannelStore(Protocol):
         member_ids: list[str],
         at: int,
         small_group_limit: int,
-    ) -> Channel: ...
+    ) -> Channel:
+        """Create a group. Refused (`not_addable`, nothing stored) if any member is
+        neither a friend of the owner nor accepts group adds from anyone, checked in the
+        same transaction as the insert."""
+        ...
 
     async def get_channel(
         self, channel_id: str, *, with_members: bool = True
@@ -38,10 +49,18 @@ class ChannelStore(Protocol):
     async def members(self, channel_id: str) -> list[Member]: ...
 
     async def add_member(
-        self, channel_id: str, user_id: str, at: int, small_group_limit: int, max_size: int
+        self,
+        channel_id: str,
+        user_id: str,
+        at: int,
+        small_group_limit: int,
+        max_size: int,
+        *,
+        added_by: str,
     ) -> Channel:
-        """Add a member (conflict if present; invalid if the group is full). A group that
-        grows past `small_group_limit` switches to fan-out on read in the same
+        """Add a member (conflict if present; invalid if the group is full; `not_addable`
+        unless the user is a friend of `added_by` or accepts group adds from anyone). A
+        group that grows past `small_group_limit` switches to fan-out on read in the same
         transaction, so every message is either fanned out on write or not at all."""
         ...
 

@@ -11,7 +11,7 @@ import math
 import uuid
 from collections.abc import Iterable, Mapping
 from types import TracebackType
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 from urllib.parse import quote, urlsplit, urlunsplit
 
 import httpx
@@ -199,12 +199,15 @@ class ApiClient:
         display_name: str | None = None,
         avatar_url: str | None = None,
         status_text: str | None = None,
+        group_adds: Literal["friends", "anyone"] | None = None,
     ) -> User:
-        """Change the given profile fields; fields left as None stay as they are."""
+        """Change the given profile fields; fields left as None stay as they are.
+        `group_adds` says who may add this user to groups: only friends, or anyone."""
         fields = (
             ("display_name", display_name),
             ("avatar_url", avatar_url),
             ("status_text", status_text),
+            ("group_adds", group_adds),
         )
         body = {name: value for name, value in fields if value is not None}
         return _decode(await self._call("PATCH", "/v1/me", json=body), User)

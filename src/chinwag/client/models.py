@@ -20,6 +20,8 @@ class User(msgspec.Struct, frozen=True):
     avatar_url: str = ""
     status_text: str = ""
     created_at: str = ""
+    # Only in the caller's own profile (`me`): who may add them to groups.
+    group_adds: str = ""
 
 
 class Presence(msgspec.Struct, frozen=True):

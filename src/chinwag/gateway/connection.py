@@ -20,7 +20,7 @@ from chinwag.clock import rfc3339
 from chinwag.errors import ChinwagError, Code
 from chinwag.gateway.sequencer import Sequencer
 from chinwag.messaging.models import Stored
-from chinwag.protocol import codec
+from chinwag.protocol import codec, framing
 from chinwag.protocol.frames import (
     ErrorFrame,
     Hello,
@@ -85,8 +85,7 @@ class Connection(WSListener):  # type: ignore[misc]
         self._drained: asyncio.Event | None = None
         self.clean_close = False
         self.registered = False
-        self._window_start = self.last_seen
-        self._window_frames = 0
+        self._rate = framing.FrameRate(hub.settings.frames_per_sec, self.last_seen)
 
     # -- picows callbacks -----------------------------------------------------------
 
@@ -133,22 +132,27 @@ class Connection(WSListener):  # type: ignore[misc]
                 transport.disconnect()
             return
         now = self.last_seen = self.hub.monotonic()
-        if now - self._window_start >= 1.0:
-            self._window_start, self._window_frames = now, 0
-        self._window_frames += 1
-        if self._window_frames > self.hub.settings.frames_per_sec:
+        if self._rate.over(now):
             self.close(CloseCode.RATE_LIMITED, "too many frames; slow down")
             return
         kind = frame.msg_type
+        rsv = frame.rsv1 or frame.rsv2 or frame.rsv3
+        if rsv or kind == WSMsgType.BINARY:  # the only frames check_frame can refuse
+            refusal = framing.check_frame(self.phase, kind == WSMsgType.BINARY, bool(rsv))
+            if refusal is not None:
+                self.close(refusal.code, refusal.reason)
+                return
         if kind == WSMsgType.TEXT:
-            if frame.fin:
-                self._text(frame.get_payload_as_bytes())
+            if self._fragments:
+                self.close(framing.INTERLEAVED.code, framing.INTERLEAVED.reason)
+            elif frame.fin:
+                self._whole_text(frame.get_payload_as_bytes())
             else:
                 self._fragments = [frame.get_payload_as_bytes()]
                 self._fragments_size = len(self._fragments[0])
         elif kind == WSMsgType.CONTINUATION:
             if not self._fragments:
-                self.close(CloseCode.PROTOCOL_ERROR, "unexpected continuation frame")
+                self.close(framing.NO_MESSAGE.code, framing.NO_MESSAGE.reason)
                 return
             part = frame.get_payload_as_bytes()
             self._fragments_size += len(part)
@@ -159,16 +163,28 @@ class Connection(WSListener):  # type: ignore[misc]
             if frame.fin:
                 data = b"".join(self._fragments)
                 self._fragments = []
-                self._text(data)
+                self._whole_text(data)
         elif kind == WSMsgType.CLOSE:
             self.clean_close = True
             transport.send_close(frame.get_close_code())
             transport.disconnect()
+        elif kind == WSMsgType.PING:
+            transport.send_pong(frame.get_payload_as_bytes())
         elif kind == WSMsgType.BINARY:
+            if self._fragments:
+                self.close(framing.INTERLEAVED.code, framing.INTERLEAVED.reason)
+                return
             self._error(Code.INVALID_REQUEST, "binary frames are not supported; send JSON text")
-        # PING is answered by picows (auto-pong); PONG needs nothing.
+        # PONG needs nothing.
 
     # -- frames -----------------------------------------------------------------------
+
+    def _whole_text(self, data: bytes) -> None:
+        refusal = framing.check_text(data)
+        if refusal is not None:
+            self.close(refusal.code, refusal.reason)
+            return
+        self._text(data)
 
     def _text(self, data: bytes) -> None:
         phase = self.phase

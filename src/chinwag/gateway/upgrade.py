@@ -21,6 +21,7 @@ from picows.api import _resolve_logger
 from picows.picows import WSProtocol  # type: ignore[attr-defined]
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
+from chinwag.edge import Edge, TrustedProxies, plain_answer
 from chinwag.gateway.connection import Connection
 from chinwag.gateway.hub import Hub
 
@@ -69,58 +70,192 @@ def make_ws_protocol(hub: Hub, address: str) -> Any:
         20.0,
         20.0,
         WSAutoPingStrategy.PING_WHEN_IDLE,
-        True,  # auto pong
+        False,  # no auto pong: pings are answered by Connection, after the frame rate
         hub.settings.max_frame_bytes,
         None,
         1024,  # small initial read buffer: idle sockets stay cheap
     )
 
 
-HEADER_DEADLINE = 10.0
+# Seconds a refused connection keeps reading (and dropping) what the client still sends,
+# so that closing with unread input does not reset the connection before our answer.
+LINGER = 2.0
 
 
 class ChinwagHttpProtocol(HttpToolsProtocol):  # type: ignore[misc]
-    """uvicorn's httptools protocol, handing WebSocket upgrades to picows, and cutting
-    off clients that send request headers too slowly (slowloris): each request's
-    headers must be complete within `header_timeout` seconds of its first byte (or of
-    the connection opening)."""
+    """uvicorn's httptools protocol, handing WebSocket upgrades to picows, and holding
+    every request to the limits of `edge.Edge` (httptools itself has no header size
+    limit: uvicorn's `h11_max_incomplete_event_size` applies to the h11 parser only).
 
+    * Headers: at most `max_header_bytes`, counted as they arrive, before the parser
+      buffers more; complete within `header_timeout` of the request's first byte (or of
+      the connection opening). Too big: 431; too slow (slowloris): the connection drops.
+    * Body: complete within `body_timeout` of the headers, whether or not the route
+      reads it; else 408. A client that goes away mid-body is the route's concern
+      (`api/errors.py`), not an error.
+    * Client address: from `X-Forwarded-For` only when the peer is a trusted proxy.
+    """
+
+    edge = Edge()
     _deadline: Any = None
+    _body_deadline: Any = None
+    _head_open = False
+    _head_bytes = 0  # bytes of reads that ended inside the head
+    _head_size = 0  # request line and headers as parsed
+    _in_body = False
+    _refused = False
+
+    @classmethod
+    def bound(cls, edge: Edge) -> type[ChinwagHttpProtocol]:
+        """This protocol with the limits of one server."""
+        return type(cls.__name__, (cls,), {"edge": edge})
 
     def connection_made(self, transport: Any) -> None:
         super().connection_made(transport)
+        self._head_open = True
         self._arm()
+
+    def data_received(self, data: bytes) -> None:
+        if self._refused:
+            return  # answered and closing: drop the rest
+        open_before = self._head_open
+        super().data_received(data)
+        if open_before and self._head_open and not self._refused:
+            # A head still incomplete after these bytes: they were all head. Counting
+            # here bounds what the parser buffers before the head ends.
+            self._head_bytes += len(data)
+            if self._head_bytes > self.edge.max_header_bytes:
+                self._head_too_big()
+                return
+        if self._in_body and self._body_deadline is None and not self._refused:
+            self._body_deadline = self.loop.call_later(self.edge.body_timeout, self._body_late)
+
+    # Parser callbacks. After a refusal the parser may still run over the rest of the
+    # bytes it was given; they are ignored.
 
     def on_message_begin(self) -> None:
+        if self._refused:
+            return
         super().on_message_begin()
+        self._head_open = True
+        self._head_bytes = 0
+        self._head_size = 0
         self._arm()
 
+    def on_url(self, url: bytes) -> None:
+        if self._refused:
+            return
+        self._head_size += len(url)
+        super().on_url(url)
+
+    def on_header(self, name: bytes, value: bytes) -> None:
+        if self._refused:
+            return
+        self._head_size += len(name) + len(value) + 4
+        super().on_header(name, value)
+
     def on_headers_complete(self) -> None:
+        if self._refused:
+            return
         self._disarm()
+        self._head_open = False
+        if self._head_size > self.edge.max_header_bytes:
+            # A head that came in one read: counted exactly here.
+            self._head_too_big()
+            return
+        self._in_body = True
+        proxies = self.edge.proxies
+        if proxies.networks and self.client and proxies.trusts(self.client[0]):
+            self._believe_proxy(proxies, self.client[0])
         super().on_headers_complete()
+
+    def on_body(self, body: bytes) -> None:
+        if not self._refused:
+            super().on_body(body)
+
+    def on_message_complete(self) -> None:
+        if self._refused:
+            return
+        self._in_body = False
+        self._disarm_body()
+        super().on_message_complete()
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._disarm()
+        self._disarm_body()
         super().connection_lost(exc)
+
+    def _believe_proxy(self, proxies: TrustedProxies, peer: str) -> None:
+        headers = self.headers
+        forwarded = [v for n, v in headers if n == b"x-forwarded-for"]
+        if forwarded:
+            self.scope["client"] = (proxies.client_of(peer, forwarded), 0)
+        for name, value in headers:
+            if name == b"x-forwarded-proto" and value.strip().lower() in (b"https", b"wss"):
+                self.scope["scheme"] = "https"
 
     def _arm(self) -> None:
         if self._deadline is None:
-            hub = self.app_state.get("chinwag_hub")
-            limit = hub.settings.header_timeout if hub is not None else HEADER_DEADLINE
-            self._deadline = self.loop.call_later(limit, self._too_slow)
+            self._deadline = self.loop.call_later(self.edge.header_timeout, self._too_slow)
 
     def _disarm(self) -> None:
         if self._deadline is not None:
             self._deadline.cancel()
             self._deadline = None
 
+    def _disarm_body(self) -> None:
+        if self._body_deadline is not None:
+            self._body_deadline.cancel()
+            self._body_deadline = None
+
     def _too_slow(self) -> None:
         self._deadline = None
         if self.cycle is None or self.cycle.response_complete:
             self.transport.abort()
 
+    def _head_too_big(self) -> None:
+        self._refuse(
+            431,
+            "Request Header Fields Too Large",
+            "too_large",
+            f"request headers are larger than {self.edge.max_header_bytes} bytes",
+        )
+
+    def _body_late(self) -> None:
+        self._body_deadline = None
+        if not self._in_body:
+            return
+        cycle = self.cycle
+        if cycle is not None and cycle.response_complete:
+            # Answered without the body (a 413 from Content-Length, a route that takes
+            # none): the rest of it was being read only to reach the next request.
+            self.transport.abort()
+            return
+        self._refuse(408, "Request Timeout", "invalid_request", "request body not received in time")
+
+    def _refuse(self, status: int, reason: str, code: str, message: str) -> None:
+        """Answer `status` and end the connection, whatever the route is doing."""
+        self._refused = True
+        self._disarm()
+        self._disarm_body()
+        cycle = self.cycle
+        if cycle is not None and not cycle.response_complete:
+            if cycle.response_started:
+                self.transport.abort()  # an answer is half out: nothing else can follow
+                return
+            # The route sees the client gone; whatever it answers goes nowhere.
+            cycle.disconnected = True
+            cycle.message_event.set()
+        self.transport.write(plain_answer(status, reason, code, message))
+        if self.transport.can_write_eof():
+            self.transport.write_eof()
+        self.loop.call_later(LINGER, self.transport.abort)
+
     def handle_websocket_upgrade(self) -> None:
         self._disarm()
+        # From here on the socket is the WebSocket's: no HTTP deadline may touch it.
+        self._in_body = self._head_open = False
+        self._refused = True
         hub = self.app_state.get("chinwag_hub")
         if hub is None:
             self.send_400_response("WebSocket is not served by this process")
@@ -131,7 +266,8 @@ class ChinwagHttpProtocol(HttpToolsProtocol):  # type: ignore[misc]
             head += [name, b": ", value, b"\r\n"]
         head.append(b"\r\n")
         data = memoryview(b"".join(head))
-        client = self.client[0] if self.client else "?"
+        peer = self.scope.get("client")
+        client = peer[0] if peer else "?"
         proto = make_ws_protocol(hub, client)
         self.transport.set_protocol(proto)
         proto.connection_made(self.transport)

@@ -13,6 +13,7 @@ from typing import Any
 import msgspec
 
 from chinwag.errors import Code
+from chinwag.protocol import strings
 from chinwag.protocol.frames import AnyClientFrame, Hello, Read, Send, Sync
 
 _decoder: msgspec.json.Decoder[AnyClientFrame] = msgspec.json.Decoder(AnyClientFrame)  # type: ignore[arg-type]
@@ -41,7 +42,7 @@ class Limits:
 def _ref_of(data: bytes | str) -> str | None:
     try:
         obj = _loose.decode(data)
-    except (msgspec.DecodeError, ValueError):
+    except (msgspec.DecodeError, ValueError, RecursionError):
         return None
     if isinstance(obj, dict):
         for key in ("client_msg_id", "ref", "id"):
@@ -57,8 +58,12 @@ def decode(data: bytes | str, limits: Limits) -> AnyClientFrame:
         frame = _decoder.decode(data)
     except msgspec.ValidationError as exc:
         raise FrameError(Code.INVALID_REQUEST, f"invalid frame: {exc}", _ref_of(data)) from None
-    except (msgspec.DecodeError, ValueError, UnicodeDecodeError):
+    except (msgspec.DecodeError, ValueError):
         raise FrameError(Code.INVALID_REQUEST, "frame is not valid JSON") from None
+    except RecursionError:
+        raise FrameError(Code.INVALID_REQUEST, "frame is nested too deeply") from None
+    if strings.may_hold_nul(data) and strings.holds_nul(frame):
+        raise FrameError(Code.INVALID_REQUEST, strings.NUL_REFUSED, _ref_of(data))
     if isinstance(frame, Send):
         _check_send(frame, limits)
     elif isinstance(frame, Sync):

@@ -7,6 +7,9 @@ Every rule about what a client may send in which phase is here:
           any other frame,         bad token: 4001
           or no hello in time: 4000
 
+In every phase the framing rules of `framing.py` hold (reserved bits: 1002; text that is
+not UTF-8: 1007; more frames a second than allowed, control frames included: 4008).
+
 In LIVE every frame counts as a heartbeat; bad frames get an `error` frame and the
 connection stays up.
 """
@@ -29,6 +32,8 @@ class CloseCode(enum.IntEnum):
 
     NORMAL = 1000  # done; no reconnect needed
     GOING_AWAY = 1001  # server leaving: reconnect through discovery, sync from cursor
+    FRAMING_ERROR = 1002  # broken WebSocket framing (RFC 6455): fix the client
+    INVALID_TEXT = 1007  # a text frame that is not UTF-8: fix the client
     TOO_LARGE = 1009  # frame over the limit
     PROTOCOL_ERROR = 4000  # bad or missing hello, malformed framing: fix the client
     UNAUTHORIZED = 4001  # token unknown or revoked: do not reconnect with it

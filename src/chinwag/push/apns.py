@@ -20,6 +20,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from chinwag.push import httputil
+from chinwag.push.guard import AddressGuard
 from chinwag.push.models import PushSubscription
 from chinwag.push.notification import Notification, dumps, fit
 from chinwag.push.result import Delivered, Failed, Gone, Retry, SendResult, retryable_status
@@ -68,6 +69,7 @@ class ApnsSender:
         topic: str,
         url: str = PRODUCTION_URL,
         verify: ssl.SSLContext | bool = True,
+        guard: AddressGuard | None = None,
         ttl: int = 86_400,
         now: Callable[[], float] = time.time,
     ) -> None:
@@ -78,7 +80,7 @@ class ApnsSender:
         self._url = url.rstrip("/")
         self._ttl = ttl
         self._now = now
-        self._client = httputil.new_client(http2=True, verify=verify)
+        self._client = httputil.new_client(guard, http2=True, verify=verify)
         self._jwt = ""
         self._jwt_issued = 0.0
 
@@ -119,7 +121,7 @@ class ApnsSender:
         url = f"{self._url}/3/device/{sub.token}"
         body = dumps(self._payload(note))
         response = await httputil.post(self._client, url, content=body, headers=headers)
-        if isinstance(response, Retry):
+        if isinstance(response, Retry | Failed):
             return response
         return self._classify(response, jwt)
 
@@ -147,6 +149,6 @@ def _reason_of(response: httpx.Response) -> str:
     """The `reason` of an APNs error body (`{"reason": "BadDeviceToken"}`), or ""."""
     try:
         body = response.json()
-    except ValueError:
+    except (ValueError, RecursionError):
         return ""
     return str(body.get("reason", "")) if isinstance(body, dict) else ""

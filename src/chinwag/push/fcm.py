@@ -21,6 +21,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from chinwag.push import httputil
+from chinwag.push.guard import AddressGuard
 from chinwag.push.models import PushSubscription
 from chinwag.push.notification import Notification, dumps, fit
 from chinwag.push.result import Delivered, Failed, Gone, Retry, SendResult, retryable_status
@@ -84,6 +85,7 @@ class FcmSender:
         endpoint: str = "",
         token_url: str = "",
         client: httpx.AsyncClient | None = None,
+        guard: AddressGuard | None = None,
         now: Callable[[], float] = time.time,
     ) -> None:
         self._account = account
@@ -92,7 +94,7 @@ class FcmSender:
         # when the grant is posted elsewhere, e.g. through an operator's egress proxy.
         self._token_url = token_url or account.token_uri
         self._owned = client is None
-        self._client = client or httputil.new_client()
+        self._client = client or httputil.new_client(guard)
         self._now = now
         self._lock = asyncio.Lock()
         self._token = ""
@@ -116,6 +118,8 @@ class FcmSender:
             response = await httputil.post(self._client, self._token_url, data=form)
             if isinstance(response, Retry):
                 raise _TokenError(Retry(None, f"token grant: {response.reason}"))
+            if isinstance(response, Failed):
+                raise _TokenError(Failed(f"token grant: {response.reason}"))
             if response.status_code != 200:
                 reason = f"token grant: {httputil.excerpt(response)}"
                 if retryable_status(response.status_code):
@@ -124,7 +128,7 @@ class FcmSender:
             try:
                 grant = response.json()
                 token, lifetime = str(grant["access_token"]), float(grant.get("expires_in", 3600))
-            except (ValueError, KeyError, TypeError) as exc:
+            except (ValueError, KeyError, TypeError, RecursionError) as exc:
                 raise _TokenError(Failed(f"token grant: bad answer {exc!r}")) from exc
             self._token, self._expires = token, issued + lifetime
             return token
@@ -153,7 +157,7 @@ class FcmSender:
         body = dumps(self._message(sub.token, note))
         headers = {"Authorization": f"Bearer {bearer}", "Content-Type": "application/json"}
         response = await httputil.post(self._client, self._url, content=body, headers=headers)
-        if isinstance(response, Retry):
+        if isinstance(response, Retry | Failed):
             return response
         return self._classify(response, bearer)
 
@@ -187,5 +191,5 @@ def _error_of(response: httpx.Response) -> tuple[str, set[str]]:
         details = error.get("details") or []
         codes = {str(d.get("errorCode", "")) for d in details if isinstance(d, dict)}
         return str(error.get("status", "")), codes
-    except (ValueError, KeyError, TypeError, AttributeError):
+    except (ValueError, KeyError, TypeError, AttributeError, RecursionError):
         return "", set()

@@ -16,8 +16,10 @@ from typing import Protocol
 
 from cryptography.hazmat.primitives.asymmetric import ec
 
+from chinwag.edge import parse_networks
 from chinwag.push import apns
 from chinwag.push.fcm import FcmSender, ServiceAccount
+from chinwag.push.guard import AddressGuard, AddressPolicy, Resolver, system_resolver
 from chinwag.push.result import Sender
 from chinwag.push.signing import read_or_create
 from chinwag.push.webhook import WebhookSender
@@ -60,6 +62,19 @@ class PushConfig(Protocol):
     def webhook_secret(self) -> str: ...
     @property
     def vapid_subject(self) -> str: ...
+    @property
+    def push_allow_private_urls(self) -> bool: ...
+    @property
+    def push_allowed_networks(self) -> str: ...
+
+
+def address_guard(config: PushConfig, resolver: Resolver = system_resolver) -> AddressGuard:
+    """The one address policy of every push connection and registration."""
+    policy = AddressPolicy(
+        allow_private=config.push_allow_private_urls,
+        allowed=parse_networks(config.push_allowed_networks),
+    )
+    return AddressGuard(policy, resolver)
 
 
 def worker_settings(config: PushConfig) -> WorkerSettings:
@@ -80,22 +95,28 @@ def webhook_secret(config: PushConfig, data_dir: Path) -> bytes:
 
 
 def build_senders(
-    config: PushConfig, data_dir: Path | str | None = None, *, vapid: VapidKeys | None = None
+    config: PushConfig,
+    data_dir: Path | str | None = None,
+    *,
+    vapid: VapidKeys | None = None,
+    guard: AddressGuard | None = None,
 ) -> dict[str, Sender]:
-    """One sender per enabled subscription kind (webpush, fcm, apns, webhook)."""
+    """One sender per enabled subscription kind (webpush, fcm, apns, webhook), every one
+    connecting through `guard` (by default the policy of `config`)."""
     data = Path(config.data_dir if data_dir is None else data_dir)
+    guard = guard or address_guard(config)
     # Read and check every key before opening any connection pool, so a bad setting
     # leaves nothing behind to close.
     account = _fcm_account(config)
     apns_key = _apns_key(config)
     vapid = vapid or VapidKeys.load_or_create(data)
     senders: dict[str, Sender] = {
-        "webpush": WebPushSender(vapid, config.vapid_subject),
-        "webhook": WebhookSender(webhook_secret(config, data)),
+        "webpush": WebPushSender(vapid, config.vapid_subject, guard=guard),
+        "webhook": WebhookSender(webhook_secret(config, data), guard=guard),
     }
     if account is not None:
         senders["fcm"] = FcmSender(
-            account, endpoint=config.fcm_endpoint, token_url=config.fcm_token_url
+            account, endpoint=config.fcm_endpoint, token_url=config.fcm_token_url, guard=guard
         )
     if apns_key is not None:
         senders["apns"] = apns.ApnsSender(
@@ -104,6 +125,7 @@ def build_senders(
             team_id=config.apns_team_id,
             topic=config.apns_topic,
             url=apns.base_url(config.apns_environment, config.apns_url),
+            guard=guard,
         )
     return senders
 

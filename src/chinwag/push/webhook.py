@@ -16,6 +16,7 @@ from collections.abc import Callable
 import httpx
 
 from chinwag.push import httputil
+from chinwag.push.guard import AddressGuard
 from chinwag.push.models import PushSubscription
 from chinwag.push.notification import Notification, dumps
 from chinwag.push.result import Delivered, Failed, Gone, Retry, SendResult, retryable_status
@@ -40,13 +41,14 @@ class WebhookSender:
         secret: bytes,
         *,
         client: httpx.AsyncClient | None = None,
+        guard: AddressGuard | None = None,
         now: Callable[[], float] = time.time,
     ) -> None:
         if not secret:
             raise ValueError("webhook secret must not be empty")
         self._secret = secret
         self._owned = client is None
-        self._client = client or httputil.new_client()
+        self._client = client or httputil.new_client(guard)
         self._now = now
 
     async def send(self, sub: PushSubscription, note: Notification) -> SendResult:
@@ -70,6 +72,8 @@ class WebhookSender:
         response = await httputil.post(self._client, sub.endpoint, content=body, headers=headers)
         if isinstance(response, Retry):
             return response
+        if isinstance(response, Failed):  # the URL now leads only to refused addresses
+            return Gone(response.reason)
         status = response.status_code
         if 200 <= status < 300:
             return Delivered()

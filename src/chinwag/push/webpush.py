@@ -22,6 +22,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from chinwag.push import httputil
+from chinwag.push.guard import AddressGuard
 from chinwag.push.models import PushSubscription
 from chinwag.push.notification import Notification, dumps, fit
 from chinwag.push.result import Delivered, Failed, Gone, Retry, SendResult, retryable_status
@@ -143,6 +144,7 @@ class WebPushSender:
         subject: str,
         *,
         client: httpx.AsyncClient | None = None,
+        guard: AddressGuard | None = None,
         ttl: int = 86_400,
         urgency: Urgency | None = "high",
         now: Callable[[], float] = time.time,
@@ -150,7 +152,7 @@ class WebPushSender:
         self._vapid = vapid
         self._subject = subject
         self._owned = client is None
-        self._client = client or httputil.new_client()
+        self._client = client or httputil.new_client(guard)
         self._ttl = ttl
         self._urgency = urgency
         self._now = now
@@ -179,6 +181,8 @@ class WebPushSender:
         response = await httputil.post(self._client, sub.endpoint, content=body, headers=headers)
         if isinstance(response, Retry):
             return response
+        if isinstance(response, Failed):  # the endpoint now leads only to refused addresses
+            return Gone(response.reason)
         status = response.status_code
         if 200 <= status < 300:  # RFC 8030 §5: 201 Created, but any success will do.
             return Delivered()

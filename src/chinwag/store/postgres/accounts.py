@@ -15,12 +15,14 @@ from chinwag.accounts.models import Device, NewUser, ProfileChanges, User
 from chinwag.errors import conflict, not_found
 from chinwag.store.postgres.db import Database
 
-_USER_COLS = "id, username, display_name, avatar_url, status_text, created_at, last_active_at"
+_USER_COLS = (
+    "id, username, display_name, avatar_url, status_text, created_at, last_active_at, group_adds"
+)
 _DEVICE_COLS = "id, user_id, name, created_at, revoked_at"
 
 
 def _user(row: Any) -> User:
-    return User(row[0], row[1], row[2], row[3], row[4], row[5], row[6])
+    return User(row[0], row[1], row[2], row[3], row[4], row[5], row[6], row[7])
 
 
 def _device(row: Any) -> Device:
@@ -80,12 +82,14 @@ class PostgresAccounts:
         # NULL means "leave as is", so one statement serves every combination of fields.
         row = await self._db.fetchrow(
             "UPDATE users SET display_name = coalesce($2, display_name),"
-            " avatar_url = coalesce($3, avatar_url), status_text = coalesce($4, status_text)"
+            " avatar_url = coalesce($3, avatar_url), status_text = coalesce($4, status_text),"
+            " group_adds = coalesce($5, group_adds)"
             f" WHERE id = $1 RETURNING {_USER_COLS}",
             user_id,
             changes.display_name,
             changes.avatar_url,
             changes.status_text,
+            changes.group_adds,
         )
         if row is None:
             raise not_found("no such user")

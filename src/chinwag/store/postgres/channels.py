@@ -13,8 +13,10 @@ from typing import Any
 import asyncpg
 
 from chinwag.channels.models import Channel, ChannelView, Member, Role
+from chinwag.channels.store import not_addable
 from chinwag.errors import conflict, invalid, not_found
 from chinwag.store.postgres.db import Database
+from chinwag.store.postgres.direct import refresh_direct
 from chinwag.store.postgres.tags import affected
 
 _CHAN_COLS = "c.id, c.kind, c.name, c.fanout, c.member_count, c.last_message_id, c.created_at"
@@ -40,6 +42,14 @@ def _channel(row: Any, members: list[str] | None) -> Channel:
 
 def _member(row: Any) -> Member:
     return Member(row[0], row[1], row[2], row[3], row[4])
+
+
+# Those of $2 who accept group adds only from friends and are not friends of $1.
+_NOT_CONSENTING = (
+    "SELECT u.id FROM users u WHERE u.id = ANY($2::text[]) AND u.group_adds <> 'anyone'"
+    " AND NOT EXISTS (SELECT 1 FROM friendships f WHERE f.user_id = $1 AND f.friend_id = u.id)"
+    " ORDER BY u.id"
+)
 
 
 async def _get(conn: Any, channel_id: str, with_members: bool) -> Channel | None:
@@ -87,6 +97,8 @@ class PostgresChannels:
                     )
                 except asyncpg.ForeignKeyViolationError:
                     raise not_found("no such user") from None
+                # Closed at once if the friendship ended since the caller checked it.
+                await refresh_direct(conn, a, b)
                 found = channel_id
             else:
                 found = await conn.fetchval("SELECT id FROM channels WHERE direct_key = $1", key)
@@ -111,6 +123,9 @@ class PostgresChannels:
             # Counting distinct rows also refuses a list that names someone twice.
             if found != len(everyone):
                 raise invalid("member_ids names users that do not exist")
+            refused = await conn.fetch(_NOT_CONSENTING, owner_id, everyone[1:])
+            if refused:
+                raise not_addable([r[0] for r in refused])
             await conn.execute(
                 "INSERT INTO channels (id, kind, name, fanout, member_count, created_at)"
                 " VALUES ($1, 'group', $2, $3, $4, $5)",
@@ -169,7 +184,14 @@ class PostgresChannels:
         return [_member(r) for r in rows]
 
     async def add_member(
-        self, channel_id: str, user_id: str, at: int, small_group_limit: int, max_size: int
+        self,
+        channel_id: str,
+        user_id: str,
+        at: int,
+        small_group_limit: int,
+        max_size: int,
+        *,
+        added_by: str,
     ) -> Channel:
         async with self._db.transaction() as conn:
             row = await conn.fetchrow(
@@ -188,6 +210,8 @@ class PostgresChannels:
                 "SELECT 1 FROM members WHERE channel_id = $1 AND user_id = $2", channel_id, user_id
             ):
                 raise conflict("already a member")
+            if await conn.fetch(_NOT_CONSENTING, added_by, [user_id]):
+                raise not_addable([user_id])
             count += 1
             if count > max_size:
                 raise invalid(f"the group is full ({max_size} members)")

@@ -16,6 +16,7 @@ import asyncpg
 from chinwag.errors import conflict, not_found
 from chinwag.friends.models import FriendRequest
 from chinwag.store.postgres.db import Database
+from chinwag.store.postgres.direct import refresh_direct
 from chinwag.store.postgres.tags import affected
 
 _REQ_COLS = "id, from_user_id, to_user_id, created_at"
@@ -101,6 +102,7 @@ class PostgresFriends:
                 b,
                 at,
             )
+            await refresh_direct(conn, a, b)
 
     async def delete_request(self, request_id: str) -> bool:
         status = await self._db.execute("DELETE FROM friend_requests WHERE id = $1", request_id)
@@ -120,10 +122,14 @@ class PostgresFriends:
         return row is not None
 
     async def remove_friend(self, a: str, b: str) -> bool:
-        status = await self._db.execute(
-            "DELETE FROM friendships WHERE (user_id = $1 AND friend_id = $2)"
-            " OR (user_id = $2 AND friend_id = $1)",
-            a,
-            b,
-        )
+        async with self._db.transaction() as conn:
+            await _lock_pair(conn, a, b)
+            status = await conn.execute(
+                "DELETE FROM friendships WHERE (user_id = $1 AND friend_id = $2)"
+                " OR (user_id = $2 AND friend_id = $1)",
+                a,
+                b,
+            )
+            # Their direct channel closes to new messages in the same transaction.
+            await refresh_direct(conn, a, b)
         return affected(status) > 0

@@ -25,8 +25,10 @@ _APPEND = (
     " o_client_msg_id, o_fanout, o_members_version, o_member_ids, o_seqs"
     " FROM chinwag_append($1, $2, $3, $4, $5, $6, $7)"
 )
-# Raised by chinwag_append when the sender is not a member (rolls back the increment).
+# Raised by chinwag_append when the sender is not a member, or the channel is closed to
+# new messages (both roll back the increment).
 _NOT_MEMBER = "CW403"
+_CLOSED = "CW423"
 # Retries after a lost race with a concurrent resend (or a deadlock, which consistent
 # lock ordering should rule out). One retry normally settles it.
 _ATTEMPTS = 5
@@ -67,6 +69,8 @@ class PostgresMessages:
             except asyncpg.PostgresError as exc:
                 if exc.sqlstate == _NOT_MEMBER:
                     return SendRefusal.NOT_MEMBER
+                if exc.sqlstate == _CLOSED:
+                    return SendRefusal.CLOSED
                 raise
             return self._outcome(request, row, cached)
         raise unavailable("the message could not be stored, retry")

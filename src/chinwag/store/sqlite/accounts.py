@@ -9,7 +9,9 @@ from chinwag.accounts.models import Device, NewUser, ProfileChanges, User
 from chinwag.errors import conflict, not_found
 from chinwag.store.sqlite.db import Database, WriterState
 
-_USER_COLS = "id, username, display_name, avatar_url, status_text, created_at, last_active_at"
+_USER_COLS = (
+    "id, username, display_name, avatar_url, status_text, created_at, last_active_at, group_adds"
+)
 
 
 def user_from_row(row: Any) -> User:
@@ -102,6 +104,7 @@ class SqliteAccounts:
                     ("display_name", changes.display_name),
                     ("avatar_url", changes.avatar_url),
                     ("status_text", changes.status_text),
+                    ("group_adds", changes.group_adds),
                 )
                 if v is not None
             }

@@ -6,8 +6,10 @@ import sqlite3
 from typing import Any
 
 from chinwag.channels.models import Channel, ChannelView, Member, Role
+from chinwag.channels.store import not_addable
 from chinwag.errors import conflict, invalid, not_found
 from chinwag.store.sqlite.db import Database, WriterState
+from chinwag.store.sqlite.direct import refresh_direct
 
 # last_message_id is derived from the clustered messages index rather than updated per
 # message: one fewer page written per send.
@@ -25,6 +27,23 @@ def _member_ids(conn: sqlite3.Connection, channel_id: str) -> tuple[str, ...]:
         (channel_id,),
     ).fetchall()
     return tuple(r[0] for r in rows)
+
+
+def _not_consenting(conn: sqlite3.Connection, adder: str, user_ids: list[str]) -> list[str]:
+    """Those of `user_ids` who accept group adds only from friends and are not the
+    adder's friends."""
+    out: list[str] = []
+    for i in range(0, len(user_ids), 500):
+        chunk = user_ids[i : i + 500]
+        marks = ",".join("?" * len(chunk))
+        rows = conn.execute(
+            f"SELECT u.id FROM users u WHERE u.id IN ({marks}) AND u.group_adds <> 'anyone'"
+            " AND NOT EXISTS (SELECT 1 FROM friendships f"
+            " WHERE f.user_id = ? AND f.friend_id = u.id)",
+            (*chunk, adder),
+        ).fetchall()
+        out.extend(r[0] for r in rows)
+    return out
 
 
 def _get(conn: sqlite3.Connection, channel_id: str, with_members: bool) -> Channel | None:
@@ -59,6 +78,8 @@ class SqliteChannels:
                     " VALUES (?, ?, ?, ?)",
                     [(channel_id, a, "member", at), (channel_id, b, "member", at)],
                 )
+                # Closed at once if the friendship ended since the caller checked it.
+                refresh_direct(conn, state, a, b)
                 found = channel_id
             else:
                 found = row[0]
@@ -91,6 +112,9 @@ class SqliteChannels:
                 ).fetchone()[0]
             if found != len(everyone):
                 raise invalid("member_ids names users that do not exist")
+            refused = _not_consenting(conn, owner_id, everyone[1:])
+            if refused:
+                raise not_addable(refused)
             conn.execute(
                 "INSERT INTO channels (id, kind, name, fanout, member_count, created_at)"
                 " VALUES (?, 'group', ?, ?, ?, ?)",
@@ -152,7 +176,14 @@ class SqliteChannels:
         return await self._db.read(q)
 
     async def add_member(
-        self, channel_id: str, user_id: str, at: int, small_group_limit: int, max_size: int
+        self,
+        channel_id: str,
+        user_id: str,
+        at: int,
+        small_group_limit: int,
+        max_size: int,
+        *,
+        added_by: str,
     ) -> Channel:
         def job(conn: sqlite3.Connection, state: WriterState) -> Channel:
             row = conn.execute(
@@ -168,6 +199,8 @@ class SqliteChannels:
                 "SELECT 1 FROM members WHERE channel_id = ? AND user_id = ?", (channel_id, user_id)
             ).fetchone():
                 raise conflict("already a member")
+            if _not_consenting(conn, added_by, [user_id]):
+                raise not_addable([user_id])
             count = row[1] + 1
             if count > max_size:
                 raise invalid(f"the group is full ({max_size} members)")

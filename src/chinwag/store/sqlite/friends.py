@@ -7,6 +7,7 @@ import sqlite3
 from chinwag.errors import conflict, not_found
 from chinwag.friends.models import FriendRequest
 from chinwag.store.sqlite.db import Database, WriterState
+from chinwag.store.sqlite.direct import refresh_direct
 
 _REQ_COLS = "id, from_user_id, to_user_id, created_at"
 
@@ -71,7 +72,7 @@ class SqliteFriends:
     async def accept_request(self, request: FriendRequest, at: int) -> None:
         a, b = request.from_user_id, request.to_user_id
 
-        def job(conn: sqlite3.Connection, _: WriterState) -> None:
+        def job(conn: sqlite3.Connection, state: WriterState) -> None:
             gone = conn.execute("DELETE FROM friend_requests WHERE id = ?", (request.id,))
             if gone.rowcount == 0:
                 raise not_found("no such friend request")
@@ -80,6 +81,7 @@ class SqliteFriends:
                 " VALUES (?, ?, ?)",
                 [(a, b, at), (b, a, at)],
             )
+            refresh_direct(conn, state, a, b)
 
         await self._db.write(job)
 
@@ -114,12 +116,14 @@ class SqliteFriends:
         return await self._db.read(q)
 
     async def remove_friend(self, a: str, b: str) -> bool:
-        def job(conn: sqlite3.Connection, _: WriterState) -> bool:
+        def job(conn: sqlite3.Connection, state: WriterState) -> bool:
             cur = conn.execute(
                 "DELETE FROM friendships WHERE (user_id = ? AND friend_id = ?)"
                 " OR (user_id = ? AND friend_id = ?)",
                 (a, b, b, a),
             )
+            # Their direct channel closes to new messages in the same transaction.
+            refresh_direct(conn, state, a, b)
             return cur.rowcount > 0
 
         result: bool = await self._db.write(job)

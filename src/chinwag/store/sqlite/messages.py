@@ -33,15 +33,22 @@ class _Members(tuple[str, ...]):
 def _channel_members(
     conn: sqlite3.Connection, state: WriterState, channel_id: str
 ) -> tuple[str, tuple[str, ...]] | None:
+    """(fanout, members taking part in new messages) of a channel, cached. A channel
+    closed to new messages (see `direct.py`) has none, so the membership check that
+    every send makes anyway refuses it, at no cost per message."""
     entry = state.members.get(channel_id)
     if entry is None:
-        row = conn.execute("SELECT fanout FROM channels WHERE id = ?", (channel_id,)).fetchone()
+        row = conn.execute(
+            "SELECT fanout, closed FROM channels WHERE id = ?", (channel_id,)
+        ).fetchone()
         if row is None:
             return None
         ids = tuple(
             r[0]
             for r in conn.execute("SELECT user_id FROM members WHERE channel_id = ?", (channel_id,))
         )
+        if row[1]:
+            ids = ()
         entry = (row[0], ids if len(ids) <= 8 else _Members(ids))
         state.members[channel_id] = entry
     return entry
@@ -60,6 +67,16 @@ def _original(conn: sqlite3.Connection, req: SendRequest) -> Stored | None:
     return Stored(Message(*row), {}, (), duplicate=True)
 
 
+def _refusal(conn: sqlite3.Connection, req: SendRequest) -> SendRefusal:
+    """Why a sender who is not among a channel's writers is refused (the cold path)."""
+    closed = conn.execute(
+        "SELECT 1 FROM channels c JOIN members m ON m.channel_id = c.id"
+        " WHERE c.id = ? AND m.user_id = ? AND c.closed",
+        (req.channel_id, req.sender_id),
+    ).fetchone()
+    return SendRefusal.NOT_MEMBER if closed is None else SendRefusal.CLOSED
+
+
 def _append(conn: sqlite3.Connection, state: WriterState, req: SendRequest) -> Stored | SendRefusal:
     entry = _channel_members(conn, state, req.channel_id)
     if entry is None or req.sender_id not in entry[1]:
@@ -67,7 +84,7 @@ def _append(conn: sqlite3.Connection, state: WriterState, req: SendRequest) -> S
         original = _original(conn, req)
         if original is not None:
             return original
-        return SendRefusal.NO_CHANNEL if entry is None else SendRefusal.NOT_MEMBER
+        return SendRefusal.NO_CHANNEL if entry is None else _refusal(conn, req)
     fanout, members = entry
     cid = req.channel_id
     last = state.channel_seq.get(cid)
