@@ -45,7 +45,7 @@ def build_store(settings: Settings) -> Store:
         return PostgresStore(settings.store)
     from chinwag.store.sqlite.store import SqliteStore
 
-    return SqliteStore(settings.sqlite_path)
+    return SqliteStore(settings.sqlite_path, wal_limit=settings.wal_limit_mb << 20)
 
 
 def build_bus(settings: Settings) -> Bus:
