@@ -92,6 +92,7 @@ class App:
         s, clock = self.settings, self.clock
         store = build_store(s)
         await store.start()
+        self._register_store_gauges(store)
         bus = build_bus(s)
         await bus.start()
         self._passwords = Passwords(time_cost=s.argon2_time_cost, memory_kib=s.argon2_memory_kib)
@@ -236,6 +237,24 @@ class App:
         return GatewayInfo(
             self.gateway_id, s.public_url, s.region, self.hub.connection_count, s.capacity
         )
+
+    def _register_store_gauges(self, store: Store) -> None:
+        from chinwag.store.sqlite.store import SqliteStore
+
+        if not isinstance(store, SqliteStore):
+            return
+        db = store.db
+        for name, help_, read in (
+            ("commits_total", "SQLite write transactions committed.", lambda: db.commits),
+            ("jobs_total", "SQLite write jobs (sends and others) committed.", lambda: db.jobs),
+            ("wal_bytes", "Size of SQLite's write-ahead log file.", lambda: db.wal_size()),
+            (
+                "wal_restarts_total",
+                "Times SQLite's write-ahead log was checkpointed and restarted.",
+                lambda: db.wal_restarts + db.wal_forced,
+            ),
+        ):
+            self.metrics.gauge(f"chinwag_sqlite_{name}", help_, read)
 
     def _register_gauges(self) -> None:
         hub = self.hub

@@ -162,7 +162,7 @@ class Database:
                 if self.commits == done:
                     continue
                 try:
-                    if self._wal_size() > self.wal_limit // 2:
+                    if self.wal_size() > self.wal_limit // 2:
                         done = self.commits
                         self._restart_wal(conn)
                     elif time.monotonic() >= next_passive:
@@ -174,7 +174,8 @@ class Database:
         finally:
             conn.close()
 
-    def _wal_size(self) -> int:
+    def wal_size(self) -> int:
+        """Bytes of the write-ahead log file (0 when there is none)."""
         try:
             return self.wal_path.stat().st_size
         except FileNotFoundError:
@@ -264,7 +265,7 @@ class Database:
                 self._gate_free.wait()
             with self._gate:
                 outcomes = self._commit_batch(conn, batch)
-                if self._wal_size() > self.wal_limit:
+                if self.wal_size() > self.wal_limit:
                     self._force_checkpoint(conn)
             self.commits += 1
             self.jobs += len(batch)
