@@ -57,7 +57,11 @@ def cmd_migrate(ns: argparse.Namespace) -> None:
 
 
 # Bench workloads with flags of their own, run by their modules.
-_BENCH_MODULES = {"soak": "chinwag.bench.soak", "presence": "chinwag.bench.presence_cost"}
+_BENCH_MODULES = {
+    "soak": "chinwag.bench.soak",
+    "presence": "chinwag.bench.presence_cost",
+    "prefill": "chinwag.bench.prefill",
+}
 
 
 def main(argv: list[str] | None = None) -> None:

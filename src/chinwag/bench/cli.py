@@ -34,6 +34,8 @@ workloads:
   group      fan-out: --groups groups of --group-size, --senders senders each
   soak       long mixed workload with random disconnects (chinwag bench soak --help)
   presence   server CPU per presence change (chinwag bench presence --help)
+  prefill    give a SQLite data directory a past before a server runs on it: millions
+             of messages written in bulk (chinwag bench prefill --help)
 """
 
 
