@@ -61,6 +61,7 @@ _BENCH_MODULES = {
     "soak": "chinwag.bench.soak",
     "presence": "chinwag.bench.presence_cost",
     "prefill": "chinwag.bench.prefill",
+    "timeline": "chinwag.bench.plot",
 }
 
 

@@ -7,6 +7,7 @@ import contextlib
 import sys
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 import msgspec
 
@@ -27,6 +28,8 @@ class Point(msgspec.Struct):
     peak_latency_ms: float = 0.0  # highest latency seen during this second
     server_cpu_pct: float = 0.0
     server_rss_mib: float = 0.0
+    db_mib: float = 0.0  # SQLite database file, with --data-dir
+    wal_mib: float = 0.0  # its write-ahead log
 
 
 class Reporter:
@@ -38,11 +41,14 @@ class Reporter:
         peak: Callable[[], int],
         monitor: ServerMonitor | None,
         show: bool,
+        data_dir: str = "",
     ) -> None:
         self._totals = totals
         self._peak = peak
         self._monitor = monitor
         self._show = show
+        self._files = (Path(data_dir) / "chinwag.db", Path(data_dir) / "chinwag.db-wal")
+        self._sizes = bool(data_dir)
         self.timeline: list[Point] = []
         self._task: asyncio.Task[None] | None = None
 
@@ -71,12 +77,26 @@ class Reporter:
             last_t, last_delivered = now, delivered
             cpu, rss = self._monitor.sample() if self._monitor else (0.0, 0.0)
             peak = self._peak() / 1000
+            db, wal = (_mib(f) for f in self._files) if self._sizes else (0.0, 0.0)
             point = Point(
-                now - began, sent, acked, delivered, connected, synced, rate, peak, cpu, rss
+                now - began,
+                sent,
+                acked,
+                delivered,
+                connected,
+                synced,
+                rate,
+                peak,
+                cpu,
+                rss,
+                db,
+                wal,
             )
             self.timeline.append(point)
             if self._show:
                 server = f"  server {cpu:.0f}% {rss:.0f} MiB" if self._monitor else ""
+                if self._sizes:
+                    server += f"  db {db:,.0f} MiB wal {wal:,.0f} MiB"
                 print(
                     f"[{point.t:5.1f}s] sent {sent} acked {acked} delivered {delivered}"
                     f" ({rate:,.0f}/s) peak {peak:.0f} ms welcomed {connected} synced {synced}"
@@ -84,3 +104,34 @@ class Reporter:
                     file=sys.stderr,
                     flush=True,
                 )
+
+
+def _mib(path: Path) -> float:
+    try:
+        return path.stat().st_size / (1 << 20)
+    except FileNotFoundError:
+        return 0.0
+
+
+def steady(timeline: list[Point], seconds: int = 10) -> dict[str, float]:
+    """Delivery rates over `seconds`-long windows of the timeline: the best window, and
+    the last one that ends while deliveries were still under way (the last full
+    seconds of sending, not the tail where senders finish)."""
+    points = [p for p in timeline if p.delivered > 0 or p.sent > 0]
+    if not points:
+        return {}
+    final = timeline[-1].delivered
+    live = [p for p in points if p.delivered < final] or points
+    rates = []
+    for i in range(len(live) - seconds):
+        a, b = live[i], live[i + seconds]
+        rates.append((b.delivered - a.delivered) / max(1e-9, b.t - a.t))
+    if not rates:
+        return {}
+    best, last = max(rates), rates[-1]
+    return {
+        f"rate_best_{seconds}s": best,
+        f"rate_last_{seconds}s": last,
+        "last_over_best": last / best if best else 0.0,
+        "wal_mib_max": max((p.wal_mib for p in timeline), default=0.0),
+    }
