@@ -253,6 +253,16 @@ class App:
                 "Times SQLite's write-ahead log was checkpointed and restarted.",
                 lambda: db.wal_restarts + db.wal_forced,
             ),
+            (
+                "wal_pause_seconds_total",
+                "Time the SQLite writer waited while the log was restarted.",
+                lambda: db.wal_pause_s,
+            ),
+            (
+                "wal_pause_max_seconds",
+                "The longest single wait of the SQLite writer for a log restart.",
+                lambda: db.wal_pause_max_s,
+            ),
         ):
             self.metrics.gauge(f"chinwag_sqlite_{name}", help_, read)
 

@@ -50,6 +50,8 @@ MAX_BATCH = 1024
 CHECKPOINT_EVERY = 0.25  # seconds between passive checkpoints while there are commits
 WAL_CHECK_EVERY = 0.02  # seconds between looks at the log's size
 WAL_LIMIT = 256 << 20  # bytes; the default of the `wal_limit_mb` setting
+CATCH_UP_PASSES = 4  # most passive checkpoints before a restart holds the writer
+QUICK_PASS = 0.005  # seconds: a pass this quick leaves little for the held one
 _STOP = object()
 
 
@@ -131,6 +133,8 @@ class Database:
         self._gate_free.set()
         self.wal_restarts = 0  # by the checkpoint thread
         self.wal_forced = 0  # by the writer, when the checkpoint thread fell behind
+        self.wal_pause_s = 0.0  # time the writer was held for restarts, in all
+        self.wal_pause_max_s = 0.0
 
     def start(self, loop: asyncio.AbstractEventLoop) -> None:
         self._loop = loop
@@ -182,17 +186,26 @@ class Database:
             return 0
 
     def _restart_wal(self, conn: sqlite3.Connection) -> None:
-        # The bulk of the copying happens beside the writer; only what it commits in the
-        # meantime is copied while it waits.
-        conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+        # The bulk of the copying happens beside the writer, in passes that end once a
+        # pass is quick (little was written during the previous one); only what is
+        # committed during the last pass is copied while the writer waits.
+        for _ in range(CATCH_UP_PASSES):
+            began = time.monotonic()
+            conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+            if time.monotonic() - began < QUICK_PASS:
+                break
         self._gate_free.clear()
         self._gate_wanted = True
         try:
             with self._gate:
+                held = time.monotonic()
                 busy, _, _ = conn.execute("PRAGMA wal_checkpoint(RESTART)").fetchone()
+                pause = time.monotonic() - held
         finally:
             self._gate_wanted = False
             self._gate_free.set()
+        self.wal_pause_s += pause
+        self.wal_pause_max_s = max(self.wal_pause_max_s, pause)
         if not busy:
             self.wal_restarts += 1
 
