@@ -68,8 +68,8 @@ def write_timeline(runs: list[tuple[str, Result]], path: str) -> None:
     import matplotlib.pyplot as plt
 
     sized = [(label, r) for label, r in runs if any(p.wal_mib or p.db_mib for p in r.timeline)]
-    rows = 2 if sized else 1
-    fig, axes = plt.subplots(rows, 1, figsize=(12, 4 * rows), squeeze=False)
+    rows = 3 if sized else 2
+    fig, axes = plt.subplots(rows, 1, figsize=(12, 3.6 * rows), squeeze=False)
     rate = axes[0][0]
     for label, r in runs:
         points = r.timeline
@@ -79,8 +79,23 @@ def write_timeline(runs: list[tuple[str, Result]], path: str) -> None:
     rate.set_ylim(bottom=0)
     rate.grid(True, alpha=0.3)
     rate.legend(fontsize=8)
+    cost = axes[1][0]
+    for label, r in runs:
+        points = [p for p in r.timeline if p.delivered_per_s > 0]
+        us = [p.server_cpu_pct * 1e4 / p.delivered_per_s for p in points]
+        cost.plot([p.t for p in points], us, label=f"{label}: server CPU us per message")
+        cost.plot(
+            [p.t for p in r.timeline],
+            [p.machine_pct for p in r.timeline],
+            linestyle=":",
+            label=f"{label}: whole machine CPU, % of one core",
+        )
+    cost.set_xlabel("seconds")
+    cost.set_ylim(bottom=0)
+    cost.grid(True, alpha=0.3)
+    cost.legend(fontsize=8)
     if sized:
-        disk = axes[1][0]
+        disk = axes[2][0]
         for label, r in sized:
             points = r.timeline
             disk.plot([p.t for p in points], [p.wal_mib for p in points], label=f"{label}: log")

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import msgspec
+import psutil  # type: ignore[import-untyped]
 
 from chinwag.bench.links import Progress
 from chinwag.bench.monitor import ServerMonitor
@@ -30,6 +31,7 @@ class Point(msgspec.Struct):
     server_rss_mib: float = 0.0
     db_mib: float = 0.0  # SQLite database file, with --data-dir
     wal_mib: float = 0.0  # its write-ahead log
+    machine_pct: float = 0.0  # the whole machine's CPU this second, % of one core
 
 
 class Reporter:
@@ -63,6 +65,7 @@ class Reporter:
 
     async def _run(self) -> None:
         began = time.monotonic()
+        psutil.cpu_percent(None)  # starts its interval
         last_t, last_delivered = began, 0
         while True:
             await asyncio.sleep(1.0)
@@ -129,9 +132,19 @@ def steady(timeline: list[Point], seconds: int = 10) -> dict[str, float]:
     if not rates:
         return {}
     best, last = max(rates), rates[-1]
-    return {
+    out = {
         f"rate_best_{seconds}s": best,
         f"rate_last_{seconds}s": last,
         "last_over_best": last / best if best else 0.0,
         "wal_mib_max": max((p.wal_mib for p in timeline), default=0.0),
     }
+    # The server's CPU per message at the start and at the end: flat when the server's
+    # own cost holds, whatever else the machine was doing.
+    for name, part in (("first", live[1 : seconds + 1]), ("last", live[-seconds:])):
+        msgs = sum(p.delivered_per_s for p in part)
+        if msgs and any(p.server_cpu_pct for p in part):
+            out[f"server_us_per_msg_{name}_{seconds}s"] = (
+                sum(p.server_cpu_pct for p in part) * 1e4 / msgs
+            )
+    out["machine_pct_avg"] = sum(p.machine_pct for p in live) / len(live)
+    return out
