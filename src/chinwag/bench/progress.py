@@ -81,6 +81,7 @@ class Reporter:
             cpu, rss = self._monitor.sample() if self._monitor else (0.0, 0.0)
             peak = self._peak() / 1000
             db, wal = (_mib(f) for f in self._files) if self._sizes else (0.0, 0.0)
+            machine = float(psutil.cpu_percent(None)) * (psutil.cpu_count() or 1)
             point = Point(
                 now - began,
                 sent,
@@ -94,6 +95,7 @@ class Reporter:
                 rss,
                 db,
                 wal,
+                machine,
             )
             self.timeline.append(point)
             if self._show:
