@@ -40,7 +40,7 @@ def cmd_serve(ns: argparse.Namespace) -> None:
 
     settings = _settings(ns)
     logs.setup(settings.log_level, settings.log_format)
-    server.run(App(settings))
+    server.run(App(settings, tune_gc=True))
 
 
 def cmd_migrate(ns: argparse.Namespace) -> None:
