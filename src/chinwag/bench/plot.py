@@ -81,12 +81,19 @@ def write_timeline(runs: list[tuple[str, Result]], path: str) -> None:
     rate.legend(fontsize=8)
     cost = axes[1][0]
     for label, r in runs:
-        points = [p for p in r.timeline if p.delivered_per_s > 0]
-        us = [p.server_cpu_pct * 1e4 / p.delivered_per_s for p in points]
-        cost.plot([p.t for p in points], us, label=f"{label}: server CPU us per message")
+        # Over 10-second windows: a second with few deliveries says little on its own.
+        points = r.timeline
+        xs, us = [], []
+        for i in range(10, len(points)):
+            part = points[i - 10 : i]
+            msgs = sum(p.delivered_per_s for p in part)
+            if msgs:
+                xs.append(points[i].t)
+                us.append(sum(p.server_cpu_pct for p in part) * 1e4 / msgs)
+        cost.plot(xs, us, label=f"{label}: server CPU us per message (10 s)")
         cost.plot(
-            [p.t for p in r.timeline],
-            [p.machine_pct for p in r.timeline],
+            [p.t for p in points],
+            [p.machine_pct for p in points],
             linestyle=":",
             label=f"{label}: whole machine CPU, % of one core",
         )
