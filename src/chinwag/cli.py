@@ -40,7 +40,7 @@ def cmd_serve(ns: argparse.Namespace) -> None:
 
     settings = _settings(ns)
     logs.setup(settings.log_level, settings.log_format)
-    server.run(App(settings))
+    server.run(App(settings, tune_gc=True))
 
 
 def cmd_migrate(ns: argparse.Namespace) -> None:
@@ -57,7 +57,12 @@ def cmd_migrate(ns: argparse.Namespace) -> None:
 
 
 # Bench workloads with flags of their own, run by their modules.
-_BENCH_MODULES = {"soak": "chinwag.bench.soak", "presence": "chinwag.bench.presence_cost"}
+_BENCH_MODULES = {
+    "soak": "chinwag.bench.soak",
+    "presence": "chinwag.bench.presence_cost",
+    "prefill": "chinwag.bench.prefill",
+    "timeline": "chinwag.bench.plot",
+}
 
 
 def main(argv: list[str] | None = None) -> None:

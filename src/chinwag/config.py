@@ -31,6 +31,9 @@ class Settings:
     port: int = _opt(8080, "port to listen on (0 picks a free one)")
     data_dir: str = _opt("./var", "directory for the SQLite database, keys and other state")
     store: str = _opt("", "storage: empty for SQLite in the data dir, or a postgres:// URL")
+    wal_limit_mb: int = _opt(
+        256, "SQLite: most MiB its write-ahead log may hold before it is checkpointed and restarted"
+    )
     nats: str = _opt("", "NATS URL (nats://host:4222) to run as one of many processes")
     role: str = _opt("all", "which roles this process runs: all, api, gateway, push")
     public_url: str = _opt(
@@ -138,6 +141,8 @@ class Settings:
             )
         if not is_token(self.cluster_name):
             raise ValueError("cluster_name may hold only letters, digits, '_' and '-'")
+        if self.wal_limit_mb < 1:
+            raise ValueError("wal_limit_mb must be at least 1")
         if self.small_group_limit < 2:
             raise ValueError("small_group_limit must be at least 2")
         self._validate_cluster_addressing()

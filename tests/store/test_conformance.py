@@ -399,6 +399,22 @@ async def test_mark_read(store: Store) -> None:
     assert member is not None and member.last_read_message_id == 3
 
 
+async def test_sending_moves_the_senders_read_marker(store: Store) -> None:
+    a, b = await users(store, "a", "b")
+    await store.channels.direct_channel("c1", a, b, 1)
+    await stored(store, a, "c1", "m0")
+    # Sends in flight together (one commit on engines that batch): the marker lands on
+    # the newest of them, and never moves back.
+    await asyncio.gather(*(stored(store, a, "c1", f"m{n}") for n in range(1, 6)))
+    await stored(store, b, "c1", "r0")
+    mine = await store.channels.get_member("c1", a)
+    theirs = await store.channels.get_member("c1", b)
+    assert mine is not None and mine.last_read_message_id == 6
+    assert theirs is not None and theirs.last_read_message_id == 7
+    views = await store.channels.channels_of(a, member_list_limit=3)
+    assert views[0].unread == 1  # only b's message
+
+
 async def test_channels_of(store: Store) -> None:
     a, b, c, d = await users(store, "a", "b", "c", "d")
     await befriend(store, a, b)

@@ -40,6 +40,7 @@ def test_every_field_has_an_env_name_and_help() -> None:
         {"CHINWAG_STORE": "mysql://x"},
         {"CHINWAG_ROLE": "gateway"},  # SQLite serves one process
         {"CHINWAG_SMALL_GROUP_LIMIT": "1"},
+        {"CHINWAG_WAL_LIMIT_MB": "0"},
     ],
 )
 def test_bad_settings_refused(env: dict[str, str]) -> None:

@@ -34,6 +34,9 @@ workloads:
   group      fan-out: --groups groups of --group-size, --senders senders each
   soak       long mixed workload with random disconnects (chinwag bench soak --help)
   presence   server CPU per presence change (chinwag bench presence --help)
+  prefill    give a SQLite data directory a past before a server runs on it: millions
+             of messages written in bulk (chinwag bench prefill --help)
+  timeline   one PNG of several runs: rate per second, database and log sizes
 """
 
 
@@ -77,6 +80,12 @@ def _add_flags(p: argparse.ArgumentParser) -> None:
         default = getattr(d, dest)
         p.add_argument(f"--{name}", dest=dest, type=kind, default=default,
                        help=f"{help_} (default {default})")  # fmt: skip
+    p.add_argument(
+        "--data-dir",
+        default="",
+        help="the server's SQLite data directory (on this machine): sample the sizes of its"
+        " database and write-ahead log every second",
+    )
     p.add_argument("--duplex", action="store_true", help="both users of a pair send")
     p.add_argument("--prefix", default="", help="username prefix (default random)")
     p.add_argument("--out", default="", help="write the JSON result here")

@@ -49,6 +49,7 @@ class BenchConfig(msgspec.Struct, frozen=True, kw_only=True):
     prefix: str = ""  # username prefix; default random per run
     password: str = "bench-password"
     server_pid: int = 0  # sample this process's CPU and RSS (psutil) when non-zero
+    data_dir: str = ""  # the server's SQLite data dir: sample its database and log sizes
     out: str = ""  # JSON result path
     plot: str = ""  # PNG latency plot path
     progress: bool = True  # a line per second on stderr

@@ -56,3 +56,85 @@ def write_plot(result: Result, samples_us: array[int], path: str) -> None:
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
+
+
+def write_timeline(runs: list[tuple[str, Result]], path: str) -> None:
+    """Per-second delivery rate of each run and, when sampled (`--data-dir`), the sizes
+    of the SQLite database and its write-ahead log: does throughput hold, does the disk
+    stay bounded."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    sized = [(label, r) for label, r in runs if any(p.wal_mib or p.db_mib for p in r.timeline)]
+    rows = 3 if sized else 2
+    fig, axes = plt.subplots(rows, 1, figsize=(12, 3.6 * rows), squeeze=False)
+    rate = axes[0][0]
+    for label, r in runs:
+        points = r.timeline
+        rate.plot([p.t for p in points], [p.delivered_per_s for p in points], label=label)
+    rate.set_xlabel("seconds")
+    rate.set_ylabel("messages delivered per second")
+    rate.set_ylim(bottom=0)
+    rate.grid(True, alpha=0.3)
+    rate.legend(fontsize=8)
+    cost = axes[1][0]
+    for label, r in runs:
+        # Over 10-second windows: a second with few deliveries says little on its own.
+        points = r.timeline
+        xs, us = [], []
+        for i in range(10, len(points)):
+            part = points[i - 10 : i]
+            msgs = sum(p.delivered_per_s for p in part)
+            if msgs:
+                xs.append(points[i].t)
+                us.append(sum(p.server_cpu_pct for p in part) * 1e4 / msgs)
+        cost.plot(xs, us, label=f"{label}: server CPU us per message (10 s)")
+        cost.plot(
+            [p.t for p in points],
+            [p.machine_pct for p in points],
+            linestyle=":",
+            label=f"{label}: whole machine CPU, % of one core",
+        )
+    cost.set_xlabel("seconds")
+    cost.set_ylim(bottom=0)
+    cost.grid(True, alpha=0.3)
+    cost.legend(fontsize=8)
+    if sized:
+        disk = axes[2][0]
+        for label, r in sized:
+            points = r.timeline
+            disk.plot([p.t for p in points], [p.wal_mib for p in points], label=f"{label}: log")
+            disk.plot(
+                [p.t for p in points],
+                [p.db_mib - points[0].db_mib for p in points],
+                linestyle="--",
+                label=f"{label}: database growth",
+            )
+        disk.set_xlabel("seconds")
+        disk.set_ylabel("MiB")
+        disk.grid(True, alpha=0.3)
+        disk.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`chinwag bench timeline --out PNG RESULT.json...`: one plot of several runs."""
+    import argparse
+
+    import msgspec
+
+    p = argparse.ArgumentParser(prog="chinwag bench timeline", description=write_timeline.__doc__)
+    p.add_argument("--out", required=True, help="PNG to write")
+    p.add_argument("results", nargs="+", help="JSON results of chinwag bench (--out)")
+    ns = p.parse_args(argv)
+    runs = []
+    for name in ns.results:
+        with open(name, "rb") as f:
+            result = msgspec.json.decode(f.read(), type=Result)
+        runs.append((result.description or name, result))
+    write_timeline(runs, ns.out)
+    return 0

@@ -18,7 +18,7 @@ from chinwag.bench.fleet import Fleet
 from chinwag.bench.links import Expect, Go, Ready, SendDone, ShardResult
 from chinwag.bench.monitor import MachineMonitor, ServerMonitor, machine_cpu_count
 from chinwag.bench.plans import Prepared, partition, prepare
-from chinwag.bench.progress import Reporter
+from chinwag.bench.progress import Reporter, steady
 from chinwag.bench.report import (
     ClientStats,
     Result,
@@ -50,7 +50,9 @@ async def run_workload(cfg: BenchConfig) -> tuple[Result, list[ShardResult]]:
         if monitor is not None:
             extra["server_rss_mib_before_connect"] = monitor.rss_mib()
         fleet = Fleet(partition(cfg, prepared), in_process=cfg.procs == 1)
-        reporter = Reporter(lambda: fleet.progress, fleet.take_peak, monitor, cfg.progress)
+        reporter = Reporter(
+            lambda: fleet.progress, fleet.take_peak, monitor, cfg.progress, cfg.data_dir
+        )
         await fleet.start()
         reporter.start()
         try:
@@ -63,6 +65,8 @@ async def run_workload(cfg: BenchConfig) -> tuple[Result, list[ShardResult]]:
     result = _result(cfg, prepared, finals, go, (monitor, machine), extra)
     result.started_at, result.setup_s, result.connect_s = started_at, setup_s, connect_s
     result.timeline = reporter.timeline
+    if prepared.mode == "traffic":
+        result.extra.update(steady(reporter.timeline))
     return result, finals
 
 

@@ -11,6 +11,16 @@ before it is durable.
 Reads run on a small pool of threads, each with its own connection; WAL lets them read
 while the writer writes.
 
+The write-ahead log stays bounded under any sustained load. A checkpoint thread copies
+the log into the database file (PASSIVE, beside the writer) so that commits never wait
+for the database file's sync. But a log is only restarted from its beginning when a
+checkpoint has caught up with it and the next transaction starts, which never happens
+while commits follow each other: left alone, the log grows without end. So when it
+passes half of `wal_limit` the checkpoint thread holds the writer between two
+transactions (the gate) just long enough to copy the few pages written since its last
+pass and restart the log; and should it ever fall behind, the writer itself checkpoints
+before the log passes `wal_limit` (plus one batch).
+
 The writer also owns `WriterState`, caches of counters (per-channel message ids, per-user
 inbox seqs) and channel membership. Only the writer thread touches it, and any failed
 commit clears it, so it can never run ahead of what is on disk.
@@ -23,6 +33,7 @@ import logging
 import queue
 import sqlite3
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -36,7 +47,11 @@ log = logging.getLogger("chinwag.store.sqlite")
 T = TypeVar("T")
 
 MAX_BATCH = 1024
-CHECKPOINT_EVERY = 0.25  # seconds
+CHECKPOINT_EVERY = 0.25  # seconds between passive checkpoints while there are commits
+WAL_CHECK_EVERY = 0.02  # seconds between looks at the log's size
+WAL_LIMIT = 256 << 20  # bytes; the default of the `wal_limit_mb` setting
+CATCH_UP_PASSES = 4  # most passive checkpoints before a restart holds the writer
+QUICK_PASS = 0.005  # seconds: a pass this quick leaves little for the held one
 _STOP = object()
 
 
@@ -90,8 +105,10 @@ def connect(path: Path, *, readonly: bool = False) -> sqlite3.Connection:
 class Database:
     """The writer thread, the reader pool, and their connections."""
 
-    def __init__(self, path: Path, *, readers: int = 4) -> None:
+    def __init__(self, path: Path, *, readers: int = 4, wal_limit: int = WAL_LIMIT) -> None:
         self.path = path
+        self.wal_path = Path(f"{path}-wal")
+        self.wal_limit = wal_limit
         self._readers = readers
         self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
@@ -107,6 +124,17 @@ class Database:
         self._checkpointer: threading.Thread | None = None
         self.commits = 0
         self.jobs = 0
+        # Held by the writer for each transaction; the checkpoint thread takes it to
+        # restart the log while no transaction is open. `_gate_wanted` makes the writer
+        # step aside before its next transaction, so the checkpoint is not starved.
+        self._gate = threading.Lock()
+        self._gate_wanted = False
+        self._gate_free = threading.Event()
+        self._gate_free.set()
+        self.wal_restarts = 0  # by the checkpoint thread
+        self.wal_forced = 0  # by the writer, when the checkpoint thread fell behind
+        self.wal_pause_s = 0.0  # time the writer was held for restarts, in all
+        self.wal_pause_max_s = 0.0
 
     def start(self, loop: asyncio.AbstractEventLoop) -> None:
         self._loop = loop
@@ -115,6 +143,9 @@ class Database:
         # Checkpoints run on their own thread, so a commit never waits for the database
         # file's sync (the WAL's own sync is the only one on the commit path).
         self._writer_conn.execute("PRAGMA wal_autocheckpoint=0")
+        # After a restart the next commit cuts the file back to this size, so the disk
+        # the log holds falls back too (a restart alone reuses the file from its start).
+        self._writer_conn.execute(f"PRAGMA journal_size_limit={self.wal_limit // 2}")
         self._pool = ThreadPoolExecutor(self._readers, thread_name_prefix="chinwag-sqlite-read")
         self._thread = threading.Thread(target=self._run, name="chinwag-sqlite-write", daemon=True)
         self._thread.start()
@@ -125,17 +156,58 @@ class Database:
 
     def _checkpoints(self) -> None:
         conn = connect(self.path)
+        # Waiting for a reader to leave the log must never hold the writer for long: a
+        # restart that cannot happen at once is tried again on the next look.
+        conn.execute("PRAGMA busy_timeout=50")
         try:
             done = 0
-            while not self._stopping.wait(CHECKPOINT_EVERY):
-                if self.commits != done:
-                    done = self.commits
-                    try:
+            next_passive = 0.0
+            while not self._stopping.wait(WAL_CHECK_EVERY):
+                if self.commits == done:
+                    continue
+                try:
+                    if self.wal_size() > self.wal_limit // 2:
+                        done = self.commits
+                        self._restart_wal(conn)
+                    elif time.monotonic() >= next_passive:
+                        done = self.commits
                         conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
-                    except sqlite3.Error as exc:
-                        log.warning("checkpoint failed: %s", exc)
+                        next_passive = time.monotonic() + CHECKPOINT_EVERY
+                except sqlite3.Error as exc:
+                    log.warning("checkpoint failed: %s", exc)
         finally:
             conn.close()
+
+    def wal_size(self) -> int:
+        """Bytes of the write-ahead log file (0 when there is none)."""
+        try:
+            return self.wal_path.stat().st_size
+        except FileNotFoundError:
+            return 0
+
+    def _restart_wal(self, conn: sqlite3.Connection) -> None:
+        # The bulk of the copying happens beside the writer, in passes that end once a
+        # pass is quick (little was written during the previous one); only what is
+        # committed during the last pass is copied while the writer waits.
+        for _ in range(CATCH_UP_PASSES):
+            began = time.monotonic()
+            conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+            if time.monotonic() - began < QUICK_PASS:
+                break
+        self._gate_free.clear()
+        self._gate_wanted = True
+        try:
+            with self._gate:
+                held = time.monotonic()
+                busy, _, _ = conn.execute("PRAGMA wal_checkpoint(RESTART)").fetchone()
+                pause = time.monotonic() - held
+        finally:
+            self._gate_wanted = False
+            self._gate_free.set()
+        self.wal_pause_s += pause
+        self.wal_pause_max_s = max(self.wal_pause_max_s, pause)
+        if not busy:
+            self.wal_restarts += 1
 
     def writer_connection(self) -> sqlite3.Connection:
         """For migrations before the writer thread starts taking jobs."""
@@ -202,7 +274,12 @@ class Database:
                     stop = True
                     break
                 batch.extend(item)
-            outcomes = self._commit_batch(conn, batch)
+            if self._gate_wanted:
+                self._gate_free.wait()
+            with self._gate:
+                outcomes = self._commit_batch(conn, batch)
+                if self.wal_size() > self.wal_limit:
+                    self._force_checkpoint(conn)
             self.commits += 1
             self.jobs += len(batch)
             self.state.bound()
@@ -211,6 +288,17 @@ class Database:
                 self._loop.call_soon_threadsafe(_resolve, outcomes)
             except RuntimeError:  # loop closed during shutdown
                 return
+
+    def _force_checkpoint(self, conn: sqlite3.Connection) -> None:
+        """The checkpoint thread fell behind (starved of CPU, or a reader held the log):
+        restart the log here, before anything more is written to it."""
+        try:
+            busy, _, _ = conn.execute("PRAGMA wal_checkpoint(RESTART)").fetchone()
+        except sqlite3.Error as exc:
+            log.warning("checkpoint failed: %s", exc)
+            return
+        if not busy:
+            self.wal_forced += 1
 
     def _commit_batch(
         self, conn: sqlite3.Connection, batch: list[_Pending]

@@ -12,7 +12,7 @@ from typing import IO
 from chinwag.store.secret_files import FileSecrets
 from chinwag.store.sqlite.accounts import SqliteAccounts
 from chinwag.store.sqlite.channels import SqliteChannels
-from chinwag.store.sqlite.db import Database
+from chinwag.store.sqlite.db import WAL_LIMIT, Database
 from chinwag.store.sqlite.friends import SqliteFriends
 from chinwag.store.sqlite.messages import SqliteMessages
 from chinwag.store.sqlite.migrate import migrate
@@ -22,8 +22,8 @@ log = logging.getLogger("chinwag.store.sqlite")
 
 
 class SqliteStore:
-    def __init__(self, path: Path) -> None:
-        self.db = Database(path)
+    def __init__(self, path: Path, *, wal_limit: int = WAL_LIMIT) -> None:
+        self.db = Database(path, wal_limit=wal_limit)
         self.accounts = SqliteAccounts(self.db)
         self.friends = SqliteFriends(self.db)
         self.channels = SqliteChannels(self.db)

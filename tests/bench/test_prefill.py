@@ -1,0 +1,88 @@
+"""`chinwag bench prefill` writes a database the server can live on: the real schema with
+gapless message ids per channel and inbox seqs per user; it is reused, never overwritten;
+and a server starts on it and takes new traffic on top, exactly."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import httpx
+import pytest
+
+from chinwag.bench.config import BenchConfig
+from chinwag.bench.prefill import PrefillConfig, prefill
+from chinwag.bench.run import run_workload
+from tests.helpers.server import run_server, test_settings
+
+SIZES = {"messages": 3_000, "users": 300, "channels": 200, "chunk": 1_000, "cache_mib": 16}
+
+
+def _check_database(path: Path, messages: int) -> None:
+    conn = sqlite3.connect(path)
+    try:
+        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        assert conn.execute("SELECT count(*) FROM messages").fetchone()[0] == messages
+        assert conn.execute("SELECT count(*) FROM sends").fetchone()[0] == messages
+        gaps = conn.execute(
+            "SELECT count(*) FROM (SELECT channel_id, max(message_id) AS top, count(*) AS n"
+            " FROM messages GROUP BY channel_id) WHERE top != n"
+        ).fetchone()[0]
+        assert gaps == 0
+        gaps = conn.execute(
+            "SELECT count(*) FROM (SELECT user_id, max(seq) AS top, count(*) AS n"
+            " FROM inbox GROUP BY user_id) WHERE top != n"
+        ).fetchone()[0]
+        assert gaps == 0
+        # One inbox entry per member of the message's channel, each naming a real message.
+        expected = conn.execute(
+            "SELECT sum(c.member_count) FROM messages m JOIN channels c ON c.id = m.channel_id"
+        ).fetchone()[0]
+        joined = conn.execute(
+            "SELECT count(*) FROM inbox i JOIN messages m"
+            " ON m.channel_id = i.channel_id AND m.message_id = i.message_id"
+            " JOIN members mb ON mb.channel_id = i.channel_id AND mb.user_id = i.user_id"
+        ).fetchone()[0]
+        assert joined == expected
+    finally:
+        conn.close()
+
+
+async def test_prefill_then_serve(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    made = prefill(PrefillConfig(data_dir=str(data), **SIZES))  # type: ignore[arg-type]
+    assert made["reused"] is False
+    _check_database(data / "chinwag.db", SIZES["messages"])
+    again = prefill(PrefillConfig(data_dir=str(data), **SIZES))  # type: ignore[arg-type]
+    assert again["reused"] is True
+    with pytest.raises(RuntimeError, match="prefilled with less"):
+        prefill(PrefillConfig(data_dir=str(data), messages=SIZES["messages"] * 2))
+
+    settings = test_settings(data, sends_per_user_per_sec=100_000.0, send_burst=100_000)
+    async with run_server(settings) as srv:
+        with pytest.raises(RuntimeError, match="a server is using"):
+            prefill(PrefillConfig(data_dir=str(data), **SIZES))  # type: ignore[arg-type]
+        async with httpx.AsyncClient(base_url=srv.base_url) as http:
+            r = await http.get("/readyz")
+            assert r.status_code == 200
+        cfg = BenchConfig(
+            workload="pairs",
+            url=srv.base_url,
+            procs=1,
+            pairs=4,
+            messages=50,
+            window=4,
+            progress=False,
+            timeout=30.0,
+        )
+        result, _ = await run_workload(cfg)
+        assert result.ok and result.acked == 200
+    _check_database(data / "chinwag.db", SIZES["messages"] + 200)
+
+
+def test_refuses_a_database_it_did_not_make(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    data.mkdir()
+    sqlite3.connect(data / "chinwag.db").close()
+    with pytest.raises(RuntimeError, match="not made by prefill"):
+        prefill(PrefillConfig(data_dir=str(data), **SIZES))  # type: ignore[arg-type]
