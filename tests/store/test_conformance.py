@@ -401,6 +401,7 @@ async def test_mark_read(store: Store) -> None:
 
 async def test_sending_moves_the_senders_read_marker(store: Store) -> None:
     a, b = await users(store, "a", "b")
+    await befriend(store, a, b)
     await store.channels.direct_channel("c1", a, b, 1)
     await stored(store, a, "c1", "m0")
     # Sends in flight together (one commit on engines that batch): the marker lands on
