@@ -1,9 +1,8 @@
 """Messages, history and the per-user inbox on PostgreSQL.
 
-`append` is one call of the `chinwag_append` function (migration 0002), so a send is one
-round trip and one transaction; see that file for what it guarantees. PostgreSQL already
-shares one WAL flush among transactions committing at the same moment, so concurrent
-sends get group commit without batching them here. Nothing is returned before COMMIT.
+Sends go through `BatchAppender` (appends.py): the sends that arrive while a batch is
+being written are stored together, in one call of `chinwag_append_batch` (migration
+0004), one round trip and one transaction. Nothing is returned before COMMIT.
 
 History and inbox reads always carry the partition key (channel_id for messages, user_id
 for the inbox), so each touches one partition.
@@ -11,25 +10,12 @@ for the inbox), so each touches one partition.
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
-import asyncpg
-
-from chinwag.errors import unavailable
 from chinwag.messaging.models import InboxEntry, Message, SendRefusal, SendRequest, Stored
+from chinwag.store.postgres.appends import BatchAppender
 from chinwag.store.postgres.db import Database
-from chinwag.store.postgres.member_cache import NO_VERSION, MemberCache
-
-_APPEND = (
-    "SELECT o_outcome, o_channel_id, o_message_id, o_sender_id, o_text, o_created_at,"
-    " o_client_msg_id, o_fanout, o_members_version, o_member_ids, o_seqs"
-    " FROM chinwag_append($1, $2, $3, $4, $5, $6, $7)"
-)
-# Raised by chinwag_append when the sender is not a member (rolls back the increment).
-_NOT_MEMBER = "CW403"
-# Retries after a lost race with a concurrent resend (or a deadlock, which consistent
-# lock ordering should rule out). One retry normally settles it.
-_ATTEMPTS = 5
 
 _MSG_COLS = "m.channel_id, m.message_id, m.sender_id, m.text, m.created_at, m.client_msg_id"
 _NEWEST = 1 << 62
@@ -40,65 +26,15 @@ def _message(row: Any, at: int = 0) -> Message:
 
 
 class PostgresMessages:
-    def __init__(self, db: Database, member_cache: MemberCache | None = None) -> None:
+    def __init__(self, db: Database, appender: BatchAppender | None = None) -> None:
         self._db = db
-        self._members = member_cache or MemberCache()
+        self.appender = appender or BatchAppender(db)
 
-    async def append(self, request: SendRequest) -> Stored | SendRefusal:
-        for _ in range(_ATTEMPTS):
-            cached = self._members.get(request.channel_id)
-            try:
-                row = await self._db.fetchrow(
-                    _APPEND,
-                    request.channel_id,
-                    request.sender_id,
-                    request.device_id,
-                    request.client_msg_id,
-                    request.text,
-                    request.created_at,
-                    cached[0] if cached else NO_VERSION,
-                )
-            except asyncpg.UniqueViolationError as exc:
-                if exc.constraint_name != "sends_pkey":
-                    raise
-                continue  # a concurrent resend committed first: the retry returns it
-            except asyncpg.exceptions.TransactionRollbackError:
-                continue
-            except asyncpg.PostgresError as exc:
-                if exc.sqlstate == _NOT_MEMBER:
-                    return SendRefusal.NOT_MEMBER
-                raise
-            return self._outcome(request, row, cached)
-        raise unavailable("the message could not be stored, retry")
+    def append(self, request: SendRequest) -> asyncio.Future[Stored | SendRefusal]:
+        return self.appender.append(request)
 
-    def _outcome(
-        self, request: SendRequest, row: Any, cached: tuple[int, tuple[str, ...]] | None
-    ) -> Stored | SendRefusal:
-        outcome = row["o_outcome"]
-        if outcome == "no_channel":
-            return SendRefusal.NO_CHANNEL
-        if outcome == "duplicate":
-            return Stored(_message(row, 1), {}, (), duplicate=True)
-        message = Message(
-            request.channel_id,
-            row["o_message_id"],
-            request.sender_id,
-            request.text,
-            request.created_at,
-            request.client_msg_id,
-        )
-        ids = row["o_member_ids"]
-        if row["o_fanout"] == "write":
-            return Stored(message, dict(zip(ids, row["o_seqs"], strict=True)), tuple(ids))
-        version = row["o_members_version"]
-        if ids is None:
-            # The database confirmed that the list we sent the version of is current.
-            assert cached is not None and cached[0] == version
-            members = cached[1]
-        else:
-            members = tuple(ids)
-            self._members.put(request.channel_id, version, members)
-        return Stored(message, {}, members)
+    async def close(self) -> None:
+        await self.appender.close()
 
     async def history(
         self, channel_id: str, *, before: int | None, after: int | None, limit: int

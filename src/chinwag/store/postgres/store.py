@@ -48,6 +48,7 @@ class PostgresStore:
         await self.db.start()
 
     async def close(self) -> None:
+        await self.messages.close()
         await self.db.close()
 
     async def ping(self) -> bool:
