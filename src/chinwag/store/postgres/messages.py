@@ -4,8 +4,10 @@ Sends go through `BatchAppender` (appends.py): the sends that arrive while a bat
 being written are stored together, in one call of `chinwag_append_batch` (migration
 0004), one round trip and one transaction. Nothing is returned before COMMIT.
 
-History and inbox reads always carry the partition key (channel_id for messages, user_id
-for the inbox), so each touches one partition.
+Messages and inbox entries are partitioned by month (time buckets, migration 0005) and
+then by key; reads find the buckets they need (`_spans`) and query each bucket's tables
+with the partition key (channel_id for messages, user_id for the inbox), so each query
+touches one partition.
 """
 
 from __future__ import annotations
@@ -19,10 +21,24 @@ from chinwag.store.postgres.db import Database
 
 _MSG_COLS = "m.channel_id, m.message_id, m.sender_id, m.text, m.created_at, m.client_msg_id"
 _NEWEST = 1 << 62
+# Where a channel's messages and a user's inbox entries lie: per time bucket (migration
+# 0005), the first message id or seq there. Every read looks here first, then reads each
+# bucket it needs by its table's name, so each query prunes to one partition.
+_CHANNEL_SPANS = (
+    "SELECT bucket, first_message_id FROM channel_buckets WHERE channel_id = $1 ORDER BY bucket"
+)
+_INBOX_SPANS = "SELECT bucket, first_seq FROM inbox_buckets WHERE user_id = $1 ORDER BY bucket"
 
 
 def _message(row: Any, at: int = 0) -> Message:
     return Message(row[at], row[at + 1], row[at + 2], row[at + 3], row[at + 4], row[at + 5])
+
+
+async def _spans(conn: Any, sql: str, key: str) -> list[tuple[int, int, int]]:
+    """(bucket, first, end) per bucket, oldest first: ids (or seqs) first <= x < end."""
+    rows = await conn.fetch(sql, key)
+    ends = [r[1] for r in rows[1:]] + [_NEWEST] if rows else []
+    return [(int(r[0]), r[1], end) for r, end in zip(rows, ends, strict=True)]
 
 
 class PostgresMessages:
@@ -40,35 +56,51 @@ class PostgresMessages:
         self, channel_id: str, *, before: int | None, after: int | None, limit: int
     ) -> list[Message]:
         upper = before if before is not None else _NEWEST
-        if after is not None:
-            rows = await self._db.fetch(
-                f"SELECT {_MSG_COLS} FROM messages m WHERE m.channel_id = $1"
-                " AND m.message_id > $2 AND m.message_id < $3 ORDER BY m.message_id LIMIT $4",
-                channel_id,
-                after,
-                upper,
-                limit,
-            )
-            return [_message(r) for r in rows]
-        rows = await self._db.fetch(
-            f"SELECT {_MSG_COLS} FROM messages m WHERE m.channel_id = $1 AND m.message_id < $2"
-            " ORDER BY m.message_id DESC LIMIT $3",
-            channel_id,
-            upper,
-            limit,
-        )
-        return [_message(r) for r in reversed(rows)]
+        found: list[Any] = []
+        async with self._db.connection() as conn:
+            spans = await _spans(conn, _CHANNEL_SPANS, channel_id)
+            if after is not None:
+                for bucket, first, end in spans:
+                    if end <= after + 1 or first >= upper or len(found) >= limit:
+                        continue
+                    found += await conn.fetch(
+                        f"SELECT {_MSG_COLS} FROM messages_b{bucket} m WHERE m.channel_id = $1"
+                        " AND m.message_id > $2 AND m.message_id < $3"
+                        " ORDER BY m.message_id LIMIT $4",
+                        channel_id,
+                        after,
+                        upper,
+                        limit - len(found),
+                    )
+                return [_message(r) for r in found]
+            for bucket, first, _ in reversed(spans):
+                if first >= upper or len(found) >= limit:
+                    continue
+                found += await conn.fetch(
+                    f"SELECT {_MSG_COLS} FROM messages_b{bucket} m WHERE m.channel_id = $1"
+                    " AND m.message_id < $2 ORDER BY m.message_id DESC LIMIT $3",
+                    channel_id,
+                    upper,
+                    limit - len(found),
+                )
+        return [_message(r) for r in reversed(found)]
 
     async def inbox_after(self, user_id: str, cursor: int, limit: int) -> list[InboxEntry]:
-        rows = await self._db.fetch(
-            f"SELECT i.seq, {_MSG_COLS} FROM inbox i JOIN messages m"
-            " ON m.channel_id = i.channel_id AND m.message_id = i.message_id"
-            " WHERE i.user_id = $1 AND i.seq > $2 ORDER BY i.seq LIMIT $3",
-            user_id,
-            cursor,
-            limit,
-        )
-        return [InboxEntry(r[0], _message(r, 1)) for r in rows]
+        found: list[Any] = []
+        async with self._db.connection() as conn:
+            for bucket, _, end in await _spans(conn, _INBOX_SPANS, user_id):
+                if end <= cursor + 1 or len(found) >= limit:
+                    continue
+                # A message and its inbox entries are always in the same bucket.
+                found += await conn.fetch(
+                    f"SELECT i.seq, {_MSG_COLS} FROM inbox_b{bucket} i JOIN messages_b{bucket} m"
+                    " ON m.channel_id = i.channel_id AND m.message_id = i.message_id"
+                    " WHERE i.user_id = $1 AND i.seq > $2 ORDER BY i.seq LIMIT $3",
+                    user_id,
+                    cursor,
+                    limit - len(found),
+                )
+        return [InboxEntry(r[0], _message(r, 1)) for r in found]
 
     async def inbox_head(self, user_id: str) -> int:
         # inbox_heads is written in the same transaction as the entries, so it is exact.

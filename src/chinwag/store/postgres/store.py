@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from chinwag.clock import Clock, SystemClock, now_ms
 from chinwag.errors import ChinwagError
 from chinwag.store.postgres.accounts import PostgresAccounts
+from chinwag.store.postgres.buckets import BucketKeeper
 from chinwag.store.postgres.channels import PostgresChannels
 from chinwag.store.postgres.db import Database
 from chinwag.store.postgres.friends import PostgresFriends
@@ -11,11 +13,17 @@ from chinwag.store.postgres.messages import PostgresMessages
 from chinwag.store.postgres.migrate import migrate_url
 from chinwag.store.postgres.push import PostgresPush
 
+# Monthly buckets are checked a minute after start (so that a start is quick, and short
+# runs such as tests build no tables), then hourly.
+BUCKETS_FIRST_CHECK = 60.0
+BUCKETS_EVERY = 3600.0
+
 
 class PostgresStore:
     """Satisfies `chinwag.store.base.Store`. `start()` opens the pool and applies pending
-    migrations (safe when many processes start at once); outages surface as
-    `unavailable()` from every method."""
+    migrations (safe when many processes start at once) and keeps the monthly time
+    buckets of messages ahead of time (buckets.py); outages surface as `unavailable()`
+    from every method."""
 
     def __init__(
         self,
@@ -25,8 +33,12 @@ class PostgresStore:
         max_connections: int = 20,
         command_timeout: float = 30.0,
         connect_timeout: float = 10.0,
+        clock: Clock | None = None,
+        buckets_first_check: float = BUCKETS_FIRST_CHECK,
     ) -> None:
         self._connect_timeout = connect_timeout
+        self._clock = clock or SystemClock()
+        self._buckets_first_check = buckets_first_check
         self.db = Database(
             url,
             min_size=min_connections,
@@ -39,6 +51,7 @@ class PostgresStore:
         self.channels = PostgresChannels(self.db)
         self.messages = PostgresMessages(self.db)
         self.push = PostgresPush(self.db)
+        self.buckets = BucketKeeper(self.db)
 
     async def start(self) -> None:
         # Migrate on a connection of its own, before the pool exists: it has no command
@@ -46,8 +59,12 @@ class PostgresStore:
         # does not fail the start, and no pooled connection caches pre-migration plans.
         await migrate_url(self.db.url, connect_timeout=self._connect_timeout)
         await self.db.start()
+        self.buckets.start(
+            lambda: now_ms(self._clock), first=self._buckets_first_check, every=BUCKETS_EVERY
+        )
 
     async def close(self) -> None:
+        await self.buckets.close()
         await self.messages.close()
         await self.db.close()
 
