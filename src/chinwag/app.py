@@ -42,7 +42,11 @@ def build_store(settings: Settings) -> Store:
     if settings.uses_postgres:
         from chinwag.store.postgres.store import PostgresStore
 
-        return PostgresStore(settings.store)
+        return PostgresStore(
+            settings.store,
+            replica_url=settings.store_replica,
+            replica_max_wait=settings.store_replica_wait,
+        )
     from chinwag.store.sqlite.store import SqliteStore
 
     return SqliteStore(settings.sqlite_path)

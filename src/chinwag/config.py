@@ -29,6 +29,12 @@ class Settings:
     port: int = _opt(8080, "port to listen on (0 picks a free one)")
     data_dir: str = _opt("./var", "directory for the SQLite database, keys and other state")
     store: str = _opt("", "storage: empty for SQLite in the data dir, or a postgres:// URL")
+    store_replica: str = _opt(
+        "", "postgres:// URL of a streaming replica for history and sync reads (optional)"
+    )
+    store_replica_wait: float = _opt(
+        0.1, "seconds a read waits for the replica to catch up before it reads the primary"
+    )
     nats: str = _opt("", "NATS URL (nats://host:4222) to run as one of many processes")
     role: str = _opt("all", "which roles this process runs: all, api, gateway, push")
     public_url: str = _opt("", "ws:// URL clients use to reach this gateway (default: derived)")
@@ -114,6 +120,10 @@ class Settings:
             raise ValueError(f"role must be one of {', '.join(ROLES)}")
         if self.store and not self.uses_postgres and not self.store.startswith("sqlite"):
             raise ValueError("store must be empty, sqlite, or a postgres:// URL")
+        if self.store_replica and not (
+            self.uses_postgres and self.store_replica.startswith(("postgres://", "postgresql://"))
+        ):
+            raise ValueError("store_replica needs a postgres:// store and a postgres:// URL")
         if not self.uses_postgres and self.role != "all":
             raise ValueError(
                 "SQLite serves one process: run --role all, or use PostgreSQL (--store) "

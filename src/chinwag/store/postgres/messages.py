@@ -4,6 +4,10 @@ Sends go through `BatchAppender` (appends.py): the sends that arrive while a bat
 being written are stored together, in one call of `chinwag_append_batch` (migration
 0004), one round trip and one transaction. Nothing is returned before COMMIT.
 
+History and sync reads go through `ReadRouter` (replica.py): to a streaming replica when
+one is configured and has replayed every acknowledged write, else to the primary. A
+search over messages belongs there too.
+
 Messages and inbox entries are partitioned by month (time buckets, migration 0005) and
 then by key; reads find the buckets they need (`_spans`) and query each bucket's tables
 with the partition key (channel_id for messages, user_id for the inbox), so each query
@@ -18,6 +22,7 @@ from typing import Any
 from chinwag.messaging.models import InboxEntry, Message, SendRefusal, SendRequest, Stored
 from chinwag.store.postgres.appends import BatchAppender
 from chinwag.store.postgres.db import Database
+from chinwag.store.postgres.replica import ReadRouter
 
 _MSG_COLS = "m.channel_id, m.message_id, m.sender_id, m.text, m.created_at, m.client_msg_id"
 _NEWEST = 1 << 62
@@ -42,8 +47,13 @@ async def _spans(conn: Any, sql: str, key: str) -> list[tuple[int, int, int]]:
 
 
 class PostgresMessages:
-    def __init__(self, db: Database, appender: BatchAppender | None = None) -> None:
+    def __init__(
+        self, db: Database, reads: ReadRouter | None = None, appender: BatchAppender | None = None
+    ) -> None:
         self._db = db
+        # History and sync reads (and search, when it exists) take their connection here:
+        # a streaming replica when one is configured and has caught up, else the primary.
+        self._reads = reads or ReadRouter(db)
         self.appender = appender or BatchAppender(db)
 
     def append(self, request: SendRequest) -> asyncio.Future[Stored | SendRefusal]:
@@ -57,7 +67,7 @@ class PostgresMessages:
     ) -> list[Message]:
         upper = before if before is not None else _NEWEST
         found: list[Any] = []
-        async with self._db.connection() as conn:
+        async with self._reads.connection() as conn:
             spans = await _spans(conn, _CHANNEL_SPANS, channel_id)
             if after is not None:
                 for bucket, first, end in spans:
@@ -87,7 +97,7 @@ class PostgresMessages:
 
     async def inbox_after(self, user_id: str, cursor: int, limit: int) -> list[InboxEntry]:
         found: list[Any] = []
-        async with self._db.connection() as conn:
+        async with self._reads.connection() as conn:
             for bucket, _, end in await _spans(conn, _INBOX_SPANS, user_id):
                 if end <= cursor + 1 or len(found) >= limit:
                     continue

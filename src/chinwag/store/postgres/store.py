@@ -12,6 +12,7 @@ from chinwag.store.postgres.friends import PostgresFriends
 from chinwag.store.postgres.messages import PostgresMessages
 from chinwag.store.postgres.migrate import migrate_url
 from chinwag.store.postgres.push import PostgresPush
+from chinwag.store.postgres.replica import ReadRouter
 
 # Monthly buckets are checked a minute after start (so that a start is quick, and short
 # runs such as tests build no tables), then hourly.
@@ -22,8 +23,9 @@ BUCKETS_EVERY = 3600.0
 class PostgresStore:
     """Satisfies `chinwag.store.base.Store`. `start()` opens the pool and applies pending
     migrations (safe when many processes start at once) and keeps the monthly time
-    buckets of messages ahead of time (buckets.py); outages surface as `unavailable()`
-    from every method."""
+    buckets of messages ahead of time (buckets.py). With `replica_url`, history and sync
+    reads go to that streaming replica whenever it has caught up (replica.py). Outages
+    surface as `unavailable()` from every method."""
 
     def __init__(
         self,
@@ -35,6 +37,8 @@ class PostgresStore:
         connect_timeout: float = 10.0,
         clock: Clock | None = None,
         buckets_first_check: float = BUCKETS_FIRST_CHECK,
+        replica_url: str = "",
+        replica_max_wait: float = 0.1,
     ) -> None:
         self._connect_timeout = connect_timeout
         self._clock = clock or SystemClock()
@@ -49,7 +53,17 @@ class PostgresStore:
         self.accounts = PostgresAccounts(self.db)
         self.friends = PostgresFriends(self.db)
         self.channels = PostgresChannels(self.db)
-        self.messages = PostgresMessages(self.db)
+        replica = None
+        if replica_url:
+            replica = Database(
+                replica_url,
+                min_size=min_connections,
+                max_size=max_connections,
+                command_timeout=command_timeout,
+                connect_timeout=connect_timeout,
+            )
+        self.reads = ReadRouter(self.db, replica, max_wait=replica_max_wait)
+        self.messages = PostgresMessages(self.db, self.reads)
         self.push = PostgresPush(self.db)
         self.buckets = BucketKeeper(self.db)
 
@@ -59,6 +73,7 @@ class PostgresStore:
         # does not fail the start, and no pooled connection caches pre-migration plans.
         await migrate_url(self.db.url, connect_timeout=self._connect_timeout)
         await self.db.start()
+        await self.reads.start()
         self.buckets.start(
             lambda: now_ms(self._clock), first=self._buckets_first_check, every=BUCKETS_EVERY
         )
@@ -66,6 +81,7 @@ class PostgresStore:
     async def close(self) -> None:
         await self.buckets.close()
         await self.messages.close()
+        await self.reads.close()
         await self.db.close()
 
     async def ping(self) -> bool:
