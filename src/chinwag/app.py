@@ -96,6 +96,9 @@ class App:
         s, clock = self.settings, self.clock
         store = build_store(s)
         await store.start()
+        # Engines may count things of their own (PostgreSQL: batches, replica reads).
+        for name, help_, read in getattr(store, "gauges", list)():
+            self.metrics.gauge(name, help_, read)
         bus = build_bus(s)
         await bus.start()
         self._passwords = Passwords(time_cost=s.argon2_time_cost, memory_kib=s.argon2_memory_kib)

@@ -181,3 +181,22 @@ async def test_closing_refuses_sends_still_waiting(store: PostgresStore) -> None
     with pytest.raises(ChinwagError) as refused:
         await late
     assert refused.value.code is Code.UNAVAILABLE
+
+
+async def test_the_one_send_function_of_the_previous_version_still_stores(
+    store: PostgresStore,
+) -> None:
+    """Processes of the previous version call chinwag_append during a rolling upgrade."""
+    await _users(store, "a", "b", "c")
+    await store.channels.direct_channel("ab", "a", "b", 1)
+    call = "SELECT * FROM chinwag_append($1, $2, $3, $4, $5, 1, -1)"
+    row = await store.db.fetchrow(call, "ab", "a", "d_a", "m1", "hello")
+    assert (row["o_outcome"], row["o_message_id"]) == ("stored", 1)
+    assert dict(zip(row["o_member_ids"], row["o_seqs"], strict=True)) == {"a": 1, "b": 1}
+    again = await store.db.fetchrow(call, "ab", "a", "d_a", "m1", "other")
+    assert (again["o_outcome"], again["o_message_id"], again["o_text"]) == ("duplicate", 1, "hello")
+    with pytest.raises(asyncpg.PostgresError) as refused:
+        await store.db.fetchrow(call, "ab", "c", "d_c", "m2", "intruder")
+    assert refused.value.sqlstate == "CW403"
+    mixed = await store.messages.append(_request("b", "ab", "m3"))
+    assert isinstance(mixed, Stored) and mixed.message.message_id == 2

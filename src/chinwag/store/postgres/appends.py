@@ -36,8 +36,8 @@ log = logging.getLogger("chinwag.store.postgres")
 
 _APPEND = (
     "SELECT o_outcome, o_channel_id, o_message_id, o_sender_id, o_text, o_created_at,"
-    " o_client_msg_id, o_fanout, o_members_version, o_member_ids, o_seqs"
-    " FROM chinwag_append_batch($1, $2, $3, $4, $5, $6, $7)"
+    " o_client_msg_id, o_fanout, o_members_version, o_member_ids, o_entry_sends,"
+    " o_entry_users, o_entry_seqs FROM chinwag_append_batch($1, $2, $3, $4, $5, $6, $7, $8, $9)"
 )
 # Lost lock races (deadlocks, which consistent lock order should rule out, or a key
 # reused in two channels at the same moment) retry the whole batch.
@@ -168,8 +168,9 @@ class BatchAppender:
                 return
             self.batches += 1
             self.sends += len(batch)
-            for send, row in zip(batch, rows, strict=True):
-                _resolve(send, self._outcome(send.request, row, held))
+            fanned = _entries(rows[0])
+            for n, (send, row) in enumerate(zip(batch, rows, strict=True), 1):
+                _resolve(send, self._outcome(send.request, row, held, fanned.get(n)))
             return
         _fail(batch, unavailable("the message could not be stored, retry"))
 
@@ -185,10 +186,15 @@ class BatchAppender:
 
     async def _call(self, batch: Sequence[_Send], held: dict[str, Members | None]) -> list[Any]:
         reqs = [s.request for s in batch]
+        # Channel rows are locked in this order by every caller: sorted by code point.
+        channels = sorted({r.channel_id for r in reqs})
+        position = {cid: n for n, cid in enumerate(channels, 1)}
         async with self._db.connection() as conn:
             try:
                 rows: list[Any] = await conn.fetch(
                     _APPEND,
+                    channels,
+                    [position[r.channel_id] for r in reqs],
                     [r.channel_id for r in reqs],
                     [r.sender_id for r in reqs],
                     [r.device_id for r in reqs],
@@ -203,7 +209,13 @@ class BatchAppender:
                 raise _DataProblem(exc) from exc
         return rows
 
-    def _outcome(self, request: SendRequest, row: Any, held: dict[str, Members | None]) -> Outcome:
+    def _outcome(
+        self,
+        request: SendRequest,
+        row: Any,
+        held: dict[str, Members | None],
+        fanned: tuple[list[str], list[int]] | None,
+    ) -> Outcome:
         outcome = row[0]
         if outcome == "no_channel":
             return SendRefusal.NO_CHANNEL
@@ -222,7 +234,9 @@ class BatchAppender:
         )
         fanout, version, ids = row[7], row[8], row[9]
         if fanout == "write":
-            return Stored(message, dict(zip(ids, row[10], strict=True)), tuple(ids))
+            assert fanned is not None  # every member, the sender at least
+            users, seqs = fanned
+            return Stored(message, dict(zip(users, seqs, strict=True)), tuple(users))
         if ids is not None:
             members = tuple(ids)
             self._members.put(request.channel_id, version, members)
@@ -233,6 +247,21 @@ class BatchAppender:
         known = held[request.channel_id]
         assert known is not None and known[0] == version
         return Stored(message, {}, known[1])
+
+
+def _entries(first: Any) -> dict[int, tuple[list[str], list[int]]]:
+    """The batch's inbox entries (on its first row), by send: (members, their seqs)."""
+    by_send: dict[int, tuple[list[str], list[int]]] = {}
+    sends, users, seqs = first[10], first[11], first[12]
+    if sends is None:
+        return by_send
+    for n, user, seq in zip(sends, users, seqs, strict=True):
+        entry = by_send.get(n)
+        if entry is None:
+            entry = by_send[n] = ([], [])
+        entry[0].append(user)
+        entry[1].append(seq)
+    return by_send
 
 
 def _version(members: Members | None) -> int:

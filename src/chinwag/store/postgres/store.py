@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from chinwag.clock import Clock, SystemClock, now_ms
 from chinwag.errors import ChinwagError
 from chinwag.store.postgres.accounts import PostgresAccounts
@@ -83,6 +85,34 @@ class PostgresStore:
         await self.messages.close()
         await self.reads.close()
         await self.db.close()
+
+    def gauges(self) -> list[tuple[str, str, Callable[[], float]]]:
+        """Counters for /metrics: batches of sends, and where reads went."""
+        appender, reads = self.messages.appender, self.reads.stats
+        return [
+            ("chinwag_store_batches_total", "Batches of sends written.", lambda: appender.batches),
+            ("chinwag_store_batched_sends_total", "Sends in them.", lambda: appender.sends),
+            (
+                "chinwag_store_batch_retries_total",
+                "Batches written again after a lost lock race.",
+                lambda: appender.retries,
+            ),
+            (
+                "chinwag_store_reads_replica_total",
+                "Reads served by the replica.",
+                lambda: reads.replica,
+            ),
+            (
+                "chinwag_store_reads_primary_total",
+                "Reads served by the primary.",
+                lambda: reads.primary,
+            ),
+            (
+                "chinwag_store_reads_lagged_total",
+                "Reads sent to the primary because the replica lagged.",
+                lambda: reads.lagged,
+            ),
+        ]
 
     async def ping(self) -> bool:
         try:
