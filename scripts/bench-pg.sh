@@ -14,11 +14,13 @@
 # Anything after the mode replaces the bench arguments (default: $BENCH below), e.g.
 #   scripts/bench-pg.sh pg --pairs 50 --messages 1000 --window 8
 # Env: DIR (default /tmp/chinwag-bench-pg), PGPORT (55432), RUNS (1: runs per mode),
-#      OUT (directory for the JSON results, default $DIR/results).
+#      OUT (directory for the JSON results, default $DIR/results), SERVER_BIN (the
+#      `chinwag` that serves, default this tree's: point it at another tree's to compare).
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(dirname "$HERE")
 BIN=${BIN:-$ROOT/.venv/bin/chinwag}
+SERVER_BIN=${SERVER_BIN:-$BIN}
 PY=${PY:-$ROOT/.venv/bin/python}
 DIR=${DIR:-/tmp/chinwag-bench-pg}
 PGPORT=${PGPORT:-55432}
@@ -75,6 +77,25 @@ pg_down() {
 
 postmaster() { head -1 "$DIR/pg/postmaster.pid"; }
 
+sql() { psql -qAtX "postgresql://postgres@127.0.0.1:$PGPORT/chinwag" -c "$1"; }
+
+wal_lsn() { sql "SELECT pg_current_wal_lsn() - '0/0'::pg_lsn"; }
+
+storage_report() {  # storage_report WAL_BEFORE: bytes per stored message, per table and WAL
+  sql "CHECKPOINT" >/dev/null
+  local wal=$(( $(wal_lsn) - $1 ))
+  sql "WITH n AS (SELECT count(*) AS msgs FROM messages),
+        t AS (SELECT r.name, sum(pg_total_relation_size(p.relid)) AS bytes
+                FROM unnest(ARRAY['messages', 'inbox', 'sends', 'inbox_heads', 'channels',
+                                  'members', 'channel_buckets', 'inbox_buckets']) AS r (name),
+                     pg_partition_tree(to_regclass(r.name)) p GROUP BY r.name)
+       SELECT 'storage: ' || n.msgs || ' messages; bytes per message: '
+              || string_agg(t.name || ' ' || round(t.bytes::numeric / n.msgs), ', ' ORDER BY t.bytes DESC)
+              || '; all ' || round(sum(t.bytes)::numeric / n.msgs)
+              || '; WAL written ' || round($wal::numeric / n.msgs)
+         FROM t, n GROUP BY n.msgs"
+}
+
 stop_all() {
   for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
   for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
@@ -104,7 +125,7 @@ readers() {  # readers URL: history readers through the api until killed
 
 run_sqlite() {
   rm -rf "$DIR/sqlite"
-  "$BIN" serve --port "$BASE" --data-dir "$DIR/sqlite" "${LIMITS[@]}" &
+  "$SERVER_BIN" serve --port "$BASE" --data-dir "$DIR/sqlite" "${LIMITS[@]}" &
   local pid=$!; PIDS+=("$pid")
   ready "$BASE"
   bench sqlite "http://127.0.0.1:$BASE" "" --server-pid "$pid"
@@ -114,10 +135,12 @@ run_sqlite() {
 run_pg() {
   pg_up
   local store="postgresql://postgres@127.0.0.1:$PGPORT/chinwag"
-  "$BIN" serve --port "$BASE" --store "$store" --data-dir "$DIR/single" "${LIMITS[@]}" &
+  "$SERVER_BIN" serve --port "$BASE" --store "$store" --data-dir "$DIR/single" "${LIMITS[@]}" &
   local pid=$!; PIDS+=("$pid")
   ready "$BASE"
+  local wal; wal=$(wal_lsn)
   bench pg "http://127.0.0.1:$BASE" "" --server-pid "$pid" --cpu "postgres=$(postmaster)"
+  storage_report "$wal"
   stop_all
 }
 
@@ -130,7 +153,7 @@ run_cluster() {  # run_cluster NAME [replica] [reads]
   [ "$replica" = replica ] &&
     extra=(--store-replica "postgresql://postgres@127.0.0.1:$REPLICA_PORT/chinwag")
   PG="postgresql://postgres@127.0.0.1:$PGPORT/postgres" NATS="nats://127.0.0.1:$NATS_PORT" \
-    DB=chinwag DIR="$DIR/cluster" BASE="$BASE" BIN="$BIN" EXTRA="${extra[*]}" \
+    DB=chinwag DIR="$DIR/cluster" BASE="$BASE" BIN="$SERVER_BIN" EXTRA="${extra[*]}" \
     "$HERE/cluster.sh" start >/dev/null
   local gws; gws=$(cat "$DIR"/cluster/gw*.pid | paste -sd+)
   local ws="ws://127.0.0.1:$((BASE + 1))/v1/ws,ws://127.0.0.1:$((BASE + 2))/v1/ws,ws://127.0.0.1:$((BASE + 3))/v1/ws"
@@ -140,7 +163,9 @@ run_cluster() {  # run_cluster NAME [replica] [reads]
     cpu+=(--cpu "replica=$(head -1 "$DIR/pg-replica/postmaster.pid")")
   fi
   [ "$reads" = reads ] && readers "http://127.0.0.1:$BASE"
+  local wal; wal=$(wal_lsn)
   bench "$name" "http://127.0.0.1:$BASE" "$ws" "${cpu[@]}"
+  storage_report "$wal"
   stop_all
 }
 
