@@ -9,10 +9,13 @@
 #   scripts/bench-pg.sh cluster           api + three gateways on PostgreSQL and NATS
 #   scripts/bench-pg.sh cluster-reads     the cluster, with history readers on the primary
 #   scripts/bench-pg.sh cluster-replica   the same readers, with a streaming replica for reads
+#   scripts/bench-pg.sh reads             history reads alone through the api: CPU per read
+#   scripts/bench-pg.sh reads-replica     the same, with the replica taking them
 #   scripts/bench-pg.sh all               each of the above in turn, in one sitting
 #
-# Anything after the mode replaces the bench arguments (default: $BENCH below), e.g.
-#   scripts/bench-pg.sh pg --pairs 50 --messages 1000 --window 8
+# Anything after the mode replaces the bench arguments (default: $BENCH below; for the
+# reads modes, the arguments of scripts/history_readers.py, default $READS), e.g.
+#   scripts/bench-pg.sh pg pairs --pairs 50 --messages 1000 --window 8
 # Env: DIR (default /tmp/chinwag-bench-pg), PGPORT (55432), RUNS (1: runs per mode),
 #      OUT (directory for the JSON results, default $DIR/results), SERVER_BIN (the
 #      `chinwag` that serves, default this tree's: point it at another tree's to compare).
@@ -30,7 +33,8 @@ BASE=${BASE:-8900}
 RUNS=${RUNS:-1}
 OUT=${OUT:-$DIR/results}
 BENCH=(pairs --pairs 100 --messages 2000 --window 16 --procs 2)
-READERS=${READERS:-8}   # concurrent history readers in the -reads modes
+READERS=${READERS:-8}   # concurrent history readers beside the cluster-reads benchmarks
+READS=(--reads 20000 --readers 16 --channels 8)
 PGBIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
 AS_PG=()
 [ "$(id -u)" = 0 ] && AS_PG=(runuser -u postgres --)
@@ -85,10 +89,12 @@ storage_report() {  # storage_report WAL_BEFORE: bytes per stored message, per t
   sql "CHECKPOINT" >/dev/null
   local wal=$(( $(wal_lsn) - $1 ))
   sql "WITH n AS (SELECT count(*) AS msgs FROM messages),
-        t AS (SELECT r.name, sum(pg_total_relation_size(p.relid)) AS bytes
+        t AS (SELECT r.name, sum(pg_total_relation_size(coalesce(p.relid, to_regclass(r.name))))
+                     AS bytes
                 FROM unnest(ARRAY['messages', 'inbox', 'sends', 'inbox_heads', 'channels',
-                                  'members', 'channel_buckets', 'inbox_buckets']) AS r (name),
-                     pg_partition_tree(to_regclass(r.name)) p GROUP BY r.name)
+                                  'members', 'channel_buckets', 'inbox_buckets']) AS r (name)
+                LEFT JOIN LATERAL pg_partition_tree(to_regclass(r.name)) p ON true
+               WHERE to_regclass(r.name) IS NOT NULL GROUP BY r.name)
        SELECT 'storage: ' || n.msgs || ' messages; bytes per message: '
               || string_agg(t.name || ' ' || round(t.bytes::numeric / n.msgs), ', ' ORDER BY t.bytes DESC)
               || '; all ' || round(sum(t.bytes)::numeric / n.msgs)
@@ -169,6 +175,27 @@ run_cluster() {  # run_cluster NAME [replica] [reads]
   stop_all
 }
 
+run_reads() {  # run_reads [replica]: history reads alone, CPU per read
+  local replica=${1:-}
+  pg_up "$replica"
+  nats-server -a 127.0.0.1 -p "$NATS_PORT" -js -sd "$DIR/nats" >"$DIR/nats.log" 2>&1 &
+  PIDS+=($!)
+  local extra=()
+  [ "$replica" = replica ] &&
+    extra=(--store-replica "postgresql://postgres@127.0.0.1:$REPLICA_PORT/chinwag")
+  PG="postgresql://postgres@127.0.0.1:$PGPORT/postgres" NATS="nats://127.0.0.1:$NATS_PORT" \
+    DB=chinwag DIR="$DIR/cluster" BASE="$BASE" BIN="$SERVER_BIN" EXTRA="${extra[*]}" \
+    "$HERE/cluster.sh" start >/dev/null
+  local cpu=(--cpu "postgres=$(postmaster)" --cpu "api=$(cat "$DIR/cluster/api.pid")")
+  if [ "$replica" = replica ]; then
+    cpu+=(--cpu "replica=$(head -1 "$DIR/pg-replica/postmaster.pid")")
+  fi
+  local args=("${READS[@]}")
+  [ ${#EXTRA[@]} -gt 0 ] && args=("${EXTRA[@]}")
+  "$PY" "$HERE/history_readers.py" --url "http://127.0.0.1:$BASE" "${args[@]}" "${cpu[@]}"
+  stop_all
+}
+
 run() {
   log "$1 $(date -u +%FT%TZ), load $(cut -d' ' -f1-3 /proc/loadavg)"
   case "$1" in
@@ -177,7 +204,9 @@ run() {
   cluster) run_cluster cluster ;;
   cluster-reads) run_cluster cluster-reads "" reads ;;
   cluster-replica) run_cluster cluster-replica replica reads ;;
-  *) sed -n '2,18p' "$0" >&2; exit 2 ;;
+  reads) run_reads ;;
+  reads-replica) run_reads replica ;;
+  *) sed -n '2,21p' "$0" >&2; exit 2 ;;
   esac
 }
 
@@ -186,7 +215,9 @@ shift || true
 EXTRA=("$@")
 for _ in $(seq "$RUNS"); do
   if [ "$mode" = all ]; then
-    for m in sqlite pg cluster cluster-reads cluster-replica; do run "$m"; done
+    for m in sqlite pg cluster cluster-reads cluster-replica reads reads-replica; do
+      run "$m"
+    done
   else
     run "$mode"
   fi
