@@ -12,6 +12,7 @@ import pytest
 from chinwag.accounts.models import NewUser
 from chinwag.errors import ChinwagError, Code
 from chinwag.messaging.models import SendRefusal, SendRequest, Stored
+from chinwag.store.postgres.appends import BatchAppender
 from chinwag.store.postgres.store import PostgresStore
 
 Outcome = Stored | SendRefusal
@@ -200,3 +201,18 @@ async def test_the_one_send_function_of_the_previous_version_still_stores(
     assert refused.value.sqlstate == "CW403"
     mixed = await store.messages.append(_request("b", "ab", "m3"))
     assert isinstance(mixed, Stored) and mixed.message.message_id == 2
+
+
+async def test_a_send_right_after_a_writer_finished_is_written(store: PostgresStore) -> None:
+    """The writer that found nothing more to write has stopped, though its task is not yet
+    cleaned up: a send queued at that moment must start a writer of its own."""
+    await _users(store, "a", "b")
+    await store.channels.direct_channel("ab", "a", "b", 1)
+    appender = BatchAppender(store.db, max_in_flight=1)
+    try:
+        first = await appender.append(_request("a", "ab", "m1"))
+        second = await asyncio.wait_for(appender.append(_request("a", "ab", "m2")), 30)
+        assert isinstance(first, Stored) and isinstance(second, Stored)
+        assert second.message.message_id == 2
+    finally:
+        await appender.close()

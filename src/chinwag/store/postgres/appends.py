@@ -81,6 +81,9 @@ class BatchAppender:
         self._max_in_flight = max_in_flight
         self._waiting: deque[_Send] = deque()
         self._writers: set[asyncio.Task[None]] = set()
+        # Writers still taking batches; one stops (and says so here) the moment it finds
+        # nothing waiting, so a send queued after that always gets a writer.
+        self._writing = 0
         self._closed = False
         # For tests and metrics: batches written, sends in them, batches written again.
         self.batches = 0
@@ -93,7 +96,8 @@ class BatchAppender:
             future.set_exception(unavailable("storage is closing"))
             return future
         self._waiting.append(_Send(request, future))
-        if len(self._writers) < self._max_in_flight:
+        if self._writing < self._max_in_flight:
+            self._writing += 1
             task = asyncio.create_task(self._write_while_waiting())
             self._writers.add(task)
             task.add_done_callback(self._writers.discard)
@@ -108,16 +112,19 @@ class BatchAppender:
             _fail([self._waiting.popleft()], unavailable("storage is closing"))
 
     async def _write_while_waiting(self) -> None:
-        while self._waiting and not self._closed:
-            batch = self._take()
-            try:
-                await self._write(batch)
-            except Exception as exc:  # never leave a send unanswered
-                log.exception("writing a batch of sends failed")
-                _fail(batch, exc)
-            except BaseException:  # cancelled: nothing is known about the commit
-                _fail(batch, unavailable("the message could not be stored, retry"))
-                raise
+        try:
+            while self._waiting and not self._closed:
+                batch = self._take()
+                try:
+                    await self._write(batch)
+                except Exception as exc:  # never leave a send unanswered
+                    log.exception("writing a batch of sends failed")
+                    _fail(batch, exc)
+                except BaseException:  # cancelled: nothing is known about the commit
+                    _fail(batch, unavailable("the message could not be stored, retry"))
+                    raise
+        finally:
+            self._writing -= 1
 
     def _take(self) -> list[_Send]:
         batch: list[_Send] = []
