@@ -217,8 +217,9 @@ async def test_hot_queries_touch_one_partition(store: PostgresStore) -> None:
 
 
 async def test_upgrade_keeps_what_was_stored_before(pg_url: str) -> None:
-    """A database at migration 0003 with messages in it: after 0004 they are bucket 0,
-    readable as before, and sends go on gaplessly."""
+    """A database as the previous version left it (before the time buckets), with
+    messages in it: afterwards they are bucket 0, readable as before, and sends go on
+    gaplessly."""
     conn = await asyncpg.connect(pg_url)
     try:
         await conn.execute(

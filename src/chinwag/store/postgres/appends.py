@@ -1,7 +1,7 @@
 """Sends on PostgreSQL, written in batches: one round trip and one transaction for all the
 sends that arrived while the previous batch was being written.
 
-Guarantees (with `chinwag_append_batch`, migration 0004):
+Guarantees (with `chinwag_append_batch`, migrations/*_append_batch.sql):
 * A send's future resolves only after the COMMIT of the transaction that stored it.
 * Per-channel ids are gapless and follow arrival order within a channel; idempotency on
   (device, client_msg_id) holds within a batch (a repeat rides on the first) and across

@@ -1,6 +1,6 @@
-"""Monthly time buckets of messages and inbox entries (migration 0005): created ahead of
-time and made active when their month begins, by whichever chinwag process gets there
-first.
+"""Monthly time buckets of messages and inbox entries (migrations/*_time_buckets.sql):
+created ahead of time and made active when their month begins, by whichever chinwag
+process gets there first.
 
 Guarantees:
 * Next month's bucket exists before its month begins (as long as some process runs

@@ -1,17 +1,18 @@
 """Messages, history and the per-user inbox on PostgreSQL.
 
 Sends go through `BatchAppender` (appends.py): the sends that arrive while a batch is
-being written are stored together, in one call of `chinwag_append_batch` (migration
-0004), one round trip and one transaction. Nothing is returned before COMMIT.
+being written are stored together, in one call of `chinwag_append_batch`
+(migrations/*_append_batch.sql), one round trip and one transaction. Nothing is returned
+before COMMIT.
 
 History and sync reads go through `ReadRouter` (replica.py): to a streaming replica when
 one is configured and has replayed every acknowledged write, else to the primary. A
 search over messages belongs there too.
 
-Messages and inbox entries are partitioned by month (time buckets, migration 0005) and
-then by key; reads find the buckets they need (`_spans`) and query each bucket's tables
-with the partition key (channel_id for messages, user_id for the inbox), so each query
-touches one partition.
+Messages and inbox entries are partitioned by month (time buckets,
+migrations/*_time_buckets.sql) and then by key; reads find the buckets they need
+(`_spans`) and query each bucket's tables with the partition key (channel_id for
+messages, user_id for the inbox), so each query touches one partition.
 """
 
 from __future__ import annotations
@@ -26,9 +27,9 @@ from chinwag.store.postgres.replica import ReadRouter
 
 _MSG_COLS = "m.channel_id, m.message_id, m.sender_id, m.text, m.created_at, m.client_msg_id"
 _NEWEST = 1 << 62
-# Where a channel's messages and a user's inbox entries lie: per time bucket (migration
-# 0005), the first message id or seq there. Every read looks here first, then reads each
-# bucket it needs by its table's name, so each query prunes to one partition.
+# Where a channel's messages and a user's inbox entries lie: per time bucket, the first
+# message id or seq there. Every read looks here first, then reads each bucket it needs
+# by its table's name, so each query prunes to one partition.
 _CHANNEL_SPANS = (
     "SELECT bucket, first_message_id FROM channel_buckets WHERE channel_id = $1 ORDER BY bucket"
 )

@@ -22,13 +22,13 @@
 --   send-time rule of a channel) belong in the `judged` CTE below, as outcomes of their
 --   own.
 -- * No deadlocks among senders: locks are taken in one order: the shared bucket lock
---   (0004), the channel rows in the order of p_channels, which every caller sorts by code
+--   (*_time_buckets.sql), the channel rows in the order of p_channels, which every caller sorts by code
 --   point (byte order of UTF-8), `sends` keys in key order, then inbox_heads in user_id
 --   order; the sender's members row is only ever locked by transactions holding its
 --   channel row, or alone.
 -- * Membership is read after the channel rows are locked (PL/pgSQL takes a fresh snapshot
 --   per statement), so every message is fanned out to the members at the time of its id.
--- * Each message and its inbox entries go to the active time bucket (0004), and the first
+-- * Each message and its inbox entries go to the active time bucket (*_time_buckets.sql), and the first
 --   message of a channel, or entry of a user, in a bucket is recorded there.
 --
 -- What comes back: per send, its outcome and message id; for a duplicate, the original
