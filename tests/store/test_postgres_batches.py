@@ -216,3 +216,32 @@ async def test_a_send_right_after_a_writer_finished_is_written(store: PostgresSt
         assert second.message.message_id == 2
     finally:
         await appender.close()
+
+
+async def test_a_closed_channel_refuses_only_its_own_sends(store: PostgresStore) -> None:
+    """A direct channel closed to new messages (its users are no longer friends) refuses
+    the sends into it, not the rest of the batch; a resend of a message stored before it
+    closed still gets the original."""
+    await _users(store, "a", "b", "c")
+    await store.channels.direct_channel("ab", "a", "b", 1)
+    await store.channels.direct_channel("ac", "a", "c", 1)
+    before = await store.messages.append(_request("a", "ab", "early"))
+    assert isinstance(before, Stored)
+    await store.db.execute("UPDATE channels SET closed = true WHERE id = 'ab'")
+    requests = [
+        _request("a", "ab", "m1"),
+        _request("a", "ac", "m2"),
+        _request("b", "ab", "m3"),
+        _request("a", "ab", "early"),
+        _request("c", "ac", "m4"),
+    ]
+    results = await asyncio.gather(*_all_at_once(store, requests))
+    assert results[0] is SendRefusal.CLOSED and results[2] is SendRefusal.CLOSED
+    assert isinstance(results[3], Stored) and results[3].message == before.message
+    ids = [r.message.message_id for r in (results[1], results[4]) if isinstance(r, Stored)]
+    assert ids == [1, 2]
+    channel = await store.channels.get_channel("ab", with_members=False)
+    assert channel is not None and channel.last_message_id == 1
+    with pytest.raises(asyncpg.PostgresError) as refused:
+        await store.db.fetchrow("SELECT * FROM chinwag_append('ab', 'a', 'd_a', 'old', 'x', 1, -1)")
+    assert refused.value.sqlstate == "CW423"

@@ -30,6 +30,8 @@ class SendRequest:
 class SendRefusal(Enum):
     NO_CHANNEL = "no_channel"
     NOT_MEMBER = "not_member"
+    # A direct channel whose two users are no longer friends takes no new messages.
+    CLOSED = "closed"
 
 
 @dataclass(frozen=True, slots=True)

@@ -128,6 +128,9 @@ class MessagingService:
         if result is SendRefusal.NOT_MEMBER:
             on_done(forbidden("you are not a member of this channel"))
             return
+        if result is SendRefusal.CLOSED:
+            on_done(forbidden("direct messages need a friendship"))
+            return
         assert isinstance(result, Stored)
         if ack_first:
             on_done(result)

@@ -228,6 +228,8 @@ class BatchAppender:
             return SendRefusal.NO_CHANNEL
         if outcome == "not_member":
             return SendRefusal.NOT_MEMBER
+        if outcome == "closed":
+            return SendRefusal.CLOSED
         if outcome == "duplicate":
             original = Message(row[1], row[2], row[3], row[4], row[5], row[6])
             return Stored(original, {}, (), duplicate=True)

@@ -17,10 +17,12 @@
 --   reused in another channel at the same moment makes the batch fail on the primary
 --   key of `sends`; the caller retries, and the retry sees it. The caller must not put
 --   one key twice into a batch.
--- * One send's refusal never fails the others: 'no_channel' and 'not_member' are
---   outcomes of that send alone (nothing stored, no id used). Further refusals (a
---   send-time rule of a channel) belong in the `judged` CTE below, as outcomes of their
---   own.
+-- * One send's refusal never fails the others: 'no_channel', 'not_member' and 'closed'
+--   (a channel that takes no new messages: a direct channel whose two users are no
+--   longer friends) are outcomes of that send alone (nothing stored, no id used), judged
+--   after the idempotency lookup, so a resend of a message stored before still gets its
+--   original back. Further refusals belong in the `judged` CTE below, as outcomes of
+--   their own.
 -- * No deadlocks among senders: locks are taken in one order: the shared bucket lock
 --   (*_time_buckets.sql), the channel rows in the order of p_channels, which every caller sorts by code
 --   point (byte order of UTF-8), `sends` keys in key order, then inbox_heads in user_id
@@ -47,6 +49,10 @@
 DROP TRIGGER messages_sender_reads ON messages_b0;
 DROP FUNCTION chinwag_sender_reads();
 
+-- Set under the channel row lock by whatever decides that a channel takes no new messages
+-- (a direct channel of two users who are no longer friends); may exist already.
+ALTER TABLE channels ADD COLUMN IF NOT EXISTS closed BOOLEAN NOT NULL DEFAULT FALSE;
+
 CREATE FUNCTION chinwag_append_batch(
     p_channels TEXT[],  -- the batch's channels, each once, sorted by code point
     p_send_channel INTEGER[],  -- per send: its channel's position in p_channels
@@ -58,7 +64,7 @@ CREATE FUNCTION chinwag_append_batch(
     p_created_ats BIGINT[],
     p_members_versions BIGINT[]
 ) RETURNS TABLE (
-    o_outcome TEXT,  -- 'stored', 'duplicate', 'no_channel' or 'not_member'
+    o_outcome TEXT,  -- 'stored', 'duplicate', 'no_channel', 'not_member' or 'closed'
     o_channel_id TEXT,
     o_message_id BIGINT,
     o_sender_id TEXT,
@@ -81,6 +87,7 @@ DECLARE
     -- Per channel of p_channels: its state once locked (NULL: no such channel).
     v_chan_last BIGINT[];
     v_chan_read BOOLEAN[];  -- fans out on read
+    v_chan_closed BOOLEAN[];  -- takes no new messages
     -- (Arrays indexed per row hold fixed-width values: an element of a TEXT[] is found by
     -- walking the ones before it.)
     v_chan_version BIGINT[];
@@ -120,11 +127,12 @@ BEGIN
     -- Lock the channels one by one in the order given; a locked row reads as its newest
     -- version.
     SELECT array_agg(c.last_message_id ORDER BY u.n), array_agg(c.fanout = 'read' ORDER BY u.n),
-           array_agg(c.members_version ORDER BY u.n), array_agg(c.bucket ORDER BY u.n)
-      INTO v_chan_last, v_chan_read, v_chan_version, v_chan_bucket
+           array_agg(c.members_version ORDER BY u.n), array_agg(c.bucket ORDER BY u.n),
+           array_agg(c.closed ORDER BY u.n)
+      INTO v_chan_last, v_chan_read, v_chan_version, v_chan_bucket, v_chan_closed
       FROM unnest(p_channels) WITH ORDINALITY AS u (id, n)
       LEFT JOIN LATERAL (
-          SELECT c.last_message_id, c.fanout, c.members_version, c.bucket
+          SELECT c.last_message_id, c.fanout, c.members_version, c.bucket, c.closed
             FROM channels c WHERE c.id = u.id FOR NO KEY UPDATE
       ) c ON true;
 
@@ -142,6 +150,7 @@ BEGIN
                CASE WHEN s.channel_id IS NOT NULL THEN 'duplicate'
                     WHEN v_chan_last[req.ci] IS NULL THEN 'no_channel'
                     WHEN mb.user_id IS NULL THEN 'not_member'
+                    WHEN v_chan_closed[req.ci] THEN 'closed'
                     ELSE 'stored' END AS outcome,
                v_chan_version[req.ci] IS DISTINCT FROM req.members_version AS stale
           FROM req
@@ -358,6 +367,9 @@ BEGIN
                                 ARRAY[p_text], ARRAY[p_created_at], ARRAY[p_members_version]) b;
     IF o_outcome = 'not_member' THEN
         RAISE EXCEPTION 'sender is not a member of the channel' USING ERRCODE = 'CW403';
+    END IF;
+    IF o_outcome = 'closed' THEN
+        RAISE EXCEPTION 'the channel is closed to new messages' USING ERRCODE = 'CW423';
     END IF;
     IF o_outcome = 'stored' AND o_fanout = 'write' THEN
         o_member_ids := v_users;
