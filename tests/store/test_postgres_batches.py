@@ -9,11 +9,11 @@ from collections.abc import AsyncIterator
 import asyncpg
 import pytest
 
-from chinwag.accounts.models import NewUser
 from chinwag.errors import ChinwagError, Code
 from chinwag.messaging.models import SendRefusal, SendRequest, Stored
 from chinwag.store.postgres.appends import BatchAppender
 from chinwag.store.postgres.store import PostgresStore
+from tests.store.pg_support import direct, group, users
 
 Outcome = Stored | SendRefusal
 
@@ -28,11 +28,6 @@ async def store(pg_url: str) -> AsyncIterator[PostgresStore]:
         await engine.close()
 
 
-async def _users(store: PostgresStore, *ids: str) -> None:
-    for uid in ids:
-        await store.accounts.create_user(NewUser(uid, uid, "h", uid, 1))
-
-
 def _request(sender: str, channel: str, cmid: str, text: str | None = None) -> SendRequest:
     return SendRequest(sender, f"d_{sender}", channel, cmid, cmid if text is None else text, 1)
 
@@ -45,9 +40,9 @@ def _all_at_once(
 
 
 async def test_sends_arriving_together_are_one_transaction(store: PostgresStore) -> None:
-    await _users(store, "a", "b", "c")
-    await store.channels.direct_channel("ab", "a", "b", 1)
-    await store.channels.direct_channel("ac", "a", "c", 1)
+    await users(store, "a", "b", "c")
+    await direct(store, "ab", "a", "b")
+    await direct(store, "ac", "a", "c")
     requests = [_request("a" if n % 3 else "b", "ab", f"m{n}") for n in range(150)]
     requests += [_request("c", "ac", f"k{n}") for n in range(50)]
     results = await asyncio.gather(*_all_at_once(store, requests))
@@ -71,8 +66,8 @@ async def test_sends_arriving_together_are_one_transaction(store: PostgresStore)
 
 
 async def test_refusals_and_repeats_inside_a_batch_are_per_send(store: PostgresStore) -> None:
-    await _users(store, "a", "b", "c")
-    await store.channels.direct_channel("ab", "a", "b", 1)
+    await users(store, "a", "b", "c")
+    await direct(store, "ab", "a", "b")
     first = await store.messages.append(_request("a", "ab", "before"))
     assert isinstance(first, Stored) and first.message.message_id == 1
     requests = [
@@ -98,8 +93,8 @@ async def test_refusals_and_repeats_inside_a_batch_are_per_send(store: PostgresS
 
 
 async def test_a_send_the_database_refuses_fails_alone(store: PostgresStore) -> None:
-    await _users(store, "a", "b")
-    await store.channels.direct_channel("ab", "a", "b", 1)
+    await users(store, "a", "b")
+    await direct(store, "ab", "a", "b")
     requests = [_request("a", "ab", f"m{n}") for n in range(40)]
     requests[17] = _request("a", "ab", "bad", text="nul \x00 byte")  # PostgreSQL text refuses it
     futures = _all_at_once(store, requests)
@@ -112,17 +107,17 @@ async def test_a_send_the_database_refuses_fails_alone(store: PostgresStore) -> 
 
 
 async def test_large_group_member_lists_in_batches(store: PostgresStore) -> None:
-    await _users(store, "o", "a", "b", "c")
-    await store.channels.create_group("g", "big", "o", ["a", "b"], 1, 2)  # fan-out on read
+    await users(store, "o", "a", "b", "c")
+    await group(store, "g", "o", ["a", "b", "c"], limit=2)  # fan-out on read
     results = await asyncio.gather(
         *_all_at_once(store, [_request("a" if n % 2 else "b", "g", f"m{n}") for n in range(10)])
     )
-    assert all(isinstance(r, Stored) and sorted(r.members) == ["a", "b", "o"] for r in results)
-    await store.channels.add_member("g", "c", 2, 2, 100)
+    assert all(isinstance(r, Stored) and sorted(r.members) == ["a", "b", "c", "o"] for r in results)
+    await store.channels.remove_member("g", "c")
     results = await asyncio.gather(
         *_all_at_once(store, [_request("o", "g", f"k{n}") for n in range(10)])
     )
-    assert all(isinstance(r, Stored) and sorted(r.members) == ["a", "b", "c", "o"] for r in results)
+    assert all(isinstance(r, Stored) and sorted(r.members) == ["a", "b", "o"] for r in results)
     assert [r.message.message_id for r in results if isinstance(r, Stored)] == list(range(11, 21))
 
 
@@ -133,11 +128,11 @@ async def test_batches_from_two_processes_never_deadlock(pg_url: str) -> None:
     first, second = PostgresStore(pg_url), PostgresStore(pg_url)
     await asyncio.gather(first.start(), second.start())
     try:
-        users = [f"u{n}" for n in range(8)]
-        await _users(first, *users)
-        pairs = [(a, b) for i, a in enumerate(users) for b in users[i + 1 :]]
+        people = [f"u{n}" for n in range(8)]
+        await users(first, *people)
+        pairs = [(a, b) for i, a in enumerate(people) for b in people[i + 1 :]]
         for a, b in pairs:
-            await first.channels.direct_channel(f"{a}{b}", a, b, 1)
+            await direct(first, f"{a}{b}", a, b)
         requests = [_request(a, f"{a}{b}", f"{a}{b}-{n}") for n in range(6) for a, b in pairs]
         backwards = [
             _request(b, f"{a}{b}", f"{b}{a}-{n}") for n in range(6) for a, b in reversed(pairs)
@@ -158,10 +153,10 @@ async def test_batches_from_two_processes_never_deadlock(pg_url: str) -> None:
             ]
             rounds = []
         assert first.messages.appender.retries == second.messages.appender.retries == 0
-        for user in users:
+        for user in people:
             entries = await first.messages.inbox_after(user, 0, 1000)
             assert [e.seq for e in entries] == list(range(1, len(entries) + 1))
-            assert len(entries) == 3 * 2 * 6 * (len(users) - 1)
+            assert len(entries) == 3 * 2 * 6 * (len(people) - 1)
         for a, b in pairs:
             history = await second.messages.history(f"{a}{b}", before=None, after=0, limit=200)
             assert [m.message_id for m in history] == list(range(1, 3 * 12 + 1))
@@ -171,8 +166,8 @@ async def test_batches_from_two_processes_never_deadlock(pg_url: str) -> None:
 
 
 async def test_closing_refuses_sends_still_waiting(store: PostgresStore) -> None:
-    await _users(store, "a", "b")
-    await store.channels.direct_channel("ab", "a", "b", 1)
+    await users(store, "a", "b")
+    await direct(store, "ab", "a", "b")
     futures = _all_at_once(store, [_request("a", "ab", f"m{n}") for n in range(5)])
     await asyncio.sleep(0)  # the writer takes them and starts the batch
     await store.messages.close()
@@ -188,8 +183,8 @@ async def test_the_one_send_function_of_the_previous_version_still_stores(
     store: PostgresStore,
 ) -> None:
     """Processes of the previous version call chinwag_append during a rolling upgrade."""
-    await _users(store, "a", "b", "c")
-    await store.channels.direct_channel("ab", "a", "b", 1)
+    await users(store, "a", "b", "c")
+    await direct(store, "ab", "a", "b")
     call = "SELECT * FROM chinwag_append($1, $2, $3, $4, $5, 1, -1)"
     row = await store.db.fetchrow(call, "ab", "a", "d_a", "m1", "hello")
     assert (row["o_outcome"], row["o_message_id"]) == ("stored", 1)
@@ -206,8 +201,8 @@ async def test_the_one_send_function_of_the_previous_version_still_stores(
 async def test_a_send_right_after_a_writer_finished_is_written(store: PostgresStore) -> None:
     """The writer that found nothing more to write has stopped, though its task is not yet
     cleaned up: a send queued at that moment must start a writer of its own."""
-    await _users(store, "a", "b")
-    await store.channels.direct_channel("ab", "a", "b", 1)
+    await users(store, "a", "b")
+    await direct(store, "ab", "a", "b")
     appender = BatchAppender(store.db, max_in_flight=1)
     try:
         first = await appender.append(_request("a", "ab", "m1"))
@@ -222,9 +217,9 @@ async def test_a_closed_channel_refuses_only_its_own_sends(store: PostgresStore)
     """A direct channel closed to new messages (its users are no longer friends) refuses
     the sends into it, not the rest of the batch; a resend of a message stored before it
     closed still gets the original."""
-    await _users(store, "a", "b", "c")
-    await store.channels.direct_channel("ab", "a", "b", 1)
-    await store.channels.direct_channel("ac", "a", "c", 1)
+    await users(store, "a", "b", "c")
+    await direct(store, "ab", "a", "b")
+    await direct(store, "ac", "a", "c")
     before = await store.messages.append(_request("a", "ab", "early"))
     assert isinstance(before, Stored)
     await store.db.execute("UPDATE channels SET closed = true WHERE id = 'ab'")

@@ -12,12 +12,12 @@ from datetime import UTC, datetime
 import asyncpg
 import pytest
 
-from chinwag.accounts.models import NewUser
 from chinwag.messaging.models import SendRequest, Stored
 from chinwag.store.postgres.buckets import month_bucket, next_month
 from chinwag.store.postgres.migrate import migrate, migrate_url, migration_files
 from chinwag.store.postgres.store import PostgresStore
 from tests.helpers.wait import wait_for
+from tests.store.pg_support import direct, group, users
 
 
 def _ms(year: int, month: int, day: int = 1, hour: int = 0) -> int:
@@ -35,11 +35,6 @@ async def store(pg_url: str) -> AsyncIterator[PostgresStore]:
         yield engine
     finally:
         await engine.close()
-
-
-async def _users(store: PostgresStore, *ids: str) -> None:
-    for uid in ids:
-        await store.accounts.create_user(NewUser(uid, uid, "h", uid, 1))
 
 
 async def _send(store: PostgresStore, sender: str, channel: str, cmid: str) -> Stored:
@@ -63,9 +58,9 @@ def test_month_buckets() -> None:
 
 
 async def test_sends_move_to_each_new_month_and_reads_span_them(store: PostgresStore) -> None:
-    await _users(store, "a", "b", "c")
-    await store.channels.direct_channel("ab", "a", "b", 1)
-    await store.channels.direct_channel("ac", "a", "c", 1)
+    await users(store, "a", "b", "c")
+    await direct(store, "ab", "a", "b")
+    await direct(store, "ac", "a", "c")
     for n in range(5):
         await _send(store, "a", "ab", f"old{n}")
     assert await store.buckets.ensure(MAY)
@@ -122,10 +117,10 @@ async def test_sends_racing_an_activation_stay_in_order(pg_url: str) -> None:
     first, second = PostgresStore(pg_url), PostgresStore(pg_url)
     await asyncio.gather(first.start(), second.start())
     try:
-        users = [f"u{n}" for n in range(6)]
-        await _users(first, *users)
-        await first.channels.create_group("g", "g", "u0", users[1:], 1, 100)
-        await first.channels.direct_channel("d", "u0", "u1", 1)
+        people = [f"u{n}" for n in range(6)]
+        await users(first, *people)
+        await group(first, "g", "u0", people[1:])
+        await direct(first, "d", "u0", "u1")
         await first.buckets.ensure(MAY)
         await first.db.execute("SELECT chinwag_create_bucket(203106, $1)", _ms(2031, 6))
 
@@ -243,6 +238,9 @@ async def test_upgrade_keeps_what_was_stored_before(pg_url: str) -> None:
         )
         await conn.execute(
             "INSERT INTO members (channel_id, user_id, joined_at) VALUES ('ab', 'a', 1), ('ab', 'b', 1)"
+        )
+        await conn.execute(
+            "INSERT INTO friendships (user_id, friend_id, created_at) VALUES ('a', 'b', 1), ('b', 'a', 1)"
         )
         for n in range(3):
             await conn.fetch(

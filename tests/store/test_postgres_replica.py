@@ -15,7 +15,6 @@ import asyncpg
 import httpx
 import pytest
 
-from chinwag.accounts.models import NewUser
 from chinwag.messaging.models import SendRequest, Stored
 from chinwag.store.postgres.store import PostgresStore
 from tests.helpers import api
@@ -23,6 +22,7 @@ from tests.helpers.pg_private import PrivatePostgres
 from tests.helpers.server import run_server, test_settings
 from tests.helpers.wait import wait_for
 from tests.helpers.wsclient import WsClient
+from tests.store.pg_support import direct, users
 
 pytestmark = pytest.mark.services
 
@@ -98,9 +98,8 @@ async def store(urls: tuple[str, str]) -> AsyncIterator[PostgresStore]:
 
 
 async def _chat(store: PostgresStore) -> None:
-    for uid in ("a", "b"):
-        await store.accounts.create_user(NewUser(uid, uid, "h", uid, 1))
-    await store.channels.direct_channel("ab", "a", "b", 1)
+    await users(store, "a", "b")
+    await direct(store, "ab", "a", "b")
 
 
 async def _send(store: PostgresStore, cmid: str) -> Stored:
