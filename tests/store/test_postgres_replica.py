@@ -175,6 +175,31 @@ async def test_reads_survive_the_replica_going_away(
         await engine.close()
 
 
+async def test_a_read_that_fails_on_the_replica_is_read_from_the_primary(
+    servers: tuple[PrivatePostgres, PrivatePostgres], urls: tuple[str, str]
+) -> None:
+    """The replica crashes under the pool's connections: the next read, sent there on the
+    strength of the position the replica showed before, fails on it and is answered by the
+    primary, not with an error."""
+    _, replica = servers
+    engine = PostgresStore(urls[0], replica_url=urls[1], replica_max_wait=0.2)
+    await engine.start()
+    try:
+        await _chat(engine)
+        await _send(engine, "m0")
+        history = await engine.messages.history("ab", before=None, after=None, limit=10)
+        assert engine.reads.stats.replica == 1
+        await asyncio.to_thread(replica.stop, "immediate")
+        try:
+            history = await engine.messages.history("ab", before=None, after=None, limit=10)
+            assert [m.client_msg_id for m in history] == ["m0"]
+            assert engine.reads.stats.primary == 1
+        finally:
+            await asyncio.to_thread(replica.start)
+    finally:
+        await engine.close()
+
+
 async def test_a_replica_that_is_not_a_standby_is_not_read(urls: tuple[str, str]) -> None:
     # Pointed at a primary (a promoted replica, or a mistake): it could be anywhere in time.
     engine = PostgresStore(urls[0], replica_url=urls[0])

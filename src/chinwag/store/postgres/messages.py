@@ -52,8 +52,8 @@ class PostgresMessages:
         self, db: Database, reads: ReadRouter | None = None, appender: BatchAppender | None = None
     ) -> None:
         self._db = db
-        # History and sync reads (and search, when it exists) take their connection here:
-        # a streaming replica when one is configured and has caught up, else the primary.
+        # History and sync reads (and search, when it exists) run through here: on a
+        # streaming replica when one is configured and has caught up, else the primary.
         self._reads = reads or ReadRouter(db)
         self.appender = appender or BatchAppender(db)
 
@@ -67,8 +67,9 @@ class PostgresMessages:
         self, channel_id: str, *, before: int | None, after: int | None, limit: int
     ) -> list[Message]:
         upper = before if before is not None else _NEWEST
-        found: list[Any] = []
-        async with self._reads.connection() as conn:
+
+        async def read(conn: Any) -> list[Any]:
+            found: list[Any] = []
             spans = await _spans(conn, _CHANNEL_SPANS, channel_id)
             if after is not None:
                 for bucket, first, end in spans:
@@ -83,7 +84,7 @@ class PostgresMessages:
                         upper,
                         limit - len(found),
                     )
-                return [_message(r) for r in found]
+                return found
             for bucket, first, _ in reversed(spans):
                 if first >= upper or len(found) >= limit:
                     continue
@@ -94,11 +95,14 @@ class PostgresMessages:
                     upper,
                     limit - len(found),
                 )
-        return [_message(r) for r in reversed(found)]
+            found.reverse()
+            return found
+
+        return [_message(r) for r in await self._reads.run(read)]
 
     async def inbox_after(self, user_id: str, cursor: int, limit: int) -> list[InboxEntry]:
-        found: list[Any] = []
-        async with self._reads.connection() as conn:
+        async def read(conn: Any) -> list[Any]:
+            found: list[Any] = []
             for bucket, _, end in await _spans(conn, _INBOX_SPANS, user_id):
                 if end <= cursor + 1 or len(found) >= limit:
                     continue
@@ -111,7 +115,9 @@ class PostgresMessages:
                     cursor,
                     limit - len(found),
                 )
-        return [InboxEntry(r[0], _message(r, 1)) for r in found]
+            return found
+
+        return [InboxEntry(r[0], _message(r, 1)) for r in await self._reads.run(read)]
 
     async def inbox_head(self, user_id: str) -> int:
         # inbox_heads is written in the same transaction as the entries, so it is exact.

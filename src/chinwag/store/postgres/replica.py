@@ -1,16 +1,19 @@
 """Reads that a streaming replica can serve, without ever missing an acknowledged write.
 
-History, sync (inbox) reads, and search when it exists, take their connection from
-`ReadRouter.connection()`. With a replica configured, a read goes to the replica once it
-has replayed the primary's WAL up to where the primary was when the read began;
-otherwise (the replica lags more than `max_wait`, is down, or is not a standby) it goes
-to the primary.
+History, sync (inbox) reads, and search when it exists, run through `ReadRouter.run()`.
+With a replica configured, a read goes to the replica once it has replayed the primary's
+WAL up to where the primary was when the read began; otherwise (the replica lags more
+than `max_wait`, is down, or is not a standby) it goes to the primary, and so does a read
+that fails on the replica.
 
 Guarantee (read after acknowledged write): a read that begins after a send was
 acknowledged, by any process of the cluster, sees that send. A send is acknowledged only
 after its COMMIT is flushed, so the primary's WAL position read after the read began
 (`pg_current_wal_lsn()`) is past that commit, and a replica whose replay position
 (`pg_last_wal_replay_lsn()`) has reached it shows the send to every new snapshot.
+
+The replica URL must name one server (not a balancer over several): its position, once
+seen, is trusted for the reads that follow.
 
 Cost: one tiny query on the primary and, when the replica's last known position is not
 enough, one on the replica, shared by every read that began while the previous one was
@@ -22,15 +25,16 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from chinwag.errors import ChinwagError
 from chinwag.store.postgres.db import Database
 
 log = logging.getLogger("chinwag.store.postgres")
+
+T = TypeVar("T")
 
 _PRIMARY_LSN = "SELECT (pg_current_wal_lsn() - '0/0'::pg_lsn)::bigint"
 _REPLAY_LSN = "SELECT (pg_last_wal_replay_lsn() - '0/0'::pg_lsn)::bigint"
@@ -116,9 +120,15 @@ class ReadRouter:
             await self._replica.start()
         except ChinwagError as exc:
             log.warning("the read replica is unavailable: %s", exc)
-            self._replica_down_until = time.monotonic() + self.retry_after
+            self._failed()
             return False
         return True
+
+    def _failed(self) -> None:
+        """Read the primary for a while. Forget the replica's position too: a replica
+        that restarts replays from its last restart point, behind what it had shown."""
+        self._replica_down_until = time.monotonic() + self.retry_after
+        self._known_replayed = -1
 
     async def close(self) -> None:
         await self._primary_lsn.close()
@@ -126,16 +136,25 @@ class ReadRouter:
         if self._replica is not None:
             await self._replica.close()
 
-    @asynccontextmanager
-    async def connection(self) -> AsyncIterator[Any]:
-        """A connection for a read that must see every write acknowledged before now."""
+    async def run(self, read: Callable[[Any], Awaitable[T]]) -> T:
+        """Run `read` (given a connection) where it must see every write acknowledged
+        before now: on the replica when it has caught up, else on the primary. A read
+        that fails on the replica (gone, restarting) runs again on the primary: reads
+        change nothing, so running one twice is safe."""
         db = await self._choose()
-        if db is self._primary:
-            self.stats.primary += 1
-        else:
-            self.stats.replica += 1
-        async with db.connection() as conn:
-            yield conn
+        if db is not self._primary:
+            try:
+                async with db.connection() as conn:
+                    result = await read(conn)
+            except ChinwagError as exc:
+                log.warning("a read failed on the replica, reading the primary: %s", exc)
+                self._failed()
+            else:
+                self.stats.replica += 1
+                return result
+        self.stats.primary += 1
+        async with self._primary.connection() as conn:
+            return await read(conn)
 
     async def _choose(self) -> Database:
         replica = self._replica
@@ -155,11 +174,11 @@ class ReadRouter:
                 replayed = await self._replayed.get()
             except ChinwagError as exc:
                 log.warning("the read replica is unavailable: %s", exc)
-                self._replica_down_until = time.monotonic() + self.retry_after
+                self._failed()
                 return self._primary
             if replayed is None:
                 log.error("the read replica is not a standby (promoted?); reading the primary")
-                self._replica_down_until = time.monotonic() + self.retry_after
+                self._failed()
                 return self._primary
             self._known_replayed = max(self._known_replayed, replayed)
             if replayed >= target:
