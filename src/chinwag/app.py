@@ -46,7 +46,11 @@ def build_store(settings: Settings) -> Store:
     if settings.uses_postgres:
         from chinwag.store.postgres.store import PostgresStore
 
-        return PostgresStore(settings.store)
+        return PostgresStore(
+            settings.store,
+            replica_url=settings.store_replica,
+            replica_max_wait=settings.store_replica_wait,
+        )
     from chinwag.store.sqlite.store import SqliteStore
 
     return SqliteStore(settings.sqlite_path, wal_limit=settings.wal_limit_mb << 20)
@@ -108,7 +112,10 @@ class App:
         s, clock = self.settings, self.clock
         store = build_store(s)
         await store.start()
-        self._register_store_gauges(store)
+        # Engines count things of their own (SQLite: commits and the log; PostgreSQL:
+        # batches and replica reads).
+        for name, help_, read in store.gauges():
+            self.metrics.gauge(name, help_, read)
         bus = build_bus(s)
         await bus.start()
         self._passwords = Passwords(time_cost=s.argon2_time_cost, memory_kib=s.argon2_memory_kib)
@@ -305,34 +312,6 @@ class App:
         return GatewayInfo(
             self.gateway_id, self.gateway_url, s.region, self.hub.connection_count, s.capacity
         )
-
-    def _register_store_gauges(self, store: Store) -> None:
-        from chinwag.store.sqlite.store import SqliteStore
-
-        if not isinstance(store, SqliteStore):
-            return
-        db = store.db
-        for name, help_, read in (
-            ("commits_total", "SQLite write transactions committed.", lambda: db.commits),
-            ("jobs_total", "SQLite write jobs (sends and others) committed.", lambda: db.jobs),
-            ("wal_bytes", "Size of SQLite's write-ahead log file.", lambda: db.wal_size()),
-            (
-                "wal_restarts_total",
-                "Times SQLite's write-ahead log was checkpointed and restarted.",
-                lambda: db.wal_restarts + db.wal_forced,
-            ),
-            (
-                "wal_pause_seconds_total",
-                "Time the SQLite writer waited while the log was restarted.",
-                lambda: db.wal_pause_s,
-            ),
-            (
-                "wal_pause_max_seconds",
-                "The longest single wait of the SQLite writer for a log restart.",
-                lambda: db.wal_pause_max_s,
-            ),
-        ):
-            self.metrics.gauge(f"chinwag_sqlite_{name}", help_, read)
 
     def _register_gauges(self) -> None:
         hub = self.hub

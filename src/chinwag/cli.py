@@ -46,9 +46,9 @@ def cmd_serve(ns: argparse.Namespace) -> None:
 def cmd_migrate(ns: argparse.Namespace) -> None:
     settings = _settings(ns)
     if settings.uses_postgres:
-        from chinwag.store.postgres.migrate import migrate_url
+        from chinwag.store.postgres.migrate import migrate_and_prepare
 
-        applied = asyncio.run(migrate_url(settings.store))
+        applied = asyncio.run(migrate_and_prepare(settings.store))
     else:
         from chinwag.store.sqlite.store import migrate_file
 

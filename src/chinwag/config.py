@@ -34,6 +34,12 @@ class Settings:
     wal_limit_mb: int = _opt(
         256, "SQLite: most MiB its write-ahead log may hold before it is checkpointed and restarted"
     )
+    store_replica: str = _opt(
+        "", "postgres:// URL of a streaming replica for history and sync reads (optional)"
+    )
+    store_replica_wait: float = _opt(
+        0.1, "seconds a read waits for the replica to catch up before it reads the primary"
+    )
     nats: str = _opt("", "NATS URL (nats://host:4222) to run as one of many processes")
     role: str = _opt("all", "which roles this process runs: all, api, gateway, push")
     public_url: str = _opt(
@@ -134,6 +140,10 @@ class Settings:
             raise ValueError(f"role must be one of {', '.join(ROLES)}")
         if self.store and not self.uses_postgres and not self.store.startswith("sqlite"):
             raise ValueError("store must be empty, sqlite, or a postgres:// URL")
+        if self.store_replica and not (
+            self.uses_postgres and self.store_replica.startswith(("postgres://", "postgresql://"))
+        ):
+            raise ValueError("store_replica needs a postgres:// store and a postgres:// URL")
         if not self.uses_postgres and self.role != "all":
             raise ValueError(
                 "SQLite serves one process: run --role all, or use PostgreSQL (--store) "

@@ -1,5 +1,6 @@
 """A private PostgreSQL server for one test, on a random port, that the test may stop
-and start (the shared one on 5432 must never be restarted under other tests)."""
+and start (the shared one on 5432 must never be restarted under other tests); and a
+streaming replica of it, made with pg_basebackup."""
 
 from __future__ import annotations
 
@@ -44,6 +45,26 @@ class PrivatePostgres:
             shutil.chown(self.root, "postgres", "postgres")
         self._run(
             _bin("initdb"), "-D", str(self.data), "-U", "postgres", "--auth=trust", "-E", "UTF8"
+        )
+
+    def replicate(self, primary: PrivatePostgres) -> None:
+        """Instead of `init`: become a streaming replica of `primary` (running), which
+        replays its WAL from then on once started."""
+        if self._as_postgres:
+            shutil.chown(self.root, "postgres", "postgres")
+        self._run(
+            _bin("pg_basebackup"),
+            "-h",
+            "127.0.0.1",
+            "-p",
+            str(primary.port),
+            "-U",
+            "postgres",
+            "-D",
+            str(self.data),
+            "--write-recovery-conf",
+            "--wal-method=stream",
+            "--checkpoint=fast",
         )
 
     def start(self) -> None:

@@ -1,11 +1,11 @@
 """What only the PostgreSQL engine promises beyond the conformance suite: several
-processes on one database (migrations, sends, cached member lists), partition pruning of
-the hot queries, and outages answered as `unavailable`, never as crashes."""
+processes on one database (migrations, sends, cached member lists) and outages answered
+as `unavailable`, never as crashes. Batches: test_postgres_batches.py; time buckets and
+partition pruning: test_postgres_buckets.py."""
 
 from __future__ import annotations
 
 import asyncio
-import re
 from collections.abc import AsyncIterator, Awaitable, Callable
 
 import asyncpg
@@ -106,25 +106,6 @@ async def test_member_list_cache_follows_changes_from_another_process(
     assert sorted((await _send(first, "a", "g1", "m3")).members) == ["a", "b", "c", "o"]
     await second.channels.remove_member("g1", "b")
     assert sorted((await _send(first, "o", "g1", "m4")).members) == ["a", "c", "o"]
-
-
-async def test_hot_queries_touch_one_partition(pg_url: str) -> None:
-    store = PostgresStore(pg_url)
-    await store.start()
-    try:
-        async with store.db.connection() as conn:
-            history = await conn.fetch(
-                "EXPLAIN SELECT * FROM messages WHERE channel_id = 'c1' AND message_id < 10"
-                " ORDER BY message_id DESC LIMIT 5"
-            )
-            inbox = await conn.fetch(
-                "EXPLAIN SELECT * FROM inbox WHERE user_id = 'u1' AND seq > 3 ORDER BY seq"
-            )
-    finally:
-        await store.close()
-    for plan, table in ((history, "messages"), (inbox, "inbox")):
-        text = "\n".join(r[0] for r in plan)
-        assert len(set(re.findall(rf" on ({table}_p\d+)", text))) == 1, text
 
 
 async def test_outages_are_unavailable(pg_url: str, pg_admin_url: str) -> None:

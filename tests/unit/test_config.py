@@ -41,6 +41,8 @@ def test_every_field_has_an_env_name_and_help() -> None:
         {"CHINWAG_ROLE": "gateway"},  # SQLite serves one process
         {"CHINWAG_SMALL_GROUP_LIMIT": "1"},
         {"CHINWAG_WAL_LIMIT_MB": "0"},
+        {"CHINWAG_STORE_REPLICA": "postgres://replica/db"},  # a replica of SQLite?
+        {"CHINWAG_STORE": "postgres://db/x", "CHINWAG_STORE_REPLICA": "mysql://replica/x"},
     ],
 )
 def test_bad_settings_refused(env: dict[str, str]) -> None:

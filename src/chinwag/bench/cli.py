@@ -86,6 +86,14 @@ def _add_flags(p: argparse.ArgumentParser) -> None:
         help="the server's SQLite data directory (on this machine): sample the sizes of its"
         " database and write-ahead log every second",
     )
+    p.add_argument(
+        "--cpu",
+        action="append",
+        default=[],
+        metavar="NAME=PID[+PID...]",
+        help="also measure the CPU of these processes and their children over the measured"
+        " window, per message (repeatable; e.g. postgres=<postmaster pid>, gw=<pid>+<pid>)",
+    )
     p.add_argument("--duplex", action="store_true", help="both users of a pair send")
     p.add_argument("--prefix", default="", help="username prefix (default random)")
     p.add_argument("--out", default="", help="write the JSON result here")
@@ -94,11 +102,12 @@ def _add_flags(p: argparse.ArgumentParser) -> None:
 
 
 def config_from(ns: argparse.Namespace) -> BenchConfig:
-    keys = set(BenchConfig.__struct_fields__) - {"source_addrs", "progress"}
+    keys = set(BenchConfig.__struct_fields__) - {"source_addrs", "progress", "cpu"}
     values: dict[str, Any] = {k: getattr(ns, k) for k in keys if hasattr(ns, k)}
     return BenchConfig(
         source_addrs=parse_source_addrs(ns.source_addrs, ns.url),
         progress=not ns.quiet,
+        cpu=tuple(getattr(ns, "cpu", None) or ()),
         **values,
     )
 

@@ -50,6 +50,8 @@ class BenchConfig(msgspec.Struct, frozen=True, kw_only=True):
     password: str = "bench-password"
     server_pid: int = 0  # sample this process's CPU and RSS (psutil) when non-zero
     data_dir: str = ""  # the server's SQLite data dir: sample its database and log sizes
+    # NAME=PID[+PID...]: CPU of each group of process trees over the measured window
+    cpu: tuple[str, ...] = ()
     out: str = ""  # JSON result path
     plot: str = ""  # PNG latency plot path
     progress: bool = True  # a line per second on stderr
@@ -86,6 +88,9 @@ class BenchConfig(msgspec.Struct, frozen=True, kw_only=True):
             raise ValueError("text_size must be at least 20 (the send timestamp)")
         if self.workload == "group" and self.senders > self.group_size:
             raise ValueError("senders cannot exceed group_size")
+        from chinwag.bench.monitor import parse_cpu_groups
+
+        parse_cpu_groups(self.cpu)
         if self.workload == "reconnect" and not 2 <= self.group_size <= 100:
             raise ValueError("reconnect groups must have 2 to 100 members (fan-out on write)")
 

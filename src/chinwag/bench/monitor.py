@@ -74,6 +74,56 @@ class ServerMonitor:
         return self.stats
 
 
+class GroupCpu:
+    """CPU time of a named group of processes and all their descendants (a cluster's
+    gateways, or a PostgreSQL server's postmaster with its backends), between `begin()`
+    and `end()`. Processes that start in between count in full; one that exits in between
+    loses what it used since `begin()`, so measure over a window with stable pools."""
+
+    def __init__(self, name: str, pids: tuple[int, ...]) -> None:
+        self.name = name
+        self._pids = pids
+        self._start: dict[int, float] = {}
+
+    def _now(self) -> dict[int, float]:
+        found: dict[int, float] = {}
+        for pid in self._pids:
+            try:
+                root = psutil.Process(pid)
+                procs = [root, *root.children(recursive=True)]
+            except psutil.Error:
+                continue
+            for proc in procs:
+                try:
+                    t = proc.cpu_times()
+                except psutil.Error:
+                    continue
+                found[proc.pid] = float(t.user + t.system)
+        return found
+
+    def begin(self) -> None:
+        self._start = self._now()
+
+    def end(self) -> float:
+        """CPU seconds used by the group since `begin()`."""
+        return sum(cpu - self._start.get(pid, 0.0) for pid, cpu in self._now().items())
+
+
+def parse_cpu_groups(values: tuple[str, ...]) -> list[GroupCpu]:
+    """`NAME=PID[+PID...]` each, e.g. `postgres=4242` or `gateways=11+12+13`."""
+    groups = []
+    for value in values:
+        name, sep, pids = value.partition("=")
+        if not sep or not name.isidentifier():
+            raise ValueError(f"--cpu takes NAME=PID[+PID...], not {value!r}")
+        try:
+            numbers = tuple(int(p) for p in pids.split("+"))
+        except ValueError:
+            raise ValueError(f"--cpu takes NAME=PID[+PID...], not {value!r}") from None
+        groups.append(GroupCpu(name, numbers))
+    return groups
+
+
 def machine_cpu_count() -> int:
     return psutil.cpu_count() or 1
 

@@ -16,7 +16,13 @@ import msgspec
 from chinwag.bench.config import BenchConfig
 from chinwag.bench.fleet import Fleet
 from chinwag.bench.links import Expect, Go, Ready, SendDone, ShardResult
-from chinwag.bench.monitor import MachineMonitor, ServerMonitor, machine_cpu_count
+from chinwag.bench.monitor import (
+    GroupCpu,
+    MachineMonitor,
+    ServerMonitor,
+    machine_cpu_count,
+    parse_cpu_groups,
+)
 from chinwag.bench.plans import Prepared, partition, prepare
 from chinwag.bench.progress import Reporter, steady
 from chinwag.bench.report import (
@@ -42,6 +48,7 @@ async def run_workload(cfg: BenchConfig) -> tuple[Result, list[ShardResult]]:
     started_at = datetime.now(UTC).isoformat(timespec="seconds")
     monitor = ServerMonitor(cfg.server_pid) if cfg.server_pid else None
     machine = MachineMonitor()
+    groups = parse_cpu_groups(cfg.cpu)
     extra: dict[str, float] = {}
     t0 = time.monotonic()
     async with Setup(cfg.url, cfg.setup_concurrency, cfg.password) as setup:
@@ -57,12 +64,12 @@ async def run_workload(cfg: BenchConfig) -> tuple[Result, list[ShardResult]]:
         reporter.start()
         try:
             finals, go, connect_s = await _drive(
-                cfg, prepared, fleet, setup, (monitor, machine), extra
+                cfg, prepared, fleet, setup, (monitor, machine, groups), extra
             )
         finally:
             await reporter.stop()
             await fleet.close()
-    result = _result(cfg, prepared, finals, go, (monitor, machine), extra)
+    result = _result(cfg, prepared, finals, go, (monitor, machine, groups), extra)
     result.started_at, result.setup_s, result.connect_s = started_at, setup_s, connect_s
     result.timeline = reporter.timeline
     if prepared.mode == "traffic":
@@ -75,10 +82,10 @@ async def _drive(
     prepared: Prepared,
     fleet: Fleet,
     setup: Setup,
-    monitors: tuple[ServerMonitor | None, MachineMonitor],
+    monitors: tuple[ServerMonitor | None, MachineMonitor, list[GroupCpu]],
     extra: dict[str, float],
 ) -> tuple[list[ShardResult], Go, float]:
-    monitor, machine = monitors
+    monitor, machine, groups = monitors
     readies = await fleet.gather(Ready)
     connect_s = max(r.seconds for r in readies)
     connected = sum(r.connected for r in readies)
@@ -100,6 +107,8 @@ async def _drive(
     if monitor is not None:
         monitor.begin()
     machine.begin()
+    for group in groups:
+        group.begin()
     fleet.broadcast(go)
     if prepared.mode == "traffic":
         done = await fleet.gather(SendDone)
@@ -129,10 +138,10 @@ def _result(
     prepared: Prepared,
     finals: list[ShardResult],
     go: Go,
-    monitors: tuple[ServerMonitor | None, MachineMonitor],
+    monitors: tuple[ServerMonitor | None, MachineMonitor, list[GroupCpu]],
     extra: dict[str, float],
 ) -> Result:
-    monitor, machine = monitors
+    monitor, machine, groups = monitors
     end = max((f.end_ns for f in finals), default=0)
     wall = max(1e-9, (end - go.start_ns) / 1e9) if end else 0.0
     if prepared.mode == "idle":
@@ -151,14 +160,19 @@ def _result(
         [100 * f.cpu_s / wall if wall else 0.0 for f in finals],
     )
     server = monitor.end(wall) if monitor is not None else None
+    # CPU cost is per message for 1:1 and per delivery for groups, where fan-out dominates.
+    unit = "delivery" if cfg.workload == "group" else "message"
+    work = 0 if prepared.mode != "traffic" else delivered if unit == "delivery" else acked
+    for group in groups:
+        used = group.end()
+        extra[f"{group.name}_cpu_pct"] = 100 * used / wall if wall else 0.0
+        if work:
+            extra[f"{group.name}_us_per_{unit}"] = 1e6 * used / work
     machine_stats = machine.end(wall, server.cpu_s if server else None, cpu_s)
     if prepared.mode == "reconnect":
         synced = sum(f.synced for f in finals)
         extra["devices_synced"] = float(synced)
         extra["all_exact_s"] = wall if checks.ok else -1.0
-    # CPU cost is per message for 1:1 and per delivery for groups, where fan-out dominates.
-    unit = "delivery" if cfg.workload == "group" else "message"
-    work = 0 if prepared.mode != "traffic" else delivered if unit == "delivery" else acked
     result = Result(
         workload=cfg.workload,
         description=prepared.description,

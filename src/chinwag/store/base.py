@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Protocol
 
 from chinwag.accounts.store import AccountStore
@@ -10,6 +11,8 @@ from chinwag.friends.store import FriendStore
 from chinwag.messaging.store import MessageStore
 from chinwag.push.keys import SecretStore
 from chinwag.push.store import PushStore
+
+Gauge = tuple[str, str, Callable[[], float]]
 
 
 class Store(Protocol):
@@ -41,4 +44,8 @@ class Store(Protocol):
 
     async def ping(self) -> bool:
         """True when storage answers (for /readyz)."""
+        ...
+
+    def gauges(self) -> list[Gauge]:
+        """The engine's own counters for /metrics: (name, help, read)."""
         ...

@@ -275,11 +275,12 @@ class PostgresChannels:
             raise not_found("not a member")
 
     async def mark_read(self, channel_id: str, user_id: str, message_id: int) -> bool:
-        # One statement: the marker only rises, and only to a message that exists.
+        # One statement: the marker only rises, and only to a message that exists (ids
+        # are gapless, so up to the channel's newest; no time bucket to search).
         status = await self._db.execute(
             "UPDATE members SET last_read_message_id = greatest(last_read_message_id, $3)"
-            " WHERE channel_id = $1 AND user_id = $2 AND EXISTS"
-            " (SELECT 1 FROM messages WHERE channel_id = $1 AND message_id = $3)",
+            " WHERE channel_id = $1 AND user_id = $2 AND $3 >= 1 AND EXISTS"
+            " (SELECT 1 FROM channels WHERE id = $1 AND last_message_id >= $3)",
             channel_id,
             user_id,
             message_id,

@@ -96,6 +96,10 @@ class Database:
         except _OUTAGE:  # TimeoutError included
             pool.terminate()
 
+    @property
+    def is_open(self) -> bool:
+        return self._pool is not None
+
     def _live_pool(self) -> Any:
         if self._pool is None:
             raise unavailable("storage is closed")

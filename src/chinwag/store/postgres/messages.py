@@ -1,142 +1,123 @@
 """Messages, history and the per-user inbox on PostgreSQL.
 
-`append` is one call of the `chinwag_append` function (migration 0002), so a send is one
-round trip and one transaction; see that file for what it guarantees. PostgreSQL already
-shares one WAL flush among transactions committing at the same moment, so concurrent
-sends get group commit without batching them here. Nothing is returned before COMMIT.
+Sends go through `BatchAppender` (appends.py): the sends that arrive while a batch is
+being written are stored together, in one call of `chinwag_append_batch`
+(migrations/*_append_batch.sql), one round trip and one transaction. Nothing is returned
+before COMMIT.
 
-History and inbox reads always carry the partition key (channel_id for messages, user_id
-for the inbox), so each touches one partition.
+History and sync reads go through `ReadRouter` (replica.py): to a streaming replica when
+one is configured and has replayed every acknowledged write, else to the primary. A
+search over messages belongs there too.
+
+Messages and inbox entries are partitioned by month (time buckets,
+migrations/*_time_buckets.sql) and then by key; reads find the buckets they need
+(`_spans`) and query each bucket's tables with the partition key (channel_id for
+messages, user_id for the inbox), so each query touches one partition.
 """
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
-import asyncpg
-
-from chinwag.errors import unavailable
 from chinwag.messaging.models import InboxEntry, Message, SendRefusal, SendRequest, Stored
+from chinwag.store.postgres.appends import BatchAppender
 from chinwag.store.postgres.db import Database
-from chinwag.store.postgres.member_cache import NO_VERSION, MemberCache
-
-_APPEND = (
-    "SELECT o_outcome, o_channel_id, o_message_id, o_sender_id, o_text, o_created_at,"
-    " o_client_msg_id, o_fanout, o_members_version, o_member_ids, o_seqs"
-    " FROM chinwag_append($1, $2, $3, $4, $5, $6, $7)"
-)
-# Raised by chinwag_append when the sender is not a member, or the channel is closed to
-# new messages (both roll back the increment).
-_NOT_MEMBER = "CW403"
-_CLOSED = "CW423"
-# Retries after a lost race with a concurrent resend (or a deadlock, which consistent
-# lock ordering should rule out). One retry normally settles it.
-_ATTEMPTS = 5
+from chinwag.store.postgres.replica import ReadRouter
 
 _MSG_COLS = "m.channel_id, m.message_id, m.sender_id, m.text, m.created_at, m.client_msg_id"
 _NEWEST = 1 << 62
+# Where a channel's messages and a user's inbox entries lie: per time bucket, the first
+# message id or seq there. Every read looks here first, then reads each bucket it needs
+# by its table's name, so each query prunes to one partition.
+_CHANNEL_SPANS = (
+    "SELECT bucket, first_message_id FROM channel_buckets WHERE channel_id = $1 ORDER BY bucket"
+)
+_INBOX_SPANS = "SELECT bucket, first_seq FROM inbox_buckets WHERE user_id = $1 ORDER BY bucket"
 
 
 def _message(row: Any, at: int = 0) -> Message:
     return Message(row[at], row[at + 1], row[at + 2], row[at + 3], row[at + 4], row[at + 5])
 
 
+async def _spans(conn: Any, sql: str, key: str) -> list[tuple[int, int, int]]:
+    """(bucket, first, end) per bucket, oldest first: ids (or seqs) first <= x < end."""
+    rows = await conn.fetch(sql, key)
+    ends = [r[1] for r in rows[1:]] + [_NEWEST] if rows else []
+    return [(int(r[0]), r[1], end) for r, end in zip(rows, ends, strict=True)]
+
+
 class PostgresMessages:
-    def __init__(self, db: Database, member_cache: MemberCache | None = None) -> None:
+    def __init__(
+        self, db: Database, reads: ReadRouter | None = None, appender: BatchAppender | None = None
+    ) -> None:
         self._db = db
-        self._members = member_cache or MemberCache()
+        # History and sync reads (and search, when it exists) run through here: on a
+        # streaming replica when one is configured and has caught up, else the primary.
+        self._reads = reads or ReadRouter(db)
+        self.appender = appender or BatchAppender(db)
 
-    async def append(self, request: SendRequest) -> Stored | SendRefusal:
-        for _ in range(_ATTEMPTS):
-            cached = self._members.get(request.channel_id)
-            try:
-                row = await self._db.fetchrow(
-                    _APPEND,
-                    request.channel_id,
-                    request.sender_id,
-                    request.device_id,
-                    request.client_msg_id,
-                    request.text,
-                    request.created_at,
-                    cached[0] if cached else NO_VERSION,
-                )
-            except asyncpg.UniqueViolationError as exc:
-                if exc.constraint_name != "sends_pkey":
-                    raise
-                continue  # a concurrent resend committed first: the retry returns it
-            except asyncpg.exceptions.TransactionRollbackError:
-                continue
-            except asyncpg.PostgresError as exc:
-                if exc.sqlstate == _NOT_MEMBER:
-                    return SendRefusal.NOT_MEMBER
-                if exc.sqlstate == _CLOSED:
-                    return SendRefusal.CLOSED
-                raise
-            return self._outcome(request, row, cached)
-        raise unavailable("the message could not be stored, retry")
+    def append(self, request: SendRequest) -> asyncio.Future[Stored | SendRefusal]:
+        return self.appender.append(request)
 
-    def _outcome(
-        self, request: SendRequest, row: Any, cached: tuple[int, tuple[str, ...]] | None
-    ) -> Stored | SendRefusal:
-        outcome = row["o_outcome"]
-        if outcome == "no_channel":
-            return SendRefusal.NO_CHANNEL
-        if outcome == "duplicate":
-            return Stored(_message(row, 1), {}, (), duplicate=True)
-        message = Message(
-            request.channel_id,
-            row["o_message_id"],
-            request.sender_id,
-            request.text,
-            request.created_at,
-            request.client_msg_id,
-        )
-        ids = row["o_member_ids"]
-        if row["o_fanout"] == "write":
-            return Stored(message, dict(zip(ids, row["o_seqs"], strict=True)), tuple(ids))
-        version = row["o_members_version"]
-        if ids is None:
-            # The database confirmed that the list we sent the version of is current.
-            assert cached is not None and cached[0] == version
-            members = cached[1]
-        else:
-            members = tuple(ids)
-            self._members.put(request.channel_id, version, members)
-        return Stored(message, {}, members)
+    async def close(self) -> None:
+        await self.appender.close()
 
     async def history(
         self, channel_id: str, *, before: int | None, after: int | None, limit: int
     ) -> list[Message]:
         upper = before if before is not None else _NEWEST
-        if after is not None:
-            rows = await self._db.fetch(
-                f"SELECT {_MSG_COLS} FROM messages m WHERE m.channel_id = $1"
-                " AND m.message_id > $2 AND m.message_id < $3 ORDER BY m.message_id LIMIT $4",
-                channel_id,
-                after,
-                upper,
-                limit,
-            )
-            return [_message(r) for r in rows]
-        rows = await self._db.fetch(
-            f"SELECT {_MSG_COLS} FROM messages m WHERE m.channel_id = $1 AND m.message_id < $2"
-            " ORDER BY m.message_id DESC LIMIT $3",
-            channel_id,
-            upper,
-            limit,
-        )
-        return [_message(r) for r in reversed(rows)]
+
+        async def read(conn: Any) -> list[Any]:
+            found: list[Any] = []
+            spans = await _spans(conn, _CHANNEL_SPANS, channel_id)
+            if after is not None:
+                for bucket, first, end in spans:
+                    if end <= after + 1 or first >= upper or len(found) >= limit:
+                        continue
+                    found += await conn.fetch(
+                        f"SELECT {_MSG_COLS} FROM messages_b{bucket} m WHERE m.channel_id = $1"
+                        " AND m.message_id > $2 AND m.message_id < $3"
+                        " ORDER BY m.message_id LIMIT $4",
+                        channel_id,
+                        after,
+                        upper,
+                        limit - len(found),
+                    )
+                return found
+            for bucket, first, _ in reversed(spans):
+                if first >= upper or len(found) >= limit:
+                    continue
+                found += await conn.fetch(
+                    f"SELECT {_MSG_COLS} FROM messages_b{bucket} m WHERE m.channel_id = $1"
+                    " AND m.message_id < $2 ORDER BY m.message_id DESC LIMIT $3",
+                    channel_id,
+                    upper,
+                    limit - len(found),
+                )
+            found.reverse()
+            return found
+
+        return [_message(r) for r in await self._reads.run(read)]
 
     async def inbox_after(self, user_id: str, cursor: int, limit: int) -> list[InboxEntry]:
-        rows = await self._db.fetch(
-            f"SELECT i.seq, {_MSG_COLS} FROM inbox i JOIN messages m"
-            " ON m.channel_id = i.channel_id AND m.message_id = i.message_id"
-            " WHERE i.user_id = $1 AND i.seq > $2 ORDER BY i.seq LIMIT $3",
-            user_id,
-            cursor,
-            limit,
-        )
-        return [InboxEntry(r[0], _message(r, 1)) for r in rows]
+        async def read(conn: Any) -> list[Any]:
+            found: list[Any] = []
+            for bucket, _, end in await _spans(conn, _INBOX_SPANS, user_id):
+                if end <= cursor + 1 or len(found) >= limit:
+                    continue
+                # A message and its inbox entries are always in the same bucket.
+                found += await conn.fetch(
+                    f"SELECT i.seq, {_MSG_COLS} FROM inbox_b{bucket} i JOIN messages_b{bucket} m"
+                    " ON m.channel_id = i.channel_id AND m.message_id = i.message_id"
+                    " WHERE i.user_id = $1 AND i.seq > $2 ORDER BY i.seq LIMIT $3",
+                    user_id,
+                    cursor,
+                    limit - len(found),
+                )
+            return found
+
+        return [InboxEntry(r[0], _message(r, 1)) for r in await self._reads.run(read)]
 
     async def inbox_head(self, user_id: str) -> int:
         # inbox_heads is written in the same transaction as the entries, so it is exact.

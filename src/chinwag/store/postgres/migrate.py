@@ -82,3 +82,21 @@ async def migrate_url(url: str, *, connect_timeout: float = 60.0) -> list[str]:
             return await migrate(conn)
         finally:
             await conn.close()
+
+
+async def migrate_and_prepare(url: str) -> list[str]:
+    """For `chinwag migrate`: apply pending migrations, then create this month's and next
+    month's time buckets (which serving processes otherwise do a minute after start)."""
+    import time
+
+    from chinwag.store.postgres.buckets import BucketKeeper
+    from chinwag.store.postgres.db import Database
+
+    applied = await migrate_url(url)
+    db = Database(url, min_size=1, max_size=1, command_timeout=600.0)
+    await db.start()
+    try:
+        await BucketKeeper(db).ensure(int(time.time() * 1000))
+    finally:
+        await db.close()
+    return applied

@@ -9,6 +9,7 @@ import sqlite3
 from pathlib import Path
 from typing import IO
 
+from chinwag.store.base import Gauge
 from chinwag.store.secret_files import FileSecrets
 from chinwag.store.sqlite.accounts import SqliteAccounts
 from chinwag.store.sqlite.channels import SqliteChannels
@@ -58,6 +59,33 @@ class SqliteStore:
                 f"another chinwag process is using {self.db.path}; SQLite serves one process"
             ) from None
         self._lock = handle
+
+    def gauges(self) -> list[Gauge]:
+        """Commits, and the write-ahead log's size and restarts."""
+        db = self.db
+        return [
+            (f"chinwag_sqlite_{name}", help_, read)
+            for name, help_, read in (
+                ("commits_total", "SQLite write transactions committed.", lambda: db.commits),
+                ("jobs_total", "SQLite write jobs (sends and others) committed.", lambda: db.jobs),
+                ("wal_bytes", "Size of SQLite's write-ahead log file.", lambda: db.wal_size()),
+                (
+                    "wal_restarts_total",
+                    "Times SQLite's write-ahead log was checkpointed and restarted.",
+                    lambda: db.wal_restarts + db.wal_forced,
+                ),
+                (
+                    "wal_pause_seconds_total",
+                    "Time the SQLite writer waited while the log was restarted.",
+                    lambda: db.wal_pause_s,
+                ),
+                (
+                    "wal_pause_max_seconds",
+                    "The longest single wait of the SQLite writer for a log restart.",
+                    lambda: db.wal_pause_max_s,
+                ),
+            )
+        ]
 
     async def ping(self) -> bool:
         try:
