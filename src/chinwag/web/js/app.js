@@ -3,7 +3,9 @@
 import { Api, friendlyError } from './api.js';
 import { Chat } from './chat.js';
 import { byTestId, displayName } from './dom.js';
-import { disablePush, registerWorkerIfGranted, setTitleCount, showLocalNotification, Sound } from './notify.js';
+import { disablePush, setTitleCount, showLocalNotification, Sound } from './notify.js';
+import { startServiceWorker } from './pwa.js';
+import { Router } from './router.js';
 import { Connection, Outbox } from './socket.js';
 import { ChatState } from './state.js';
 import { deleteCache, openCache } from './store.js';
@@ -16,6 +18,8 @@ import { announce, closeOnBackdrop, mountProfile, toast } from './ui/dialogs.js'
 import { mountGroups } from './ui/groups.js';
 import { mountPeople } from './ui/people.js';
 import { mountShell, setView } from './ui/shell.js';
+import { showUpdatePrompt } from './ui/update.js';
+import { trackViewport } from './viewport.js';
 
 const SESSION_KEY = 'chinwag.session';
 const SESSION_ENDED = 'Your session has ended. Please log in again.';
@@ -60,7 +64,11 @@ async function startSession(s, { gateways = [] } = {}) {
   const sync = new Sync({
     state, cache, api,
     hooks: {
-      connected: () => c.chat.refresh(),
+      connected: () => {
+        c.chat.refresh({ unlessWithinMs: 3000 });
+        const open = c.conversation?.channelId;
+        if (open) c.chat.openChannel(open).catch(() => { /* shown when opened again */ });
+      },
       incoming: (m) => onIncoming(c, m),
       ownMessage: (m) => c.chat.markRead(m.channel_id, m.message_id),
       removedFromChannel: (id) => {
@@ -119,7 +127,8 @@ async function startSession(s, { gateways = [] } = {}) {
   chat.conn = conn;
   route();
   conn.start();
-  registerWorkerIfGranted();
+  // The list and profiles now, in parallel with the connection (not after its welcome).
+  chat.refresh();
 }
 
 /** A new message from someone else arrived live. */
@@ -157,26 +166,16 @@ function onFriendEvent(c, f) {
 
 // ---- routing: #/c/<channel id> opens a conversation, #/ the list ----
 
-function currentChannelFromHash() {
-  const m = location.hash.match(/^#\/c\/(.+)$/);
-  if (!m) return null;
-  try {
-    return decodeURIComponent(m[1]);
-  } catch {
-    return null;
-  }
-}
+const router = new Router(() => route());
 
 function navigate(channelId) {
-  const hash = channelId ? `#/c/${encodeURIComponent(channelId)}` : '#/';
-  if (location.hash !== hash) location.hash = hash;
-  else route();
+  router.go(channelId);
 }
 
 function route() {
   if (!ctx || !ctx.showConversation) return;
   const previous = ctx.conversation?.channelId;
-  const cid = currentChannelFromHash();
+  const cid = router.current();
   setView(cid ? 'chat' : 'list');
   ctx.composerSwitch(cid, { focus: !!cid && !narrow.matches });
   ctx.showConversation(cid);
@@ -186,7 +185,6 @@ function route() {
   }
 }
 
-window.addEventListener('hashchange', route);
 byTestId('back-button').addEventListener('click', () => navigate(null));
 navigator.serviceWorker?.addEventListener('message', (e) => {
   if (e.data?.type === 'open-channel' && e.data.channel_id) navigate(e.data.channel_id);
@@ -214,7 +212,7 @@ function teardown() {
   byTestId('conversation-empty').hidden = false;
   document.querySelector('.conv').hidden = true;
   setTitleCount(0);
-  if (location.hash) history.replaceState(null, '', location.pathname + location.search);
+  router.clear();
 }
 
 /** The token no longer works (close code 4001 or HTTP 401): back to the login screen. */
@@ -248,6 +246,8 @@ async function logout() {
 
 // ---- start ----
 
+trackViewport();
+startServiceWorker({ onUpdateReady: showUpdatePrompt });
 for (const d of document.querySelectorAll('dialog')) closeOnBackdrop(d);
 mountAuth({
   api,

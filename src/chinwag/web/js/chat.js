@@ -3,6 +3,9 @@
 
 import { PAGE } from './sync.js';
 
+// Older history comes in bigger pages: scrolling far back takes fewer round trips.
+const OLDER_PAGE = 100;
+
 const TYPING_EVERY_MS = 2500;
 
 export function newId() {
@@ -26,6 +29,8 @@ export class Chat {
     this.conn = null; // set by app.js once the connection exists
     this.unsentReads = new Map();
     this.lastTyping = new Map();
+    this.refreshing = null;
+    this.refreshedAt = 0;
   }
 
   /** Render from the cache at once; returns the outbox to resend. */
@@ -39,8 +44,12 @@ export class Chat {
       this.cache.cursor().catch(() => null),
     ]);
     for (const u of users || []) if (u.id !== st.me.id) st.putUser(u);
-    for (const ch of channels || []) st.putChannel(ch);
     this.setFriends(friends || []);
+    for (const ch of channels || []) st.putChannel(ch);
+    if (channels) {
+      st.channelsLoaded = true;
+      st.changed('channels');
+    }
     const last = await this.cache.lastOf([...st.channels.keys()]).catch(() => new Map());
     for (const [cid, m] of last) {
       st.lastMessage.set(cid, m);
@@ -54,12 +63,30 @@ export class Chat {
     return outbox || [];
   }
 
-  /** After every welcome: whatever may have changed while we were away. */
-  async refresh() {
+  /**
+   * What may have changed while we were away: profile, channels, friends, requests, all in
+   * parallel. Friends are applied before channels, so direct chats get their names
+   * without a request per person. Skipped if one started less than `unlessWithinMs` ago.
+   */
+  async refresh({ unlessWithinMs = 0 } = {}) {
     this.flushReads();
-    await Promise.allSettled([
-      this.refreshMe(), this.refreshChannels(), this.refreshFriends(), this.refreshRequests(),
+    const now = Date.now();
+    if (unlessWithinMs && this.refreshing && now - this.refreshedAt < unlessWithinMs) {
+      return this.refreshing;
+    }
+    this.refreshedAt = now;
+    const friends = this.refreshFriends();
+    const channels = this.api.channels();
+    this.refreshing = Promise.allSettled([
+      this.refreshMe(),
+      this.refreshRequests(),
+      friends,
+      friends.catch(() => {}).then(() => channels).then((r) => this.applyChannels(r)),
     ]);
+    const results = await this.refreshing;
+    // A failed refresh (offline) is not one to skip the next for.
+    if (results.some((r) => r.status === 'rejected')) this.refreshing = null;
+    return results;
   }
 
   async refreshMe() {
@@ -69,7 +96,10 @@ export class Chat {
   }
 
   async refreshChannels() {
-    const { channels = [] } = await this.api.channels();
+    this.applyChannels(await this.api.channels());
+  }
+
+  applyChannels({ channels = [] }) {
     const st = this.state;
     const ids = new Set(channels.map((c) => c.id));
     for (const id of [...st.channels.keys()]) if (!ids.has(id)) st.removeChannel(id);
@@ -77,6 +107,8 @@ export class Chat {
       st.putChannel(ch);
       if (ch.kind === 'direct') for (const uid of ch.members || []) this.sync.ensureUser(uid);
     }
+    st.channelsLoaded = true;
+    st.changed('channels');
     this.cache.setMeta('channels', [...st.channels.values()]).catch(() => {});
     this.fillPreviews();
   }
