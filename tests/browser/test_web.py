@@ -455,7 +455,7 @@ def test_phone_layout_shows_list_and_conversation_separately(
     phone = contexts(viewport=PHONE, is_mobile=True, has_touch=True).new_page()
     vera = login_ui(page_errors.watch(phone, "phone"), web.base_url, a)
 
-    sidebar = vera.locator("aside.sidebar")
+    sidebar = vera.locator(".sidebar")
     conversation = tid(vera, "conversation")
     expect(sidebar).to_be_visible()
     expect(tid(vera, "channel-list")).to_be_visible()

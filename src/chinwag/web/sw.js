@@ -9,8 +9,8 @@
 // data in IndexedDB.
 
 // build:start
-const VERSION = '7180f18134c2';
-const SHELL = ["/", "/assets/app-42bbfe567f.css", "/assets/app-5302666e4e.js", "/manifest.webmanifest", "/icons/icon.svg", "/icons/icon-192.png", "/icons/icon-512.png", "/icons/maskable-512.png"];
+const VERSION = 'e272420fd054';
+const SHELL = ["/", "/assets/app-bf0d632132.css", "/assets/app-036ddb02c4.js", "/manifest.webmanifest", "/icons/icon.svg", "/icons/icon-192.png", "/icons/icon-512.png", "/icons/maskable-512.png"];
 // build:end
 
 const PREFIX = 'chinwag-shell-';

@@ -177,8 +177,8 @@ function route() {
   const previous = ctx.conversation?.channelId;
   const cid = router.current();
   setView(cid ? 'chat' : 'list');
+  ctx.showConversation(cid); // first: the composer can only take focus once shown
   ctx.composerSwitch(cid, { focus: !!cid && !narrow.matches });
-  ctx.showConversation(cid);
   if (!cid && previous && narrow.matches) {
     const link = document.querySelector(`[data-testid="channel-item"][data-channel-id="${CSS.escape(previous)}"] a`);
     link?.focus();

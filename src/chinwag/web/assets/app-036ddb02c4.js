@@ -2537,7 +2537,9 @@ function openDialog(dialog, opener = document.activeElement) {
   dialog.showModal();
   focusFirst(dialog);
   dialog.addEventListener('close', () => {
-    if (opener && opener.isConnected && typeof opener.focus === 'function') opener.focus();
+    // Unless what the dialog did moved the focus on (e.g. to a new conversation's composer).
+    const lost = document.activeElement === document.body || dialog.contains(document.activeElement);
+    if (lost && opener && opener.isConnected && typeof opener.focus === 'function') opener.focus();
   }, { once: true });
 }
 
@@ -4098,8 +4100,8 @@ function route() {
   const previous = ctx.conversation?.channelId;
   const cid = router.current();
   setView(cid ? 'chat' : 'list');
+  ctx.showConversation(cid); // first: the composer can only take focus once shown
   ctx.composerSwitch(cid, { focus: !!cid && !narrow.matches });
-  ctx.showConversation(cid);
   if (!cid && previous && narrow.matches) {
     const link = document.querySelector(`[data-testid="channel-item"][data-channel-id="${CSS.escape(previous)}"] a`);
     link?.focus();
