@@ -9,8 +9,8 @@
 // data in IndexedDB.
 
 // build:start
-const VERSION = 'e272420fd054';
-const SHELL = ["/", "/assets/app-bf0d632132.css", "/assets/app-036ddb02c4.js", "/manifest.webmanifest", "/icons/icon.svg", "/icons/icon-192.png", "/icons/icon-512.png", "/icons/maskable-512.png"];
+const VERSION = '504df5274496';
+const SHELL = ["/", "/assets/app-d3c0e74ca7.css", "/assets/app-2c94de4a15.js", "/manifest.webmanifest", "/icons/icon.svg", "/icons/icon-192.png", "/icons/icon-512.png", "/icons/maskable-512.png"];
 // build:end
 
 const PREFIX = 'chinwag-shell-';

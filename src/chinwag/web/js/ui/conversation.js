@@ -47,7 +47,10 @@ export function mountConversation(ctx) {
     }
     scheduleRead();
   }, { root: scroller, threshold: 0 });
-  signal.addEventListener('abort', () => observer.disconnect());
+  signal.addEventListener('abort', () => {
+    observer.disconnect();
+    messages.dispose();
+  });
 
   function scheduleRead() {
     clearTimeout(readTimer);

@@ -25,6 +25,20 @@ export class VirtualList {
     this.version = 0; // bumped by setItems: every rendered element is updated once more
     this.start = 0;
     this.end = 0;
+    this.following = true; // at the newest item: stay there when the viewport changes
+    // The scroller changes size (the on-screen keyboard, a rotation, the window): keep the
+    // newest message in view if it was, else keep the first visible one where it was.
+    let height = 0;
+    this.resizes = new ResizeObserver(() => {
+      const h = o.scroller.clientHeight;
+      if (h === height) return;
+      height = h;
+      this.render({ toBottom: this.following && this.keys.length > 0 });
+    });
+    this.resizes.observe(o.scroller);
+    this.stop = new AbortController();
+    o.scroller.addEventListener('scroll', () => { this.following = this.atEnd(); },
+      { passive: true, signal: this.stop.signal });
   }
 
   /** New items (or the same with changes); re-renders, keeping the view where it was. */
@@ -91,6 +105,7 @@ export class VirtualList {
       }
       if (!changed) break;
     }
+    this.following = this.atEnd();
   }
 
   /** One pass: choose the window, put its elements in place, measure them. */
@@ -161,8 +176,15 @@ export class VirtualList {
     return changed;
   }
 
+  /** Stop watching the scroller (logging out). */
+  dispose() {
+    this.resizes.disconnect();
+    this.stop.abort();
+  }
+
   /** Forget everything (another conversation). */
   reset() {
+    this.following = true;
     for (const el of this.nodes.values()) this.o.removed?.(el);
     this.nodes.clear();
     this.heights.clear();

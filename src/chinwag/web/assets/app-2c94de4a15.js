@@ -3050,6 +3050,20 @@ class VirtualList {
     this.version = 0; // bumped by setItems: every rendered element is updated once more
     this.start = 0;
     this.end = 0;
+    this.following = true; // at the newest item: stay there when the viewport changes
+    // The scroller changes size (the on-screen keyboard, a rotation, the window): keep the
+    // newest message in view if it was, else keep the first visible one where it was.
+    let height = 0;
+    this.resizes = new ResizeObserver(() => {
+      const h = o.scroller.clientHeight;
+      if (h === height) return;
+      height = h;
+      this.render({ toBottom: this.following && this.keys.length > 0 });
+    });
+    this.resizes.observe(o.scroller);
+    this.stop = new AbortController();
+    o.scroller.addEventListener('scroll', () => { this.following = this.atEnd(); },
+      { passive: true, signal: this.stop.signal });
   }
 
   /** New items (or the same with changes); re-renders, keeping the view where it was. */
@@ -3116,6 +3130,7 @@ class VirtualList {
       }
       if (!changed) break;
     }
+    this.following = this.atEnd();
   }
 
   /** One pass: choose the window, put its elements in place, measure them. */
@@ -3186,8 +3201,15 @@ class VirtualList {
     return changed;
   }
 
+  /** Stop watching the scroller (logging out). */
+  dispose() {
+    this.resizes.disconnect();
+    this.stop.abort();
+  }
+
   /** Forget everything (another conversation). */
   reset() {
+    this.following = true;
     for (const el of this.nodes.values()) this.o.removed?.(el);
     this.nodes.clear();
     this.heights.clear();
@@ -3286,7 +3308,10 @@ function mountConversation(ctx) {
     }
     scheduleRead();
   }, { root: scroller, threshold: 0 });
-  signal.addEventListener('abort', () => observer.disconnect());
+  signal.addEventListener('abort', () => {
+    observer.disconnect();
+    messages.dispose();
+  });
 
   function scheduleRead() {
     clearTimeout(readTimer);
