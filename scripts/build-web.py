@@ -31,7 +31,7 @@ def main() -> None:
             print(f"stale: {p}")
         sys.exit(1 if problems else 0)
     for name in write(WEB):
-        print(f"wrote {name}")
+        print(f"rebuilt: {name}")
 
 
 if __name__ == "__main__":

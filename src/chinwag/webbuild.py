@@ -115,12 +115,43 @@ def _order(modules: dict[str, Module], entry: str) -> list[str]:
     return done
 
 
+def compact(source: str) -> str:
+    """Drop whole-line comments, blank lines and indentation: less to send and parse.
+
+    Safe for these sources because no string or template spans lines (a test checks), so
+    every line break is outside a literal; comments after code on a line are left alone.
+    """
+    out = []
+    in_doc = False
+    for line in source.splitlines():
+        text = line.strip()
+        if in_doc:
+            if text.endswith("*/"):
+                in_doc = False
+            continue
+        if text.startswith("/*") and not text.endswith("*/"):
+            in_doc = True
+            continue
+        if not text or text.startswith("//") or (text.startswith("/*") and text.endswith("*/")):
+            continue
+        out.append(text)
+    return "\n".join(out) + "\n"
+
+
+def spans_lines(source: str) -> bool:
+    """Whether any line has an unclosed template literal (the one literal that could)."""
+    return any(line.count("`") % 2 for line in source.splitlines())
+
+
 def bundle(js_dir: Path, entry: str = ENTRY) -> str:
     modules = {
         p.relative_to(js_dir).as_posix(): p.read_text(encoding="utf-8")
         for p in sorted(js_dir.rglob("*.js"))
     }
-    parsed = {name: parse(name, src) for name, src in modules.items()}
+    for name, src in modules.items():
+        if spans_lines(src):
+            raise BuildError(f"{name}: a template literal spans lines, which compact() cannot keep")
+    parsed = {name: parse(name, compact(src)) for name, src in modules.items()}
     order = _order(parsed, entry)
     out = [
         "// chinwag web client: js/ bundled by scripts/build-web.py. Do not edit; rebuild.\n",

@@ -207,7 +207,7 @@ def test_a_new_version_waits_for_a_reload_and_never_mixes_with_the_old(
         css = web_dir / "app.css"
         css.write_text(css.read_text() + "\n/* release 2 */\n")
         main = web_dir / "js" / "app.js"
-        main.write_text(main.read_text() + "\n// release 2\n")
+        main.write_text(main.read_text() + "\nexport const RELEASE = 2;\n")
         build_web(web_dir)
         index = (web_dir / "index.html").read_text()
         new = set(re.findall(r'"(/assets/app-[0-9a-f]+\.(?:js|css))"', index))

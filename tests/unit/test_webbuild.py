@@ -57,6 +57,18 @@ def test_modules_come_in_dependency_order_with_renamed_imports(tmp_path: Path) -
     assert "import" not in out
 
 
+def test_comments_blank_lines_and_indentation_are_dropped(tmp_path: Path) -> None:
+    js = write(
+        tmp_path,
+        {
+            "app.js": "// about\n/**\n * doc\n */\nfunction f() {\n    return 1 // why\n      * 2;\n}\n\nf();\n"
+        },
+    )
+    out = bundle(js)
+    assert "function f() {\nreturn 1 // why\n* 2;\n}\nf();" in out
+    assert "about" not in out and "doc" not in out
+
+
 @pytest.mark.parametrize(
     ("files", "error"),
     [
@@ -75,6 +87,7 @@ def test_modules_come_in_dependency_order_with_renamed_imports(tmp_path: Path) -
         ({"app.js": "export default 1;\n"}, "export"),
         ({"app.js": "import x from './b.js';\n", "b.js": ""}, "import"),
         ({"app.js": "import { a } from 'pkg';\n"}, "relative"),
+        ({"app.js": "const a = `one\ntwo`;\n"}, "template literal"),
     ],
 )
 def test_what_the_bundler_refuses(tmp_path: Path, files: dict[str, str], error: str) -> None:

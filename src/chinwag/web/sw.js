@@ -9,17 +9,18 @@
 // data in IndexedDB.
 
 // build:start
-const VERSION = '504df5274496';
-const SHELL = ["/", "/assets/app-d3c0e74ca7.css", "/assets/app-2c94de4a15.js", "/manifest.webmanifest", "/icons/icon.svg", "/icons/icon-192.png", "/icons/icon-512.png", "/icons/maskable-512.png"];
+const VERSION = '7c35a5e02c51';
+const SHELL = ["/", "/assets/app-d3c0e74ca7.css", "/assets/app-883aea86ef.js", "/manifest.webmanifest", "/icons/icon.svg", "/icons/icon-192.png", "/icons/icon-512.png", "/icons/maskable-512.png"];
 // build:end
 
 const PREFIX = 'chinwag-shell-';
 const CACHE = `${PREFIX}${VERSION}`;
 
 self.addEventListener('install', (event) => {
-  // 'reload': from the server, never an older copy in the HTTP cache.
-  event.waitUntil(caches.open(CACHE)
-    .then((cache) => cache.addAll(SHELL.map((url) => new Request(url, { cache: 'reload' })))));
+  // Hashed assets never change, so the HTTP cache's copies (of the page that just loaded
+  // them) are good; everything else is revalidated ('no-cache'), mostly a 304.
+  const request = (url) => new Request(url, { cache: url.startsWith('/assets/') ? 'default' : 'no-cache' });
+  event.waitUntil(caches.open(CACHE).then((cache) => cache.addAll(SHELL.map(request))));
 });
 
 self.addEventListener('activate', (event) => {

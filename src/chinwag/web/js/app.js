@@ -1,7 +1,7 @@
 // Wiring: session (token in localStorage), cache, model, sync, connection, views, routing.
 
 import { Api, friendlyError } from './api.js';
-import { Chat } from './chat.js';
+import { Chat, fetchFresh } from './chat.js';
 import { byTestId, displayName } from './dom.js';
 import { disablePush, setTitleCount, showLocalNotification, Sound } from './notify.js';
 import { startServiceWorker } from './pwa.js';
@@ -49,6 +49,7 @@ async function startSession(s, { gateways = [] } = {}) {
   localStorage.setItem(SESSION_KEY, JSON.stringify(session));
   const mine = session;
   hideAuth();
+  const fetched = fetchFresh(api); // on the network while the cache is read
   const cache = await openCache(s.user.id);
   if (session !== mine) {
     cache.close();
@@ -128,7 +129,8 @@ async function startSession(s, { gateways = [] } = {}) {
   route();
   conn.start();
   // The list and profiles now, in parallel with the connection (not after its welcome).
-  chat.refresh();
+  await chat.refresh({ fetched });
+  startWorkerOnce();
 }
 
 /** A new message from someone else arrived live. */
@@ -247,7 +249,15 @@ async function logout() {
 // ---- start ----
 
 trackViewport();
-startServiceWorker({ onUpdateReady: showUpdatePrompt });
+
+// The service worker's install downloads the shell (from the HTTP cache when it can): only
+// once the page has what it needs first, so it never competes with the first load.
+let workerStarted = false;
+function startWorkerOnce() {
+  if (workerStarted) return;
+  workerStarted = true;
+  startServiceWorker({ onUpdateReady: showUpdatePrompt });
+}
 for (const d of document.querySelectorAll('dialog')) closeOnBackdrop(d);
 mountAuth({
   api,
@@ -261,4 +271,8 @@ function fatal(err) {
 
 const saved = loadSession();
 if (saved) startSession(saved).catch(fatal);
-else showAuth();
+else {
+  showAuth();
+  if (document.readyState === 'complete') startWorkerOnce();
+  else window.addEventListener('load', startWorkerOnce, { once: true });
+}

@@ -8,6 +8,18 @@ const OLDER_PAGE = 100;
 
 const TYPING_EVERY_MS = 2500;
 
+/**
+ * Start the requests of a refresh (profile, requests, friends, channels) without waiting:
+ * started before the cache is read, they overlap it instead of following it.
+ */
+export function fetchFresh(api) {
+  const f = {
+    me: api.me(), requests: api.friendRequests(), friends: api.friends(), channels: api.channels(),
+  };
+  for (const p of Object.values(f)) p.catch(() => { /* handled where applied */ });
+  return f;
+}
+
 export function newId() {
   if (globalThis.crypto?.randomUUID) return crypto.randomUUID();
   // randomUUID needs a secure context; getRandomValues does not.
@@ -68,20 +80,20 @@ export class Chat {
    * parallel. Friends are applied before channels, so direct chats get their names
    * without a request per person. Skipped if one started less than `unlessWithinMs` ago.
    */
-  async refresh({ unlessWithinMs = 0 } = {}) {
+  async refresh({ unlessWithinMs = 0, fetched = null } = {}) {
     this.flushReads();
     const now = Date.now();
     if (unlessWithinMs && this.refreshing && now - this.refreshedAt < unlessWithinMs) {
       return this.refreshing;
     }
     this.refreshedAt = now;
-    const friends = this.refreshFriends();
-    const channels = this.api.channels();
+    const f = fetched || fetchFresh(this.api);
+    const friends = f.friends.then((r) => this.applyFriends(r));
     this.refreshing = Promise.allSettled([
-      this.refreshMe(),
-      this.refreshRequests(),
+      f.me.then((me) => this.state.putUser(me)),
+      f.requests.then((r) => this.applyRequests(r)),
       friends,
-      friends.catch(() => {}).then(() => channels).then((r) => this.applyChannels(r)),
+      friends.catch(() => {}).then(() => f.channels).then((r) => this.applyChannels(r)),
     ]);
     const results = await this.refreshing;
     // A failed refresh (offline) is not one to skip the next for.
@@ -144,13 +156,19 @@ export class Chat {
   }
 
   async refreshFriends() {
-    const { friends = [] } = await this.api.friends();
+    this.applyFriends(await this.api.friends());
+  }
+
+  applyFriends({ friends = [] }) {
     this.setFriends(friends);
     this.cache.setMeta('friends', friends).catch(() => {});
   }
 
   async refreshRequests() {
-    const r = await this.api.friendRequests();
+    this.applyRequests(await this.api.friendRequests());
+  }
+
+  applyRequests(r) {
     this.state.requests = { incoming: r.incoming || [], outgoing: r.outgoing || [] };
     for (const q of this.state.requests.incoming) this.sync.ensureUser(q.from_user_id);
     for (const q of this.state.requests.outgoing) this.sync.ensureUser(q.to_user_id);
