@@ -9,8 +9,8 @@
 // data in IndexedDB.
 
 // build:start
-const VERSION = '7c35a5e02c51';
-const SHELL = ["/", "/assets/app-d3c0e74ca7.css", "/assets/app-883aea86ef.js", "/manifest.webmanifest", "/icons/icon.svg", "/icons/icon-192.png", "/icons/icon-512.png", "/icons/maskable-512.png"];
+const VERSION = '9152d30d674c';
+const SHELL = ["/", "/assets/app-d3c0e74ca7.css", "/assets/app-9442d976e8.js", "/manifest.webmanifest", "/icons/icon.svg", "/icons/icon-192.png", "/icons/icon-512.png", "/icons/maskable-512.png"];
 // build:end
 
 const PREFIX = 'chinwag-shell-';

@@ -49,12 +49,8 @@ async function startSession(s, { gateways = [] } = {}) {
   localStorage.setItem(SESSION_KEY, JSON.stringify(session));
   const mine = session;
   hideAuth();
-  const fetched = fetchFresh(api); // on the network while the cache is read
-  const cache = await openCache(s.user.id);
-  if (session !== mine) {
-    cache.close();
-    return;
-  }
+  const fetched = fetchFresh(api); // on the network while the cache opens and is read
+  const cache = openCache(s.user.id);
   const abort = new AbortController();
   const state = new ChatState(s.user);
   const c = {
@@ -100,6 +96,9 @@ async function startSession(s, { gateways = [] } = {}) {
   mountGroups(c);
   mountProfile(c);
 
+  // The list and profiles now, from the requests already on their way, while the cache is
+  // read and the connection opens (not after its welcome).
+  const refreshed = chat.refresh({ fetched });
   const pending = await chat.boot();
   if (ctx !== c) return;
   const outbox = new Outbox({
@@ -128,8 +127,7 @@ async function startSession(s, { gateways = [] } = {}) {
   chat.conn = conn;
   route();
   conn.start();
-  // The list and profiles now, in parallel with the connection (not after its welcome).
-  await chat.refresh({ fetched });
+  await refreshed;
   startWorkerOnce();
 }
 

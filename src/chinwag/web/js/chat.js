@@ -43,6 +43,7 @@ export class Chat {
     this.lastTyping = new Map();
     this.refreshing = null;
     this.refreshedAt = 0;
+    this.booted = new Promise((resolve) => { this.bootDone = resolve; });
   }
 
   /** Render from the cache at once; returns the outbox to resend. */
@@ -55,18 +56,23 @@ export class Chat {
       this.cache.outbox().catch(() => []),
       this.cache.cursor().catch(() => null),
     ]);
-    for (const u of users || []) if (u.id !== st.me.id) st.putUser(u);
-    this.setFriends(friends || []);
-    for (const ch of channels || []) st.putChannel(ch);
-    if (channels) {
+    // The network may have answered first (the requests start before the cache is read):
+    // what it said is newer, so the cache only fills what is still missing.
+    for (const u of users || []) if (!st.users.has(u.id)) st.putUser(u);
+    if (!st.friendsLoaded) this.setFriends(friends || []);
+    if (channels && !st.channelsLoaded) {
+      for (const ch of channels) st.putChannel(ch);
       st.channelsLoaded = true;
       st.changed('channels');
     }
     const last = await this.cache.lastOf([...st.channels.keys()]).catch(() => new Map());
     for (const [cid, m] of last) {
+      const known = st.lastMessage.get(cid);
+      if (known && (known.message_id ?? Infinity) >= m.message_id) continue;
       st.lastMessage.set(cid, m);
       st.changed('channels', cid);
     }
+    this.bootDone();
     for (const item of outbox || []) {
       st.log(item.channel_id).addPending(item);
       st.changed('messages', item.channel_id);
@@ -127,6 +133,7 @@ export class Chat {
 
   /** Channels with messages we have never seen (a new device): fetch their newest one. */
   async fillPreviews() {
+    await this.booted; // the cache may have them
     const st = this.state;
     const missing = [...st.channels.values()]
       .filter((ch) => ch.last_message_id > 0 && !st.lastMessage.has(ch.id))
@@ -161,6 +168,7 @@ export class Chat {
 
   applyFriends({ friends = [] }) {
     this.setFriends(friends);
+    this.state.friendsLoaded = true;
     this.cache.setMeta('friends', friends).catch(() => {});
   }
 

@@ -487,6 +487,7 @@ this.unsentReads = new Map();
 this.lastTyping = new Map();
 this.refreshing = null;
 this.refreshedAt = 0;
+this.booted = new Promise((resolve) => { this.bootDone = resolve; });
 }
 async boot() {
 const st = this.state;
@@ -497,18 +498,21 @@ this.cache.users().catch(() => []),
 this.cache.outbox().catch(() => []),
 this.cache.cursor().catch(() => null),
 ]);
-for (const u of users || []) if (u.id !== st.me.id) st.putUser(u);
-this.setFriends(friends || []);
-for (const ch of channels || []) st.putChannel(ch);
-if (channels) {
+for (const u of users || []) if (!st.users.has(u.id)) st.putUser(u);
+if (!st.friendsLoaded) this.setFriends(friends || []);
+if (channels && !st.channelsLoaded) {
+for (const ch of channels) st.putChannel(ch);
 st.channelsLoaded = true;
 st.changed('channels');
 }
 const last = await this.cache.lastOf([...st.channels.keys()]).catch(() => new Map());
 for (const [cid, m] of last) {
+const known = st.lastMessage.get(cid);
+if (known && (known.message_id ?? Infinity) >= m.message_id) continue;
 st.lastMessage.set(cid, m);
 st.changed('channels', cid);
 }
+this.bootDone();
 for (const item of outbox || []) {
 st.log(item.channel_id).addPending(item);
 st.changed('messages', item.channel_id);
@@ -557,6 +561,7 @@ this.cache.setMeta('channels', [...st.channels.values()]).catch(() => {});
 this.fillPreviews();
 }
 async fillPreviews() {
+await this.booted; // the cache may have them
 const st = this.state;
 const missing = [...st.channels.values()]
 .filter((ch) => ch.last_message_id > 0 && !st.lastMessage.has(ch.id))
@@ -588,6 +593,7 @@ this.applyFriends(await this.api.friends());
 }
 applyFriends({ friends = [] }) {
 this.setFriends(friends);
+this.state.friendsLoaded = true;
 this.cache.setMeta('friends', friends).catch(() => {});
 }
 async refreshRequests() {
@@ -1586,6 +1592,7 @@ this.presence = new Map(); // user id -> Presence
 this.requests = { incoming: [], outgoing: [] };
 this.channels = new Map(); // id -> Channel (+ last_read_message_id)
 this.channelsLoaded = false; // from the cache or the server: an empty list means none
+this.friendsLoaded = false; // from the server
 this.logs = new Map();
 this.lastMessage = new Map(); // channel id -> newest known message (list preview)
 this.typing = new Map(); // channel id -> Map(user id -> expiry ms)
@@ -1716,10 +1723,9 @@ created_at: m.created_at,
 client_msg_id: m.client_msg_id ?? null,
 };
 }
-async function openCache(userId) {
-if (typeof indexedDB === 'undefined') return new NullCache();
-try {
-const db = await new Promise((resolve, reject) => {
+function openCache(userId) {
+if (typeof indexedDB === 'undefined') return new Cache(Promise.resolve(null));
+const db = new Promise((resolve, reject) => {
 const r = indexedDB.open(dbName(userId), DB_VERSION);
 r.onupgradeneeded = () => {
 const d = r.result;
@@ -1730,13 +1736,14 @@ d.createObjectStore('users', { keyPath: 'id' });
 };
 r.onsuccess = () => resolve(r.result);
 r.onerror = () => reject(r.error);
-});
-db.onversionchange = () => db.close();
-return new Cache(db);
-} catch (e) {
+}).then((d) => {
+d.onversionchange = () => d.close();
+return d;
+}, (e) => {
 console.warn('chinwag: IndexedDB unavailable, running without a cache', e);
-return new NullCache();
-}
+return null;
+});
+return new Cache(db);
 }
 async function deleteCache(userId) {
 if (typeof indexedDB === 'undefined') return;
@@ -1747,17 +1754,21 @@ r.onsuccess = r.onerror = r.onblocked = () => resolve();
 }
 class Cache {
 constructor(db) {
-this.db = db;
+this.ready = db; // Promise<IDBDatabase|null>
 }
 close() {
-this.db.close();
+this.ready.then((db) => db?.close());
 }
 async getMeta(key) {
-const tx = this.db.transaction('meta');
+const db = await this.ready;
+if (!db) return undefined;
+const tx = db.transaction('meta');
 return request(tx.objectStore('meta').get(key));
 }
 async setMeta(key, value) {
-const tx = this.db.transaction('meta', 'readwrite');
+const db = await this.ready;
+if (!db) return undefined;
+const tx = db.transaction('meta', 'readwrite');
 tx.objectStore('meta').put(value, key);
 return finished(tx);
 }
@@ -1765,7 +1776,9 @@ cursor() {
 return this.getMeta('cursor');
 }
 async write({ messages = [], cursor = null, users = [], outboxPut = [], outboxDelete = [] }) {
-const tx = this.db.transaction(['messages', 'meta', 'users', 'outbox'], 'readwrite');
+const db = await this.ready;
+if (!db) return undefined;
+const tx = db.transaction(['messages', 'meta', 'users', 'outbox'], 'readwrite');
 const ms = tx.objectStore('messages');
 for (const m of messages) ms.put(toRecord(m));
 if (Number.isSafeInteger(cursor)) {
@@ -1783,7 +1796,9 @@ for (const cmid of outboxDelete) ob.delete(cmid);
 return finished(tx);
 }
 async recent(channelId, limit = RECENT_PER_CHANNEL) {
-const tx = this.db.transaction('messages');
+const db = await this.ready;
+if (!db) return [];
+const tx = db.transaction('messages');
 const out = [];
 await new Promise((resolve, reject) => {
 const r = tx.objectStore('messages').openCursor(channelRange(channelId), 'prev');
@@ -1799,8 +1814,9 @@ return out.reverse();
 }
 async lastOf(channelIds) {
 const result = new Map();
-if (!channelIds.length) return result;
-const tx = this.db.transaction('messages');
+const db = await this.ready;
+if (!db || !channelIds.length) return result;
+const tx = db.transaction('messages');
 const store = tx.objectStore('messages');
 for (const cid of channelIds) {
 const r = store.openCursor(channelRange(cid), 'prev');
@@ -1810,7 +1826,9 @@ await finished(tx);
 return result;
 }
 async trim(channelId, keep = RECENT_PER_CHANNEL) {
-const tx = this.db.transaction('messages', 'readwrite');
+const db = await this.ready;
+if (!db) return undefined;
+const tx = db.transaction('messages', 'readwrite');
 const store = tx.objectStore('messages');
 const r = store.openCursor(channelRange(channelId), 'prev');
 let skipped = false;
@@ -1827,37 +1845,31 @@ store.delete(channelRange(channelId, 0, c.value.message_id));
 return finished(tx);
 }
 async dropBefore(channelId, messageId) {
-const tx = this.db.transaction('messages', 'readwrite');
+const db = await this.ready;
+if (!db) return undefined;
+const tx = db.transaction('messages', 'readwrite');
 tx.objectStore('messages').delete(channelRange(channelId, 0, messageId, true));
 return finished(tx);
 }
 async dropChannel(channelId) {
-const tx = this.db.transaction('messages', 'readwrite');
+const db = await this.ready;
+if (!db) return undefined;
+const tx = db.transaction('messages', 'readwrite');
 tx.objectStore('messages').delete(channelRange(channelId));
 return finished(tx);
 }
 async outbox() {
-const tx = this.db.transaction('outbox');
+const db = await this.ready;
+if (!db) return [];
+const tx = db.transaction('outbox');
 return request(tx.objectStore('outbox').getAll());
 }
 async users() {
-const tx = this.db.transaction('users');
+const db = await this.ready;
+if (!db) return [];
+const tx = db.transaction('users');
 return request(tx.objectStore('users').getAll());
 }
-}
-class NullCache {
-close() {}
-async getMeta() { return undefined; }
-async setMeta() {}
-async cursor() { return undefined; }
-async write() {}
-async recent() { return []; }
-async lastOf() { return new Map(); }
-async trim() {}
-async dropBefore() {}
-async dropChannel() {}
-async outbox() { return []; }
-async users() { return []; }
 }
   return { RECENT_PER_CHANNEL, toRecord, openCache, deleteCache };
 })();
@@ -3428,12 +3440,8 @@ session = { token: s.token, device_id: s.device_id, user: s.user };
 localStorage.setItem(SESSION_KEY, JSON.stringify(session));
 const mine = session;
 hideAuth();
-const fetched = fetchFresh(api); // on the network while the cache is read
-const cache = await openCache(s.user.id);
-if (session !== mine) {
-cache.close();
-return;
-}
+const fetched = fetchFresh(api); // on the network while the cache opens and is read
+const cache = openCache(s.user.id);
 const abort = new AbortController();
 const state = new ChatState(s.user);
 const c = {
@@ -3477,6 +3485,7 @@ mountConversation(c);
 mountComposer(c);
 mountGroups(c);
 mountProfile(c);
+const refreshed = chat.refresh({ fetched });
 const pending = await chat.boot();
 if (ctx !== c) return;
 const outbox = new Outbox({
@@ -3505,7 +3514,7 @@ c.conn = conn;
 chat.conn = conn;
 route();
 conn.start();
-await chat.refresh({ fetched });
+await refreshed;
 startWorkerOnce();
 }
 function onIncoming(c, m) {
