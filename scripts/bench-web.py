@@ -78,7 +78,9 @@ def serve(web_dir: Path | None = None) -> Iterator[str]:
         cmd = [sys.executable, "-m", "chinwag", "serve", "--port", "0", "--data-dir", data,
                "--log-level", "warning", "--drain-seconds", "0",
                "--login-per-account-per-min", "10000", "--signup-per-address-per-min", "10000",
-               "--login-per-address-per-min", "10000"]
+               "--login-per-address-per-min", "10000",
+               # The setup writes a long conversation far faster than a person would.
+               "--sends-per-user-per-sec", "100000", "--send-burst", "100000"]
         if web_dir is not None:
             cmd += ["--web-dir", str(web_dir)]
         proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True, cwd=ROOT)

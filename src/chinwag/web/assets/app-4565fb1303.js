@@ -892,17 +892,21 @@ if (value === null || value === undefined || value === '') return null;
 const t = typeof value === 'number' ? value : Date.parse(value);
 return Number.isFinite(t) ? t : null;
 }
+const formats = {};
+function format(name, options) {
+if (!formats[name]) formats[name] = new Intl.DateTimeFormat(undefined, options);
+return formats[name];
+}
 function formatTime(value) {
 const t = parseTime(value);
 if (t === null) return '';
 const d = new Date(t);
 const now = new Date();
-const time = d.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
+const time = format('time', { hour: '2-digit', minute: '2-digit' }).format(d);
 if (d.toDateString() === now.toDateString()) return time;
-const sameYear = d.getFullYear() === now.getFullYear();
-const date = d.toLocaleDateString([], sameYear
-? { month: 'short', day: 'numeric' }
-: { year: 'numeric', month: 'short', day: 'numeric' });
+const date = d.getFullYear() === now.getFullYear()
+? format('day', { month: 'short', day: 'numeric' }).format(d)
+: format('date', { year: 'numeric', month: 'short', day: 'numeric' }).format(d);
 return `${date}, ${time}`;
 }
 function fullTime(value) {
