@@ -9,8 +9,8 @@
 // data in IndexedDB.
 
 // build:start
-const VERSION = '0360a18228e5';
-const SHELL = ["/", "/assets/app-d3c0e74ca7.css", "/assets/app-4565fb1303.js", "/manifest.webmanifest", "/icons/icon.svg", "/icons/icon-192.png", "/icons/icon-512.png", "/icons/maskable-512.png"];
+const VERSION = '7f63f460273b';
+const SHELL = ["/", "/assets/app-d3c0e74ca7.css", "/assets/app-9d27bb26ee.js", "/manifest.webmanifest", "/icons/icon.svg", "/icons/icon-192.png", "/icons/icon-512.png", "/icons/maskable-512.png"];
 // build:end
 
 const PREFIX = 'chinwag-shell-';

@@ -171,7 +171,7 @@ export function formatTime(value) {
 
 export function fullTime(value) {
   const t = parseTime(value);
-  return t === null ? '' : new Date(t).toLocaleString();
+  return t === null ? '' : format('full', { dateStyle: 'short', timeStyle: 'medium' }).format(t);
 }
 
 export function relativeTime(value, now = Date.now()) {

@@ -911,7 +911,7 @@ return `${date}, ${time}`;
 }
 function fullTime(value) {
 const t = parseTime(value);
-return t === null ? '' : new Date(t).toLocaleString();
+return t === null ? '' : format('full', { dateStyle: 'short', timeStyle: 'medium' }).format(t);
 }
 function relativeTime(value, now = Date.now()) {
 const t = parseTime(value);
@@ -2279,10 +2279,28 @@ if (++lines > COLLAPSE_LINES) return true;
 }
 return false;
 }
-function createMessage(vm, actions) {
-const text = h('div', { class: 'msg-text', dataset: { testid: 'message-text' } });
-const more = h('button', { type: 'button', class: 'show-more', dataset: { testid: 'message-show-more' },
-'aria-expanded': 'false', hidden: true });
+function template() {
+return h('li', { class: 'msg', dataset: { testid: 'message' } },
+h('span', { class: 'avatar-slot' }),
+h('div', { class: 'bubble' },
+h('div', { class: 'msg-meta' },
+h('span', { class: 'msg-sender', dataset: { testid: 'message-sender' } }),
+h('time', { class: 'msg-time', dataset: { testid: 'message-time' } })),
+h('div', { class: 'msg-text', dataset: { testid: 'message-text' } }),
+h('button', { type: 'button', class: 'show-more', dataset: { testid: 'message-show-more' },
+'aria-expanded': 'false', hidden: true }),
+h('div', { class: 'msg-foot' },
+h('span', { class: 'msg-status', dataset: { testid: 'message-status' } }),
+h('span', { class: 'receipt', dataset: { testid: 'read-receipt' }, hidden: true }),
+h('button', { type: 'button', dataset: { testid: 'message-retry' }, hidden: true }, 'Retry'),
+h('button', { type: 'button', dataset: { testid: 'message-dismiss' }, hidden: true }, 'Dismiss'))));
+}
+let prototype = null;
+function createMessage(entry, actions) {
+if (!prototype) prototype = template();
+const li = prototype.cloneNode(true);
+const text = li.querySelector('.msg-text');
+const more = li.querySelector('.show-more');
 more.addEventListener('click', () => {
 const expanded = !text.classList.contains('expanded');
 text.classList.toggle('expanded', expanded);
@@ -2290,22 +2308,8 @@ text.classList.toggle('collapsed', !expanded);
 more.setAttribute('aria-expanded', String(expanded));
 more.textContent = expanded ? 'Show less' : 'Show more';
 });
-const retry = h('button', { type: 'button', dataset: { testid: 'message-retry' }, hidden: true,
-onclick: () => actions.retry(li.entry) }, 'Retry');
-const dismiss = h('button', { type: 'button', dataset: { testid: 'message-dismiss' }, hidden: true,
-onclick: () => actions.dismiss(li.entry) }, 'Dismiss');
-const li = h('li', { class: 'msg', dataset: { testid: 'message' } },
-h('span', { class: 'avatar-slot' }),
-h('div', { class: 'bubble' },
-h('div', { class: 'msg-meta' },
-h('span', { class: 'msg-sender', dataset: { testid: 'message-sender' } }),
-h('time', { class: 'msg-time', dataset: { testid: 'message-time' } })),
-text,
-more,
-h('div', { class: 'msg-foot' },
-h('span', { class: 'msg-status', dataset: { testid: 'message-status' } }),
-h('span', { class: 'receipt', dataset: { testid: 'read-receipt' }, hidden: true }),
-retry, dismiss)));
+li.querySelector('[data-testid="message-retry"]').addEventListener('click', () => actions.retry(li.entry));
+li.querySelector('[data-testid="message-dismiss"]').addEventListener('click', () => actions.dismiss(li.entry));
 return li;
 }
 function updateMessage(li, vm, state) {
