@@ -228,8 +228,11 @@ def test_a_whole_chat_from_the_keyboard_alone(
     expect(tid(page, "members-dialog")).to_be_hidden()
     expect(tid(page, "members-button")).to_be_focused()
 
-    # And out.
+    # And out: the list kept for a quick next start goes with the session.
+    snapshots = "() => Object.keys(localStorage).filter((k) => k.startsWith('chinwag.list.'))"
+    page.wait_for_function(f"() => ({snapshots})().length === 1")
     tab_to(page, '[data-testid="logout-button"]')
     kb.press("Enter")
     expect(tid(page, "login-form")).to_be_visible()
+    assert page.evaluate(snapshots) == []
     assert re.search(r"Petra K", str(backend.http.get("/v1/me", headers=a.auth).json()))

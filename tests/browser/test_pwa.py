@@ -16,6 +16,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from chinwag.api.static import default_web_dir
 from chinwag.webbuild import write as build_web
+from tests.browser.a11y import assert_accessible
 from tests.browser.conftest import WEB_SETTINGS, WebServer
 from tests.browser.support import (
     Backend,
@@ -219,6 +220,7 @@ def test_a_new_version_waits_for_a_reload_and_never_mixes_with_the_old(
         banner = tid(page, "update-banner")
         expect(banner).to_be_visible()
         expect(banner).to_contain_text("new version")
+        assert_accessible(page, "update available")
         # A reload before accepting still gets the old version whole (the old worker serves).
         page.reload()
         expect(tid(page, "login-form")).to_be_visible()

@@ -9,6 +9,7 @@ import { Router } from './router.js';
 import { Connection, Outbox } from './socket.js';
 import { ChatState } from './state.js';
 import { deleteCache, openCache } from './store.js';
+import { applySnapshot, dropSnapshot, loadSnapshot, trackSnapshot } from './snapshot.js';
 import { Sync } from './sync.js';
 import { hideAuth, mountAuth, showAuth } from './ui/auth.js';
 import { channelTitle, mountChannelList } from './ui/channels.js';
@@ -95,6 +96,9 @@ async function startSession(s, { gateways = [] } = {}) {
   mountComposer(c);
   mountGroups(c);
   mountProfile(c);
+  // Last session's list at once (warm start), then the cache, then the network.
+  applySnapshot(state, loadSnapshot(s.user.id));
+  trackSnapshot(state, s.user.id, abort.signal);
 
   // The list and profiles now, from the requests already on their way, while the cache is
   // read and the connection opens (not after its welcome).
@@ -238,6 +242,7 @@ async function logout() {
     session = null;
     localStorage.removeItem(SESSION_KEY);
     teardown();
+    dropSnapshot(userId);
     await deleteCache(userId);
     showAuth('');
     toast('You have logged out.');

@@ -1878,6 +1878,72 @@ return request(tx.objectStore('users').getAll());
   return { RECENT_PER_CHANNEL, toRecord, openCache, deleteCache };
 })();
 
+// ---- js/snapshot.js
+modules["snapshot.js"] = (() => {
+const VERSION = 1;
+const SAVE_AFTER_MS = 1000;
+const PREVIEW_CHARS = 160;
+const key = (userId) => `chinwag.list.${userId}`;
+function loadSnapshot(userId) {
+try {
+const s = JSON.parse(localStorage.getItem(key(userId)) || 'null');
+return s && s.v === VERSION && Array.isArray(s.channels) ? s : null;
+} catch {
+return null;
+}
+}
+function applySnapshot(state, snap) {
+if (!snap || state.channelsLoaded) return;
+for (const u of snap.users || []) if (!state.users.has(u.id)) state.putUser(u);
+for (const ch of snap.channels) state.putChannel(ch);
+for (const m of snap.last || []) if (!state.lastMessage.has(m.channel_id)) state.lastMessage.set(m.channel_id, m);
+state.channelsLoaded = true;
+state.changed('channels');
+}
+function take(state) {
+const users = new Map();
+const keep = (id) => {
+const u = state.users.get(id);
+if (u && !users.has(id)) {
+users.set(id, { id, username: u.username, display_name: u.display_name, avatar_url: u.avatar_url });
+}
+};
+const last = [];
+for (const ch of state.channels.values()) {
+if (ch.kind === 'direct') for (const id of ch.members || []) keep(id);
+const m = state.lastMessage.get(ch.id);
+if (!m) continue;
+keep(m.sender_id);
+last.push({
+channel_id: m.channel_id, message_id: m.message_id, sender_id: m.sender_id,
+text: m.text.slice(0, PREVIEW_CHARS), created_at: m.created_at, state: m.state,
+});
+}
+const channels = [...state.channels.values()].map((ch) => (ch.kind === 'group' ? { ...ch, members: undefined } : ch));
+return { v: VERSION, channels, last, users: [...users.values()] };
+}
+function trackSnapshot(state, userId, signal) {
+let timer = null;
+const save = () => {
+clearTimeout(timer);
+timer = null;
+if (!state.channelsLoaded || signal.aborted) return;
+try {
+localStorage.setItem(key(userId), JSON.stringify(take(state)));
+} catch { /* full or unavailable: the next start reads IndexedDB instead */ }
+};
+state.on('channels', () => { if (!timer) timer = setTimeout(save, SAVE_AFTER_MS); });
+window.addEventListener('pagehide', () => { if (timer) save(); }, { signal });
+signal.addEventListener('abort', () => clearTimeout(timer));
+}
+function dropSnapshot(userId) {
+try {
+localStorage.removeItem(key(userId));
+} catch { /* nothing to drop */ }
+}
+  return { loadSnapshot, applySnapshot, trackSnapshot, dropSnapshot };
+})();
+
 // ---- js/ui/auth.js
 modules["ui/auth.js"] = (() => {
   const { friendlyError } = modules["api.js"];
@@ -3393,6 +3459,7 @@ modules["app.js"] = (() => {
   const { Connection, Outbox } = modules["socket.js"];
   const { ChatState } = modules["state.js"];
   const { deleteCache, openCache } = modules["store.js"];
+  const { applySnapshot, dropSnapshot, loadSnapshot, trackSnapshot } = modules["snapshot.js"];
   const { Sync } = modules["sync.js"];
   const { hideAuth, mountAuth, showAuth } = modules["ui/auth.js"];
   const { channelTitle, mountChannelList } = modules["ui/channels.js"];
@@ -3404,6 +3471,7 @@ modules["app.js"] = (() => {
   const { mountShell, setView } = modules["ui/shell.js"];
   const { showUpdatePrompt } = modules["ui/update.js"];
   const { trackViewport } = modules["viewport.js"];
+
 
 
 
@@ -3493,6 +3561,8 @@ mountConversation(c);
 mountComposer(c);
 mountGroups(c);
 mountProfile(c);
+applySnapshot(state, loadSnapshot(s.user.id));
+trackSnapshot(state, s.user.id, abort.signal);
 const refreshed = chat.refresh({ fetched });
 const pending = await chat.boot();
 if (ctx !== c) return;
@@ -3618,6 +3688,7 @@ loggingOut = false;
 session = null;
 localStorage.removeItem(SESSION_KEY);
 teardown();
+dropSnapshot(userId);
 await deleteCache(userId);
 showAuth('');
 toast('You have logged out.');
