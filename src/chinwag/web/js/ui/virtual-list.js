@@ -103,9 +103,20 @@ export class VirtualList {
           if (Math.abs(scroller.scrollTop - want) >= 1) scroller.scrollTop = want;
         }
       }
-      if (!changed) break;
+      if (!changed || this.covers()) break;
     }
     this.following = this.atEnd();
+  }
+
+  /** Whether the rendered items reach at least half the overscan past both edges. */
+  covers() {
+    const { scroller, list, overscan = 1200 } = this.o;
+    const tops = this.offsets();
+    const viewTop = scroller.scrollTop - list.offsetTop;
+    const above = this.start === 0 || tops[this.start] <= viewTop - overscan / 2;
+    const below = this.end === this.keys.length
+      || tops[this.end] >= viewTop + scroller.clientHeight + overscan / 2;
+    return above && below;
   }
 
   /** One pass: choose the window, put its elements in place, measure them. */

@@ -2742,9 +2742,18 @@ const want = el.offsetTop - anchor.delta;
 if (Math.abs(scroller.scrollTop - want) >= 1) scroller.scrollTop = want;
 }
 }
-if (!changed) break;
+if (!changed || this.covers()) break;
 }
 this.following = this.atEnd();
+}
+covers() {
+const { scroller, list, overscan = 1200 } = this.o;
+const tops = this.offsets();
+const viewTop = scroller.scrollTop - list.offsetTop;
+const above = this.start === 0 || tops[this.start] <= viewTop - overscan / 2;
+const below = this.end === this.keys.length
+|| tops[this.end] >= viewTop + scroller.clientHeight + overscan / 2;
+return above && below;
 }
 renderWindow(stick, anchor) {
 const { scroller, list, overscan = 1200 } = this.o;
