@@ -1088,12 +1088,7 @@ const sub = await reg?.pushManager?.getSubscription();
 if (sub) await sub.unsubscribe();
 } catch { /* nothing to undo */ }
 }
-function registerWorkerIfGranted() {
-if (notificationsGranted() && 'serviceWorker' in navigator && window.isSecureContext) {
-navigator.serviceWorker.register('/sw.js', { scope: '/' }).catch(() => {});
-}
-}
-  return { Sound, setTitleCount, pushSupported, notificationsGranted, showLocalNotification, enablePush, pushEnabled, disablePush, registerWorkerIfGranted };
+  return { Sound, setTitleCount, pushSupported, notificationsGranted, showLocalNotification, enablePush, pushEnabled, disablePush };
 })();
 
 // ---- js/pwa.js
