@@ -24,6 +24,8 @@ then (compressed, as sent) and the requests; and the deepest request chain befor
 
 `--variants` also measures, cold and logged in, the same client served as its source
 modules (no bundle), with and without `<link rel=modulepreload>` hints.
+`--cpu 1` leaves the CPU at full speed (the network stays slow), to tell the two apart on
+a busy machine; `--only load|scroll` runs one of the two measurements.
 `--scroll N` measures a conversation of N messages, all loaded (scrolling up page by
 page), then scrolled from top to bottom: long tasks (main thread blocked > 50 ms) during
 each phase, and how many message elements the page holds.
@@ -189,6 +191,8 @@ TIMES = """(name) => ({
 class NetLog:
     """Requests seen through the DevTools protocol, with sizes and who asked for them."""
 
+    cpu = CPU_SLOWDOWN  # set from --cpu
+
     def __init__(self, page: Page) -> None:
         self.cdp = page.context.new_cdp_session(page)
         self.requests: dict[str, dict[str, Any]] = {}
@@ -200,7 +204,7 @@ class NetLog:
 
     def throttle(self) -> None:
         self.cdp.send("Network.emulateNetworkConditions", SLOW_4G)
-        self.cdp.send("Emulation.setCPUThrottlingRate", {"rate": CPU_SLOWDOWN})
+        self.cdp.send("Emulation.setCPUThrottlingRate", {"rate": self.cpu})
 
     def unthrottle(self) -> None:
         self.cdp.send("Network.emulateNetworkConditions",
@@ -436,7 +440,11 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--variants", action="store_true", help="also source modules, +/- preload")
     parser.add_argument("--scroll", type=int, default=0, metavar="N", help="a conversation of N messages")
+    parser.add_argument("--cpu", type=float, default=CPU_SLOWDOWN,
+                        help=f"CPU slowdown of the load measurements (default {CPU_SLOWDOWN})")
+    parser.add_argument("--only", choices=["load", "scroll"], help="skip the other measurement")
     args = parser.parse_args()
+    NetLog.cpu = args.cpu
     if not os.access(CHROMIUM, os.X_OK):
         sys.exit(f"{CHROMIUM} is missing: apt-get install chromium (no browser is downloaded)")
     print(f"load average before: {os.getloadavg()[0]:.2f} (2 cores)", flush=True)
@@ -444,11 +452,12 @@ def main() -> None:
         browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
         with serve() as base_url:
             scene = lived_in(base_url, args.scroll)
-            rows = measure(browser, scene, args.runs)
-            print("\nSlow 4G (150 ms, 1.6 Mbit/s down), CPU 4x slower, 390x800 phone, "
-                  f"{args.runs} runs, median (min-max):\n")
-            print(table(rows), flush=True)
-            if args.scroll:
+            if args.only != "scroll":
+                rows = measure(browser, scene, args.runs)
+                print(f"\nSlow 4G (150 ms, 1.6 Mbit/s down), CPU {args.cpu:g}x slower, 390x800 "
+                      f"phone, {args.runs} runs, median (min-max):\n")
+                print(table(rows), flush=True)
+            if args.scroll and args.only != "load":
                 print(f"\nA conversation of {args.scroll} messages (1100x800, no network throttling):\n")
                 print(json.dumps(scroll_bench(browser, scene, args.scroll), indent=2), flush=True)
         if args.variants:
