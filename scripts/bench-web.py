@@ -31,6 +31,7 @@ page), then scrolled from top to bottom: long tasks (main thread blocked > 50 ms
 each phase, and how many message elements the page holds.
 """
 
+# ruff: noqa: E501  (JavaScript and table rows read best on one line each)
 from __future__ import annotations
 
 import argparse
@@ -68,7 +69,11 @@ SLOW_4G = {
 }
 CPU_SLOWDOWN = 4
 CONTEXT: dict[str, Any] = {"locale": "en-US", "timezone_id": "UTC"}
-PHONE: dict[str, Any] = {"viewport": {"width": 390, "height": 800}, "is_mobile": True, "has_touch": True}
+PHONE: dict[str, Any] = {
+    "viewport": {"width": 390, "height": 800},
+    "is_mobile": True,
+    "has_touch": True,
+}
 
 # ---- the server and a lived-in account ----
 
@@ -77,12 +82,31 @@ PHONE: dict[str, Any] = {"viewport": {"width": 390, "height": 800}, "is_mobile":
 def serve(web_dir: Path | None = None) -> Iterator[str]:
     """`chinwag serve` on a free port with a fresh data directory; yields its base URL."""
     with tempfile.TemporaryDirectory(prefix="chinwag-bench-web-") as data:
-        cmd = [sys.executable, "-m", "chinwag", "serve", "--port", "0", "--data-dir", data,
-               "--log-level", "warning", "--drain-seconds", "0",
-               "--login-per-account-per-min", "10000", "--signup-per-address-per-min", "10000",
-               "--login-per-address-per-min", "10000",
-               # The setup writes a long conversation far faster than a person would.
-               "--sends-per-user-per-sec", "100000", "--send-burst", "100000"]
+        cmd = [
+            sys.executable,
+            "-m",
+            "chinwag",
+            "serve",
+            "--port",
+            "0",
+            "--data-dir",
+            data,
+            "--log-level",
+            "warning",
+            "--drain-seconds",
+            "0",
+            "--login-per-account-per-min",
+            "10000",
+            "--signup-per-address-per-min",
+            "10000",
+            "--login-per-address-per-min",
+            "10000",
+            # The setup writes a long conversation far faster than a person would.
+            "--sends-per-user-per-sec",
+            "100000",
+            "--send-burst",
+            "100000",
+        ]
         if web_dir is not None:
             cmd += ["--web-dir", str(web_dir)]
         proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True, cwd=ROOT)
@@ -111,8 +135,10 @@ class Scene:
         self.http = httpx.Client(base_url=self.base_url, timeout=60)
 
     def login(self) -> dict[str, Any]:
-        r = self.http.post("/v1/sessions", json={"username": self.username, "password": PASSWORD,
-                                                  "device_name": "bench"})
+        r = self.http.post(
+            "/v1/sessions",
+            json={"username": self.username, "password": PASSWORD, "device_name": "bench"},
+        )
         r.raise_for_status()
         body: dict[str, Any] = r.json()
         return body
@@ -128,15 +154,24 @@ def call(http: httpx.Client, method: str, path: str, token: str = "", body: Any 
 
 def account(http: httpx.Client, name: str) -> tuple[str, str]:
     username = f"{name}_{secrets.token_hex(3)}"
-    call(http, "POST", "/v1/users", body={"username": username, "password": PASSWORD,
-                                          "display_name": name.capitalize()})
+    call(
+        http,
+        "POST",
+        "/v1/users",
+        body={"username": username, "password": PASSWORD, "display_name": name.capitalize()},
+    )
     s = call(http, "POST", "/v1/sessions", body={"username": username, "password": PASSWORD})
     return s["token"], s["user"]["id"]
 
 
 def say(http: httpx.Client, token: str, channel: str, text: str) -> None:
-    call(http, "POST", f"/v1/channels/{channel}/messages", token,
-         {"client_msg_id": secrets.token_hex(8), "text": text})
+    call(
+        http,
+        "POST",
+        f"/v1/channels/{channel}/messages",
+        token,
+        {"client_msg_id": secrets.token_hex(8), "text": text},
+    )
 
 
 def lived_in(base_url: str, scroll: int) -> Scene:
@@ -153,8 +188,13 @@ def lived_in(base_url: str, scroll: int) -> Scene:
         channels.append((ch["id"], [token]))
     for g in range(5):
         members = friends[g * 4 : g * 4 + 4]
-        ch = call(http, "POST", "/v1/channels", me_token,
-                  {"kind": "group", "name": f"Group {g + 1}", "member_ids": [u for _, u in members]})
+        ch = call(
+            http,
+            "POST",
+            "/v1/channels",
+            me_token,
+            {"kind": "group", "name": f"Group {g + 1}", "member_ids": [u for _, u in members]},
+        )
         channels.append((ch["id"], [t for t, _ in members]))
     for ch_id, tokens in channels:
         for i in range(40):
@@ -207,8 +247,10 @@ class NetLog:
         self.cdp.send("Emulation.setCPUThrottlingRate", {"rate": self.cpu})
 
     def unthrottle(self) -> None:
-        self.cdp.send("Network.emulateNetworkConditions",
-                      {"offline": False, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1})
+        self.cdp.send(
+            "Network.emulateNetworkConditions",
+            {"offline": False, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1},
+        )
         self.cdp.send("Emulation.setCPUThrottlingRate", {"rate": 1})
 
     def reset(self) -> None:
@@ -216,15 +258,22 @@ class NetLog:
 
     def sent(self, e: dict[str, Any]) -> None:
         self.requests[e["requestId"]] = {
-            "url": e["request"]["url"], "type": e.get("type"), "initiator": e["initiator"],
-            "bytes": 0, "sw": False, "cache": False, "done": False,
+            "url": e["request"]["url"],
+            "type": e.get("type"),
+            "initiator": e["initiator"],
+            "bytes": 0,
+            "sw": False,
+            "cache": False,
+            "done": False,
         }
 
     def response(self, e: dict[str, Any]) -> None:
         r = self.requests.get(e["requestId"])
         if r is not None:
             r["sw"] = bool(e["response"].get("fromServiceWorker"))
-            r["cache"] = bool(e["response"].get("fromDiskCache") or e["response"].get("fromPrefetchCache"))
+            r["cache"] = bool(
+                e["response"].get("fromDiskCache") or e["response"].get("fromPrefetchCache")
+            )
 
     def finished(self, e: dict[str, Any]) -> None:
         r = self.requests.get(e["requestId"])
@@ -233,8 +282,11 @@ class NetLog:
             r["done"] = True
 
     def over_network(self) -> list[dict[str, Any]]:
-        return [r for r in self.requests.values() if not r["sw"] and not r["cache"]
-                and r["url"].startswith("http")]
+        return [
+            r
+            for r in self.requests.values()
+            if not r["sw"] and not r["cache"] and r["url"].startswith("http")
+        ]
 
     def depth(self) -> int:
         """The longest chain page -> what it loads -> what that loads, over the network."""
@@ -246,9 +298,13 @@ class NetLog:
             parent = ini.get("url")
             stack = ini.get("stack")
             while not parent and stack:  # the script that asked, through async frames too
-                parent = next((f["url"] for f in stack.get("callFrames", []) if f.get("url") in by_url), None)
+                parent = next(
+                    (f["url"] for f in stack.get("callFrames", []) if f.get("url") in by_url), None
+                )
                 stack = stack.get("parent")
-            level = 1 if r["type"] == "Document" else by_url.get((parent or "").split("#")[0], 1) + 1
+            level = (
+                1 if r["type"] == "Document" else by_url.get((parent or "").split("#")[0], 1) + 1
+            )
             by_url.setdefault(url, level)
             if not r["sw"] and not r["cache"]:
                 deepest = max(deepest, level)
@@ -272,11 +328,15 @@ def load(page: Page, log: NetLog, url: str, mark: str) -> Run:
     times = page.evaluate(TIMES, mark)
     net = log.over_network()
     log.unthrottle()
-    return Run(times["fcp"] or 0.0, times["mark"], sum(r["bytes"] for r in net), len(net), log.depth())
+    return Run(
+        times["fcp"] or 0.0, times["mark"], sum(r["bytes"] for r in net), len(net), log.depth()
+    )
 
 
 def session_script(session: dict[str, Any]) -> str:
-    value = json.dumps({"token": session["token"], "device_id": session["device_id"], "user": session["user"]})
+    value = json.dumps(
+        {"token": session["token"], "device_id": session["device_id"], "user": session["user"]}
+    )
     return f"if (!localStorage.getItem('chinwag.session')) localStorage.setItem('chinwag.session', {json.dumps(value)});"
 
 
@@ -285,7 +345,12 @@ def new_context(browser: Browser) -> BrowserContext:
 
 
 def measure(browser: Browser, scene: Scene, runs: int, warm: bool = True) -> dict[str, list[Run]]:
-    out: dict[str, list[Run]] = {"cold, logged out": [], "cold, logged in": [], "warm": [], "log-in": []}
+    out: dict[str, list[Run]] = {
+        "cold, logged out": [],
+        "cold, logged in": [],
+        "warm": [],
+        "log-in": [],
+    }
     for _ in range(runs):
         # Logged out: until the form is usable; then log in through it.
         ctx = new_context(browser)
@@ -301,7 +366,9 @@ def measure(browser: Browser, scene: Scene, runs: int, warm: bool = True) -> dic
         t = page.evaluate(TIMES, "chinwag:list-ready")
         net = log.over_network()
         log.unthrottle()
-        out["log-in"].append(Run(0.0, t["mark"] - t["submit"], sum(r["bytes"] for r in net), len(net), 0))
+        out["log-in"].append(
+            Run(0.0, t["mark"] - t["submit"], sum(r["bytes"] for r in net), len(net), 0)
+        )
         ctx.close()
 
         # Logged in, nothing cached; then the same profile again, warm.
@@ -314,7 +381,8 @@ def measure(browser: Browser, scene: Scene, runs: int, warm: bool = True) -> dic
             page.wait_for_function("() => !!navigator.serviceWorker.controller", timeout=60_000)
             page.wait_for_function(  # previews written to IndexedDB
                 "() => document.querySelectorAll('[data-testid=channel-preview]:empty').length === 0",
-                timeout=60_000)
+                timeout=60_000,
+            )
             page.wait_for_timeout(500)  # let the batched IndexedDB writes land
             out["warm"].append(load(page, log, scene.base_url + "/", "chinwag:list-ready"))
         ctx.close()
@@ -334,19 +402,26 @@ def cold_only(browser: Browser, scene: Scene, runs: int) -> list[Run]:
 
 def fmt_ms(values: list[float]) -> str:
     med = statistics.median(values)
-    return f"{med:.0f} ms ({min(values):.0f}-{max(values):.0f})" if len(values) > 1 else f"{med:.0f} ms"
+    return (
+        f"{med:.0f} ms ({min(values):.0f}-{max(values):.0f})"
+        if len(values) > 1
+        else f"{med:.0f} ms"
+    )
 
 
 def table(rows: dict[str, list[Run]]) -> str:
-    lines = ["| scenario | first contentful paint | usable after | received | requests | deepest chain |",
-             "|---|---|---|---|---|---|"]
+    lines = [
+        "| scenario | first contentful paint | usable after | received | requests | deepest chain |",
+        "|---|---|---|---|---|---|",
+    ]
     for name, runs in rows.items():
         fcp = fmt_ms([r.fcp for r in runs]) if any(r.fcp for r in runs) else "-"
         lines.append(
             f"| {name} | {fcp} | {fmt_ms([r.ready for r in runs])} | "
             f"{statistics.median(r.bytes for r in runs) / 1024:.1f} KiB | "
             f"{statistics.median(r.requests for r in runs):.0f} | "
-            f"{max(r.depth for r in runs) or '-'} |")
+            f"{max(r.depth for r in runs) or '-'} |"
+        )
     return "\n".join(lines)
 
 
@@ -357,13 +432,20 @@ def variant(dest: Path, preload: bool) -> Path:
     web = ROOT / "src" / "chinwag" / "web"
     shutil.copytree(web, dest)
     index = (dest / "index.html").read_text()
-    index = re.sub(r'<link rel="stylesheet" href="/assets/[^"]+">', '<link rel="stylesheet" href="/app.css">', index)
+    index = re.sub(
+        r'<link rel="stylesheet" href="/assets/[^"]+">',
+        '<link rel="stylesheet" href="/app.css">',
+        index,
+    )
     hints = ""
     if preload:
         modules = sorted(p.relative_to(web).as_posix() for p in (web / "js").rglob("*.js"))
         hints = "".join(f'\n  <link rel="modulepreload" href="/{m}">' for m in modules)
-    index = re.sub(r'<script type="module" src="/assets/[^"]+"></script>',
-                   f'<script type="module" src="/js/app.js"></script>{hints}', index)
+    index = re.sub(
+        r'<script type="module" src="/assets/[^"]+"></script>',
+        f'<script type="module" src="/js/app.js"></script>{hints}',
+        index,
+    )
     (dest / "index.html").write_text(index)
     return dest
 
@@ -400,7 +482,9 @@ def scroll_bench(browser: Browser, scene: Scene, total: int) -> dict[str, Any]:
                 return document.querySelector('[data-testid=history-status]').textContent
                   .startsWith('This is the start');
             }""",
-            timeout=600_000, polling=100)
+            timeout=600_000,
+            polling=100,
+        )
         loading = page.evaluate("window.__longTasks")
         load_s = time.monotonic() - started
         # Scroll from top to bottom, one screen per frame.
@@ -417,7 +501,8 @@ def scroll_bench(browser: Browser, scene: Scene, total: int) -> dict[str, Any]:
                     requestAnimationFrame(step);
                 };
                 requestAnimationFrame(step);
-            })""")
+            })"""
+        )
         scrolling = page.evaluate("window.__longTasks")
         result[f"cpu {rate}x"] = {
             "load all (s)": round(load_s, 1),
@@ -439,9 +524,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--variants", action="store_true", help="also source modules, +/- preload")
-    parser.add_argument("--scroll", type=int, default=0, metavar="N", help="a conversation of N messages")
-    parser.add_argument("--cpu", type=float, default=CPU_SLOWDOWN,
-                        help=f"CPU slowdown of the load measurements (default {CPU_SLOWDOWN})")
+    parser.add_argument(
+        "--scroll", type=int, default=0, metavar="N", help="a conversation of N messages"
+    )
+    parser.add_argument(
+        "--cpu",
+        type=float,
+        default=CPU_SLOWDOWN,
+        help=f"CPU slowdown of the load measurements (default {CPU_SLOWDOWN})",
+    )
     parser.add_argument("--only", choices=["load", "scroll"], help="skip the other measurement")
     args = parser.parse_args()
     NetLog.cpu = args.cpu
@@ -454,17 +545,23 @@ def main() -> None:
             scene = lived_in(base_url, args.scroll)
             if args.only != "scroll":
                 rows = measure(browser, scene, args.runs)
-                print(f"\nSlow 4G (150 ms, 1.6 Mbit/s down), CPU {args.cpu:g}x slower, 390x800 "
-                      f"phone, {args.runs} runs, median (min-max):\n")
+                print(
+                    f"\nSlow 4G (150 ms, 1.6 Mbit/s down), CPU {args.cpu:g}x slower, 390x800 "
+                    f"phone, {args.runs} runs, median (min-max):\n"
+                )
                 print(table(rows), flush=True)
             if args.scroll and args.only != "load":
-                print(f"\nA conversation of {args.scroll} messages (1100x800, no network throttling):\n")
+                print(
+                    f"\nA conversation of {args.scroll} messages (1100x800, no network throttling):\n"
+                )
                 print(json.dumps(scroll_bench(browser, scene, args.scroll), indent=2), flush=True)
         if args.variants:
             variants: dict[str, list[Run]] = {}
             with tempfile.TemporaryDirectory() as tmp:
-                for name, preload in (("source modules, no hints", False),
-                                      ("source modules + modulepreload", True)):
+                for name, preload in (
+                    ("source modules, no hints", False),
+                    ("source modules + modulepreload", True),
+                ):
                     web = variant(Path(tmp) / name.replace(" ", "-").replace(",", ""), preload)
                     with serve(web) as base_url:
                         scene = lived_in(base_url, 0)

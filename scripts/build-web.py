@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Rebuild the web client's served files after changing its sources.
 
-    .venv/bin/python scripts/build-web.py          # writes src/chinwag/web/assets, index.html, sw.js
+    .venv/bin/python scripts/build-web.py          # rewrites web/assets, index.html, sw.js
     .venv/bin/python scripts/build-web.py --check  # exit 1 if the committed build is stale
 
 The built files are committed, so serving the client needs no build step; the tests fail
