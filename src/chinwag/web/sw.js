@@ -9,8 +9,8 @@
 // data in IndexedDB.
 
 // build:start
-const VERSION = '96157b30d2bd';
-const SHELL = ["/", "/assets/app-d3c0e74ca7.css", "/assets/app-f664ba4699.js", "/manifest.webmanifest", "/icons/icon.svg", "/icons/icon-192.png", "/icons/icon-512.png", "/icons/maskable-512.png"];
+const VERSION = 'e404ee4c34ef';
+const SHELL = ["/", "/assets/app-d3c0e74ca7.css", "/assets/app-e9fcbe9bff.js", "/manifest.webmanifest", "/icons/icon.svg", "/icons/icon-192.png", "/icons/icon-512.png", "/icons/maskable-512.png"];
 // build:end
 
 const PREFIX = 'chinwag-shell-';

@@ -205,21 +205,6 @@ export class VirtualList {
     this.o.list.replaceChildren();
     this.o.list.style.paddingTop = this.o.list.style.paddingBottom = '0px';
   }
-
-  /** The element of an item, if it is in the page. */
-  element(key) {
-    return this.nodes.get(key) || null;
-  }
-
-  /** Bring an item into the page and the view (keyboard navigation, "jump to"). */
-  reveal(key) {
-    const i = this.keys.indexOf(key);
-    if (i < 0) return null;
-    const tops = this.offsets();
-    this.o.scroller.scrollTop = tops[i] + this.o.list.offsetTop - this.o.scroller.clientHeight / 3;
-    this.render();
-    return this.nodes.get(key) || null;
-  }
 }
 
 /** The first index whose value is greater than x (values ascending). */

@@ -2829,17 +2829,6 @@ this.start = this.end = 0;
 this.o.list.replaceChildren();
 this.o.list.style.paddingTop = this.o.list.style.paddingBottom = '0px';
 }
-element(key) {
-return this.nodes.get(key) || null;
-}
-reveal(key) {
-const i = this.keys.indexOf(key);
-if (i < 0) return null;
-const tops = this.offsets();
-this.o.scroller.scrollTop = tops[i] + this.o.list.offsetTop - this.o.scroller.clientHeight / 3;
-this.render();
-return this.nodes.get(key) || null;
-}
 }
 function upperBound(values, x) {
 let lo = 0;
