@@ -9,8 +9,8 @@
 // data in IndexedDB.
 
 // build:start
-const VERSION = 'e404ee4c34ef';
-const SHELL = ["/", "/assets/app-d3c0e74ca7.css", "/assets/app-e9fcbe9bff.js", "/manifest.webmanifest", "/icons/icon.svg", "/icons/icon-192.png", "/icons/icon-512.png", "/icons/maskable-512.png"];
+const VERSION = 'e2cbae7828ab';
+const SHELL = ["/", "/assets/app-1f20e93c1a.css", "/assets/app-6ac03f3f67.js", "/manifest.webmanifest", "/icons/icon.svg", "/icons/icon-192.png", "/icons/icon-512.png", "/icons/maskable-512.png"];
 // build:end
 
 const PREFIX = 'chinwag-shell-';

@@ -46,6 +46,7 @@ export class VirtualList {
     const follow = toBottom || this.atEnd();
     this.items = items;
     this.keys = items.map(this.o.key);
+    this.tops = null;
     this.version++;
     this.render({ toBottom: follow });
   }
@@ -68,11 +69,13 @@ export class VirtualList {
 
   /** Offsets of each item's top within the list, from heights known or estimated. */
   offsets() {
+    if (this.tops) return this.tops;
     const tops = new Float64Array(this.keys.length + 1);
     const est = this.o.estimate ?? 64;
     for (let i = 0; i < this.keys.length; i++) {
       tops[i + 1] = tops[i] + (this.heights.get(this.keys[i]) ?? est);
     }
+    this.tops = tops; // until an item or a height changes
     return tops;
   }
 
@@ -171,6 +174,8 @@ export class VirtualList {
     list.style.paddingTop = `${tops[start]}px`;
     list.style.paddingBottom = `${tops[n] - tops[end]}px`;
 
+    // Every element in the page is measured: one layout, then cheap reads; a message can
+    // change height without being rebuilt ("Show more", a new width).
     let changed = false;
     for (let i = start; i < end; i++) {
       const h = this.nodes.get(this.keys[i]).offsetHeight;
@@ -180,6 +185,7 @@ export class VirtualList {
       }
     }
     if (changed) {
+      this.tops = null;
       const fixed = this.offsets();
       list.style.paddingTop = `${fixed[start]}px`;
       list.style.paddingBottom = `${fixed[n] - fixed[end]}px`;
@@ -199,6 +205,7 @@ export class VirtualList {
     for (const el of this.nodes.values()) this.o.removed?.(el);
     this.nodes.clear();
     this.heights.clear();
+    this.tops = null;
     this.items = [];
     this.keys = [];
     this.start = this.end = 0;

@@ -2690,6 +2690,7 @@ setItems(items, { toBottom = false } = {}) {
 const follow = toBottom || this.atEnd();
 this.items = items;
 this.keys = items.map(this.o.key);
+this.tops = null;
 this.version++;
 this.render({ toBottom: follow });
 }
@@ -2706,11 +2707,13 @@ this.render({ toBottom: true });
 s.scrollTop = s.scrollHeight;
 }
 offsets() {
+if (this.tops) return this.tops;
 const tops = new Float64Array(this.keys.length + 1);
 const est = this.o.estimate ?? 64;
 for (let i = 0; i < this.keys.length; i++) {
 tops[i + 1] = tops[i] + (this.heights.get(this.keys[i]) ?? est);
 }
+this.tops = tops; // until an item or a height changes
 return tops;
 }
 anchor() {
@@ -2808,6 +2811,7 @@ changed = true;
 }
 }
 if (changed) {
+this.tops = null;
 const fixed = this.offsets();
 list.style.paddingTop = `${fixed[start]}px`;
 list.style.paddingBottom = `${fixed[n] - fixed[end]}px`;
@@ -2823,6 +2827,7 @@ this.following = true;
 for (const el of this.nodes.values()) this.o.removed?.(el);
 this.nodes.clear();
 this.heights.clear();
+this.tops = null;
 this.items = [];
 this.keys = [];
 this.start = this.end = 0;
