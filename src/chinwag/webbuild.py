@@ -42,6 +42,7 @@ EXPORT_RE = re.compile(
 )
 ANY_EXPORT_RE = re.compile(r"^export\b", re.M)
 SCRIPT_REF_RE = re.compile(r'src="/assets/app-[0-9a-f]+\.js"')
+BOOT_REF_RE = re.compile(r'src="/assets/boot-[0-9a-f]+\.js"')
 STYLE_REF_RE = re.compile(r'href="/assets/app-[0-9a-f]+\.css"')
 SW_BLOCK_RE = re.compile(r"// build:start\n.*?// build:end\n", re.S)
 
@@ -186,18 +187,24 @@ def build(web: Path) -> dict[str, bytes]:
     """Every built file (path under web/ to content): the assets, index.html, sw.js."""
     script = bundle(web / "js").encode()
     style = (web / "app.css").read_bytes()
+    boot_src = (web / "boot.js").read_text(encoding="utf-8")
+    if spans_lines(boot_src):
+        raise BuildError("boot.js: a template literal spans lines")
+    boot = compact(boot_src).encode()
     js_name = f"{ASSETS}/app-{_digest(script)}.js"
     css_name = f"{ASSETS}/app-{_digest(style)}.css"
+    boot_name = f"{ASSETS}/boot-{_digest(boot)}.js"
     index = (web / "index.html").read_text(encoding="utf-8")
     for pattern, ref in (
         (SCRIPT_REF_RE, f'src="/{js_name}"'),
         (STYLE_REF_RE, f'href="/{css_name}"'),
+        (BOOT_REF_RE, f'src="/{boot_name}"'),
     ):
         index, n = pattern.subn(ref, index)
         if n != 1:
-            raise BuildError(f"index.html must refer to exactly one {ref.split('=')[0]} asset")
-    files = {js_name: script, css_name: style, "index.html": index.encode()}
-    shell = ["index.html", css_name, js_name, *SHELL_EXTRA]
+            raise BuildError(f"index.html must refer to exactly one {ref} asset")
+    files = {js_name: script, css_name: style, boot_name: boot, "index.html": index.encode()}
+    shell = ["index.html", css_name, boot_name, js_name, *SHELL_EXTRA]
     content = b"".join(
         name.encode() + b"\0" + (files[name] if name in files else (web / name).read_bytes())
         for name in shell

@@ -45,12 +45,20 @@ function loadSession() {
   }
 }
 
+/** The requests boot.js made for this session's token, once. */
+function takeEarlyRequests(token) {
+  const early = window.chinwagEarly;
+  delete window.chinwagEarly;
+  return early && early.token === token ? early : null;
+}
+
 async function startSession(s, { gateways = [] } = {}) {
   session = { token: s.token, device_id: s.device_id, user: s.user };
   localStorage.setItem(SESSION_KEY, JSON.stringify(session));
   const mine = session;
   hideAuth();
-  const fetched = fetchFresh(api); // on the network while the cache opens and is read
+  // On the network while the cache opens and is read; made by boot.js if it could.
+  const fetched = fetchFresh(api, takeEarlyRequests(s.token));
   const cache = openCache(s.user.id);
   const abort = new AbortController();
   const state = new ChatState(s.user);

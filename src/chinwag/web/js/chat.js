@@ -10,12 +10,18 @@ const TYPING_EVERY_MS = 2500;
 
 /**
  * Start the requests of a refresh (profile, requests, friends, channels) without waiting:
- * started before the cache is read, they overlap it instead of following it.
+ * started before the cache is read, they overlap it instead of following it. `early` are
+ * the same requests already made by boot.js before this script had arrived.
  */
-export function fetchFresh(api) {
-  const f = {
-    me: api.me(), requests: api.friendRequests(), friends: api.friends(), channels: api.channels(),
-  };
+export function fetchFresh(api, early = null) {
+  const f = early
+    ? {
+      me: api.adopt(early.me, early.token),
+      requests: api.adopt(early.requests, early.token),
+      friends: api.adopt(early.friends, early.token),
+      channels: api.adopt(early.channels, early.token),
+    }
+    : { me: api.me(), requests: api.friendRequests(), friends: api.friends(), channels: api.channels() };
   for (const p of Object.values(f)) p.catch(() => { /* handled where applied */ });
   return f;
 }

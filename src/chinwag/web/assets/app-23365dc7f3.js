@@ -47,15 +47,19 @@ const headers = { Accept: 'application/json' };
 const token = auth ? this.getToken() : null;
 if (token) headers.Authorization = `Bearer ${token}`;
 if (body !== undefined) headers['Content-Type'] = 'application/json';
-let res;
-try {
-res = await fetch(path, {
+const res = fetch(path, {
 method,
 headers,
 body: body === undefined ? undefined : JSON.stringify(body),
 cache: 'no-store',
 signal,
 });
+return this.adopt(res, token);
+}
+async adopt(pending, token) {
+let res;
+try {
+res = await pending;
 } catch (e) {
 if (e && e.name === 'AbortError') throw e;
 throw new ApiError(0, 'network', FRIENDLY.network);
@@ -460,10 +464,15 @@ modules["chat.js"] = (() => {
 
 const OLDER_PAGE = 100;
 const TYPING_EVERY_MS = 2500;
-function fetchFresh(api) {
-const f = {
-me: api.me(), requests: api.friendRequests(), friends: api.friends(), channels: api.channels(),
-};
+function fetchFresh(api, early = null) {
+const f = early
+? {
+me: api.adopt(early.me, early.token),
+requests: api.adopt(early.requests, early.token),
+friends: api.adopt(early.friends, early.token),
+channels: api.adopt(early.channels, early.token),
+}
+: { me: api.me(), requests: api.friendRequests(), friends: api.friends(), channels: api.channels() };
 for (const p of Object.values(f)) p.catch(() => { /* handled where applied */ });
 return f;
 }
@@ -3509,12 +3518,17 @@ return s && typeof s.token === 'string' && s.user && s.user.id ? s : null;
 return null;
 }
 }
+function takeEarlyRequests(token) {
+const early = window.chinwagEarly;
+delete window.chinwagEarly;
+return early && early.token === token ? early : null;
+}
 async function startSession(s, { gateways = [] } = {}) {
 session = { token: s.token, device_id: s.device_id, user: s.user };
 localStorage.setItem(SESSION_KEY, JSON.stringify(session));
 const mine = session;
 hideAuth();
-const fetched = fetchFresh(api); // on the network while the cache opens and is read
+const fetched = fetchFresh(api, takeEarlyRequests(s.token));
 const cache = openCache(s.user.id);
 const abort = new AbortController();
 const state = new ChatState(s.user);
