@@ -243,3 +243,29 @@ def test_a_new_version_waits_for_a_reload_and_never_mixes_with_the_old(
         assert len(caches) == 1  # the old version's cache is gone
     finally:
         context.close()
+
+
+def test_a_saved_session_asks_for_the_list_before_the_app_script_has_run(
+    web: RunningServer, backend: Backend, contexts: NewContext, page_errors: PageErrors
+) -> None:
+    a, _, channel = backend.friends_in_chat("Rhea", "Sven")
+    context = contexts()
+    page = login_ui(page_errors.watch(context.new_page(), "rhea"), web.base_url, a)
+    cdp = context.new_cdp_session(page)
+    cdp.send("Network.enable")
+    asked: list[dict[str, Any]] = []
+    cdp.on(
+        "Network.requestWillBeSent",
+        lambda e: asked.append(e) if e["request"]["url"].endswith("/v1/channels") else None,
+    )
+    page.reload()
+    expect(tid(channel_item(page, channel), "channel-name")).to_have_text("Sven")
+    wait_online(page)
+    assert asked, "no request for the list"
+    # The first one came from boot.js (the app took its answer over rather than asking again).
+    stack = asked[0]["initiator"].get("stack") or {}
+    urls = []
+    while stack:
+        urls += [f["url"] for f in stack.get("callFrames", [])]
+        stack = stack.get("parent")
+    assert any("/assets/boot-" in u for u in urls), urls
