@@ -216,7 +216,7 @@ def test_a_new_version_waits_for_a_reload_and_never_mixes_with_the_old(
         index = (web_dir / "index.html").read_text()
         new = set(re.findall(r'"(/assets/[a-z]+-[0-9a-f]+\.(?:js|css))"', index))
         assert len(new) == 3 and len(new & old) == 1  # boot.js did not change
-        new_script = next(n for n in new if n.endswith(".js"))
+        new_script = next(n for n in new if n.startswith("/assets/app-") and n.endswith(".js"))
         page.evaluate("navigator.serviceWorker.getRegistration().then(r => r.update())")
 
         # The running page is told, and keeps running the old version meanwhile.

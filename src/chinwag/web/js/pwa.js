@@ -3,6 +3,7 @@
 // the running page. `apply()` lets the waiting version take over and reloads once it has.
 
 const CHECK_EVERY_MS = 60 * 60 * 1000;
+const RELOAD_ANYWAY_MS = 3000;
 
 /**
  * @param {{onUpdateReady: (apply: () => void) => void}} hooks
@@ -26,8 +27,15 @@ export async function startServiceWorker({ onUpdateReady }) {
   }
   const apply = () => {
     applying = true;
-    if (reg.waiting) reg.waiting.postMessage({ type: 'skip-waiting' });
-    else location.reload();
+    const waiting = reg.waiting;
+    if (!waiting) {
+      location.reload(); // it has taken over already
+      return;
+    }
+    waiting.postMessage({ type: 'skip-waiting' });
+    // Should the switch not be seen (it happened between two looks), reload all the same:
+    // the page is then served by whichever version controls it, whole.
+    setTimeout(() => location.reload(), RELOAD_ANYWAY_MS);
   };
   let announced = null;
   const watch = (worker) => {

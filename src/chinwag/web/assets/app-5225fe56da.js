@@ -1103,6 +1103,7 @@ if (sub) await sub.unsubscribe();
 // ---- js/pwa.js
 modules["pwa.js"] = (() => {
 const CHECK_EVERY_MS = 60 * 60 * 1000;
+const RELOAD_ANYWAY_MS = 3000;
 async function startServiceWorker({ onUpdateReady }) {
 if (!('serviceWorker' in navigator) || !window.isSecureContext) return null;
 const sw = navigator.serviceWorker;
@@ -1119,8 +1120,13 @@ return null;
 }
 const apply = () => {
 applying = true;
-if (reg.waiting) reg.waiting.postMessage({ type: 'skip-waiting' });
-else location.reload();
+const waiting = reg.waiting;
+if (!waiting) {
+location.reload(); // it has taken over already
+return;
+}
+waiting.postMessage({ type: 'skip-waiting' });
+setTimeout(() => location.reload(), RELOAD_ANYWAY_MS);
 };
 let announced = null;
 const watch = (worker) => {
