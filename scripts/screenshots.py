@@ -41,6 +41,8 @@ SHOTS = (
     "group-members.png",
     "phone-list.png",
     "phone-conversation.png",
+    "phone-offline.png",
+    "phone-dark.png",
 )
 
 
@@ -227,6 +229,35 @@ def capture(browser: Browser, base_url: str, out_dir: Path) -> list[Path]:
         expect(tid(phone, "message")).to_have_count(4)
         settle(phone)
         phone.screenshot(path=out_dir / "phone-conversation.png")
+
+        # 6) Offline: the app starts from its own cache and queues what is sent.
+        phone.wait_for_function("() => !!navigator.serviceWorker.controller")
+        phone.wait_for_timeout(300)  # the batched cache write of the messages just shown
+        phone_ctx.set_offline(True)
+        phone.reload()
+        expect(tid(phone, "offline-banner")).to_be_visible()
+        expect(tid(phone, "message")).to_have_count(4)
+        box = tid(phone, "composer-input")
+        box.fill("I'll bring snacks too")
+        box.press("Enter")
+        expect(tid(phone, "message").last).to_have_attribute("data-state", "pending")
+        settle(phone)
+        phone.screenshot(path=out_dir / "phone-offline.png")
+        phone_ctx.set_offline(False)
+        expect(tid(phone, "message").last).to_have_attribute("data-state", "sent")
+
+        # 7) Dark mode follows the system; emoji and other scripts from the font stack.
+        dark_ctx = browser.new_context(
+            viewport=PHONE, is_mobile=True, has_touch=True, **{**CONTEXT, "color_scheme": "dark"}
+        )
+        contexts.append(dark_ctx)
+        dark = dark_ctx.new_page()
+        login(dark, base_url, s.usernames["bob"])
+        open_channel(dark, with_bob)
+        s.say("alice", with_bob, "Bon voyage 🚗⛰️ Добрый путь · 良い旅を · رحلة سعيدة")
+        expect(tid(dark, "message-text").last).to_contain_text("Bon voyage")
+        settle(dark)
+        dark.screenshot(path=out_dir / "phone-dark.png")
     finally:
         for ctx in contexts:
             ctx.close()

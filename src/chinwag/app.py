@@ -19,6 +19,7 @@ from chinwag.accounts.passwords import Passwords
 from chinwag.accounts.service import AccountService, LoginLimits
 from chinwag.api import app as api_app
 from chinwag.api.metrics import Metrics
+from chinwag.api.static import web_dir
 from chinwag.bus.base import Bus
 from chinwag.bus.local import LocalBus
 from chinwag.channels.service import ChannelService, GroupLimits
@@ -97,7 +98,9 @@ class App:
         self._registration: Registration | None = None
         self._closers: list[Callable[[], Awaitable[None]]] = []
         self._bound = (settings.host, settings.port)
-        self.asgi: Starlette = api_app.build(self._lifespan, self.metrics)
+        self.asgi: Starlette = api_app.build(
+            self._lifespan, self.metrics, web_dir=web_dir(settings.web_dir)
+        )
 
     @contextlib.asynccontextmanager
     async def _lifespan(self, app: Starlette) -> AsyncIterator[dict[str, Any]]:

@@ -91,6 +91,7 @@ class Settings:
     connections_per_user: int = _opt(50, "live WebSockets per user")
     connections_per_address: int = _opt(20_000, "live WebSockets per client address")
     allowed_origins: str = _opt("", "comma-separated Origins allowed on /v1/ws ('*' or empty: any)")
+    web_dir: str = _opt("", "directory of the web client to serve at / (default: the shipped one)")
     # Password hashing (argon2id); lower only for tests.
     argon2_time_cost: int = _opt(3, "argon2id time cost")
     argon2_memory_kib: int = _opt(65_536, "argon2id memory cost in KiB")

@@ -455,7 +455,7 @@ def test_phone_layout_shows_list_and_conversation_separately(
     phone = contexts(viewport=PHONE, is_mobile=True, has_touch=True).new_page()
     vera = login_ui(page_errors.watch(phone, "phone"), web.base_url, a)
 
-    sidebar = vera.locator("aside.sidebar")
+    sidebar = vera.locator(".sidebar")
     conversation = tid(vera, "conversation")
     expect(sidebar).to_be_visible()
     expect(tid(vera, "channel-list")).to_be_visible()
@@ -487,7 +487,12 @@ def test_phone_layout_shows_list_and_conversation_separately(
     expect(item).to_have_attribute("data-unread", "0")
     expect(tid(item, "channel-preview")).to_have_text("You: Yes, a small one")
     assert fits()
-    # The browser's back button goes between the two views too.
-    vera.go_back()
+    # The back button went back in history (to the list's entry) rather than adding one:
+    # forward is the conversation again, and the phone's back gesture returns to the list.
+    vera.go_forward()
     expect(conversation).to_be_visible()
     expect(sidebar).to_be_hidden()
+    vera.go_back()
+    expect(sidebar).to_be_visible()
+    expect(conversation).to_be_hidden()
+    assert vera.evaluate("location.hash") in ("", "#/")

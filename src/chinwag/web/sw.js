@@ -1,8 +1,63 @@
-// chinwag service worker: shows Web Push notifications and opens the app on click.
-// Push payload (JSON): {channel_id, sender_name, count, text?}.
+// chinwag service worker: keeps the app shell for offline starts, shows Web Push
+// notifications and opens the right conversation when one is clicked.
+//
+// The shell (index.html, the one script, the one stylesheet, manifest, icons) lives in a
+// cache named after this build's VERSION (written by scripts/build-web.py), filled whole
+// on install. A new version installs beside the old one and waits: the page offers to
+// reload, and only then does it take over and delete the old cache. So a page always runs
+// one version's files, never a mix. API calls are never cached here: the app keeps its
+// data in IndexedDB.
 
-self.addEventListener('install', () => self.skipWaiting());
-self.addEventListener('activate', (event) => event.waitUntil(self.clients.claim()));
+// build:start
+const VERSION = 'df2e2451bccd';
+const SHELL = ["/", "/assets/app-1f20e93c1a.css", "/assets/boot-c4bc42d6a9.js", "/assets/app-5225fe56da.js", "/manifest.webmanifest", "/icons/icon.svg", "/icons/icon-192.png", "/icons/icon-512.png", "/icons/maskable-512.png"];
+// build:end
+
+const PREFIX = 'chinwag-shell-';
+const CACHE = `${PREFIX}${VERSION}`;
+
+self.addEventListener('install', (event) => {
+  // Hashed assets never change, so the HTTP cache's copies (of the page that just loaded
+  // them) are good; everything else is revalidated ('no-cache'), mostly a 304.
+  const request = (url) => new Request(url, { cache: url.startsWith('/assets/') ? 'default' : 'no-cache' });
+  event.waitUntil(caches.open(CACHE).then((cache) => cache.addAll(SHELL.map(request))));
+});
+
+self.addEventListener('activate', (event) => {
+  event.waitUntil((async () => {
+    for (const name of await caches.keys()) {
+      if (name.startsWith(PREFIX) && name !== CACHE) await caches.delete(name);
+    }
+    await self.clients.claim();
+  })());
+});
+
+self.addEventListener('message', (event) => {
+  if (event.data && event.data.type === 'skip-waiting') self.skipWaiting();
+});
+
+async function fromShell(key, request) {
+  const hit = await caches.match(key, { cacheName: CACHE });
+  return hit || fetch(request);
+}
+
+self.addEventListener('fetch', (event) => {
+  const request = event.request;
+  if (request.method !== 'GET') return;
+  const url = new URL(request.url);
+  if (url.origin !== self.location.origin) return;
+  // The app lives at "/" (routes are in the hash); other pages (/openapi.json, ...) are
+  // the server's.
+  if (request.mode === 'navigate') {
+    if (url.pathname === '/' || url.pathname === '/index.html') event.respondWith(fromShell('/', request));
+    return;
+  }
+  if (url.pathname !== '/' && SHELL.includes(url.pathname)) {
+    event.respondWith(fromShell(url.pathname, request));
+  }
+});
+
+// ---- notifications ----
 
 function describe(payload) {
   const count = Number(payload.count) || 1;
@@ -28,24 +83,30 @@ self.addEventListener('push', (event) => {
   const channelId = payload && payload.channel_id ? String(payload.channel_id) : null;
   event.waitUntil(self.registration.showNotification(title, {
     body,
+    icon: '/icons/icon-192.png',
     tag: channelId ? `channel-${channelId}` : 'chinwag',
     renotify: true,
     data: { channel_id: channelId },
   }));
 });
 
+/** Show a conversation: in an open window of the app if there is one, else in a new one. */
+async function openConversation(channelId) {
+  const url = new URL(channelId ? `/#/c/${encodeURIComponent(channelId)}` : '/', self.location.origin).href;
+  const windows = await self.clients.matchAll({ type: 'window', includeUncontrolled: true });
+  for (const client of windows) {
+    if (new URL(client.url).origin !== self.location.origin) continue;
+    client.postMessage({ type: 'open-channel', channel_id: channelId });
+    try {
+      await client.focus();
+    } catch { /* focusing needs a user gesture in some browsers; the route changed anyway */ }
+    return client;
+  }
+  return self.clients.openWindow(url);
+}
+
 self.addEventListener('notificationclick', (event) => {
   event.notification.close();
   const channelId = event.notification.data && event.notification.data.channel_id;
-  const url = new URL(channelId ? `/#/c/${encodeURIComponent(channelId)}` : '/', self.location.origin).href;
-  event.waitUntil((async () => {
-    const windows = await self.clients.matchAll({ type: 'window', includeUncontrolled: true });
-    for (const client of windows) {
-      if (new URL(client.url).origin !== self.location.origin) continue;
-      await client.focus();
-      client.postMessage({ type: 'open-channel', channel_id: channelId });
-      return;
-    }
-    await self.clients.openWindow(url);
-  })());
+  event.waitUntil(openConversation(channelId));
 });

@@ -56,15 +56,21 @@ export class Api {
     const token = auth ? this.getToken() : null;
     if (token) headers.Authorization = `Bearer ${token}`;
     if (body !== undefined) headers['Content-Type'] = 'application/json';
+    const res = fetch(path, {
+      method,
+      headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
+      cache: 'no-store',
+      signal,
+    });
+    return this.adopt(res, token);
+  }
+
+  /** The answer to a request already made (by boot.js, or request()), as request() gives it. */
+  async adopt(pending, token) {
     let res;
     try {
-      res = await fetch(path, {
-        method,
-        headers,
-        body: body === undefined ? undefined : JSON.stringify(body),
-        cache: 'no-store',
-        signal,
-      });
+      res = await pending;
     } catch (e) {
       if (e && e.name === 'AbortError') throw e;
       throw new ApiError(0, 'network', FRIENDLY.network);

@@ -1,12 +1,15 @@
 // Wiring: session (token in localStorage), cache, model, sync, connection, views, routing.
 
 import { Api, friendlyError } from './api.js';
-import { Chat } from './chat.js';
+import { Chat, fetchFresh } from './chat.js';
 import { byTestId, displayName } from './dom.js';
-import { disablePush, registerWorkerIfGranted, setTitleCount, showLocalNotification, Sound } from './notify.js';
+import { disablePush, setTitleCount, showLocalNotification, Sound } from './notify.js';
+import { startServiceWorker } from './pwa.js';
+import { Router } from './router.js';
 import { Connection, Outbox } from './socket.js';
 import { ChatState } from './state.js';
 import { deleteCache, openCache } from './store.js';
+import { applySnapshot, dropSnapshot, loadSnapshot, trackSnapshot } from './snapshot.js';
 import { Sync } from './sync.js';
 import { hideAuth, mountAuth, showAuth } from './ui/auth.js';
 import { channelTitle, mountChannelList } from './ui/channels.js';
@@ -16,6 +19,8 @@ import { announce, closeOnBackdrop, mountProfile, toast } from './ui/dialogs.js'
 import { mountGroups } from './ui/groups.js';
 import { mountPeople } from './ui/people.js';
 import { mountShell, setView } from './ui/shell.js';
+import { showUpdatePrompt } from './ui/update.js';
+import { trackViewport } from './viewport.js';
 
 const SESSION_KEY = 'chinwag.session';
 const SESSION_ENDED = 'Your session has ended. Please log in again.';
@@ -40,16 +45,21 @@ function loadSession() {
   }
 }
 
+/** The requests boot.js made for this session's token, once. */
+function takeEarlyRequests(token) {
+  const early = window.chinwagEarly;
+  delete window.chinwagEarly;
+  return early && early.token === token ? early : null;
+}
+
 async function startSession(s, { gateways = [] } = {}) {
   session = { token: s.token, device_id: s.device_id, user: s.user };
   localStorage.setItem(SESSION_KEY, JSON.stringify(session));
   const mine = session;
   hideAuth();
-  const cache = await openCache(s.user.id);
-  if (session !== mine) {
-    cache.close();
-    return;
-  }
+  // On the network while the cache opens and is read; made by boot.js if it could.
+  const fetched = fetchFresh(api, takeEarlyRequests(s.token));
+  const cache = openCache(s.user.id);
   const abort = new AbortController();
   const state = new ChatState(s.user);
   const c = {
@@ -60,7 +70,11 @@ async function startSession(s, { gateways = [] } = {}) {
   const sync = new Sync({
     state, cache, api,
     hooks: {
-      connected: () => c.chat.refresh(),
+      connected: () => {
+        c.chat.refresh({ unlessWithinMs: 3000 });
+        const open = c.conversation?.channelId;
+        if (open) c.chat.openChannel(open).catch(() => { /* shown when opened again */ });
+      },
       incoming: (m) => onIncoming(c, m),
       ownMessage: (m) => c.chat.markRead(m.channel_id, m.message_id),
       removedFromChannel: (id) => {
@@ -90,7 +104,13 @@ async function startSession(s, { gateways = [] } = {}) {
   mountComposer(c);
   mountGroups(c);
   mountProfile(c);
+  // Last session's list at once (warm start), then the cache, then the network.
+  applySnapshot(state, loadSnapshot(s.user.id));
+  trackSnapshot(state, s.user.id, abort.signal);
 
+  // The list and profiles now, from the requests already on their way, while the cache is
+  // read and the connection opens (not after its welcome).
+  const refreshed = chat.refresh({ fetched });
   const pending = await chat.boot();
   if (ctx !== c) return;
   const outbox = new Outbox({
@@ -119,7 +139,8 @@ async function startSession(s, { gateways = [] } = {}) {
   chat.conn = conn;
   route();
   conn.start();
-  registerWorkerIfGranted();
+  await refreshed;
+  startWorkerOnce();
 }
 
 /** A new message from someone else arrived live. */
@@ -157,36 +178,25 @@ function onFriendEvent(c, f) {
 
 // ---- routing: #/c/<channel id> opens a conversation, #/ the list ----
 
-function currentChannelFromHash() {
-  const m = location.hash.match(/^#\/c\/(.+)$/);
-  if (!m) return null;
-  try {
-    return decodeURIComponent(m[1]);
-  } catch {
-    return null;
-  }
-}
+const router = new Router(() => route());
 
 function navigate(channelId) {
-  const hash = channelId ? `#/c/${encodeURIComponent(channelId)}` : '#/';
-  if (location.hash !== hash) location.hash = hash;
-  else route();
+  router.go(channelId);
 }
 
 function route() {
   if (!ctx || !ctx.showConversation) return;
   const previous = ctx.conversation?.channelId;
-  const cid = currentChannelFromHash();
+  const cid = router.current();
   setView(cid ? 'chat' : 'list');
+  ctx.showConversation(cid); // first: the composer can only take focus once shown
   ctx.composerSwitch(cid, { focus: !!cid && !narrow.matches });
-  ctx.showConversation(cid);
   if (!cid && previous && narrow.matches) {
     const link = document.querySelector(`[data-testid="channel-item"][data-channel-id="${CSS.escape(previous)}"] a`);
     link?.focus();
   }
 }
 
-window.addEventListener('hashchange', route);
 byTestId('back-button').addEventListener('click', () => navigate(null));
 navigator.serviceWorker?.addEventListener('message', (e) => {
   if (e.data?.type === 'open-channel' && e.data.channel_id) navigate(e.data.channel_id);
@@ -214,7 +224,7 @@ function teardown() {
   byTestId('conversation-empty').hidden = false;
   document.querySelector('.conv').hidden = true;
   setTitleCount(0);
-  if (location.hash) history.replaceState(null, '', location.pathname + location.search);
+  router.clear();
 }
 
 /** The token no longer works (close code 4001 or HTTP 401): back to the login screen. */
@@ -240,6 +250,7 @@ async function logout() {
     session = null;
     localStorage.removeItem(SESSION_KEY);
     teardown();
+    dropSnapshot(userId);
     await deleteCache(userId);
     showAuth('');
     toast('You have logged out.');
@@ -248,6 +259,16 @@ async function logout() {
 
 // ---- start ----
 
+trackViewport();
+
+// The service worker's install downloads the shell (from the HTTP cache when it can): only
+// once the page has what it needs first, so it never competes with the first load.
+let workerStarted = false;
+function startWorkerOnce() {
+  if (workerStarted) return;
+  workerStarted = true;
+  startServiceWorker({ onUpdateReady: showUpdatePrompt });
+}
 for (const d of document.querySelectorAll('dialog')) closeOnBackdrop(d);
 mountAuth({
   api,
@@ -261,4 +282,8 @@ function fatal(err) {
 
 const saved = loadSession();
 if (saved) startSession(saved).catch(fatal);
-else showAuth();
+else {
+  showAuth();
+  if (document.readyState === 'complete') startWorkerOnce();
+  else window.addEventListener('load', startWorkerOnce, { once: true });
+}

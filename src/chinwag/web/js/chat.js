@@ -3,7 +3,28 @@
 
 import { PAGE } from './sync.js';
 
+// Older history comes in bigger pages: scrolling far back takes fewer round trips.
+const OLDER_PAGE = 100;
+
 const TYPING_EVERY_MS = 2500;
+
+/**
+ * Start the requests of a refresh (profile, requests, friends, channels) without waiting:
+ * started before the cache is read, they overlap it instead of following it. `early` are
+ * the same requests already made by boot.js before this script had arrived.
+ */
+export function fetchFresh(api, early = null) {
+  const f = early
+    ? {
+      me: api.adopt(early.me, early.token),
+      requests: api.adopt(early.requests, early.token),
+      friends: api.adopt(early.friends, early.token),
+      channels: api.adopt(early.channels, early.token),
+    }
+    : { me: api.me(), requests: api.friendRequests(), friends: api.friends(), channels: api.channels() };
+  for (const p of Object.values(f)) p.catch(() => { /* handled where applied */ });
+  return f;
+}
 
 export function newId() {
   if (globalThis.crypto?.randomUUID) return crypto.randomUUID();
@@ -26,6 +47,9 @@ export class Chat {
     this.conn = null; // set by app.js once the connection exists
     this.unsentReads = new Map();
     this.lastTyping = new Map();
+    this.refreshing = null;
+    this.refreshedAt = 0;
+    this.booted = new Promise((resolve) => { this.bootDone = resolve; });
   }
 
   /** Render from the cache at once; returns the outbox to resend. */
@@ -38,14 +62,23 @@ export class Chat {
       this.cache.outbox().catch(() => []),
       this.cache.cursor().catch(() => null),
     ]);
-    for (const u of users || []) if (u.id !== st.me.id) st.putUser(u);
-    for (const ch of channels || []) st.putChannel(ch);
-    this.setFriends(friends || []);
+    // The network may have answered first (the requests start before the cache is read):
+    // what it said is newer, so the cache only fills what is still missing.
+    for (const u of users || []) if (!st.users.has(u.id)) st.putUser(u);
+    if (!st.friendsLoaded) this.setFriends(friends || []);
+    if (channels && !st.channelsLoaded) {
+      for (const ch of channels) st.putChannel(ch);
+      st.channelsLoaded = true;
+      st.changed('channels');
+    }
     const last = await this.cache.lastOf([...st.channels.keys()]).catch(() => new Map());
     for (const [cid, m] of last) {
+      const known = st.lastMessage.get(cid);
+      if (known && (known.message_id ?? Infinity) >= m.message_id) continue;
       st.lastMessage.set(cid, m);
       st.changed('channels', cid);
     }
+    this.bootDone();
     for (const item of outbox || []) {
       st.log(item.channel_id).addPending(item);
       st.changed('messages', item.channel_id);
@@ -54,12 +87,30 @@ export class Chat {
     return outbox || [];
   }
 
-  /** After every welcome: whatever may have changed while we were away. */
-  async refresh() {
+  /**
+   * What may have changed while we were away: profile, channels, friends, requests, all in
+   * parallel. Friends are applied before channels, so direct chats get their names
+   * without a request per person. Skipped if one started less than `unlessWithinMs` ago.
+   */
+  async refresh({ unlessWithinMs = 0, fetched = null } = {}) {
     this.flushReads();
-    await Promise.allSettled([
-      this.refreshMe(), this.refreshChannels(), this.refreshFriends(), this.refreshRequests(),
+    const now = Date.now();
+    if (unlessWithinMs && this.refreshing && now - this.refreshedAt < unlessWithinMs) {
+      return this.refreshing;
+    }
+    this.refreshedAt = now;
+    const f = fetched || fetchFresh(this.api);
+    const friends = f.friends.then((r) => this.applyFriends(r));
+    this.refreshing = Promise.allSettled([
+      f.me.then((me) => this.state.putUser(me)),
+      f.requests.then((r) => this.applyRequests(r)),
+      friends,
+      friends.catch(() => {}).then(() => f.channels).then((r) => this.applyChannels(r)),
     ]);
+    const results = await this.refreshing;
+    // A failed refresh (offline) is not one to skip the next for.
+    if (results.some((r) => r.status === 'rejected')) this.refreshing = null;
+    return results;
   }
 
   async refreshMe() {
@@ -69,7 +120,10 @@ export class Chat {
   }
 
   async refreshChannels() {
-    const { channels = [] } = await this.api.channels();
+    this.applyChannels(await this.api.channels());
+  }
+
+  applyChannels({ channels = [] }) {
     const st = this.state;
     const ids = new Set(channels.map((c) => c.id));
     for (const id of [...st.channels.keys()]) if (!ids.has(id)) st.removeChannel(id);
@@ -77,12 +131,15 @@ export class Chat {
       st.putChannel(ch);
       if (ch.kind === 'direct') for (const uid of ch.members || []) this.sync.ensureUser(uid);
     }
+    st.channelsLoaded = true;
+    st.changed('channels');
     this.cache.setMeta('channels', [...st.channels.values()]).catch(() => {});
     this.fillPreviews();
   }
 
   /** Channels with messages we have never seen (a new device): fetch their newest one. */
   async fillPreviews() {
+    await this.booted; // the cache may have them
     const st = this.state;
     const missing = [...st.channels.values()]
       .filter((ch) => ch.last_message_id > 0 && !st.lastMessage.has(ch.id))
@@ -112,13 +169,20 @@ export class Chat {
   }
 
   async refreshFriends() {
-    const { friends = [] } = await this.api.friends();
+    this.applyFriends(await this.api.friends());
+  }
+
+  applyFriends({ friends = [] }) {
     this.setFriends(friends);
+    this.state.friendsLoaded = true;
     this.cache.setMeta('friends', friends).catch(() => {});
   }
 
   async refreshRequests() {
-    const r = await this.api.friendRequests();
+    this.applyRequests(await this.api.friendRequests());
+  }
+
+  applyRequests(r) {
     this.state.requests = { incoming: r.incoming || [], outgoing: r.outgoing || [] };
     for (const q of this.state.requests.incoming) this.sync.ensureUser(q.from_user_id);
     for (const q of this.state.requests.outgoing) this.sync.ensureUser(q.to_user_id);

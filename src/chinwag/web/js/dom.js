@@ -148,23 +148,30 @@ export function parseTime(value) {
   return Number.isFinite(t) ? t : null;
 }
 
+// Making an Intl formatter costs far more than using one (toLocaleTimeString makes one
+// per call): these are made once, on first use, and never change.
+const formats = {};
+function format(name, options) {
+  if (!formats[name]) formats[name] = new Intl.DateTimeFormat(undefined, options);
+  return formats[name];
+}
+
 export function formatTime(value) {
   const t = parseTime(value);
   if (t === null) return '';
   const d = new Date(t);
   const now = new Date();
-  const time = d.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
+  const time = format('time', { hour: '2-digit', minute: '2-digit' }).format(d);
   if (d.toDateString() === now.toDateString()) return time;
-  const sameYear = d.getFullYear() === now.getFullYear();
-  const date = d.toLocaleDateString([], sameYear
-    ? { month: 'short', day: 'numeric' }
-    : { year: 'numeric', month: 'short', day: 'numeric' });
+  const date = d.getFullYear() === now.getFullYear()
+    ? format('day', { month: 'short', day: 'numeric' }).format(d)
+    : format('date', { year: 'numeric', month: 'short', day: 'numeric' }).format(d);
   return `${date}, ${time}`;
 }
 
 export function fullTime(value) {
   const t = parseTime(value);
-  return t === null ? '' : new Date(t).toLocaleString();
+  return t === null ? '' : format('full', { dateStyle: 'short', timeStyle: 'medium' }).format(t);
 }
 
 export function relativeTime(value, now = Date.now()) {

@@ -178,10 +178,3 @@ export async function disablePush(api, userId) {
     if (sub) await sub.unsubscribe();
   } catch { /* nothing to undo */ }
 }
-
-/** Register the worker (if notifications were enabled before) so local ones can show. */
-export function registerWorkerIfGranted() {
-  if (notificationsGranted() && 'serviceWorker' in navigator && window.isSecureContext) {
-    navigator.serviceWorker.register('/sw.js', { scope: '/' }).catch(() => {});
-  }
-}

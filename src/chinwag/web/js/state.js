@@ -143,6 +143,8 @@ export class ChatState extends EventTarget {
     this.presence = new Map(); // user id -> Presence
     this.requests = { incoming: [], outgoing: [] };
     this.channels = new Map(); // id -> Channel (+ last_read_message_id)
+    this.channelsLoaded = false; // from the cache or the server: an empty list means none
+    this.friendsLoaded = false; // from the server
     this.logs = new Map();
     this.lastMessage = new Map(); // channel id -> newest known message (list preview)
     this.typing = new Map(); // channel id -> Map(user id -> expiry ms)

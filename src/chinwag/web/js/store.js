@@ -37,27 +37,32 @@ export function toRecord(m) {
   };
 }
 
-export async function openCache(userId) {
-  if (typeof indexedDB === 'undefined') return new NullCache();
-  try {
-    const db = await new Promise((resolve, reject) => {
-      const r = indexedDB.open(dbName(userId), DB_VERSION);
-      r.onupgradeneeded = () => {
-        const d = r.result;
-        d.createObjectStore('meta');
-        d.createObjectStore('messages', { keyPath: ['channel_id', 'message_id'] });
-        d.createObjectStore('outbox', { keyPath: 'client_msg_id' });
-        d.createObjectStore('users', { keyPath: 'id' });
-      };
-      r.onsuccess = () => resolve(r.result);
-      r.onerror = () => reject(r.error);
-    });
-    db.onversionchange = () => db.close();
-    return new Cache(db);
-  } catch (e) {
+/**
+ * The cache of one user, usable at once: the database opens in the background (creating
+ * it takes hundreds of milliseconds on a slow phone) and every call waits for it. Without
+ * IndexedDB, or if it fails to open, the calls answer as an empty cache would.
+ */
+export function openCache(userId) {
+  if (typeof indexedDB === 'undefined') return new Cache(Promise.resolve(null));
+  const db = new Promise((resolve, reject) => {
+    const r = indexedDB.open(dbName(userId), DB_VERSION);
+    r.onupgradeneeded = () => {
+      const d = r.result;
+      d.createObjectStore('meta');
+      d.createObjectStore('messages', { keyPath: ['channel_id', 'message_id'] });
+      d.createObjectStore('outbox', { keyPath: 'client_msg_id' });
+      d.createObjectStore('users', { keyPath: 'id' });
+    };
+    r.onsuccess = () => resolve(r.result);
+    r.onerror = () => reject(r.error);
+  }).then((d) => {
+    d.onversionchange = () => d.close();
+    return d;
+  }, (e) => {
     console.warn('chinwag: IndexedDB unavailable, running without a cache', e);
-    return new NullCache();
-  }
+    return null;
+  });
+  return new Cache(db);
 }
 
 export async function deleteCache(userId) {
@@ -70,20 +75,24 @@ export async function deleteCache(userId) {
 
 class Cache {
   constructor(db) {
-    this.db = db;
+    this.ready = db; // Promise<IDBDatabase|null>
   }
 
   close() {
-    this.db.close();
+    this.ready.then((db) => db?.close());
   }
 
   async getMeta(key) {
-    const tx = this.db.transaction('meta');
+    const db = await this.ready;
+    if (!db) return undefined;
+    const tx = db.transaction('meta');
     return request(tx.objectStore('meta').get(key));
   }
 
   async setMeta(key, value) {
-    const tx = this.db.transaction('meta', 'readwrite');
+    const db = await this.ready;
+    if (!db) return undefined;
+    const tx = db.transaction('meta', 'readwrite');
     tx.objectStore('meta').put(value, key);
     return finished(tx);
   }
@@ -97,7 +106,9 @@ class Cache {
    * changes. The cursor is stored only together with the messages it covers.
    */
   async write({ messages = [], cursor = null, users = [], outboxPut = [], outboxDelete = [] }) {
-    const tx = this.db.transaction(['messages', 'meta', 'users', 'outbox'], 'readwrite');
+    const db = await this.ready;
+    if (!db) return undefined;
+    const tx = db.transaction(['messages', 'meta', 'users', 'outbox'], 'readwrite');
     const ms = tx.objectStore('messages');
     for (const m of messages) ms.put(toRecord(m));
     if (Number.isSafeInteger(cursor)) {
@@ -117,7 +128,9 @@ class Cache {
 
   /** The newest `limit` cached messages of a channel, ascending. */
   async recent(channelId, limit = RECENT_PER_CHANNEL) {
-    const tx = this.db.transaction('messages');
+    const db = await this.ready;
+    if (!db) return [];
+    const tx = db.transaction('messages');
     const out = [];
     await new Promise((resolve, reject) => {
       const r = tx.objectStore('messages').openCursor(channelRange(channelId), 'prev');
@@ -135,8 +148,9 @@ class Cache {
   /** The last cached message of each channel. */
   async lastOf(channelIds) {
     const result = new Map();
-    if (!channelIds.length) return result;
-    const tx = this.db.transaction('messages');
+    const db = await this.ready;
+    if (!db || !channelIds.length) return result;
+    const tx = db.transaction('messages');
     const store = tx.objectStore('messages');
     for (const cid of channelIds) {
       const r = store.openCursor(channelRange(cid), 'prev');
@@ -148,7 +162,9 @@ class Cache {
 
   /** Keep only the newest `keep` messages of a channel. */
   async trim(channelId, keep = RECENT_PER_CHANNEL) {
-    const tx = this.db.transaction('messages', 'readwrite');
+    const db = await this.ready;
+    if (!db) return undefined;
+    const tx = db.transaction('messages', 'readwrite');
     const store = tx.objectStore('messages');
     const r = store.openCursor(channelRange(channelId), 'prev');
     let skipped = false;
@@ -167,40 +183,32 @@ class Cache {
 
   /** Forget cached messages below `messageId` (they no longer join up with newer ones). */
   async dropBefore(channelId, messageId) {
-    const tx = this.db.transaction('messages', 'readwrite');
+    const db = await this.ready;
+    if (!db) return undefined;
+    const tx = db.transaction('messages', 'readwrite');
     tx.objectStore('messages').delete(channelRange(channelId, 0, messageId, true));
     return finished(tx);
   }
 
   async dropChannel(channelId) {
-    const tx = this.db.transaction('messages', 'readwrite');
+    const db = await this.ready;
+    if (!db) return undefined;
+    const tx = db.transaction('messages', 'readwrite');
     tx.objectStore('messages').delete(channelRange(channelId));
     return finished(tx);
   }
 
   async outbox() {
-    const tx = this.db.transaction('outbox');
+    const db = await this.ready;
+    if (!db) return [];
+    const tx = db.transaction('outbox');
     return request(tx.objectStore('outbox').getAll());
   }
 
   async users() {
-    const tx = this.db.transaction('users');
+    const db = await this.ready;
+    if (!db) return [];
+    const tx = db.transaction('users');
     return request(tx.objectStore('users').getAll());
   }
-}
-
-/** Used when IndexedDB is missing or broken: the app works, just without a cache. */
-class NullCache {
-  close() {}
-  async getMeta() { return undefined; }
-  async setMeta() {}
-  async cursor() { return undefined; }
-  async write() {}
-  async recent() { return []; }
-  async lastOf() { return new Map(); }
-  async trim() {}
-  async dropBefore() {}
-  async dropChannel() {}
-  async outbox() { return []; }
-  async users() { return []; }
 }

@@ -45,6 +45,7 @@ export function mountAuth({ api, onLoggedIn }) {
 
   loginForm.addEventListener('submit', async (e) => {
     e.preventDefault();
+    performance.mark('chinwag:login-submit'); // for scripts/bench-web.py
     const username = byTestId('login-username').value.trim();
     const password = byTestId('login-password').value;
     const button = byTestId('login-submit');
@@ -116,6 +117,7 @@ export function showAuth(message = '') {
   byTestId('login-form').hidden = false;
   byTestId('login-error').textContent = message;
   byTestId('login-username').focus();
+  performance.mark('chinwag:login-ready'); // for scripts/bench-web.py
 }
 
 export function hideAuth() {

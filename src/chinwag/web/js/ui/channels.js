@@ -31,20 +31,30 @@ export function mountChannelList(ctx) {
   const { state } = ctx;
   const list = byTestId('channel-list');
   const empty = byTestId('channel-list-empty');
+  const loading = byTestId('channel-list-loading');
+  let ready = false;
 
   function create(ch) {
     const box = avatar(null, 'md');
     const dot = h('span', { class: 'dot', dataset: { testid: 'presence-dot', status: 'offline' }, hidden: true });
-    return h('li', { dataset: { testid: 'channel-item', channelId: ch.id } },
-      h('a', { class: 'channel-link', href: `#/c/${encodeURIComponent(ch.id)}` },
-        h('span', { class: 'avatar-wrap' }, box, dot),
-        h('span', { class: 'channel-main' },
-          h('span', { class: 'channel-top' },
-            h('span', { class: 'channel-name', dataset: { testid: 'channel-name' } }),
-            h('time', { class: 'channel-time' })),
-          h('span', { class: 'channel-bottom' },
-            h('span', { class: 'channel-preview', dataset: { testid: 'channel-preview' } }),
-            h('span', { class: 'badge', dataset: { testid: 'unread-badge' }, hidden: true })))));
+    const link = h('a', { class: 'channel-link', href: `#/c/${encodeURIComponent(ch.id)}` },
+      h('span', { class: 'avatar-wrap' }, box, dot),
+      h('span', { class: 'channel-main' },
+        h('span', { class: 'channel-top' },
+          h('span', { class: 'channel-name', dataset: { testid: 'channel-name' } }),
+          h('span', { class: 'sr-only channel-online' }),
+          h('time', { class: 'channel-time' })),
+        h('span', { class: 'channel-bottom' },
+          h('span', { class: 'channel-preview', dataset: { testid: 'channel-preview' } }),
+          h('span', { class: 'badge', dataset: { testid: 'unread-badge' }, 'aria-hidden': 'true', hidden: true }),
+          h('span', { class: 'sr-only channel-unread' }))));
+    // Through the router, so that "back" returns to this list rather than adding to history.
+    link.addEventListener('click', (e) => {
+      if (e.button !== 0 || e.metaKey || e.ctrlKey || e.shiftKey || e.altKey) return;
+      e.preventDefault();
+      ctx.navigate(ch.id);
+    });
+    return h('li', { dataset: { testid: 'channel-item', channelId: ch.id } }, link);
   }
 
   function update(li, ch) {
@@ -62,10 +72,9 @@ export function mountChannelList(ctx) {
     fillAvatar(li.querySelector('.avatar'), peer ? state.user(peer) : { id: ch.id }, title);
     const dot = li.querySelector('.dot');
     dot.hidden = !peer;
-    if (peer) {
-      const status = state.presence.get(peer)?.status === 'online' ? 'online' : 'offline';
-      dot.dataset.status = status;
-    }
+    const online = !!peer && state.presence.get(peer)?.status === 'online';
+    if (peer) dot.dataset.status = online ? 'online' : 'offline';
+    setText(li.querySelector('.channel-online'), online ? ' (online)' : '');
     const time = li.querySelector('time');
     setText(time, last ? formatTime(last.created_at) : '');
     const text = preview(state, last)
@@ -74,16 +83,20 @@ export function mountChannelList(ctx) {
     const badge = li.querySelector('[data-testid="unread-badge"]');
     badge.hidden = unread === 0;
     setText(badge, unread > 99 ? '99+' : String(unread));
-    const online = peer && state.presence.get(peer)?.status === 'online' ? ', online' : '';
-    link.setAttribute('aria-label',
-      `${title}${online}${unread ? `, ${unread} unread` : ''}${text ? `. ${text.slice(0, 80)}` : ''}`);
+    setText(li.querySelector('.channel-unread'), unread ? `, ${unread} unread` : '');
   }
 
   function render() {
     const channels = [...state.channels.values()]
       .sort((a, b) => state.activity(b.id) - state.activity(a.id) || (a.id < b.id ? -1 : 1));
     reconcile(list, channels, (c) => c.id, create, update);
-    empty.hidden = channels.length > 0;
+    loading.hidden = state.channelsLoaded;
+    empty.hidden = !state.channelsLoaded || channels.length > 0;
+    if (state.channelsLoaded && !ready) {
+      ready = true;
+      // For the load-time benchmark (scripts/bench-web.py): the list can be used from now.
+      performance.mark('chinwag:list-ready');
+    }
   }
 
   for (const ev of ['channels', 'users', 'presence', 'route', 'messages']) state.on(ev, render);

@@ -1,11 +1,14 @@
-// The open conversation: header, message list (history on scroll up, read marking of
-// visible messages), typing indicator and read receipts.
+// The open conversation: header, message list (only the part near the viewport is in the
+// page; history on scroll up or pull; read marking of visible messages), typing indicator
+// and read receipts.
 
-import { byTestId, displayName, fillAvatar, reconcile, setText } from '../dom.js';
+import { byTestId, displayName, fillAvatar, setText } from '../dom.js';
 import { channelTitle, directPeer } from './channels.js';
 import { confirmDialog, toast, toastError } from './dialogs.js';
 import { createMessage, updateMessage } from './messages.js';
 import { presenceText } from './people.js';
+import { attachPull } from './pull.js';
+import { VirtualList } from './virtual-list.js';
 
 const NEAR_BOTTOM_PX = 120;
 const LOAD_OLDER_PX = 300;
@@ -27,7 +30,6 @@ export function mountConversation(ctx) {
   const membersButton = byTestId('members-button');
   const leaveButton = byTestId('leave-group-button');
   let channelId = null;
-  let lastCount = 0;
   const visible = new Set();
   let readTimer = null;
 
@@ -45,7 +47,10 @@ export function mountConversation(ctx) {
     }
     scheduleRead();
   }, { root: scroller, threshold: 0 });
-  signal.addEventListener('abort', () => observer.disconnect());
+  signal.addEventListener('abort', () => {
+    observer.disconnect();
+    messages.dispose();
+  });
 
   function scheduleRead() {
     clearTimeout(readTimer);
@@ -59,15 +64,36 @@ export function mountConversation(ctx) {
   document.addEventListener('visibilitychange', scheduleRead, { signal });
   window.addEventListener('focus', scheduleRead, { signal });
 
-  const atBottom = () =>
-    scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight < NEAR_BOTTOM_PX;
+  const messages = new VirtualList({
+    scroller,
+    list: ol,
+    key: (e) => e.key,
+    create: (e) => createMessage(e, actions),
+    update: (li, e, i) => {
+      updateMessage(li, vmAt(i), state);
+      if (e.sender_id !== state.me.id && li.dataset.messageId && !li.observed) {
+        li.observed = true;
+        observer.observe(li);
+      }
+    },
+    removed: (li) => {
+      observer.unobserve(li);
+      visible.delete(Number(li.dataset.messageId));
+    },
+    estimate: 56,
+  });
+
   const scrollToBottom = () => {
-    scroller.scrollTop = scroller.scrollHeight;
+    messages.scrollToBottom();
     jump.hidden = true;
   };
   ctx.conversation = { scrollToBottom, get channelId() { return channelId; } };
 
-  function viewModels(entries, ch) {
+  // What every message's rendering needs to know about its neighbours, computed once per
+  // change of the conversation (not per message).
+  let view = { entries: [], me: null, group: false, lastOwnKey: null, receiptKey: null, receipt: null };
+
+  function computeView(entries, ch) {
     const me = state.me.id;
     const group = ch?.kind === 'group';
     const reads = state.reads.get(channelId);
@@ -75,18 +101,19 @@ export function mountConversation(ctx) {
     if (reads) for (const v of reads.values()) maxRead = Math.max(maxRead, v);
     let receiptKey = null;
     let lastOwnKey = null;
+    let target = 0;
     for (let i = entries.length - 1; i >= 0; i--) {
       const e = entries[i];
       if (e.sender_id !== me) continue;
       if (!lastOwnKey) lastOwnKey = e.key;
       if (maxRead && e.message_id && e.message_id <= maxRead) {
         receiptKey = e.key;
+        target = e.message_id;
         break;
       }
     }
     let receipt = null;
     if (receiptKey) {
-      const target = entries.find((e) => e.key === receiptKey).message_id;
       const readers = [...reads.entries()].filter(([, id]) => id >= target).map(([uid]) => uid);
       if (!group) receipt = 'Seen';
       else {
@@ -95,48 +122,39 @@ export function mountConversation(ctx) {
         receipt = `Seen by ${names.join(', ')}${more}`;
       }
     }
-    return entries.map((e, i) => {
-      const prev = entries[i - 1];
-      const gap = prev ? Date.parse(e.created_at) - Date.parse(prev.created_at) : Infinity;
-      return {
-        entry: e,
-        mine: e.sender_id === me,
-        group,
-        first: !prev || prev.sender_id !== e.sender_id || !(gap < RUN_GAP_MS),
-        lastOwn: e.key === lastOwnKey,
-        receipt: e.key === receiptKey ? receipt : null,
-      };
-    });
+    return { entries, me, group, lastOwnKey, receiptKey, receipt };
   }
+
+  function vmAt(i) {
+    const e = view.entries[i];
+    const prev = view.entries[i - 1];
+    const gap = prev ? Date.parse(e.created_at) - Date.parse(prev.created_at) : Infinity;
+    return {
+      entry: e,
+      mine: e.sender_id === view.me,
+      group: view.group,
+      first: !prev || prev.sender_id !== e.sender_id || !(gap < RUN_GAP_MS),
+      lastOwn: e.key === view.lastOwnKey,
+      receipt: e.key === view.receiptKey ? view.receipt : null,
+    };
+  }
+
+  let newestKey = null;
 
   function renderMessages({ forceBottom = false } = {}) {
     if (!channelId) return;
     const log = state.log(channelId);
     const entries = log.sorted();
-    const wasAtBottom = atBottom();
-    const anchor = ol.firstElementChild;
-    const anchorTop = anchor ? anchor.offsetTop : 0;
-    const ch = state.channels.get(channelId);
-    reconcile(ol, viewModels(entries, ch), (vm) => vm.entry.key,
-      (vm) => createMessage(vm, actions),
-      (li, vm) => {
-        updateMessage(li, vm, state);
-        if (!vm.mine && li.dataset.messageId && !li.observed) {
-          li.observed = true;
-          observer.observe(li);
-        }
-      });
-    if (forceBottom || wasAtBottom) scrollToBottom();
-    else if (anchor && anchor.isConnected && anchor !== ol.firstElementChild) {
-      scroller.scrollTop += anchor.offsetTop - anchorTop; // older messages were prepended
-    }
-    const grew = entries.length > lastCount;
+    const following = forceBottom || messages.atEnd();
+    view = computeView(entries, state.channels.get(channelId));
+    messages.setItems(entries, { toBottom: forceBottom });
     const newest = entries[entries.length - 1];
-    if (grew && !wasAtBottom && !forceBottom && newest && newest.sender_id !== state.me.id
-        && lastCount > 0 && anchor === ol.firstElementChild) {
+    if (newest && newestKey && newest.key !== newestKey && !following
+        && newest.sender_id !== state.me.id) {
       jump.hidden = false;
     }
-    lastCount = entries.length;
+    if (following) jump.hidden = true;
+    newestKey = newest ? newest.key : null;
     renderHistoryStatus(log, entries.length);
     if (log.moreBefore() && scroller.scrollHeight <= scroller.clientHeight + LOAD_OLDER_PX) {
       loadOlder();
@@ -163,10 +181,27 @@ export function mountConversation(ctx) {
     });
   }
 
+  // On touch screens older messages come with a pull at the top; elsewhere by scrolling up.
+  const touch = window.matchMedia('(pointer: coarse)');
+  let frame = 0;
   scroller.addEventListener('scroll', () => {
-    if (scroller.scrollTop < LOAD_OLDER_PX) loadOlder();
-    if (atBottom()) jump.hidden = true;
+    if (!frame) {
+      frame = requestAnimationFrame(() => {
+        frame = 0;
+        if (channelId) messages.render();
+      });
+    }
+    if (scroller.scrollTop < LOAD_OLDER_PX && !touch.matches) loadOlder();
+    if (messages.atBottom(NEAR_BOTTOM_PX)) jump.hidden = true;
   }, { signal, passive: true });
+  attachPull(scroller, byTestId('pull-indicator'), {
+    enabled: () => {
+      const log = channelId && state.log(channelId);
+      return !!log && log.moreBefore() && !log.loadingBefore;
+    },
+    onPull: loadOlder,
+    signal,
+  });
   loadOlderButton.addEventListener('click', loadOlder, { signal });
   jump.addEventListener('click', () => {
     scrollToBottom();
@@ -233,8 +268,8 @@ export function mountConversation(ctx) {
     state.currentChannelId = cid;
     visible.clear();
     observer.disconnect();
-    ol.replaceChildren();
-    lastCount = 0;
+    messages.reset();
+    newestKey = null;
     jump.hidden = true;
     empty.hidden = !!cid;
     conv.hidden = !cid;
@@ -250,9 +285,9 @@ export function mountConversation(ctx) {
       if (err.code === 'forbidden' || err.code === 'not_found') {
         toast('That conversation is not available.', 'error');
         ctx.navigate(null);
-      } else toastError(err);
+      } else if (err.code !== 'network') toastError(err); // offline: the banner says so
     }
-    if (cid === channelId) renderMessages({ forceBottom: !ol.children.length });
+    if (cid === channelId) renderMessages({ forceBottom: !newestKey });
   }
   ctx.showConversation = show;
 

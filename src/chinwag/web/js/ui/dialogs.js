@@ -10,7 +10,9 @@ export function openDialog(dialog, opener = document.activeElement) {
   dialog.showModal();
   focusFirst(dialog);
   dialog.addEventListener('close', () => {
-    if (opener && opener.isConnected && typeof opener.focus === 'function') opener.focus();
+    // Unless what the dialog did moved the focus on (e.g. to a new conversation's composer).
+    const lost = document.activeElement === document.body || dialog.contains(document.activeElement);
+    if (lost && opener && opener.isConnected && typeof opener.focus === 'function') opener.focus();
   }, { once: true });
 }
 

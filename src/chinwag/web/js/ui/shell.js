@@ -14,10 +14,15 @@ export function mountShell(ctx) {
   const tabs = [byTestId('tab-chats'), byTestId('tab-friends')];
   let countdown = null;
 
-  // ---- connection state ----
+  // ---- connection state, and the offline banner once a connection has failed ----
+  const offlineBanner = byTestId('offline-banner');
+  let failed = false;
   function renderConnection() {
     const { state: s, retryAt } = state.connection;
     conn.dataset.state = s;
+    if (s === 'online') failed = false;
+    else if (s === 'offline') failed = true;
+    offlineBanner.hidden = s === 'online' || !(failed || navigator.onLine === false);
     clearInterval(countdown);
     countdown = null;
     if (s === 'online') {
@@ -37,6 +42,8 @@ export function mountShell(ctx) {
     }
   }
   state.on('connection', renderConnection);
+  window.addEventListener('offline', renderConnection, { signal });
+  window.addEventListener('online', renderConnection, { signal });
   conn.addEventListener('click', () => ctx.conn?.retryNow(), { signal });
   signal.addEventListener('abort', () => clearInterval(countdown));
   renderConnection();
@@ -80,7 +87,6 @@ export function mountShell(ctx) {
   const renderMe = () => {
     setText(byTestId('profile-name'), displayName(state.me));
     fillAvatar(profileButton.querySelector('.avatar'), state.me);
-    profileButton.setAttribute('aria-label', `Edit profile (${displayName(state.me)})`);
   };
   state.on('me', renderMe);
   renderMe();

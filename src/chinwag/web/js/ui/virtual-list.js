@@ -1,0 +1,227 @@
+// A keyed list that keeps only the items near the viewport in the page, so a conversation
+// of 10,000 messages costs what one of a hundred does. The list's top and bottom padding
+// stand in for the items not rendered, from their measured heights (an estimate until an
+// item has been shown once). Scrolling keeps the first visible item where it was, so
+// items growing, shrinking or being added above do not move what the person reads.
+
+export class VirtualList {
+  /**
+   * @param {object} o
+   * @param {HTMLElement} o.scroller the scrolling element
+   * @param {HTMLElement} o.list the element the items go in (inside the scroller)
+   * @param {(item: any) => string} o.key
+   * @param {(item: any) => HTMLElement} o.create
+   * @param {(el: HTMLElement, item: any, index: number) => void} o.update
+   * @param {(el: HTMLElement) => void} [o.removed] an element left the page
+   * @param {number} [o.estimate] px, height of an item not yet measured
+   * @param {number} [o.overscan] px rendered beyond each edge of the viewport
+   */
+  constructor(o) {
+    this.o = o;
+    this.items = [];
+    this.keys = [];
+    this.heights = new Map(); // key -> measured px
+    this.nodes = new Map(); // key -> element in the page
+    this.version = 0; // bumped by setItems: every rendered element is updated once more
+    this.start = 0;
+    this.end = 0;
+    this.following = true; // at the newest item: stay there when the viewport changes
+    // The scroller changes size (the on-screen keyboard, a rotation, the window): keep the
+    // newest message in view if it was, else keep the first visible one where it was.
+    let height = 0;
+    this.resizes = new ResizeObserver(() => {
+      const h = o.scroller.clientHeight;
+      if (h === height) return;
+      height = h;
+      this.render({ toBottom: this.following && this.keys.length > 0 });
+    });
+    this.resizes.observe(o.scroller);
+    this.stop = new AbortController();
+    o.scroller.addEventListener('scroll', () => { this.following = this.atEnd(); },
+      { passive: true, signal: this.stop.signal });
+  }
+
+  /** New items (or the same with changes); re-renders, keeping the view where it was. */
+  setItems(items, { toBottom = false } = {}) {
+    const follow = toBottom || this.atEnd();
+    this.items = items;
+    this.keys = items.map(this.o.key);
+    this.tops = null;
+    this.version++;
+    this.render({ toBottom: follow });
+  }
+
+  atBottom(slack = 120) {
+    const s = this.o.scroller;
+    return s.scrollHeight - s.scrollTop - s.clientHeight < slack;
+  }
+
+  /** The newest item is rendered and the view is (nearly) at the bottom: follow new ones. */
+  atEnd(slack = 120) {
+    return this.end > 0 && this.end === this.keys.length && this.atBottom(slack);
+  }
+
+  scrollToBottom() {
+    const s = this.o.scroller;
+    this.render({ toBottom: true });
+    s.scrollTop = s.scrollHeight;
+  }
+
+  /** Offsets of each item's top within the list, from heights known or estimated. */
+  offsets() {
+    if (this.tops) return this.tops;
+    const tops = new Float64Array(this.keys.length + 1);
+    const est = this.o.estimate ?? 64;
+    for (let i = 0; i < this.keys.length; i++) {
+      tops[i + 1] = tops[i] + (this.heights.get(this.keys[i]) ?? est);
+    }
+    this.tops = tops; // until an item or a height changes
+    return tops;
+  }
+
+  /** The first rendered element whose bottom is below the scroller's top, and where it is. */
+  anchor() {
+    const s = this.o.scroller;
+    for (let i = this.start; i < this.end; i++) {
+      const el = this.nodes.get(this.keys[i]);
+      if (el && el.offsetTop + el.offsetHeight > s.scrollTop) {
+        return { key: this.keys[i], delta: el.offsetTop - s.scrollTop };
+      }
+    }
+    return null;
+  }
+
+  /** Render the window around the viewport; call on scroll and after changes. */
+  render({ toBottom = false } = {}) {
+    const { scroller } = this.o;
+    const stick = toBottom;
+    const anchor = stick ? null : this.anchor();
+    for (let pass = 0; pass < 3; pass++) {
+      const changed = this.renderWindow(stick, anchor);
+      if (stick) scroller.scrollTop = scroller.scrollHeight;
+      else if (anchor) {
+        const el = this.nodes.get(anchor.key);
+        if (el) {
+          const want = el.offsetTop - anchor.delta;
+          if (Math.abs(scroller.scrollTop - want) >= 1) scroller.scrollTop = want;
+        }
+      }
+      if (!changed || this.covers()) break;
+    }
+    this.following = this.atEnd();
+  }
+
+  /** Whether the rendered items reach at least half the overscan past both edges. */
+  covers() {
+    const { scroller, list, overscan = 1200 } = this.o;
+    const tops = this.offsets();
+    const viewTop = scroller.scrollTop - list.offsetTop;
+    const above = this.start === 0 || tops[this.start] <= viewTop - overscan / 2;
+    const below = this.end === this.keys.length
+      || tops[this.end] >= viewTop + scroller.clientHeight + overscan / 2;
+    return above && below;
+  }
+
+  /** One pass: choose the window, put its elements in place, measure them. */
+  renderWindow(stick, anchor) {
+    const { scroller, list, overscan = 1200 } = this.o;
+    const n = this.keys.length;
+    const tops = this.offsets();
+    const listTop = list.offsetTop;
+    let viewTop = scroller.scrollTop - listTop;
+    if (stick) viewTop = tops[n] - scroller.clientHeight;
+    else if (anchor) {
+      const i = this.keys.indexOf(anchor.key);
+      if (i >= 0) viewTop = tops[i] - anchor.delta;
+    }
+    const from = viewTop - overscan;
+    const to = viewTop + scroller.clientHeight + overscan;
+    let start = upperBound(tops, from) - 1;
+    start = Math.max(0, Math.min(start, n));
+    let end = start;
+    while (end < n && tops[end] < to) end++;
+    this.start = start;
+    this.end = end;
+
+    const wanted = new Set(this.keys.slice(start, end));
+    for (const [key, el] of this.nodes) {
+      if (!wanted.has(key)) {
+        el.remove();
+        this.nodes.delete(key);
+        this.o.removed?.(el);
+      }
+    }
+    let prev = null;
+    for (let i = start; i < end; i++) {
+      const key = this.keys[i];
+      const item = this.items[i];
+      let el = this.nodes.get(key);
+      if (!el) {
+        el = this.o.create(item);
+        el.dataset.key = key;
+        this.nodes.set(key, el);
+      }
+      if (el.renderedItem !== item || el.renderedVersion !== this.version || el.renderedIndex !== i) {
+        el.renderedItem = item;
+        el.renderedVersion = this.version;
+        el.renderedIndex = i;
+        this.o.update(el, item, i);
+      }
+      const want = prev ? prev.nextSibling : list.firstChild;
+      if (want !== el) list.insertBefore(el, want);
+      prev = el;
+    }
+    list.style.paddingTop = `${tops[start]}px`;
+    list.style.paddingBottom = `${tops[n] - tops[end]}px`;
+
+    // Every element in the page is measured: one layout, then cheap reads; a message can
+    // change height without being rebuilt ("Show more", a new width).
+    let changed = false;
+    for (let i = start; i < end; i++) {
+      const h = this.nodes.get(this.keys[i]).offsetHeight;
+      if (this.heights.get(this.keys[i]) !== h) {
+        this.heights.set(this.keys[i], h);
+        changed = true;
+      }
+    }
+    if (changed) {
+      this.tops = null;
+      const fixed = this.offsets();
+      list.style.paddingTop = `${fixed[start]}px`;
+      list.style.paddingBottom = `${fixed[n] - fixed[end]}px`;
+    }
+    return changed;
+  }
+
+  /** Stop watching the scroller (logging out). */
+  dispose() {
+    this.resizes.disconnect();
+    this.stop.abort();
+  }
+
+  /** Forget everything (another conversation). */
+  reset() {
+    this.following = true;
+    for (const el of this.nodes.values()) this.o.removed?.(el);
+    this.nodes.clear();
+    this.heights.clear();
+    this.tops = null;
+    this.items = [];
+    this.keys = [];
+    this.start = this.end = 0;
+    this.o.list.replaceChildren();
+    this.o.list.style.paddingTop = this.o.list.style.paddingBottom = '0px';
+  }
+}
+
+/** The first index whose value is greater than x (values ascending). */
+function upperBound(values, x) {
+  let lo = 0;
+  let hi = values.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (values[mid] <= x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}

@@ -1,0 +1,95 @@
+"""The web build: the committed files match the sources, and the bundler's narrow rules."""
+
+from __future__ import annotations
+
+import gzip
+from pathlib import Path
+
+import pytest
+
+from chinwag.webbuild import BuildError, build, bundle, stale
+
+WEB = Path(__file__).resolve().parents[2] / "src" / "chinwag" / "web"
+
+
+def test_the_committed_build_matches_the_sources() -> None:
+    problems = stale(WEB)
+    assert not problems, (
+        "the served web files are out of date; run .venv/bin/python scripts/build-web.py: "
+        + ", ".join(problems)
+    )
+
+
+def test_the_app_shell_is_under_60_kib_compressed() -> None:
+    files = build(WEB)
+    shell = [name for name in files if name.startswith("assets/")] + ["index.html"]
+    size = sum(len(gzip.compress(files[name], compresslevel=9)) for name in shell)
+    assert size < 60 * 1024, f"app shell is {size} bytes gzipped"
+
+
+def write(root: Path, files: dict[str, str]) -> Path:
+    for name, text in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    return root
+
+
+def test_modules_come_in_dependency_order_with_renamed_imports(tmp_path: Path) -> None:
+    js = write(
+        tmp_path,
+        {
+            "app.js": "import { greet as hello } from './ui/b.js';\nhello();\n",
+            "ui/b.js": "import { NAME } from '../a.js';\nexport function greet() { return NAME; }\n",
+            "a.js": "export const NAME = 'x';\n",
+        },
+    )
+    out = bundle(js)
+    assert (
+        out.index("// ---- js/a.js")
+        < out.index("// ---- js/ui/b.js")
+        < out.index("// ---- js/app.js")
+    )
+    assert 'const { greet: hello } = modules["ui/b.js"];' in out
+    assert 'const { NAME } = modules["a.js"];' in out
+    assert "return { greet };" in out
+    assert "export" not in out.replace("exports", "")
+    assert "import" not in out
+
+
+def test_comments_blank_lines_and_indentation_are_dropped(tmp_path: Path) -> None:
+    js = write(
+        tmp_path,
+        {
+            "app.js": "// about\n/**\n * doc\n */\nfunction f() {\n    return 1 // why\n      * 2;\n}\n\nf();\n"
+        },
+    )
+    out = bundle(js)
+    assert "function f() {\nreturn 1 // why\n* 2;\n}\nf();" in out
+    assert "about" not in out and "doc" not in out
+
+
+@pytest.mark.parametrize(
+    ("files", "error"),
+    [
+        (
+            {
+                "app.js": "import { a } from './b.js';\n",
+                "b.js": "import { c } from './app.js';\nexport const a = 1;\n",
+            },
+            "cycle",
+        ),
+        (
+            {"app.js": "import { nope } from './b.js';\n", "b.js": "export const a = 1;\n"},
+            "does not export",
+        ),
+        ({"app.js": "import { a } from './missing.js';\n"}, "missing"),
+        ({"app.js": "export default 1;\n"}, "export"),
+        ({"app.js": "import x from './b.js';\n", "b.js": ""}, "import"),
+        ({"app.js": "import { a } from 'pkg';\n"}, "relative"),
+        ({"app.js": "const a = `one\ntwo`;\n"}, "template literal"),
+    ],
+)
+def test_what_the_bundler_refuses(tmp_path: Path, files: dict[str, str], error: str) -> None:
+    with pytest.raises(BuildError, match=error):
+        bundle(write(tmp_path, files))
