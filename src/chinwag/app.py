@@ -57,6 +57,17 @@ def build_store(settings: Settings) -> Store:
     return SqliteStore(settings.sqlite_path, wal_limit=settings.wal_limit_mb << 20)
 
 
+async def migrate(settings: Settings) -> list[str]:
+    """Apply the configured store's pending migrations; the names of those applied."""
+    if settings.uses_postgres:
+        from chinwag.store.postgres.migrate import migrate_and_prepare
+
+        return await migrate_and_prepare(settings.store)
+    from chinwag.store.sqlite.store import migrate_file
+
+    return migrate_file(settings.sqlite_path)
+
+
 def build_bus(settings: Settings) -> Bus:
     if settings.nats:
         from chinwag.bus.nats import NatsBus
@@ -248,12 +259,12 @@ class App:
         (or ZooKeeper, with --registry zookeeper://...), presence shared by every
         process. A gateway silent for `registry_ttl` (the ZooKeeper session timeout) is
         gone for discovery."""
-        from chinwag.bus.envelope import is_token
         from chinwag.bus.nats import NatsBus
         from chinwag.bus.nats_presence import NatsPresenceLink
         from chinwag.discovery.address import ZOOKEEPER_SCHEME, parse_zookeeper_url
         from chinwag.discovery.nats_registry import NatsRegistry
         from chinwag.discovery.zookeeper_registry import ZooKeeperRegistry
+        from chinwag.ids import is_token
 
         s = self.settings
         assert isinstance(bus, NatsBus)

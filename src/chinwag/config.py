@@ -14,9 +14,9 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-from chinwag.bus.envelope import is_token
 from chinwag.discovery.address import is_wildcard, parse_zookeeper_url
 from chinwag.edge import parse_networks
+from chinwag.ids import is_token
 
 ROLES = ("all", "api", "gateway", "push")
 

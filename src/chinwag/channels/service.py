@@ -5,11 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from chinwag import wire
-from chinwag.bus.base import Bus, ChannelJoined, ChannelLeft
 from chinwag.channels.models import Channel, ChannelView, Member, Role
 from chinwag.channels.store import ChannelStore
 from chinwag.clock import Clock, now_ms
 from chinwag.errors import forbidden, invalid, not_found
+from chinwag.events import ChannelJoined, ChannelLeft, Publisher
 from chinwag.friends.store import FriendStore
 from chinwag.ids import new_id
 from chinwag.ratelimit import RateLimiter
@@ -30,7 +30,7 @@ class ChannelService:
         self,
         store: ChannelStore,
         friends: FriendStore,
-        bus: Bus,
+        bus: Publisher,
         clock: Clock,
         limits: GroupLimits,
     ) -> None:

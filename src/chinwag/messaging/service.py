@@ -14,9 +14,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from chinwag import wire
-from chinwag.bus.base import Bus
 from chinwag.clock import Clock, now_ms
 from chinwag.errors import ChinwagError, Code, forbidden, invalid, not_found, rate_limited
+from chinwag.events import Publisher
 from chinwag.messaging.models import InboxEntry, Message, SendRefusal, SendRequest, Stored
 from chinwag.messaging.store import MessageStore
 from chinwag.protocol.codec import MAX_CLIENT_MSG_ID, message_frame
@@ -35,7 +35,9 @@ class SendLimits:
 
 
 class MessagingService:
-    def __init__(self, store: MessageStore, bus: Bus, clock: Clock, limits: SendLimits) -> None:
+    def __init__(
+        self, store: MessageStore, bus: Publisher, clock: Clock, limits: SendLimits
+    ) -> None:
         self._store = store
         self._bus = bus
         self._clock = clock
