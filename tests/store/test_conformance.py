@@ -314,9 +314,12 @@ async def test_create_large_group_fans_out_on_read(store: Store) -> None:
 async def test_add_member(store: Store) -> None:
     o, a, b, c = await users(store, "o", "a", "b", "c")
     await group(store, o, [a], limit=3)
-    ch = await store.channels.add_member("g1", b, 20, 3, 10, added_by=o)
+    added = await store.channels.add_member("g1", b, 20, 3, 10, added_by=o)
+    ch = added.channel
     assert ch.member_count == 3 and ch.fanout == "write"
     assert sorted(ch.members or ()) == sorted([o, a, b])
+    # What the group was just before, read in the add's own transaction.
+    assert added.previous_fanout == "write" and sorted(added.previous_members) == sorted([o, a])
     joined = await store.channels.get_member("g1", b)
     assert joined is not None and (joined.role, joined.joined_at) == ("member", 20)
     with fails_with(Code.CONFLICT):
@@ -334,9 +337,17 @@ async def test_add_member(store: Store) -> None:
 async def test_add_member_past_small_group_limit_switches_to_fanout_on_read(store: Store) -> None:
     o, a, b, c = await users(store, "o", "a", "b", "c")
     await group(store, o, [a, b], limit=3)
-    ch = await store.channels.add_member("g1", c, 20, 3, 10, added_by=o)
+    added = await store.channels.add_member("g1", c, 20, 3, 10, added_by=o)
+    ch = added.channel
     assert ch.fanout == "read" and ch.member_count == 4
     assert ch.members is None  # not listed once past the small group limit
+    assert added.previous_fanout == "write"  # this add is the one that switched it
+    assert sorted(added.previous_members) == sorted([o, a, b])
+    (d,) = await users(store, "d")
+    again = await store.channels.add_member("g1", d, 21, 3, 10, added_by=o)
+    assert (again.previous_fanout, again.channel.fanout) == ("read", "read")
+    assert again.previous_members == ()  # a large group is told through its own route
+    await store.channels.remove_member("g1", d)
     full = await store.channels.get_channel("g1")
     assert full is not None and sorted(full.members or ()) == sorted([o, a, b, c])
     after = await store.channels.remove_member("g1", c)
