@@ -1,6 +1,6 @@
 """The send path, history and sync.
 
-Order of a send (DESIGN.md "The send path"): validate, rate limit, then one durable
+Order of a send (docs/architecture.md, "The send path"): validate, rate limit, then one durable
 transaction in the store (idempotency, membership, message id, message, inbox entries),
 and only after it commits publish the message to every member's devices. The caller
 sends the `sent` acknowledgement after `send` returns.

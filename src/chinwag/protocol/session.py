@@ -28,7 +28,7 @@ class Phase(enum.Enum):
 
 
 class CloseCode(enum.IntEnum):
-    """Close codes and what a client should do (PROTOCOL.md)."""
+    """Close codes and what a client should do (docs/protocol.md)."""
 
     NORMAL = 1000  # done; no reconnect needed
     GOING_AWAY = 1001  # server leaving: reconnect through discovery, sync from cursor
