@@ -67,3 +67,15 @@ def test_a_planted_bad_import_breaks_its_contract(
     assert result.returncode != 0, result.stdout
     broken = [line for line in result.stdout.splitlines() if line.endswith(" BROKEN")]
     assert any(line.startswith(contract) for line in broken), result.stdout
+
+
+def test_the_package_graph_in_the_architecture_doc_is_current() -> None:
+    """docs/architecture.md draws the package graph from the imports; after a change of
+    the graph, `scripts/package-graph.py` redraws it."""
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "package-graph.py"), "--check"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
