@@ -687,23 +687,44 @@ async def test_membership_changes_during_sends_leave_no_holes(store: Store) -> N
     senders, joiners = rest[:4], rest[4:]
     await group(store, owner, [leaver, *senders])
 
+    count = 0
+    progress = asyncio.Condition()
+    changed = asyncio.Event()
+
     async def sending(sender: str) -> None:
+        nonlocal count
         for n in range(50):
+            if n == 45:
+                await changed.wait()  # each sender's last 5 come after every change
             await stored(store, sender, "g1", f"{sender}-{n}")
+            async with progress:
+                count += 1
+                progress.notify_all()
+
+    async def after(stored_count: int) -> None:
+        async with progress:
+            await progress.wait_for(lambda: count >= stored_count)
 
     async def changing() -> None:
+        # Each change waits for messages before it (not for a time), while sends go on.
         for n, joiner in enumerate(joiners):
-            await asyncio.sleep(0.005)
+            await after(20 * (n + 1))
             await store.channels.add_member("g1", joiner, 50 + n, 100, 100, added_by=owner)
+        await after(80)
         await store.channels.remove_member("g1", leaver)
+        changed.set()
 
     await asyncio.gather(changing(), *(sending(s) for s in senders))
     channel = await store.channels.get_channel("g1", with_members=False)
     assert channel is not None and channel.last_message_id == 200
-    for joiner in joiners:
+    for n, joiner in enumerate(joiners):
         got = [e.message.message_id for e in await store.messages.inbox_after(joiner, 0, 500)]
+        # From the join on, nothing skipped: at least the last 20, never the first 20(n+1).
+        assert 20 <= len(got) <= 200 - 20 * (n + 1), len(got)
         assert got == list(range(201 - len(got), 201))
     got = [e.message.message_id for e in await store.messages.inbox_after(leaver, 0, 500)]
+    # Up to the leave, nothing skipped: at least the first 80, never the last 20.
+    assert 80 <= len(got) <= 180, len(got)
     assert got == list(range(1, len(got) + 1))
 
 
