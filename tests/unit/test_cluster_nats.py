@@ -3,7 +3,6 @@ the test's own (random port, JetStream on disk): no mocks."""
 
 from __future__ import annotations
 
-import asyncio
 import time
 from collections.abc import AsyncIterator
 
@@ -100,13 +99,11 @@ async def test_frames_from_two_publishers_arrive_in_seq_order(buses: list[NatsBu
     gw.watch_user("u")
     await subscribed(gw)
     b.to_user("u", b"2", 2)  # stored second on gateway b, published first
-    await b.client.flush()
-    await asyncio.sleep(0.01)
+    await wait_for(lambda: gw.stats.received == 1)  # and arrived first
     a.to_user("u", b"1", 1)
     await wait_for(lambda: len(sink.users) == 2)
     a.to_user("u", b"4", 4)
-    await a.client.flush()
-    await asyncio.sleep(0.01)
+    await wait_for(lambda: gw.stats.received == 3)
     b.to_user("u", b"3", 3)
     await wait_for(lambda: len(sink.users) == 4)
     # A seq that never comes (dropped) holds the next ones only briefly.
@@ -141,7 +138,12 @@ async def test_push_events_reach_one_worker(buses: list[NatsBus]) -> None:
     for i in range(20):
         api.push(str(i).encode())
     await wait_for(lambda: len(got) == 20)
-    await asyncio.sleep(0.1)
+    # Whatever the server routed to either worker has reached it after these round trips:
+    # twenty messages in all, so none went to both.
+    await api.client.flush()
+    await w1.client.flush()
+    await w2.client.flush()
+    assert w1.client.stats["in_msgs"] + w2.client.stats["in_msgs"] == 20
     assert sorted(int(d) for _, d in got) == list(range(20))
 
 
