@@ -90,7 +90,9 @@ class Settings:
     frames_per_sec: int = _opt(2_000, "frames per second per socket before it is closed with 4008")
     connections_per_user: int = _opt(50, "live WebSockets per user")
     connections_per_address: int = _opt(20_000, "live WebSockets per client address")
-    allowed_origins: str = _opt("", "comma-separated Origins allowed on /v1/ws ('*' or empty: any)")
+    allowed_origins: str = _opt(
+        "", "comma-separated Origins allowed on /v1/ws besides the server's own ('*': any)"
+    )
     web_dir: str = _opt("", "directory of the web client to serve at / (default: the shipped one)")
     # Password hashing (argon2id); lower only for tests.
     argon2_time_cost: int = _opt(3, "argon2id time cost")
