@@ -9,10 +9,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from chinwag.accounts.models import User
 from chinwag.channels import rules
 from chinwag.channels.models import Channel, Member, MemberAdded, Role
 from chinwag.errors import conflict, not_found
 from chinwag.events import Control
+from chinwag.friends.models import FriendRequest
 from chinwag.push.models import PushSubscription
 
 
@@ -142,6 +144,55 @@ class FakePushStore:
         for k in gone:
             del self.subs[k]
         return len(gone)
+
+    def __getattr__(self, name: str) -> Any:
+        raise NotImplementedError(name)
+
+
+class FakeAccounts:
+    def __init__(self, *users: User) -> None:
+        self.users = {u.id: u for u in users}
+
+    async def get_user(self, user_id: str) -> User | None:
+        return self.users.get(user_id)
+
+    async def get_users(self, user_ids: list[str]) -> list[User]:
+        return [self.users[u] for u in user_ids if u in self.users]
+
+    def __getattr__(self, name: str) -> Any:
+        raise NotImplementedError(name)
+
+
+class FakeFriendStore:
+    """Requests and friendships in memory, with the store's conflicts."""
+
+    def __init__(self) -> None:
+        self.requests: dict[str, FriendRequest] = {}
+        self.pairs: set[frozenset[str]] = set()
+
+    async def create_request(self, request: FriendRequest) -> FriendRequest:
+        pair = frozenset((request.from_user_id, request.to_user_id))
+        pending = {frozenset((r.from_user_id, r.to_user_id)) for r in self.requests.values()}
+        if pair in self.pairs or pair in pending:
+            raise conflict("already friends or a request is pending")
+        self.requests[request.id] = request
+        return request
+
+    async def get_request(self, request_id: str) -> FriendRequest | None:
+        return self.requests.get(request_id)
+
+    async def accept_request(self, request: FriendRequest, at: int) -> None:
+        del self.requests[request.id]
+        self.pairs.add(frozenset((request.from_user_id, request.to_user_id)))
+
+    async def delete_request(self, request_id: str) -> bool:
+        return self.requests.pop(request_id, None) is not None
+
+    async def remove_friend(self, a: str, b: str) -> bool:
+        if frozenset((a, b)) not in self.pairs:
+            return False
+        self.pairs.discard(frozenset((a, b)))
+        return True
 
     def __getattr__(self, name: str) -> Any:
         raise NotImplementedError(name)

@@ -11,7 +11,7 @@ from chinwag.bus.nats_presence import split
 from chinwag.bus.reorder import SeqOrder
 from chinwag.bus.subjects import Subjects
 from chinwag.ids import is_token
-from chinwag.presence.cluster import Snapshot
+from chinwag.presence.link import Snapshot
 
 
 def test_envelope_round_trips() -> None:
