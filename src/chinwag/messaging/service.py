@@ -1,9 +1,9 @@
 """The send path, history and sync.
 
-Order of a send (docs/architecture.md, "The send path"): validate, rate limit, then one durable
-transaction in the store (idempotency, membership, message id, message, inbox entries),
-and only after it commits publish the message to every member's devices. The caller
-sends the `sent` acknowledgement after `send` returns.
+Order of a send (docs/architecture.md, "The path of one message"): validate, rate limit,
+then one durable transaction in the store (idempotency, membership, message id, message,
+inbox entries), and only after it commits publish the message to every member's devices.
+The caller sends the `sent` acknowledgement after `send` returns.
 """
 
 from __future__ import annotations
