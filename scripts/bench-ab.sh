@@ -8,7 +8,8 @@
 #
 # OLD_SRC and NEW_SRC are `src` directories (e.g. of `git worktree add --detach DIR main`);
 # both run on this checkout's .venv, so their dependencies must match. Prints one line
-# per run: side, run, msgs/s, server us CPU per unit, latency p50 and p99 ms, wall s.
+# per run: side, run, msgs/s, server us CPU per unit, server CPU s, latency p50 and p99
+# ms, wall s (for reconnect: until every device has synced).
 set -eu
 A=$(cd "$1" && pwd); B=$(cd "$2" && pwd); RUNS=$3; WORKLOAD=$4
 shift 4
@@ -16,7 +17,7 @@ HERE=$(cd "$(dirname "$0")/.." && pwd)
 PY=$HERE/.venv/bin/python
 OUT=$(mktemp -d /tmp/chinwag-ab.XXXXXX)
 echo "results in $OUT" >&2
-printf 'side\trun\tmsgs_per_s\tserver_us_per_unit\tp50_ms\tp99_ms\twall_s\n'
+printf 'side\trun\tmsgs_per_s\tserver_us_per_unit\tserver_cpu_s\tp50_ms\tp99_ms\twall_s\n'
 i=1
 while [ "$i" -le "$RUNS" ]; do
     for side in A B; do
@@ -43,6 +44,7 @@ import json, sys
 r = json.load(open(sys.argv[1]))
 lat = r["latency_ms"]
 print("\t".join([sys.argv[2], sys.argv[3], f"{r['msgs_per_s']:.0f}", f"{r['server_us_per_msg']:.1f}",
+                 f"{r['server']['cpu_s']:.2f}",
                  f"{lat['p50']:.1f}", f"{lat['p99']:.1f}", f"{r['wall_s']:.2f}"] + ([] if r["ok"] else ["FAILED"])))
 PYEOF
     done
