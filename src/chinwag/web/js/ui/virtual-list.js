@@ -92,9 +92,15 @@ export class VirtualList {
   }
 
   /** Render the window around the viewport; call on scroll and after changes. */
-  render({ toBottom = false } = {}) {
+  render({ toBottom = false, scrolled = false } = {}) {
     const { scroller } = this.o;
     const stick = toBottom;
+    // A scroll that stays within what is rendered needs no work at all: the window is
+    // rebuilt only when less than half the overscan is left beyond an edge.
+    if (scrolled && !stick && this.covers()) {
+      this.following = this.atEnd();
+      return;
+    }
     const anchor = stick ? null : this.anchor();
     for (let pass = 0; pass < 3; pass++) {
       const changed = this.renderWindow(stick, anchor);
@@ -113,7 +119,7 @@ export class VirtualList {
 
   /** Whether the rendered items reach at least half the overscan past both edges. */
   covers() {
-    const { scroller, list, overscan = 1200 } = this.o;
+    const { scroller, list, overscan = 800 } = this.o;
     const tops = this.offsets();
     const viewTop = scroller.scrollTop - list.offsetTop;
     const above = this.start === 0 || tops[this.start] <= viewTop - overscan / 2;
@@ -124,7 +130,7 @@ export class VirtualList {
 
   /** One pass: choose the window, put its elements in place, measure them. */
   renderWindow(stick, anchor) {
-    const { scroller, list, overscan = 1200 } = this.o;
+    const { scroller, list, overscan = 800 } = this.o;
     const n = this.keys.length;
     const tops = this.offsets();
     const listTop = list.offsetTop;

@@ -2741,9 +2741,13 @@ return { key: this.keys[i], delta: el.offsetTop - s.scrollTop };
 }
 return null;
 }
-render({ toBottom = false } = {}) {
+render({ toBottom = false, scrolled = false } = {}) {
 const { scroller } = this.o;
 const stick = toBottom;
+if (scrolled && !stick && this.covers()) {
+this.following = this.atEnd();
+return;
+}
 const anchor = stick ? null : this.anchor();
 for (let pass = 0; pass < 3; pass++) {
 const changed = this.renderWindow(stick, anchor);
@@ -2760,7 +2764,7 @@ if (!changed || this.covers()) break;
 this.following = this.atEnd();
 }
 covers() {
-const { scroller, list, overscan = 1200 } = this.o;
+const { scroller, list, overscan = 800 } = this.o;
 const tops = this.offsets();
 const viewTop = scroller.scrollTop - list.offsetTop;
 const above = this.start === 0 || tops[this.start] <= viewTop - overscan / 2;
@@ -2769,7 +2773,7 @@ const below = this.end === this.keys.length
 return above && below;
 }
 renderWindow(stick, anchor) {
-const { scroller, list, overscan = 1200 } = this.o;
+const { scroller, list, overscan = 800 } = this.o;
 const n = this.keys.length;
 const tops = this.offsets();
 const listTop = list.offsetTop;
@@ -3038,7 +3042,7 @@ scroller.addEventListener('scroll', () => {
 if (!frame) {
 frame = requestAnimationFrame(() => {
 frame = 0;
-if (channelId) messages.render();
+if (channelId) messages.render({ scrolled: true });
 });
 }
 if (scroller.scrollTop < LOAD_OLDER_PX && !touch.matches) loadOlder();
