@@ -258,7 +258,9 @@ VISUAL_VIEWPORT_KEYBOARD = """(() => {
   window.__keyboardUp = (px) => { height = px; vv.dispatchEvent(new Event('resize')); };
 })();"""
 
-BOTTOM_OF = """(id) => document.querySelector(`[data-testid="${id}"]`).getBoundingClientRect().bottom"""
+BOTTOM_OF = (
+    """(id) => document.querySelector(`[data-testid="${id}"]`).getBoundingClientRect().bottom"""
+)
 
 
 def test_the_keyboard_shrinking_the_visual_viewport_leaves_the_composer_in_view(

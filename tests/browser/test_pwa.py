@@ -238,10 +238,13 @@ def test_clicking_a_push_notification_opens_its_conversation(
     expect(tid(page, "message-text")).to_have_text(["the one to open"])
     assert page.url.endswith(f"#/c/{channel}")
     # The click closed the notification.
-    assert worker.evaluate(
-        "(tag) => self.registration.getNotifications({ tag }).then((n) => n.length)",
-        f"channel-{channel}",
-    ) == 0
+    assert (
+        worker.evaluate(
+            "(tag) => self.registration.getNotifications({ tag }).then((n) => n.length)",
+            f"channel-{channel}",
+        )
+        == 0
+    )
     # Back returns to where the person was before.
     page.go_back()
     expect(tid(page, "conversation-title")).to_have_text("Elsewhere")
