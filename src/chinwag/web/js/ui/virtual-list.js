@@ -25,6 +25,8 @@ export class VirtualList {
     this.version = 0; // bumped by setItems: every rendered element is updated once more
     this.start = 0;
     this.end = 0;
+    this.listTop = 0; // the list's offset in the scroller, read before the last render
+    this.anchorIndex = -1; // the index of the last render's anchor item
     this.following = true; // at the newest item: stay there when the viewport changes
     // The scroller changes size (the on-screen keyboard, a rotation, the window): keep the
     // newest message in view if it was, else keep the first visible one where it was.
@@ -105,12 +107,11 @@ export class VirtualList {
     for (let pass = 0; pass < 3; pass++) {
       const changed = this.renderWindow(stick, anchor);
       if (stick) scroller.scrollTop = scroller.scrollHeight;
-      else if (anchor) {
-        const el = this.nodes.get(anchor.key);
-        if (el) {
-          const want = el.offsetTop - anchor.delta;
-          if (Math.abs(scroller.scrollTop - want) >= 1) scroller.scrollTop = want;
-        }
+      else if (anchor && this.anchorIndex >= 0) {
+        // Where the anchor is now, from the measured heights: reading it from the page
+        // would lay the list out a second time in this frame.
+        const want = this.listTop + this.offsets()[this.anchorIndex] - anchor.delta;
+        if (Math.abs(scroller.scrollTop - want) >= 1) scroller.scrollTop = want;
       }
       if (!changed || this.covers()) break;
     }
@@ -134,10 +135,13 @@ export class VirtualList {
     const n = this.keys.length;
     const tops = this.offsets();
     const listTop = list.offsetTop;
+    this.listTop = listTop;
+    this.anchorIndex = -1;
     let viewTop = scroller.scrollTop - listTop;
     if (stick) viewTop = tops[n] - scroller.clientHeight;
     else if (anchor) {
       const i = this.keys.indexOf(anchor.key);
+      this.anchorIndex = i;
       if (i >= 0) viewTop = tops[i] - anchor.delta;
     }
     const from = viewTop - overscan;
@@ -181,10 +185,11 @@ export class VirtualList {
     list.style.paddingBottom = `${tops[n] - tops[end]}px`;
 
     // Every element in the page is measured: one layout, then cheap reads; a message can
-    // change height without being rebuilt ("Show more", a new width).
+    // change height without being rebuilt ("Show more", a new width). Fractional heights,
+    // so the offsets add up to where the items really are (render() relies on it).
     let changed = false;
     for (let i = start; i < end; i++) {
-      const h = this.nodes.get(this.keys[i]).offsetHeight;
+      const h = this.nodes.get(this.keys[i]).getBoundingClientRect().height;
       if (this.heights.get(this.keys[i]) !== h) {
         this.heights.set(this.keys[i], h);
         changed = true;

@@ -1582,9 +1582,8 @@ const oldest = this.oldestId();
 return !this.noMoreBefore && oldest !== null && oldest > 1;
 }
 oldestId() {
-let min = null;
-for (const id of this.byId.keys()) if (min === null || id < min) min = id;
-return min;
+const first = this.byId.size ? this.sorted()[0] : null;
+return first ? first.message_id : null;
 }
 newestId() {
 let max = 0;
@@ -2716,6 +2715,8 @@ this.nodes = new Map(); // key -> element in the page
 this.version = 0; // bumped by setItems: every rendered element is updated once more
 this.start = 0;
 this.end = 0;
+this.listTop = 0; // the list's offset in the scroller, read before the last render
+this.anchorIndex = -1; // the index of the last render's anchor item
 this.following = true; // at the newest item: stay there when the viewport changes
 let height = 0;
 this.resizes = new ResizeObserver(() => {
@@ -2780,12 +2781,9 @@ const anchor = stick ? null : this.anchor();
 for (let pass = 0; pass < 3; pass++) {
 const changed = this.renderWindow(stick, anchor);
 if (stick) scroller.scrollTop = scroller.scrollHeight;
-else if (anchor) {
-const el = this.nodes.get(anchor.key);
-if (el) {
-const want = el.offsetTop - anchor.delta;
+else if (anchor && this.anchorIndex >= 0) {
+const want = this.listTop + this.offsets()[this.anchorIndex] - anchor.delta;
 if (Math.abs(scroller.scrollTop - want) >= 1) scroller.scrollTop = want;
-}
 }
 if (!changed || this.covers()) break;
 }
@@ -2805,10 +2803,13 @@ const { scroller, list, overscan = 800 } = this.o;
 const n = this.keys.length;
 const tops = this.offsets();
 const listTop = list.offsetTop;
+this.listTop = listTop;
+this.anchorIndex = -1;
 let viewTop = scroller.scrollTop - listTop;
 if (stick) viewTop = tops[n] - scroller.clientHeight;
 else if (anchor) {
 const i = this.keys.indexOf(anchor.key);
+this.anchorIndex = i;
 if (i >= 0) viewTop = tops[i] - anchor.delta;
 }
 const from = viewTop - overscan;
@@ -2851,7 +2852,7 @@ list.style.paddingTop = `${tops[start]}px`;
 list.style.paddingBottom = `${tops[n] - tops[end]}px`;
 let changed = false;
 for (let i = start; i < end; i++) {
-const h = this.nodes.get(this.keys[i]).offsetHeight;
+const h = this.nodes.get(this.keys[i]).getBoundingClientRect().height;
 if (this.heights.get(this.keys[i]) !== h) {
 this.heights.set(this.keys[i], h);
 changed = true;
