@@ -1614,12 +1614,16 @@ this.connection = { state: 'connecting', retryAt: null };
 this.currentChannelId = null;
 this.pendingEvents = new Map();
 this.flushTimer = null;
+this.flushedAt = -Infinity;
 }
 changed(type, key = '*') {
 if (this.disposed) return;
 if (!this.pendingEvents.has(type)) this.pendingEvents.set(type, new Set());
 this.pendingEvents.get(type).add(key);
-if (!this.flushTimer) this.flushTimer = setTimeout(() => this.flush(), 16);
+if (!this.flushTimer) {
+const wait = Math.max(0, 16 - (performance.now() - this.flushedAt));
+this.flushTimer = setTimeout(() => this.flush(), wait);
+}
 }
 dispose() {
 this.disposed = true;
@@ -1628,6 +1632,7 @@ this.pendingEvents.clear();
 }
 flush() {
 this.flushTimer = null;
+this.flushedAt = performance.now();
 if (this.disposed) return;
 const events = this.pendingEvents;
 this.pendingEvents = new Map();
