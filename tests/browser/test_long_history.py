@@ -52,7 +52,8 @@ async def fill(messaging: MessagingService, senders: list[str], channel: str) ->
     for start in range(0, TOTAL, chunk):
         pending: list[asyncio.Future[Stored]] = []
         for i in range(start, min(start + chunk, TOTAL)):
-            # One at a time into the writer's queue, in order: ids follow i.
+            # Each send reaches the writer's queue before the next is made (a yield, not a
+            # wait): they are stored in order, so message ids follow i.
             pending.append(
                 asyncio.ensure_future(
                     messaging.send(
