@@ -28,6 +28,9 @@ from chinwag.config import Settings
 from chinwag.discovery.address import bound_url, is_wildcard
 from chinwag.discovery.registrar import Registration
 from chinwag.discovery.service import Discovery, GatewayInfo, LocalRegistry, Registry
+from chinwag.e2ee.flags import EncryptedChannels
+from chinwag.e2ee.models import KeyLimits
+from chinwag.e2ee.service import E2eeService
 from chinwag.friends.service import FriendService
 from chinwag.ids import new_id
 from chinwag.messaging.service import MessagingService, SendLimits
@@ -90,6 +93,7 @@ class App:
         self.services: Services | None = None
         self.hub: Any = None
         self._tasks: list[asyncio.Task[None]] = []
+        self._notices: set[asyncio.Task[None]] = set()
         self._passwords: Passwords | None = None
         self._cluster: ClusterPresence | None = None
         self._registration: Registration | None = None
@@ -138,11 +142,20 @@ class App:
             clock,
             GroupLimits(s.small_group_limit, s.max_group_size, s.typing_interval),
         )
+        flags = EncryptedChannels(store.channels, clock.monotonic)
+        channels.on_encrypted(flags.mark)
         messaging = MessagingService(
             store.messages,
             bus,
             clock,
             SendLimits(s.max_text_chars, s.sends_per_user_per_sec, s.send_burst),
+            flags,
+        )
+        e2ee = E2eeService(store.keys, bus, clock, KeyLimits())
+        channels.on_members_changed(
+            lambda channel, user_id, joined: self._spawn(
+                e2ee.members_changed(channel, user_id, joined)
+            )
         )
         presence = PresenceService(
             store.accounts, store.friends, store.channels, bus, clock, s.last_active_write_interval
@@ -160,6 +173,7 @@ class App:
             channels=channels,
             messaging=messaging,
             presence=presence,
+            e2ee=e2ee,
             discovery=Discovery(registry, s.region),
         )
         await self._start_push(store, bus, messaging, presence)
@@ -172,7 +186,16 @@ class App:
             )
             presence.tracker = self._cluster or tracker
             self.hub = Hub(
-                s, self.gateway_id, clock, bus, accounts, channels, messaging, presence, tracker
+                s,
+                self.gateway_id,
+                clock,
+                bus,
+                accounts,
+                channels,
+                messaging,
+                e2ee,
+                presence,
+                tracker,
             )
             self.services.hub = self.hub
             self._tasks.append(asyncio.create_task(self._presence_ticks(tracker)))
@@ -285,6 +308,19 @@ class App:
         if gateway_id is not None:
             self._registration = Registration(registry, self._local_gateway, registry.ttl / 3)
         return registry
+
+    def _spawn(self, work: Awaitable[None]) -> None:
+        """Run notices that follow a committed change without holding up its caller."""
+
+        async def run() -> None:
+            try:
+                await work
+            except Exception:
+                log.exception("a follow-up notice failed")
+
+        task = asyncio.create_task(run())
+        self._notices.add(task)
+        task.add_done_callback(self._notices.discard)
 
     def listening(self, host: str, port: int) -> None:
         """Where the server bound this process (the port is known only then, when 0 was

@@ -11,6 +11,7 @@ from chinwag.channels.service import ChannelService
 from chinwag.clock import Clock
 from chinwag.config import Settings
 from chinwag.discovery.service import Discovery
+from chinwag.e2ee.service import E2eeService
 from chinwag.friends.service import FriendService
 from chinwag.messaging.service import MessagingService
 from chinwag.presence.service import PresenceService
@@ -29,6 +30,7 @@ class Services:
     messaging: MessagingService
     presence: PresenceService
     discovery: Discovery
+    e2ee: E2eeService
     # Set when this process runs those roles.
     hub: Any = None
     push: Any = None
