@@ -18,10 +18,14 @@ from tests.helpers import api
 from tests.helpers.server import RunningServer
 
 
+def _files(folder: Path) -> bytes:
+    return b"".join(p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file())
+
+
 async def _storage_bytes(server: RunningServer, store_url: str, data_dir: Path) -> bytes:
     """Everything the server stored: the SQLite files, or every row of every table."""
     if not store_url:
-        return b"".join(p.read_bytes() for p in sorted(data_dir.rglob("*")) if p.is_file())
+        return _files(data_dir)
     conn = await asyncpg.connect(store_url)
     try:
         tables = await conn.fetch(
