@@ -9,6 +9,9 @@ from __future__ import annotations
 import contextlib
 import sys
 
+import msgspec
+
+from chinwag.chat import secret
 from chinwag.chat.config import SavedSession
 from chinwag.chat.context import (
     CliError,
@@ -167,7 +170,7 @@ async def open_direct(ctx: Context) -> None:
     api, _ = ctx.logged_in()
     async with api:
         user = await find_user(api, ctx.args.username)
-        channel = await api.open_direct(user.id)
+        channel = await api.open_direct(user.id, encrypted=ctx.args.encrypted)
     print(channel.id)
 
 
@@ -175,18 +178,54 @@ async def group_create(ctx: Context) -> None:
     api, _ = ctx.logged_in()
     async with api:
         members = [(await find_user(api, name)).id for name in ctx.args.usernames]
-        channel = await api.create_group(ctx.args.name, list(dict.fromkeys(members)))
+        channel = await api.create_group(
+            ctx.args.name, list(dict.fromkeys(members)), encrypted=ctx.args.encrypted
+        )
     print(channel.id)
+
+
+async def encrypt(ctx: Context) -> None:
+    api, _ = ctx.logged_in()
+    async with api:
+        channel = await find_channel(api, ctx.args.target)
+        await api.encrypt_channel(channel.id)
+    print(f"{channel.id} is end-to-end encrypted from now on")
+
+
+async def backup(ctx: Context) -> None:
+    api, saved = ctx.logged_in()
+    async with api:
+        crypto = await secret.device(ctx, api, saved)
+        recovery = await crypto.create_backup() if ctx.args.new else None
+        count = await crypto.back_up()
+    if recovery is not None:
+        print(f"recovery key (keep it safe; it is shown once): {recovery}")
+    print(f"{count} session keys backed up")
+
+
+async def restore(ctx: Context) -> None:
+    recovery = sys.stdin.readline().strip()
+    if not recovery:
+        raise CliError("give the recovery key on stdin")
+    api, saved = ctx.logged_in()
+    async with api:
+        crypto = await secret.device(ctx, api, saved)
+        taken = await crypto.restore(recovery)
+    print(f"{taken} session keys restored")
 
 
 async def send(ctx: Context) -> None:
     text = " ".join(ctx.args.text)
     if not text.strip():
         raise CliError("nothing to send")
-    api, _ = ctx.logged_in()
+    api, saved = ctx.logged_in()
     async with api:
         channel = await find_channel(api, ctx.args.target)
-        message = await api.send_http(channel.id, text)
+        if channel.encrypted:
+            crypto = await secret.device(ctx, api, saved)
+            message = await crypto.send(channel.id, {"msgtype": "m.text", "body": text})
+        else:
+            message = await api.send_http(channel.id, text)
     print(f"sent #{message.message_id}")
 
 
@@ -196,5 +235,8 @@ async def history(ctx: Context) -> None:
         channel = await find_channel(api, ctx.args.target)
         names = Names(api)
         names.add(saved.user_id, saved.username)
+        crypto = await secret.device(ctx, api, saved) if channel.encrypted else None
         for message in await api.history(channel.id, limit=ctx.args.limit):
-            print(message_line(message, await names.of(message.sender_id)))
+            text = await secret.shown_text(crypto, message)
+            shown = msgspec.structs.replace(message, text=text)
+            print(message_line(shown, await names.of(message.sender_id)))

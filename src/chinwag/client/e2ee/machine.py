@@ -11,6 +11,9 @@ Checks made on everything decrypted (any failure raises `DecryptionRefused`):
 - Megolm: the session is known for this channel; the device that owns it belongs to the
   server-attested sender of the message (a forged sender is refused); the payload names
   this channel; one (session, index) decrypts one message id only (replays refused).
+  Keys restored from the backup decrypt as unauthenticated (`Decrypted.authenticated`
+  false): anyone holding the backup's public key, the server included, could have
+  written them; a device logged out since is accepted only for those.
 
 Outbound group sessions rotate after `ROTATE_MESSAGES` messages, after `ROTATE_SECONDS`,
 and whenever a device that had the session is no longer among the channel's devices
@@ -370,7 +373,10 @@ class CryptoMachine:
             raise DecryptionRefused("the session does not belong to this sender and channel")
         owner = self.devices.get(sender_id, {}).get(inbound.device_id)
         ours = (inbound.user_id, inbound.device_id) == (self.user_id, self.device_id)
-        if not ours and (owner is None or owner.curve25519 != inbound.sender_key):
+        # A key from the backup may belong to a device logged out since: it is used, but
+        # its messages are shown as unauthenticated (the backup cannot prove its writer).
+        gone = owner is None and inbound.from_backup
+        if not ours and not gone and (owner is None or owner.curve25519 != inbound.sender_key):
             raise DecryptionRefused("the sending device is not a known device of the sender")
         try:
             decrypted = inbound.session.decrypt(vz.MegolmMessage.from_base64(body["ciphertext"]))
