@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import time
 import uuid
+from collections import deque
 from collections.abc import Callable
 from typing import Any
 
@@ -46,6 +47,8 @@ class E2eeDevice:
         self.store = store
         self.clock = clock
         self.cursor = 0  # the last to-device seq processed
+        # Why recent to-device messages were refused (for "cannot decrypt yet" states).
+        self.refused: deque[str] = deque(maxlen=50)
 
     @classmethod
     async def open(
@@ -119,7 +122,8 @@ class E2eeDevice:
             await self.refresh_devices([sender[1:].rsplit(":", 1)[0]])
         try:
             kind, content = m.olm_decrypt(sender, event["content"])
-        except DecryptionRefused:
+        except DecryptionRefused as exc:
+            self.refused.append(f"to-device {event['seq']} from {sender}: {exc}")
             return 0
         if kind == "m.room_key" and m.accept_room_key(
             sender, event["content"]["sender_key"], content

@@ -250,7 +250,7 @@ class CryptoMachine:
             or payload.get("recipient_keys", {}).get("ed25519") != self.ed25519
             or device is None
             or mxid(device.user_id) != sender
-            or payload.get("sender_device") != device.device_id
+            or payload.get("sender_device", device.device_id) != device.device_id
             or payload.get("keys", {}).get("ed25519") != device.ed25519
             or not isinstance(payload.get("content"), dict)
             or not isinstance(payload.get("type"), str)
