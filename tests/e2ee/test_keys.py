@@ -49,16 +49,14 @@ async def test_upload_query_claim(server: RunningServer, http: httpx.AsyncClient
     want = {"one_time_keys": {mxid(a): {a.device_id: "signed_curve25519"}}}
     r = await http.post("/v1/keys/claim", json=want, headers=stranger.auth)
     assert r.json()["one_time_keys"] == {}
+    # Concurrent claims: each one-time key goes to exactly one, then the fallback key.
+    await _upload(http, a, one_time_keys=one_time_keys(7, 3))
     claims = await asyncio.gather(
-        *(http.post("/v1/keys/claim", json=want, headers=b.auth) for _ in range(4))
+        *(http.post("/v1/keys/claim", json=want, headers=b.auth) for _ in range(12))
     )
     got = [next(iter(c.json()["one_time_keys"][mxid(a)][a.device_id])) for c in claims]
-    assert sorted(got) == [
-        "signed_curve25519:F1",
-        "signed_curve25519:K0000",
-        "signed_curve25519:K0001",
-        "signed_curve25519:K0002",
-    ]
+    expected = [f"signed_curve25519:K{i:04d}" for i in range(10)] + ["signed_curve25519:F1"] * 2
+    assert sorted(got) == sorted(expected)
     r = await http.get("/v1/keys/counts", headers=a.auth)
     assert r.json() == {"one_time_key_counts": {}, "unused_fallback_key_types": []}
 
