@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import contextlib
 import sys
+from typing import Any
 
 import msgspec
 
-from chinwag.chat import secret
 from chinwag.chat.config import SavedSession
 from chinwag.chat.context import (
     CliError,
@@ -23,6 +23,18 @@ from chinwag.chat.context import (
 )
 from chinwag.chat.output import Names, message_line, presence_text
 from chinwag.client import ApiClient, ChinwagClientError, FriendRequest, LoginResult
+
+
+def _secret() -> Any:
+    """End-to-end encryption, imported when used: it needs the `client` extra
+    (vodozemac), which plain chats do not."""
+    try:
+        from chinwag.chat import secret
+    except ImportError:
+        raise CliError(
+            "this channel is end-to-end encrypted: pip install 'chinwag[client]'"
+        ) from None
+    return secret
 
 
 async def _log_in(ctx: Context, api: ApiClient, username: str, password: str) -> LoginResult:
@@ -195,7 +207,7 @@ async def encrypt(ctx: Context) -> None:
 async def backup(ctx: Context) -> None:
     api, saved = ctx.logged_in()
     async with api:
-        crypto = await secret.device(ctx, api, saved)
+        crypto = await _secret().device(ctx, api, saved)
         recovery = await crypto.create_backup() if ctx.args.new else None
         count = await crypto.back_up()
     if recovery is not None:
@@ -209,7 +221,7 @@ async def restore(ctx: Context) -> None:
         raise CliError("give the recovery key on stdin")
     api, saved = ctx.logged_in()
     async with api:
-        crypto = await secret.device(ctx, api, saved)
+        crypto = await _secret().device(ctx, api, saved)
         taken = await crypto.restore(recovery)
     print(f"{taken} session keys restored")
 
@@ -222,7 +234,7 @@ async def send(ctx: Context) -> None:
     async with api:
         channel = await find_channel(api, ctx.args.target)
         if channel.encrypted:
-            crypto = await secret.device(ctx, api, saved)
+            crypto = await _secret().device(ctx, api, saved)
             message = await crypto.send(channel.id, {"msgtype": "m.text", "body": text})
         else:
             message = await api.send_http(channel.id, text)
@@ -235,8 +247,9 @@ async def history(ctx: Context) -> None:
         channel = await find_channel(api, ctx.args.target)
         names = Names(api)
         names.add(saved.user_id, saved.username)
-        crypto = await secret.device(ctx, api, saved) if channel.encrypted else None
+        crypto = await _secret().device(ctx, api, saved) if channel.encrypted else None
         for message in await api.history(channel.id, limit=ctx.args.limit):
-            text = await secret.shown_text(crypto, message)
-            shown = msgspec.structs.replace(message, text=text)
-            print(message_line(shown, await names.of(message.sender_id)))
+            if message.encrypted is not None:
+                text = await _secret().shown_text(crypto, message)
+                message = msgspec.structs.replace(message, text=text)
+            print(message_line(message, await names.of(message.sender_id)))
