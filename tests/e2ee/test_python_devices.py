@@ -122,3 +122,24 @@ async def test_encrypted_group_of_python_devices(
     for words in (secret_words, after_words):
         assert words.encode() not in stored
     assert photo[4:40] not in stored
+
+
+async def test_one_time_keys_are_topped_up(
+    server: RunningServer, http: httpx.AsyncClient, tmp_path: Path
+) -> None:
+    a, b = await api.signup(http), await api.signup(http)
+    await api.befriend(http, a, b)
+    async with device(server.base_url, a, tmp_path) as da:
+        counts = await da.api.keys("GET", "/v1/keys/counts")
+        assert counts["one_time_key_counts"] == {"signed_curve25519": 50}
+        want = {"one_time_keys": {f"@{a.id}:chinwag": {a.device_id: "signed_curve25519"}}}
+        for _ in range(20):
+            await http.post("/v1/keys/claim", json=want, headers=b.auth)
+        await da.top_up()  # 30 left: enough
+        counts = await da.api.keys("GET", "/v1/keys/counts")
+        assert counts["one_time_key_counts"] == {"signed_curve25519": 30}
+        for _ in range(10):
+            await http.post("/v1/keys/claim", json=want, headers=b.auth)
+        await da.top_up()  # 20 left: back to 50
+        counts = await da.api.keys("GET", "/v1/keys/counts")
+        assert counts["one_time_key_counts"] == {"signed_curve25519": 50}

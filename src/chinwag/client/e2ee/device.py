@@ -83,6 +83,14 @@ class E2eeDevice:
         m.mark_published()
         self.save()
 
+    async def top_up(self) -> None:
+        """Publish more one-time keys once others claimed half of them (each new Olm
+        session with this device uses one; the fallback key stands in meanwhile)."""
+        counts = (await self.api.keys("GET", "/v1/keys/counts"))["one_time_key_counts"]
+        held = int(counts.get(SIGNED_CURVE, 0))
+        if held < OTK_TARGET // 2:
+            await self.publish(held)
+
     async def refresh_devices(self, user_ids: list[str]) -> list[str]:
         """Fetch and verify the devices of these users; returns refused device ids."""
         query: dict[str, Any] = {"device_keys": {mxid(u): [] for u in user_ids}}
@@ -106,6 +114,8 @@ class E2eeDevice:
             page = await self.api.keys("GET", "/v1/to-device", after=self.cursor)
             events: list[dict[str, Any]] = page["events"]
             if not events:
+                if taken:
+                    await self.top_up()
                 return taken
             for event in events:
                 taken += await self._to_device(event)
