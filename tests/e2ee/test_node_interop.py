@@ -26,9 +26,14 @@ def node_library() -> Path:
     if shutil.which("node") is None or shutil.which("npm") is None:
         pytest.skip("node and npm are not installed")
     if not (NODE_DIR / "node_modules" / "@matrix-org").exists():
-        subprocess.run(
-            ["npm", "ci", "--no-audit", "--no-fund"], cwd=NODE_DIR, check=True, timeout=600
+        # The library pinned in package-lock.json, from npm (or its cache).
+        done = subprocess.run(
+            ["npm", "ci", "--no-audit", "--no-fund"], cwd=NODE_DIR, timeout=600, check=False
         )
+        if done.returncode != 0:
+            if os.environ.get("CHINWAG_REQUIRE_SERVICES") == "1":
+                raise RuntimeError("npm ci failed in tests/e2ee/node")
+            pytest.skip("npm could not install @matrix-org/matrix-sdk-crypto-wasm")
     return NODE_DIR
 
 
