@@ -28,6 +28,9 @@ from chinwag.config import Settings
 from chinwag.discovery.address import bound_url, is_wildcard
 from chinwag.discovery.registrar import Registration
 from chinwag.discovery.service import Discovery, GatewayInfo, LocalRegistry, Registry
+from chinwag.e2ee.flags import EncryptedChannels
+from chinwag.e2ee.models import KeyLimits
+from chinwag.e2ee.service import E2eeService
 from chinwag.friends.service import FriendService
 from chinwag.ids import new_id
 from chinwag.messaging.service import MessagingService, SendLimits
@@ -104,6 +107,7 @@ class App:
         self.services: Services | None = None
         self.hub: Any = None
         self._tasks: list[asyncio.Task[None]] = []
+        self._notices: set[asyncio.Task[None]] = set()
         self._passwords: Passwords | None = None
         self._cluster: ClusterPresence | None = None
         self._registration: Registration | None = None
@@ -152,11 +156,20 @@ class App:
             clock,
             GroupLimits(s.small_group_limit, s.max_group_size, s.typing_interval),
         )
+        flags = EncryptedChannels(store.channels, clock.monotonic)
+        channels.on_encrypted(flags.mark)
         messaging = MessagingService(
             store.messages,
             bus,
             clock,
             SendLimits(s.max_text_chars, s.sends_per_user_per_sec, s.send_burst),
+            flags,
+        )
+        e2ee = E2eeService(store.keys, bus, clock, KeyLimits())
+        channels.on_members_changed(
+            lambda channel, user_id, joined: self._spawn(
+                e2ee.members_changed(channel, user_id, joined)
+            )
         )
         presence = PresenceService(
             store.accounts, store.friends, store.channels, bus, clock, s.last_active_write_interval
@@ -177,6 +190,7 @@ class App:
             channels=channels,
             messaging=messaging,
             presence=presence,
+            e2ee=e2ee,
             discovery=Discovery(registry, s.region),
             push=PushService(store.push, self.push_guard, clock, keys.vapid.public_key_b64url()),
         )
@@ -190,7 +204,16 @@ class App:
             )
             presence.tracker = self._cluster or tracker
             self.hub = Hub(
-                s, self.gateway_id, clock, bus, accounts, channels, messaging, presence, tracker
+                s,
+                self.gateway_id,
+                clock,
+                bus,
+                accounts,
+                channels,
+                messaging,
+                e2ee,
+                presence,
+                tracker,
             )
             self._tasks.append(asyncio.create_task(self._presence_ticks(tracker)))
             self._register_gauges()
@@ -298,6 +321,19 @@ class App:
         if gateway_id is not None:
             self._registration = Registration(registry, self._local_gateway, registry.ttl / 3)
         return registry
+
+    def _spawn(self, work: Awaitable[None]) -> None:
+        """Run notices that follow a committed change without holding up its caller."""
+
+        async def run() -> None:
+            try:
+                await work
+            except Exception:
+                log.exception("a follow-up notice failed")
+
+        task = asyncio.create_task(run())
+        self._notices.add(task)
+        task.add_done_callback(self._notices.discard)
 
     def listening(self, host: str, port: int) -> None:
         """Where the server bound this process (the port is known only then, when 0 was

@@ -56,6 +56,7 @@ _BENCH_MODULES = {
     "presence": "chinwag.bench.presence_cost",
     "prefill": "chinwag.bench.prefill",
     "timeline": "chinwag.bench.plot",
+    "e2ee": "chinwag.bench.e2ee_cost",
 }
 
 

@@ -28,7 +28,15 @@ class ChannelLeft:
     channel_id: str
 
 
-Control = DeviceRevoked | ChannelJoined | ChannelLeft
+@dataclass(frozen=True, slots=True)
+class ForDevice:
+    """A frame for one device of the user only (to-device messages)."""
+
+    device_id: str
+    data: bytes
+
+
+Control = DeviceRevoked | ChannelJoined | ChannelLeft | ForDevice
 
 
 class Publisher(Protocol):

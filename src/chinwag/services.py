@@ -14,6 +14,7 @@ from chinwag.channels.service import ChannelService
 from chinwag.clock import Clock
 from chinwag.config import Settings
 from chinwag.discovery.service import Discovery
+from chinwag.e2ee.service import E2eeService
 from chinwag.friends.service import FriendService
 from chinwag.messaging.service import MessagingService
 from chinwag.presence.service import PresenceService
@@ -34,3 +35,4 @@ class Services:
     presence: PresenceService
     discovery: Discovery
     push: PushService
+    e2ee: E2eeService

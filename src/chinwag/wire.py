@@ -65,6 +65,8 @@ class Channel(Protocol):
     def created_at(self) -> int: ...
     @property
     def members(self) -> Sequence[str] | None: ...
+    @property
+    def encrypted(self) -> bool: ...
 
 
 class ChannelView(Protocol):
@@ -87,6 +89,7 @@ class FriendRequest(Protocol):
     def to_user_id(self) -> str: ...
     @property
     def created_at(self) -> int: ...
+from chinwag.protocol.codec import ENCRYPTED_MARK
 
 
 class UserOut(msgspec.Struct):
@@ -104,13 +107,15 @@ class MeOut(UserOut):
     group_adds: str
 
 
-class MessageOut(msgspec.Struct):
+class MessageOut(msgspec.Struct, omit_defaults=True):
     channel_id: str
     message_id: int
     sender_id: str
     text: str
     created_at: str
     client_msg_id: str
+    # End-to-end encrypted messages: the body exactly as stored, and `text` empty.
+    encrypted: msgspec.Raw | None = None
 
 
 class PresenceOut(msgspec.Struct):
@@ -141,6 +146,17 @@ def me(u: User) -> MeOut:
 
 
 def message(m: Message) -> MessageOut:
+    if m.text.startswith(ENCRYPTED_MARK):
+        body = msgspec.Raw(m.text[len(ENCRYPTED_MARK) :].encode())
+        return MessageOut(
+            m.channel_id,
+            m.message_id,
+            m.sender_id,
+            "",
+            rfc3339(m.created_at),
+            m.client_msg_id,
+            body,
+        )
     return MessageOut(
         m.channel_id, m.message_id, m.sender_id, m.text, rfc3339(m.created_at), m.client_msg_id
     )
@@ -160,6 +176,7 @@ def channel(c: Channel) -> dict[str, Any]:
         "last_message_id": c.last_message_id,
         "created_at": rfc3339(c.created_at),
         "large": c.fanout == "read",
+        "encrypted": c.encrypted,
     }
     if c.members is not None:
         out["members"] = list(c.members)

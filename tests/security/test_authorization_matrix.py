@@ -76,6 +76,8 @@ def _calls(w: World) -> list[tuple[str, str, dict[str, Any] | None]]:
         ("DELETE", f"/v1/channels/{g}/members/{w.member.id}", None),
         ("PATCH", f"/v1/channels/{g}/members/{w.member.id}", {"role": "admin"}),
         ("POST", f"/v1/channels/{g}/read", {"message_id": 1}),
+        ("PATCH", f"/v1/channels/{g}", {"encrypted": True}),
+        ("PATCH", f"/v1/channels/{d}", {"encrypted": True}),
         ("POST", f"/v1/friends/requests/{w.request_id}/accept", None),
         ("POST", f"/v1/friends/requests/{w.request_id}/decline", None),
         ("DELETE", f"/v1/push/subscriptions/{w.subscription}", None),
@@ -95,6 +97,9 @@ async def _unchanged(http: httpx.AsyncClient, w: World) -> None:
         w.owner.id: "owner",
         w.member.id: "member",
     }
+    for ch in (w.group, w.direct):
+        shown = (await http.get(f"/v1/channels/{ch}", headers=w.owner.auth)).json()
+        assert shown["encrypted"] is False
     outgoing = (await http.get("/v1/friends/requests", headers=w.owner.auth)).json()["outgoing"]
     assert [r["id"] for r in outgoing] == [w.request_id]
     # The owner's push subscription survived every attempt (removing it proves it).
@@ -156,6 +161,8 @@ async def test_member_cannot_administer(http: httpx.AsyncClient) -> None:
     assert (
         await http.delete(f"/v1/push/subscriptions/{w.subscription}", headers=m)
     ).status_code == 404
+    r = await http.patch(f"/v1/channels/{w.group}", json={"encrypted": True}, headers=m)
+    assert r.status_code == 403  # only the owner turns a group encrypted
     await _unchanged(http, w)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from chinwag.bus import envelope
-from chinwag.bus.base import ChannelJoined, ChannelLeft, DeviceRevoked
+from chinwag.bus.base import ChannelJoined, ChannelLeft, DeviceRevoked, ForDevice
 from chinwag.bus.envelope import EnvelopeError, Frame
 from chinwag.bus.nats_presence import split
 from chinwag.bus.subjects import Subjects
@@ -20,11 +20,16 @@ def test_envelope_round_trips() -> None:
     for event in (DeviceRevoked("d1"), ChannelJoined("c1", True), ChannelJoined("c2", False)):
         assert envelope.decode(envelope.control(event)) == event
     assert envelope.decode(envelope.control(ChannelLeft("c3"))) == ChannelLeft("c3")
+    for_device = ForDevice("d2", b'{"type":"to_device","content":{"a":"\n"}}')
+    assert envelope.decode(envelope.control(for_device)) == for_device
     assert Subjects().user("uabc") == "chinwag.u.uabc"
     assert Subjects("blue").channel("cabc") == "blue.c.cabc"
 
 
-@pytest.mark.parametrize("payload", [b"", b"m123", b"r", b"j", b"jx1", b"l", b"z", b"r\xff"])
+@pytest.mark.parametrize(
+    "payload",
+    [b"", b"m123", b"r", b"j", b"jx1", b"l", b"z", b"r\xff", b"d", b"dx", b"d\nx", b"d\xff\n{}"],
+)
 def test_envelope_rejects_garbage(payload: bytes) -> None:
     with pytest.raises(EnvelopeError):
         envelope.decode(payload)

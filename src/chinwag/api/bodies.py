@@ -11,6 +11,7 @@ from typing import Annotated, Literal
 import msgspec
 
 from chinwag.protocol.codec import MAX_INT
+from chinwag.protocol.frames import EncryptedBody
 
 WireInt = Annotated[int, msgspec.Meta(ge=0, le=MAX_INT)]
 
@@ -54,12 +55,19 @@ class ChannelKindBody(Body, frozen=True):
 class DirectChannelBody(Body, frozen=True):
     kind: Literal["direct"]
     user_id: str
+    encrypted: bool = False
 
 
 class GroupChannelBody(Body, frozen=True):
     kind: Literal["group"]
     name: str
     member_ids: list[str] = []
+    encrypted: bool = False
+
+
+class ChannelPatchBody(Body, frozen=True):
+    # Only `true` is accepted: encryption is never turned off.
+    encrypted: Literal[True]
 
 
 class MemberBody(Body, frozen=True):
@@ -72,7 +80,8 @@ class RoleBody(Body, frozen=True):
 
 class MessageBody(Body, frozen=True):
     client_msg_id: str
-    text: str
+    text: str = ""
+    encrypted: EncryptedBody | None = None
 
 
 class ReadBody(Body, frozen=True):
@@ -90,3 +99,44 @@ class PushSubscriptionBody(Body, frozen=True):
     keys: WebPushKeys | None = None
     token: str | None = None
     url: str | None = None
+
+
+# End-to-end encryption: Matrix-shaped bodies; keys and contents stay raw JSON, stored and
+# relayed exactly as sent (their signatures cover them).
+
+
+class KeysUploadBody(Body, frozen=True):
+    # Raw cannot be optional in msgspec: absent is empty, and JSON null counts as absent.
+    device_keys: msgspec.Raw = msgspec.field(default_factory=msgspec.Raw)
+    one_time_keys: dict[str, msgspec.Raw] = {}
+    fallback_keys: dict[str, msgspec.Raw] = {}
+
+
+class KeysQueryBody(Body, frozen=True):
+    device_keys: dict[str, list[str]]
+
+
+class KeysClaimBody(Body, frozen=True):
+    one_time_keys: dict[str, dict[str, str]]
+
+
+class ToDeviceBody(Body, frozen=True):
+    messages: dict[str, dict[str, msgspec.Raw]]
+
+
+class ToDeviceAckBody(Body, frozen=True):
+    seq: WireInt
+
+
+class BackupBody(Body, frozen=True):
+    algorithm: str
+    auth_data: msgspec.Raw
+
+
+class BackupSessions(Body, frozen=True):
+    sessions: dict[str, msgspec.Raw]
+
+
+class BackupKeysBody(Body, frozen=True):
+    version: str
+    rooms: dict[str, BackupSessions]

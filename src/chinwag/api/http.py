@@ -104,3 +104,8 @@ def int_param(request: Request, name: str, default: int | None = None) -> int | 
 
 def client_address(request: Request) -> str:
     return request.client.host if request.client else "unknown"
+
+
+def raw_json(text: str) -> msgspec.Raw:
+    """JSON stored as sent, put into an answer unchanged."""
+    return msgspec.Raw(text.encode())

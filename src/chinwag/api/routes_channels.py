@@ -11,6 +11,7 @@ from chinwag import wire
 from chinwag.api import http
 from chinwag.api.bodies import (
     ChannelKindBody,
+    ChannelPatchBody,
     DirectChannelBody,
     GroupChannelBody,
     MemberBody,
@@ -32,10 +33,14 @@ async def create(request: Request) -> Response:
         raise invalid('kind must be "direct" or "group"') from None
     if kind == "direct":
         d = http.decode(raw, DirectChannelBody)
-        channel, created = await svc.channels.open_direct(device.user_id, d.user_id)
+        channel, created = await svc.channels.open_direct(
+            device.user_id, d.user_id, encrypted=d.encrypted
+        )
         return http.json(wire.channel(channel), 201 if created else 200)
     g = http.decode(raw, GroupChannelBody)
-    channel = await svc.channels.create_group(device.user_id, g.name, g.member_ids)
+    channel = await svc.channels.create_group(
+        device.user_id, g.name, g.member_ids, encrypted=g.encrypted
+    )
     return http.json(wire.channel(_trim(channel, svc.settings.small_group_limit)), 201)
 
 
@@ -56,6 +61,14 @@ async def get(request: Request) -> Response:
     device = await http.device(request)
     svc = http.services(request)
     channel = await svc.channels.get(request.path_params["channel_id"], device.user_id)
+    return http.json(wire.channel(_trim(channel, svc.settings.small_group_limit)))
+
+
+async def patch(request: Request) -> Response:
+    device = await http.device(request)
+    svc = http.services(request)
+    await http.body(request, ChannelPatchBody)
+    channel = await svc.channels.set_encrypted(device.user_id, request.path_params["channel_id"])
     return http.json(wire.channel(_trim(channel, svc.settings.small_group_limit)))
 
 
@@ -123,7 +136,12 @@ async def post_message(request: Request) -> Response:
     device = await http.device(request)
     b = await http.body(request, MessageBody)
     stored = await http.services(request).messaging.send(
-        device.user_id, device.id, request.path_params["channel_id"], b.client_msg_id, b.text
+        device.user_id,
+        device.id,
+        request.path_params["channel_id"],
+        b.client_msg_id,
+        b.text,
+        b.encrypted,
     )
     return http.json(wire.message(stored.message), 200 if stored.duplicate else 201)
 

@@ -14,9 +14,24 @@ from collections.abc import Callable
 from typing import Protocol
 
 # The events are re-exported here for the gateway, which receives them from the bus.
-from chinwag.events import ChannelJoined, ChannelLeft, Control, DeviceRevoked, Publisher
+from chinwag.events import (
+    ChannelJoined,
+    ChannelLeft,
+    Control,
+    DeviceRevoked,
+    ForDevice,
+    Publisher,
+)
 
-__all__ = ["Bus", "BusSink", "ChannelJoined", "ChannelLeft", "Control", "DeviceRevoked"]
+__all__ = [
+    "Bus",
+    "BusSink",
+    "ChannelJoined",
+    "ChannelLeft",
+    "Control",
+    "DeviceRevoked",
+    "ForDevice",
+]
 
 
 class BusSink(Protocol):

@@ -8,6 +8,7 @@ gateway can order and hand it on without parsing JSON:
     b"r" + device_id                           DeviceRevoked
     b"j" + (b"1" | b"0") + channel_id          ChannelJoined, large or not
     b"l" + channel_id                          ChannelLeft
+    b"d" + device_id + b"\n" + frame           ForDevice
 
 Subjects (bus/subjects.py, under the cluster's namespace, `chinwag` by default):
 `<ns>.u.<user_id>` for everything addressed to one user (frames and control events, so
@@ -19,10 +20,11 @@ of lowercase letters and digits).
 
 from __future__ import annotations
 
+import re
 import struct
 from dataclasses import dataclass
 
-from chinwag.events import ChannelJoined, ChannelLeft, Control, DeviceRevoked
+from chinwag.events import ChannelJoined, ChannelLeft, Control, DeviceRevoked, ForDevice
 
 PUSH_QUEUE = "push"
 
@@ -31,6 +33,9 @@ _FRAME = b"m"
 _REVOKED = b"r"
 _JOINED = b"j"
 _LEFT = b"l"
+_FOR_DEVICE = b"d"
+# One NATS subject token: no dots, wildcards or whitespace.
+_TOKEN = re.compile(r"[A-Za-z0-9_\-]+")
 
 
 class EnvelopeError(ValueError):
@@ -61,6 +66,8 @@ def control(event: Control) -> bytes:
         return _REVOKED + event.device_id.encode()
     if isinstance(event, ChannelJoined):
         return _JOINED + (b"1" if event.large else b"0") + event.channel_id.encode()
+    if isinstance(event, ForDevice):
+        return b"".join((_FOR_DEVICE, event.device_id.encode(), b"\n", event.data))
     return _LEFT + event.channel_id.encode()
 
 
@@ -70,6 +77,14 @@ def decode(payload: bytes) -> Envelope:
     if kind == _FRAME and len(payload) >= 1 + _SEQ.size:
         (seq,) = _SEQ.unpack_from(payload, 1)
         return Frame(seq, payload[1 + _SEQ.size :])
+    if kind == _FOR_DEVICE:
+        device, sep, data = payload[1:].partition(b"\n")
+        if sep and device:
+            try:
+                return ForDevice(device.decode(), data)
+            except UnicodeDecodeError:
+                raise EnvelopeError(kind) from None
+        raise EnvelopeError(kind)
     try:
         text = payload[1:].decode()
     except UnicodeDecodeError:

@@ -19,6 +19,8 @@ class Channel:
     created_at: int
     # Left empty (None) for large groups in listings.
     members: tuple[str, ...] | None = None
+    # End-to-end encrypted: set at creation or later by the owner, never cleared.
+    encrypted: bool = False
 
 
 @dataclass(frozen=True, slots=True)

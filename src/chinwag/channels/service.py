@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from chinwag import wire
@@ -26,6 +28,11 @@ class GroupLimits:
     typing_interval: float
 
 
+# (channel, user_id, joined): called after a member joined or left an encrypted channel,
+# so that its members' devices learn to query keys again.
+MembersListener = Callable[[Channel, str, bool], None]
+
+
 class ChannelService:
     def __init__(
         self,
@@ -41,6 +48,20 @@ class ChannelService:
         self._clock = clock
         self.limits = limits
         self._typing = RateLimiter(1.0 / limits.typing_interval, 1.0, clock)
+        self._member_listeners: list[MembersListener] = []
+        self._encrypted_listeners: list[Callable[[str], None]] = []
+
+    def on_members_changed(self, listener: MembersListener) -> None:
+        self._member_listeners.append(listener)
+
+    def on_encrypted(self, listener: Callable[[str], None]) -> None:
+        """Called with a channel id when its encryption was turned on here."""
+        self._encrypted_listeners.append(listener)
+
+    def _members_changed(self, channel: Channel, user_id: str, joined: bool) -> None:
+        if channel.encrypted:
+            for listener in self._member_listeners:
+                listener(channel, user_id, joined)
 
     # -- reading ---------------------------------------------------------------
 
@@ -77,7 +98,9 @@ class ChannelService:
 
     # -- creating --------------------------------------------------------------
 
-    async def open_direct(self, user_id: str, other_id: str) -> tuple[Channel, bool]:
+    async def open_direct(
+        self, user_id: str, other_id: str, *, encrypted: bool = False
+    ) -> tuple[Channel, bool]:
         if other_id == user_id:
             raise invalid("a direct channel needs another user")
         if not await self._friends.are_friends(user_id, other_id):
@@ -85,11 +108,44 @@ class ChannelService:
         channel, created = await self._store.direct_channel(
             new_id("c"), user_id, other_id, now_ms(self._clock)
         )
+        if encrypted and not channel.encrypted:
+            # Either user of a direct channel may turn it on (there is no owner).
+            await self._store.set_encrypted(channel.id)
+            channel = dataclasses.replace(channel, encrypted=True)
+            self._turned_on(channel, announce=not created)
         if created:
             self._announce(channel, "created", channel.members or ())
         return channel, created
 
-    async def create_group(self, owner_id: str, name: str, member_ids: list[str]) -> Channel:
+    async def set_encrypted(self, actor_id: str, channel_id: str) -> Channel:
+        """Turn end-to-end encryption on (never off): the owner of a group within the
+        small-group limit, or either user of a direct channel."""
+        actor = await self.member(channel_id, actor_id)
+        channel = await self._store.get_channel(channel_id, with_members=True)
+        if channel is None:
+            raise not_found("no such channel")
+        if channel.encrypted:
+            return channel
+        if channel.kind == "group" and actor.role != "owner":
+            raise forbidden("only the owner can turn on encryption")
+        if channel.member_count > self.limits.small_group_limit:
+            raise invalid(
+                f"only groups of at most {self.limits.small_group_limit} members can be encrypted"
+            )
+        await self._store.set_encrypted(channel_id)
+        channel = dataclasses.replace(channel, encrypted=True)
+        self._turned_on(channel, announce=True)
+        return channel
+
+    def _turned_on(self, channel: Channel, *, announce: bool) -> None:
+        for listener in self._encrypted_listeners:
+            listener(channel.id)
+        if announce:
+            self._announce(channel, "encrypted", channel.members or ())
+
+    async def create_group(
+        self, owner_id: str, name: str, member_ids: list[str], *, encrypted: bool = False
+    ) -> Channel:
         name = name.strip()
         if not 1 <= len(name) <= MAX_GROUP_NAME:
             raise invalid(f"name must be 1 to {MAX_GROUP_NAME} characters")
@@ -98,9 +154,15 @@ class ChannelService:
         others = [m for m in member_ids if m != owner_id]
         if len(others) + 1 > self.limits.max_group_size:
             raise invalid(f"a group has at most {self.limits.max_group_size} members")
+        if encrypted and len(others) + 1 > self.limits.small_group_limit:
+            raise invalid(f"an encrypted group has at most {self.limits.small_group_limit} members")
         channel = await self._store.create_group(
             new_id("c"), name, owner_id, others, now_ms(self._clock), self.limits.small_group_limit
         )
+        if encrypted:
+            await self._store.set_encrypted(channel.id)
+            channel = dataclasses.replace(channel, encrypted=True)
+            self._turned_on(channel, announce=False)
         members = channel.members or ()
         large = channel.fanout == "read"
         for user_id in members:
@@ -114,12 +176,17 @@ class ChannelService:
         actor = await self.member(channel_id, actor_id)
         if actor.role not in ADMIN_ROLES:
             raise forbidden("only the owner or an admin can add members")
+        current = await self._store.get_channel(channel_id, with_members=False)
+        max_size = self.limits.max_group_size
+        if current is not None and current.encrypted:
+            # Encrypted groups stay within fan-out on write (keys are shared per device).
+            max_size = min(max_size, self.limits.small_group_limit)
         added = await self._store.add_member(
             channel_id,
             user_id,
             now_ms(self._clock),
             self.limits.small_group_limit,
-            self.limits.max_group_size,
+            max_size,
             added_by=actor_id,
         )
         channel, before = added.channel, added.previous_members
@@ -131,6 +198,7 @@ class ChannelService:
                 self._bus.control(member_id, ChannelJoined(channel_id, True))
         self._bus.control(user_id, ChannelJoined(channel_id, large))
         self._announce(channel, "member_added", [*before, user_id], user_id=user_id)
+        self._members_changed(channel, user_id, True)
         return channel
 
     async def remove_member(self, actor_id: str, channel_id: str, user_id: str) -> None:
@@ -154,6 +222,7 @@ class ChannelService:
         self._bus.control(user_id, ChannelLeft(channel_id))
         if after is not None:
             self._announce(after, "member_removed", before, user_id=user_id)
+            self._members_changed(after, user_id, False)
         else:
             self._bus.to_user(
                 user_id,

@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import contextlib
 import sys
+from typing import Any
+
+import msgspec
 
 from chinwag.chat.config import SavedSession
 from chinwag.chat.context import (
@@ -20,6 +23,18 @@ from chinwag.chat.context import (
 )
 from chinwag.chat.output import Names, message_line, presence_text
 from chinwag.client import ApiClient, ChinwagClientError, FriendRequest, LoginResult
+
+
+def _secret() -> Any:
+    """End-to-end encryption, imported when used: it needs the `client` extra
+    (vodozemac), which plain chats do not."""
+    try:
+        from chinwag.chat import secret
+    except ImportError:
+        raise CliError(
+            "this channel is end-to-end encrypted: pip install 'chinwag[client]'"
+        ) from None
+    return secret
 
 
 async def _log_in(ctx: Context, api: ApiClient, username: str, password: str) -> LoginResult:
@@ -167,7 +182,7 @@ async def open_direct(ctx: Context) -> None:
     api, _ = ctx.logged_in()
     async with api:
         user = await find_user(api, ctx.args.username)
-        channel = await api.open_direct(user.id)
+        channel = await api.open_direct(user.id, encrypted=ctx.args.encrypted)
     print(channel.id)
 
 
@@ -175,18 +190,54 @@ async def group_create(ctx: Context) -> None:
     api, _ = ctx.logged_in()
     async with api:
         members = [(await find_user(api, name)).id for name in ctx.args.usernames]
-        channel = await api.create_group(ctx.args.name, list(dict.fromkeys(members)))
+        channel = await api.create_group(
+            ctx.args.name, list(dict.fromkeys(members)), encrypted=ctx.args.encrypted
+        )
     print(channel.id)
+
+
+async def encrypt(ctx: Context) -> None:
+    api, _ = ctx.logged_in()
+    async with api:
+        channel = await find_channel(api, ctx.args.target)
+        await api.encrypt_channel(channel.id)
+    print(f"{channel.id} is end-to-end encrypted from now on")
+
+
+async def backup(ctx: Context) -> None:
+    api, saved = ctx.logged_in()
+    async with api:
+        crypto = await _secret().device(ctx, api, saved)
+        recovery = await crypto.create_backup() if ctx.args.new else None
+        count = await crypto.back_up()
+    if recovery is not None:
+        print(f"recovery key (keep it safe; it is shown once): {recovery}")
+    print(f"{count} session keys backed up")
+
+
+async def restore(ctx: Context) -> None:
+    recovery = sys.stdin.readline().strip()
+    if not recovery:
+        raise CliError("give the recovery key on stdin")
+    api, saved = ctx.logged_in()
+    async with api:
+        crypto = await _secret().device(ctx, api, saved)
+        taken = await crypto.restore(recovery)
+    print(f"{taken} session keys restored")
 
 
 async def send(ctx: Context) -> None:
     text = " ".join(ctx.args.text)
     if not text.strip():
         raise CliError("nothing to send")
-    api, _ = ctx.logged_in()
+    api, saved = ctx.logged_in()
     async with api:
         channel = await find_channel(api, ctx.args.target)
-        message = await api.send_http(channel.id, text)
+        if channel.encrypted:
+            crypto = await _secret().device(ctx, api, saved)
+            message = await crypto.send(channel.id, {"msgtype": "m.text", "body": text})
+        else:
+            message = await api.send_http(channel.id, text)
     print(f"sent #{message.message_id}")
 
 
@@ -196,5 +247,9 @@ async def history(ctx: Context) -> None:
         channel = await find_channel(api, ctx.args.target)
         names = Names(api)
         names.add(saved.user_id, saved.username)
+        crypto = await _secret().device(ctx, api, saved) if channel.encrypted else None
         for message in await api.history(channel.id, limit=ctx.args.limit):
+            if message.encrypted is not None:
+                text = await _secret().shown_text(crypto, message)
+                message = msgspec.structs.replace(message, text=text)
             print(message_line(message, await names.of(message.sender_id)))

@@ -245,13 +245,23 @@ class ApiClient:
 
     # -- channels -------------------------------------------------------------------
 
-    async def open_direct(self, user_id: str) -> Channel:
+    async def open_direct(self, user_id: str, *, encrypted: bool = False) -> Channel:
         """The direct channel with a friend, created on first use."""
-        return await self._post("/v1/channels", {"kind": "direct", "user_id": user_id}, Channel)
-
-    async def create_group(self, name: str, member_ids: Iterable[str]) -> Channel:
-        body = {"kind": "group", "name": name, "member_ids": list(member_ids)}
+        body = {"kind": "direct", "user_id": user_id, "encrypted": encrypted}
         return await self._post("/v1/channels", body, Channel)
+
+    async def create_group(
+        self, name: str, member_ids: Iterable[str], *, encrypted: bool = False
+    ) -> Channel:
+        body: dict[str, Any] = {"kind": "group", "name": name, "member_ids": list(member_ids)}
+        if encrypted:
+            body["encrypted"] = True
+        return await self._post("/v1/channels", body, Channel)
+
+    async def encrypt_channel(self, channel_id: str) -> Channel:
+        """Turn on end-to-end encryption (the owner; never off)."""
+        path = f"/v1/channels/{_seg(channel_id)}"
+        return _decode(await self._call("PATCH", path, json={"encrypted": True}), Channel)
 
     async def channels(self) -> list[Channel]:
         return (await self._get("/v1/channels", _Channels)).channels
@@ -287,6 +297,23 @@ class ApiClient:
         """Send over HTTP. Retrying with the same `client_msg_id` stores it only once."""
         body = {"client_msg_id": client_msg_id or uuid.uuid4().hex, "text": text}
         return await self._post(f"/v1/channels/{_seg(channel_id)}/messages", body, Message)
+
+    async def send_encrypted(
+        self, channel_id: str, encrypted: dict[str, str], client_msg_id: str | None = None
+    ) -> Message:
+        """Send a Megolm-encrypted body (see `chinwag.client.e2ee`) over HTTP."""
+        body = {"client_msg_id": client_msg_id or uuid.uuid4().hex, "encrypted": encrypted}
+        return await self._post(f"/v1/channels/{_seg(channel_id)}/messages", body, Message)
+
+    # -- end-to-end encryption: Matrix-shaped bodies, kept as JSON ------------------------
+
+    async def keys(self, method: str, path: str, body: Any = None, **params: Any) -> Any:
+        """One call of the key, to-device or backup routes (`/v1/keys/...`,
+        `/v1/to-device...`); answers are Matrix-shaped JSON."""
+        if not path.startswith(("/v1/keys", "/v1/to-device")):
+            raise ValueError("only the key, to-device and backup routes")
+        response = await self._call(method, path, json=body, params=params or None)
+        return None if response.status_code == 204 else response.json()
 
     # -- presence and discovery -------------------------------------------------------
 

@@ -47,6 +47,7 @@ class Channel(msgspec.Struct, frozen=True):
     last_message_id: int = 0
     created_at: str = ""
     large: bool = False
+    encrypted: bool = False
     last_read_message_id: int | None = None
     unread_count: int | None = None
     role: str | None = None
@@ -61,6 +62,8 @@ class Message(msgspec.Struct, frozen=True):
     text: str
     created_at: str
     client_msg_id: str = ""
+    # End-to-end encrypted channels: the Megolm body (`text` is then empty).
+    encrypted: dict[str, str] | None = None
 
 
 class FriendRequest(msgspec.Struct, frozen=True):

@@ -84,6 +84,13 @@ class MarkRead:
 
 
 @dataclass(frozen=True, slots=True)
+class AckToDevice:
+    """Drop this device's to-device messages up to `seq`."""
+
+    seq: int
+
+
+@dataclass(frozen=True, slots=True)
 class Seen:
     """A frame from an authenticated device: a heartbeat for presence."""
 
@@ -135,6 +142,7 @@ Action = (
     | Submit
     | StartTyping
     | MarkRead
+    | AckToDevice
     | Seen
     | PauseReading
     | ResumeReading

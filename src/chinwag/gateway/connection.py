@@ -20,11 +20,13 @@ from typing import Any, Protocol, cast
 from picows import WSCloseCode, WSFrame, WSListener, WSTransport
 
 from chinwag.accounts.models import Device
+from chinwag.e2ee.models import ToDeviceEvent
+from chinwag.e2ee.service import to_device_frame
 from chinwag.errors import ChinwagError, Code
 from chinwag.gateway import actions as act
 from chinwag.gateway.session import Session, SessionConfig
 from chinwag.messaging.models import InboxEntry, Message, Stored
-from chinwag.protocol.frames import Send
+from chinwag.protocol.frames import EncryptedBody, Send
 from chinwag.protocol.session import CloseCode
 
 log = logging.getLogger("chinwag.gateway")
@@ -54,12 +56,23 @@ class MessageCalls(Protocol):
         client_msg_id: str,
         text: str,
         on_done: Outcome,
+        *,
+        encrypted: EncryptedBody | None = None,
     ) -> None: ...
     async def inbox_head(self, user_id: str) -> int: ...
     async def inbox_after(self, user_id: str, cursor: int, limit: int) -> list[InboxEntry]: ...
     async def history(
         self, channel_id: str, *, before: int | None, after: int | None, limit: int
     ) -> list[Message]: ...
+
+
+class ToDeviceCalls(Protocol):
+    async def pending(self, device_id: str, after: int, limit: int) -> list[ToDeviceEvent]: ...
+    async def ack(self, device_id: str, seq: int) -> None: ...
+
+
+# To-device messages a device gets on connecting; it reads more over HTTP after those.
+TO_DEVICE_ON_CONNECT = 100
 
 
 class Gateway(Protocol):
@@ -73,6 +86,8 @@ class Gateway(Protocol):
     def channels(self) -> ChannelCalls: ...
     @property
     def messaging(self) -> MessageCalls: ...
+    @property
+    def e2ee(self) -> ToDeviceCalls: ...
     def monotonic(self) -> float: ...
     def opened(self, conn: Connection) -> None: ...
     def admit(self, conn: Connection) -> str | None: ...
@@ -206,6 +221,7 @@ class Connection(WSListener):  # type: ignore[misc]
             frame.client_msg_id,
             frame.text,
             lambda outcome: self._sent(frame, outcome),
+            encrypted=frame.encrypted,
         )
 
     def _sent(self, frame: Send, outcome: Stored | ChinwagError) -> None:
@@ -262,8 +278,18 @@ class Connection(WSListener):  # type: ignore[misc]
                 session.storage_failed()
                 return
             session.authenticated(self.user_id, self.device_id, head, large)
+            self._spawn(self._to_device_backlog())
         finally:
             self._after()
+
+    async def _to_device_backlog(self) -> None:
+        """Unacknowledged to-device messages come again on every new socket."""
+        try:
+            events = await self.gateway.e2ee.pending(self.device_id, 0, TO_DEVICE_ON_CONNECT)
+        except ChinwagError:
+            return  # the device can read them over HTTP
+        for event in events:
+            self.deliver(to_device_frame(self.device_id, event), 0)
 
     def _read_head(self, action: act.ReadHead) -> None:
         self._spawn(self._head())
@@ -321,6 +347,9 @@ class Connection(WSListener):  # type: ignore[misc]
         self._spawn(
             self._guarded(channels.mark_read(self.user_id, action.channel_id, action.message_id))
         )
+
+    def _ack_to_device(self, action: act.AckToDevice) -> None:
+        self._spawn(self._guarded(self.gateway.e2ee.ack(self.device_id, action.seq)))
 
     async def _guarded(self, coro: Coroutine[Any, Any, None]) -> None:
         try:
@@ -400,6 +429,7 @@ _PERFORM: dict[type[act.Action], Callable[[Connection, Any], None]] = {
     act.ReadHistory: Connection._read_history,
     act.StartTyping: Connection._typing,
     act.MarkRead: Connection._mark_read,
+    act.AckToDevice: Connection._ack_to_device,
     act.PauseReading: Connection._pause_reading,
     act.ResumeReading: Connection._resume_reading,
     act.Flush: Connection._flush,

@@ -11,10 +11,11 @@ import logging
 from dataclasses import dataclass
 
 from chinwag.accounts.service import AccountService
-from chinwag.bus.base import Bus, ChannelJoined, ChannelLeft, Control, DeviceRevoked
+from chinwag.bus.base import Bus, ChannelJoined, ChannelLeft, Control, DeviceRevoked, ForDevice
 from chinwag.channels.service import ChannelService
 from chinwag.clock import Clock
 from chinwag.config import Settings
+from chinwag.e2ee.service import E2eeService
 from chinwag.gateway.connection import Connection
 from chinwag.gateway.session import SessionConfig
 from chinwag.messaging.service import MessagingService
@@ -44,6 +45,7 @@ class Hub:
         accounts: AccountService,
         channels: ChannelService,
         messaging: MessagingService,
+        e2ee: E2eeService,
         presence: PresenceService,
         tracker: PresenceTracker,
     ) -> None:
@@ -55,6 +57,7 @@ class Hub:
         self.accounts = accounts
         self.channels = channels
         self.messaging = messaging
+        self.e2ee = e2ee
         self.presence = presence
         self.tracker = tracker
         self.limits = Limits(max_text_chars=settings.max_text_chars)
@@ -193,6 +196,9 @@ class Hub:
             for conn in tuple(self.by_user.get(user_id, ())):
                 if event.large:
                     self.join_channel(conn, event.channel_id)
+        elif isinstance(event, ForDevice):
+            for conn in tuple(self.by_device.get(event.device_id, ())):
+                conn.deliver(event.data, 0)
         elif isinstance(event, ChannelLeft):
             for conn in tuple(self.by_user.get(user_id, ())):
                 self.leave_channel(conn, event.channel_id)

@@ -47,6 +47,7 @@ from chinwag.gateway.actions import (
     READ_HEAD,
     RESUME,
     SEEN,
+    AckToDevice,
     Action,
     Authenticate,
     CancelTimer,
@@ -75,6 +76,7 @@ from chinwag.protocol.frames import (
     Sent,
     Sync,
     Synced,
+    ToDeviceAck,
     Typing,
     Welcome,
 )
@@ -92,6 +94,7 @@ _TYPE: dict[type[AnyClientFrame], str] = {
     Ping: "ping",
     Typing: "typing",
     Read: "read",
+    ToDeviceAck: "to_device_ack",
 }
 # What one class of frame does in each phase, read once from the table.
 _REACTIONS: dict[Phase, dict[type[AnyClientFrame], Reaction]] = {
@@ -482,6 +485,8 @@ class Session:
             self.actions.append(StartTyping(frame.channel_id))
         elif isinstance(frame, Read):
             self.actions.append(MarkRead(frame.channel_id, frame.message_id))
+        elif isinstance(frame, ToDeviceAck):
+            self.actions.append(AckToDevice(frame.seq))
 
     # -- outcomes of the connection's calls ------------------------------------------------
 

@@ -12,6 +12,9 @@ import asyncio
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Protocol
+
+import msgspec
 
 from chinwag import wire
 from chinwag.clock import Clock, now_ms
@@ -19,12 +22,50 @@ from chinwag.errors import ChinwagError, Code, forbidden, invalid, not_found, ra
 from chinwag.events import Publisher
 from chinwag.messaging.models import InboxEntry, Message, SendRefusal, SendRequest, Stored
 from chinwag.messaging.store import MessageStore
-from chinwag.protocol.codec import MAX_CLIENT_MSG_ID, message_frame
+from chinwag.protocol.codec import (
+    ENCRYPTED_MARK,
+    MARK_REFUSED,
+    MAX_CLIENT_MSG_ID,
+    encrypted_problem,
+    message_frame,
+)
+from chinwag.protocol.frames import EncryptedBody
 from chinwag.ratelimit import RateLimiter
 
 log = logging.getLogger("chinwag.messaging")
 
 StoredListener = Callable[[Stored], None]
+
+
+class Encryption(Protocol):
+    """Which channels are end-to-end encrypted (the flag only ever turns on)."""
+
+    def known(self, channel_id: str) -> bool | None:
+        """What is known without storage, or None."""
+        ...
+
+    async def lookup(self, channel_id: str) -> bool | None:
+        """The flag from storage; None when there is no such channel."""
+        ...
+
+
+class _Plain:
+    def known(self, channel_id: str) -> bool | None:
+        return False
+
+    async def lookup(self, channel_id: str) -> bool | None:
+        return False
+
+
+def _match(encrypted_channel: bool | None, encrypted_send: bool) -> None:
+    if encrypted_channel is None or encrypted_channel == encrypted_send:
+        return
+    if encrypted_channel:
+        raise invalid("this channel is end-to-end encrypted: send `encrypted`, not `text`")
+    raise invalid("this channel is not end-to-end encrypted")
+
+
+_body_encoder = msgspec.json.Encoder()
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,9 +77,15 @@ class SendLimits:
 
 class MessagingService:
     def __init__(
-        self, store: MessageStore, bus: Publisher, clock: Clock, limits: SendLimits
+        self,
+        store: MessageStore,
+        bus: Publisher,
+        clock: Clock,
+        limits: SendLimits,
+        encryption: Encryption | None = None,
     ) -> None:
         self._store = store
+        self._encryption: Encryption = encryption or _Plain()
         self._bus = bus
         self._clock = clock
         self._limits = limits
@@ -49,13 +96,22 @@ class MessagingService:
         """Called after each new message is committed and published (e.g. push)."""
         self._listeners.append(listener)
 
-    def check(self, client_msg_id: str, text: str) -> None:
+    def check(self, client_msg_id: str, text: str, encrypted: EncryptedBody | None = None) -> str:
+        """Validate a send; returns the text to store (an encrypted body behind its mark)."""
         if not 1 <= len(client_msg_id) <= MAX_CLIENT_MSG_ID:
             raise invalid("client_msg_id must be 1 to 64 characters")
+        if encrypted is not None:
+            problem = encrypted_problem(text, encrypted, self._limits.max_text_chars)
+            if problem:
+                raise invalid(problem)
+            return ENCRYPTED_MARK + _body_encoder.encode(encrypted).decode()
         if not text:
             raise invalid("text must not be empty")
         if len(text) > self._limits.max_text_chars:
             raise invalid(f"text is longer than {self._limits.max_text_chars} characters")
+        if text.startswith(ENCRYPTED_MARK):
+            raise invalid(MARK_REFUSED)
+        return text
 
     async def send(
         self,
@@ -64,6 +120,7 @@ class MessagingService:
         channel_id: str,
         client_msg_id: str,
         text: str,
+        encrypted: EncryptedBody | None = None,
     ) -> Stored:
         """Store and publish a message; returns once it is committed and published."""
         done: asyncio.Future[Stored] = asyncio.get_running_loop().create_future()
@@ -74,7 +131,16 @@ class MessagingService:
             else:
                 done.set_result(result)
 
-        self.submit(user_id, device_id, channel_id, client_msg_id, text, finish, ack_first=False)
+        self.submit(
+            user_id,
+            device_id,
+            channel_id,
+            client_msg_id,
+            text,
+            finish,
+            ack_first=False,
+            encrypted=encrypted,
+        )
         return await done
 
     def submit(
@@ -87,23 +153,35 @@ class MessagingService:
         on_done: Callable[[Stored | ChinwagError], None],
         *,
         ack_first: bool = True,
+        encrypted: EncryptedBody | None = None,
     ) -> None:
         """The same as `send` without a task per message (the gateway's hot path):
         `on_done` gets the outcome after the commit; with `ack_first` it runs before the
         publish (it sends `sent`), else after it."""
         try:
-            self.check(client_msg_id, text)
+            stored_text = self.check(client_msg_id, text, encrypted)
             wait = self._rate.take(user_id)
             if wait:
                 raise rate_limited(wait)
             request = SendRequest(
-                user_id, device_id, channel_id, client_msg_id, text, now_ms(self._clock)
+                user_id, device_id, channel_id, client_msg_id, stored_text, now_ms(self._clock)
             )
-            pending = asyncio.ensure_future(self._store.append(request))
+            known = self._encryption.known(channel_id)
+            pending: asyncio.Future[Stored | SendRefusal]
+            if known is None:
+                pending = asyncio.ensure_future(self._checked(request, encrypted is not None))
+            else:
+                _match(known, encrypted is not None)
+                pending = asyncio.ensure_future(self._store.append(request))
         except ChinwagError as exc:
             on_done(exc)
             return
         pending.add_done_callback(lambda fut: self._committed(fut, on_done, ack_first))
+
+    async def _checked(self, request: SendRequest, encrypted: bool) -> Stored | SendRefusal:
+        """The append, once the channel's encryption is known to match the send."""
+        _match(await self._encryption.lookup(request.channel_id), encrypted)
+        return await self._store.append(request)
 
     def _committed(
         self,

@@ -14,7 +14,15 @@ import msgspec
 
 from chinwag.errors import Code
 from chinwag.protocol import strings
-from chinwag.protocol.frames import AnyClientFrame, Hello, Read, Send, Sync
+from chinwag.protocol.frames import (
+    AnyClientFrame,
+    EncryptedBody,
+    Hello,
+    Read,
+    Send,
+    Sync,
+    ToDeviceAck,
+)
 
 _decoder: msgspec.json.Decoder[AnyClientFrame] = msgspec.json.Decoder(AnyClientFrame)  # type: ignore[arg-type]
 _loose: msgspec.json.Decoder[Any] = msgspec.json.Decoder()
@@ -72,6 +80,9 @@ def decode(data: bytes | str, limits: Limits) -> AnyClientFrame:
     elif isinstance(frame, Read):
         if not 1 <= frame.message_id <= MAX_INT:
             raise FrameError(Code.INVALID_REQUEST, "message_id out of range")
+    elif isinstance(frame, ToDeviceAck):
+        if not 0 <= frame.seq <= MAX_INT:
+            raise FrameError(Code.INVALID_REQUEST, "seq out of range")
     elif isinstance(frame, Hello) and frame.cursor is not None and not 0 <= frame.cursor <= MAX_INT:
         raise FrameError(Code.INVALID_REQUEST, "cursor out of range")
     return frame
@@ -81,14 +92,43 @@ def _check_send(frame: Send, limits: Limits) -> None:
     if not 1 <= len(frame.client_msg_id) <= MAX_CLIENT_MSG_ID:
         raise FrameError(Code.INVALID_REQUEST, "client_msg_id must be 1 to 64 characters")
     ref = frame.client_msg_id
-    if not frame.text:
+    if frame.encrypted is not None:
+        problem = encrypted_problem(frame.text, frame.encrypted, limits.max_text_chars)
+        if problem:
+            raise FrameError(Code.INVALID_REQUEST, problem, ref)
+    elif not frame.text:
         raise FrameError(Code.INVALID_REQUEST, "text must not be empty", ref)
+    elif frame.text.startswith(ENCRYPTED_MARK):
+        raise FrameError(Code.INVALID_REQUEST, MARK_REFUSED, ref)
     if len(frame.text) > limits.max_text_chars:
         raise FrameError(
             Code.INVALID_REQUEST, f"text is longer than {limits.max_text_chars} characters", ref
         )
     if not frame.channel_id:
         raise FrameError(Code.INVALID_REQUEST, "channel_id must not be empty", ref)
+
+
+# Storage keeps an encrypted body in the message's text column behind this mark (so both
+# engines' send transactions stay as they are); plaintext may not begin with it.
+ENCRYPTED_MARK = "\x01e2ee:"
+MARK_REFUSED = "text must not begin with U+0001"
+MEGOLM = "m.megolm.v1.aes-sha2"
+MAX_KEY_ID = 256
+
+
+def encrypted_problem(text: str, body: EncryptedBody, max_text_chars: int) -> str | None:
+    """Why an encrypted send is refused, or None. Ciphertext is unpadded base64 of the
+    Megolm message, about 4/3 of the plaintext event plus a fixed overhead."""
+    if text:
+        return "an encrypted message carries no text"
+    if body.algorithm != MEGOLM:
+        return f"encrypted.algorithm must be {MEGOLM}"
+    for name in ("sender_key", "device_id", "session_id"):
+        if not 1 <= len(getattr(body, name)) <= MAX_KEY_ID:
+            return f"encrypted.{name} must be 1 to {MAX_KEY_ID} characters"
+    if not 1 <= len(body.ciphertext) <= 2 * max_text_chars + 4096:
+        return "encrypted.ciphertext is empty or too long"
+    return None
 
 
 def encode(frame: msgspec.Struct) -> bytes:

@@ -18,10 +18,21 @@ class Hello(ClientFrame, tag="hello", frozen=True):
     cursor: int | None = None
 
 
+class EncryptedBody(msgspec.Struct, frozen=True):
+    """A Megolm-encrypted message body, opaque to the server (stored, relayed unchanged)."""
+
+    algorithm: str
+    sender_key: str
+    device_id: str
+    session_id: str
+    ciphertext: str
+
+
 class Send(ClientFrame, tag="send", frozen=True):
     channel_id: str
     client_msg_id: str
-    text: str
+    text: str = ""
+    encrypted: EncryptedBody | None = None
 
 
 class Sync(ClientFrame, tag="sync", frozen=True):
@@ -41,7 +52,13 @@ class Read(ClientFrame, tag="read", frozen=True):
     message_id: int
 
 
-AnyClientFrame = Hello | Send | Sync | Ping | Typing | Read
+class ToDeviceAck(ClientFrame, tag="to_device_ack", frozen=True):
+    """This device has processed its to-device messages up to `seq`."""
+
+    seq: int
+
+
+AnyClientFrame = Hello | Send | Sync | Ping | Typing | Read | ToDeviceAck
 
 # Server frames. Message frames are assembled from pre-encoded bytes (see codec), the
 # rest are small and encoded as structs.

@@ -58,7 +58,7 @@ class Reaction(enum.Enum):
 ACCEPTS_IN_PHASE: dict[Phase, frozenset[str]] = {
     Phase.AWAITING_HELLO: frozenset({"hello"}),
     Phase.AUTHENTICATING: frozenset(),
-    Phase.LIVE: frozenset({"send", "sync", "ping", "typing", "read"}),
+    Phase.LIVE: frozenset({"send", "sync", "ping", "typing", "read", "to_device_ack"}),
     Phase.CLOSING: frozenset(),
     Phase.CLOSED: frozenset(),
 }

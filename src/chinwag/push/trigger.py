@@ -24,6 +24,7 @@ import msgspec
 from chinwag.accounts.store import AccountStore
 from chinwag.events import Publisher
 from chinwag.messaging.models import Stored
+from chinwag.protocol.codec import ENCRYPTED_MARK
 
 log = logging.getLogger("chinwag.push")
 
@@ -123,6 +124,7 @@ class PushTrigger:
             due.sender_id,
             name,
             due.count,
-            due.text if self._include_text else None,
+            # Push carries no content of an end-to-end encrypted message.
+            due.text if self._include_text and not due.text.startswith(ENCRYPTED_MARK) else None,
         )
         self._bus.push(msgspec.json.encode(event))

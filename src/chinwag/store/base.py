@@ -7,6 +7,7 @@ from typing import Protocol
 
 from chinwag.accounts.store import AccountStore
 from chinwag.channels.store import ChannelStore
+from chinwag.e2ee.store import KeyStore
 from chinwag.friends.store import FriendStore
 from chinwag.messaging.store import MessageStore
 from chinwag.push.keys import SecretStore
@@ -30,6 +31,11 @@ class Store(Protocol):
 
     @property
     def push(self) -> PushStore: ...
+
+    @property
+    def keys(self) -> KeyStore:
+        """End-to-end encryption: key directory, to-device queues, key backup."""
+        ...
 
     @property
     def secrets(self) -> SecretStore:

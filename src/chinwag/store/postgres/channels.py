@@ -20,7 +20,9 @@ from chinwag.store.postgres.db import Database
 from chinwag.store.postgres.direct import refresh_direct
 from chinwag.store.postgres.tags import affected
 
-_CHAN_COLS = "c.id, c.kind, c.name, c.fanout, c.member_count, c.last_message_id, c.created_at"
+_CHAN_COLS = (
+    "c.id, c.kind, c.name, c.fanout, c.member_count, c.last_message_id, c.created_at, c.encrypted"
+)
 _MEMBER_IDS = (
     "ARRAY(SELECT mb.user_id FROM members mb WHERE mb.channel_id = c.id"
     " ORDER BY mb.joined_at, mb.user_id)"
@@ -38,6 +40,7 @@ def _channel(row: Any, members: list[str] | None) -> Channel:
         row[5],
         row[6],
         tuple(members) if members is not None else None,
+        row[7],
     )
 
 
@@ -58,7 +61,7 @@ async def _get(conn: Any, channel_id: str, with_members: bool) -> Channel | None
     row = await conn.fetchrow(
         f"SELECT {_CHAN_COLS}, {members} FROM channels c WHERE c.id = $1", channel_id
     )
-    return _channel(row, row[7]) if row else None
+    return _channel(row, row[8]) if row else None
 
 
 async def _get_existing(conn: Any, channel_id: str, with_members: bool) -> Channel:
@@ -160,7 +163,7 @@ class PostgresChannels:
             user_id,
             member_list_limit,
         )
-        return [ChannelView(_channel(r, r[7]), r[8], r[9]) for r in rows]
+        return [ChannelView(_channel(r, r[8]), r[9], r[10]) for r in rows]
 
     async def get_member(self, channel_id: str, user_id: str) -> Member | None:
         row = await self._db.fetchrow(
@@ -314,3 +317,6 @@ class PostgresChannels:
             b,
         )
         return row is not None
+
+    async def set_encrypted(self, channel_id: str) -> None:
+        await self._db.execute("UPDATE channels SET encrypted = TRUE WHERE id = $1", channel_id)

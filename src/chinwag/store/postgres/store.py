@@ -10,6 +10,7 @@ from chinwag.store.postgres.buckets import BucketKeeper
 from chinwag.store.postgres.channels import PostgresChannels
 from chinwag.store.postgres.db import Database
 from chinwag.store.postgres.friends import PostgresFriends
+from chinwag.store.postgres.keys import PostgresKeys
 from chinwag.store.postgres.messages import PostgresMessages
 from chinwag.store.postgres.migrate import migrate_url
 from chinwag.store.postgres.push import PostgresPush
@@ -67,6 +68,7 @@ class PostgresStore:
         self.reads = ReadRouter(self.db, replica, max_wait=replica_max_wait)
         self.messages = PostgresMessages(self.db, self.reads)
         self.push = PostgresPush(self.db)
+        self.keys = PostgresKeys(self.db)
         self.secrets = PostgresSecrets(self.db)
         self.buckets = BucketKeeper(self.db)
 

@@ -15,11 +15,11 @@ from chinwag.store.sqlite.direct import refresh_direct
 # last_message_id is derived from the clustered messages index rather than updated per
 # message: one fewer page written per send.
 _LAST = "(SELECT coalesce(max(message_id), 0) FROM messages m WHERE m.channel_id = c.id)"
-_CHAN_COLS = f"c.id, c.kind, c.name, c.fanout, c.member_count, {_LAST}, c.created_at"
+_CHAN_COLS = f"c.id, c.kind, c.name, c.fanout, c.member_count, {_LAST}, c.created_at, c.encrypted"
 
 
 def _channel(row: Any, members: tuple[str, ...] | None = None) -> Channel:
-    return Channel(row[0], row[1], row[2], row[3], row[4], row[5], row[6], members)
+    return Channel(row[0], row[1], row[2], row[3], row[4], row[5], row[6], members, bool(row[7]))
 
 
 def _member_ids(conn: sqlite3.Connection, channel_id: str) -> tuple[str, ...]:
@@ -146,7 +146,7 @@ class SqliteChannels:
             out = []
             for row in rows:
                 members = _member_ids(conn, row[0]) if row[4] <= member_list_limit else None
-                out.append(ChannelView(_channel(row, members), row[7], row[8]))
+                out.append(ChannelView(_channel(row, members), row[8], row[9]))
             return out
 
         return await self._db.read(q)
@@ -304,3 +304,9 @@ class SqliteChannels:
             return row is not None
 
         return await self._db.read(q)
+
+    async def set_encrypted(self, channel_id: str) -> None:
+        def job(conn: sqlite3.Connection, state: WriterState) -> None:
+            conn.execute("UPDATE channels SET encrypted = 1 WHERE id = ?", (channel_id,))
+
+        await self._db.write(job)

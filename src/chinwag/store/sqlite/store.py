@@ -15,6 +15,7 @@ from chinwag.store.sqlite.accounts import SqliteAccounts
 from chinwag.store.sqlite.channels import SqliteChannels
 from chinwag.store.sqlite.db import WAL_LIMIT, Database
 from chinwag.store.sqlite.friends import SqliteFriends
+from chinwag.store.sqlite.keys import SqliteKeys
 from chinwag.store.sqlite.messages import SqliteMessages
 from chinwag.store.sqlite.migrate import migrate
 from chinwag.store.sqlite.push import SqlitePush
@@ -30,6 +31,7 @@ class SqliteStore:
         self.channels = SqliteChannels(self.db)
         self.messages = SqliteMessages(self.db)
         self.push = SqlitePush(self.db)
+        self.keys = SqliteKeys(self.db)
         self.secrets = FileSecrets(path.parent)  # the data dir, as before
         self._lock: IO[str] | None = None
 
