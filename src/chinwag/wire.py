@@ -14,6 +14,7 @@ from typing import Any, Protocol
 import msgspec
 
 from chinwag.clock import rfc3339
+from chinwag.protocol.codec import ENCRYPTED_MARK
 
 
 class User(Protocol):
@@ -89,7 +90,6 @@ class FriendRequest(Protocol):
     def to_user_id(self) -> str: ...
     @property
     def created_at(self) -> int: ...
-from chinwag.protocol.codec import ENCRYPTED_MARK
 
 
 class UserOut(msgspec.Struct):
