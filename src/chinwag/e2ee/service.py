@@ -14,7 +14,7 @@ from typing import Any
 import msgspec
 
 from chinwag import wire
-from chinwag.bus.base import Bus, ForDevice
+from chinwag.events import ForDevice, Publisher
 from chinwag.channels.models import Channel
 from chinwag.clock import Clock, now_ms
 from chinwag.e2ee.models import (
@@ -57,7 +57,7 @@ def to_device_frame(device_id: str, event: ToDeviceEvent) -> bytes:
 
 
 class E2eeService:
-    def __init__(self, store: KeyStore, bus: Bus, clock: Clock, limits: KeyLimits) -> None:
+    def __init__(self, store: KeyStore, bus: Publisher, clock: Clock, limits: KeyLimits) -> None:
         self._store = store
         self._bus = bus
         self._clock = clock
