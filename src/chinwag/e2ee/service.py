@@ -14,7 +14,6 @@ from typing import Any
 import msgspec
 
 from chinwag import wire
-from chinwag.events import ForDevice, Publisher
 from chinwag.channels.models import Channel
 from chinwag.clock import Clock, now_ms
 from chinwag.e2ee.models import (
@@ -31,6 +30,7 @@ from chinwag.e2ee.models import (
 )
 from chinwag.e2ee.store import KeyStore
 from chinwag.errors import conflict, invalid, not_found, rate_limited
+from chinwag.events import ForDevice, Publisher
 
 MAX_ID = 255  # event types, txn ids, key ids, room and session ids
 
