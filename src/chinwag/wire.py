@@ -1,20 +1,92 @@
-"""Domain objects as the wire contract shows them (PROTOCOL.md "Objects").
+"""Domain objects as the wire contract shows them (docs/protocol.md, "Objects").
 
-Shared by the HTTP API and the gateway so both speak of a user, channel or message in
-exactly the same shape.
+Shared by the HTTP API, the gateway and the services that publish frames, so all speak
+of a user, channel or message in exactly the same shape. It sits below the domains: it
+names the fields it shows (the Protocols below) and imports none of the domain models,
+which match them structurally.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Sequence
+from typing import Any, Protocol
 
 import msgspec
 
-from chinwag.accounts.models import User
-from chinwag.channels.models import Channel, ChannelView
 from chinwag.clock import rfc3339
-from chinwag.friends.models import FriendRequest
-from chinwag.messaging.models import Message
+
+
+class User(Protocol):
+    @property
+    def id(self) -> str: ...
+    @property
+    def username(self) -> str: ...
+    @property
+    def display_name(self) -> str: ...
+    @property
+    def avatar_url(self) -> str: ...
+    @property
+    def status_text(self) -> str: ...
+    @property
+    def created_at(self) -> int: ...
+    @property
+    def group_adds(self) -> str: ...
+
+
+class Message(Protocol):
+    @property
+    def channel_id(self) -> str: ...
+    @property
+    def message_id(self) -> int: ...
+    @property
+    def sender_id(self) -> str: ...
+    @property
+    def text(self) -> str: ...
+    @property
+    def created_at(self) -> int: ...
+    @property
+    def client_msg_id(self) -> str: ...
+
+
+class Channel(Protocol):
+    @property
+    def id(self) -> str: ...
+    @property
+    def kind(self) -> str: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def fanout(self) -> str: ...
+    @property
+    def member_count(self) -> int: ...
+    @property
+    def last_message_id(self) -> int: ...
+    @property
+    def created_at(self) -> int: ...
+    @property
+    def members(self) -> Sequence[str] | None: ...
+
+
+class ChannelView(Protocol):
+    @property
+    def channel(self) -> Channel: ...
+    @property
+    def last_read_message_id(self) -> int: ...
+    @property
+    def unread(self) -> int: ...
+    @property
+    def role(self) -> str: ...
+
+
+class FriendRequest(Protocol):
+    @property
+    def id(self) -> str: ...
+    @property
+    def from_user_id(self) -> str: ...
+    @property
+    def to_user_id(self) -> str: ...
+    @property
+    def created_at(self) -> int: ...
 
 
 class UserOut(msgspec.Struct):
