@@ -37,6 +37,11 @@ from chinwag.presence.service import PresenceService
 from chinwag.presence.tracker import PresenceTracker
 from chinwag.push.guard import Resolver, system_resolver
 from chinwag.push.senders import address_guard
+from chinwag.safety.admin import AdminService
+from chinwag.safety.blocks import BlockService
+from chinwag.safety.lifecycle import Gate, LifecycleService, Stores
+from chinwag.safety.mutes import MuteService
+from chinwag.safety.reports import ReportService
 from chinwag.services import Services
 from chinwag.store.base import Store
 
@@ -132,14 +137,17 @@ class App:
                 s.login_per_address_per_min,
                 s.signup_per_address_per_min,
             ),
+            Gate(store.safety, clock),
         )
-        friends = FriendService(store.friends, store.accounts, bus, clock)
+        blocks = BlockService(store.safety, store.accounts, bus, clock)
+        friends = FriendService(store.friends, store.accounts, bus, clock, blocks.hidden_among)
         channels = ChannelService(
             store.channels,
             store.friends,
             bus,
             clock,
             GroupLimits(s.small_group_limit, s.max_group_size, s.typing_interval),
+            blocks.hidden_among,
         )
         messaging = MessagingService(
             store.messages,
@@ -148,7 +156,13 @@ class App:
             SendLimits(s.max_text_chars, s.sends_per_user_per_sec, s.send_burst),
         )
         presence = PresenceService(
-            store.accounts, store.friends, store.channels, bus, clock, s.last_active_write_interval
+            store.accounts,
+            store.friends,
+            store.channels,
+            bus,
+            clock,
+            s.last_active_write_interval,
+            blocks.hidden_among,
         )
         registry: Registry = LocalRegistry(self._local_gateway)
         if s.nats:
@@ -164,6 +178,18 @@ class App:
             messaging=messaging,
             presence=presence,
             discovery=Discovery(registry, s.region),
+            blocks=blocks,
+            mutes=MuteService(store.safety, channels, clock),
+            reports=ReportService(store.safety, channels, messaging, clock),
+            admin=AdminService(store.safety, bus, clock),
+            lifecycle=LifecycleService(
+                Stores(store.safety, store.channels, store.friends, store.push),
+                accounts,
+                channels,
+                bus,
+                clock,
+                username_hold_seconds=s.deleted_username_hold_days * 86_400,
+            ),
         )
         await self._start_push(store, bus, messaging, presence)
         if s.runs("gateway"):
@@ -206,6 +232,7 @@ class App:
         from chinwag.push.senders import build_senders, worker_settings
         from chinwag.push.trigger import PushTrigger
         from chinwag.push.worker import PushWorker
+        from chinwag.safety.mutes import mentions
 
         s = self.settings
         assert self.services is not None
@@ -222,6 +249,8 @@ class App:
                 self.clock.monotonic,
                 grace=s.presence_grace,
                 include_text=s.push_include_text,
+                muted=self.services.mutes.is_muted,
+                mentions=mentions,
             )
             messaging.on_stored(trigger.on_stored)
             trigger.start()

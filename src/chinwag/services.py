@@ -14,6 +14,11 @@ from chinwag.discovery.service import Discovery
 from chinwag.friends.service import FriendService
 from chinwag.messaging.service import MessagingService
 from chinwag.presence.service import PresenceService
+from chinwag.safety.admin import AdminService
+from chinwag.safety.blocks import BlockService
+from chinwag.safety.lifecycle import LifecycleService
+from chinwag.safety.mutes import MuteService
+from chinwag.safety.reports import ReportService
 from chinwag.store.base import Store
 
 
@@ -29,6 +34,11 @@ class Services:
     messaging: MessagingService
     presence: PresenceService
     discovery: Discovery
+    blocks: BlockService
+    mutes: MuteService
+    reports: ReportService
+    admin: AdminService
+    lifecycle: LifecycleService
     # Set when this process runs those roles.
     hub: Any = None
     push: Any = None

@@ -90,3 +90,17 @@ class PushSubscriptionBody(Body, frozen=True):
     keys: WebPushKeys | None = None
     token: str | None = None
     url: str | None = None
+
+
+class MuteBody(Body, frozen=True):
+    until: str | None = None
+
+
+class ReportBody(Body, frozen=True):
+    channel_id: str
+    message_id: WireInt
+    reason: str
+
+
+class DeleteAccountBody(Body, frozen=True):
+    password: str

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from chinwag import wire
@@ -33,8 +34,12 @@ class ChannelService:
         bus: Bus,
         clock: Clock,
         limits: GroupLimits,
+        blocked: Callable[[str, list[str]], Awaitable[set[str]]] | None = None,
     ) -> None:
+        """`blocked(user, others)`: those of `others` with a block between them and
+        `user`, either way; typing indicators do not pass between them."""
         self._store = store
+        self._blocked = blocked
         self._friends = friends
         self._bus = bus
         self._clock = clock
@@ -190,9 +195,15 @@ class ChannelService:
             return
         await self.member(channel_id, user_id)
         data = wire.frame("typing", channel_id=channel_id, user_id=user_id)
-        await self._to_members(channel_id, data, exclude=user_id)
+        await self._to_members(channel_id, data, exclude=user_id, blocked_of=user_id)
 
-    async def _to_members(self, channel_id: str, data: bytes, exclude: str | None = None) -> None:
+    async def _to_members(
+        self,
+        channel_id: str,
+        data: bytes,
+        exclude: str | None = None,
+        blocked_of: str | None = None,
+    ) -> None:
         channel = await self._store.get_channel(channel_id, with_members=False)
         if channel is None:
             return
@@ -203,7 +214,10 @@ class ChannelService:
         if channel.kind == "direct" and not await self._friends.are_friends(*ids[:2]):
             # A direct channel closed by unfriending relays no typing or receipts either.
             return
-        self._bus.to_users((m for m in ids if m != exclude), data)
+        hidden: set[str] = set()
+        if blocked_of is not None and self._blocked is not None:
+            hidden = await self._blocked(blocked_of, ids)
+        self._bus.to_users((m for m in ids if m != exclude and m not in hidden), data)
 
     def _announce(
         self, channel: Channel, event: str, audience: tuple[str, ...] | list[str], **extra: str

@@ -11,6 +11,7 @@ from chinwag.friends.store import FriendStore
 from chinwag.messaging.store import MessageStore
 from chinwag.push.keys import SecretStore
 from chinwag.push.store import PushStore
+from chinwag.safety.store import SafetyStore
 
 Gauge = tuple[str, str, Callable[[], float]]
 
@@ -30,6 +31,11 @@ class Store(Protocol):
 
     @property
     def push(self) -> PushStore: ...
+
+    @property
+    def safety(self) -> SafetyStore:
+        """Blocks, mutes, reports, admins, devices and account erasure."""
+        ...
 
     @property
     def secrets(self) -> SecretStore:

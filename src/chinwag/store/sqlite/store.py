@@ -18,6 +18,7 @@ from chinwag.store.sqlite.friends import SqliteFriends
 from chinwag.store.sqlite.messages import SqliteMessages
 from chinwag.store.sqlite.migrate import migrate
 from chinwag.store.sqlite.push import SqlitePush
+from chinwag.store.sqlite.safety import SqliteSafety
 
 log = logging.getLogger("chinwag.store.sqlite")
 
@@ -30,6 +31,7 @@ class SqliteStore:
         self.channels = SqliteChannels(self.db)
         self.messages = SqliteMessages(self.db)
         self.push = SqlitePush(self.db)
+        self.safety = SqliteSafety(self.db)
         self.secrets = FileSecrets(path.parent)  # the data dir, as before
         self._lock: IO[str] | None = None
 
