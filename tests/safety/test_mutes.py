@@ -44,9 +44,7 @@ async def test_mute_bad_input(http: httpx.AsyncClient) -> None:
     a, _, channel = await api.friends_in_chat(http)
     stranger = await api.signup(http)
     for until in ("yesterday", "2001-01-01T00:00:00Z", "2999-01-01T00:00:00", 5):
-        r = await http.put(
-            f"/v1/channels/{channel}/mute", json={"until": until}, headers=a.auth
-        )
+        r = await http.put(f"/v1/channels/{channel}/mute", json={"until": until}, headers=a.auth)
         assert r.status_code == 400, (until, r.text)
     r = await http.put(f"/v1/channels/{channel}/mute", headers=stranger.auth)
     assert r.status_code in (403, 404)

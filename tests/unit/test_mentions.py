@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from chinwag.errors import ChinwagError
 from chinwag.safety.mutes import mentions, parse_time
 
 
@@ -28,5 +29,5 @@ def test_mentions(text: str, expected: bool) -> None:
 def test_parse_time() -> None:
     assert parse_time("1970-01-01T00:00:01Z") == 1000
     assert parse_time("1970-01-01T01:00:01+01:00") == 1000
-    with pytest.raises(Exception):
+    with pytest.raises(ChinwagError):
         parse_time("1970-01-01T00:00:01")
