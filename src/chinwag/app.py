@@ -183,7 +183,7 @@ class App:
             reports=ReportService(store.safety, channels, messaging, clock),
             admin=AdminService(store.safety, bus, clock),
             lifecycle=LifecycleService(
-                Stores(store.safety, store.channels, store.friends, store.push),
+                Stores(store.safety, store.friends, store.push),
                 accounts,
                 channels,
                 bus,

@@ -16,6 +16,7 @@ from tests.browser.support import (
     Account,
     Backend,
     PageErrors,
+    channel_item,
     login_ui,
     open_channel,
     tid,
@@ -71,10 +72,12 @@ def test_mute_report_block_and_settings(
     expect(mute).to_have_attribute("aria-pressed", "false")
     mute.click()
     expect(mute).to_have_attribute("aria-pressed", "true")
+    expect(channel_item(page, direct).locator('[data-testid="channel-muted"]')).to_be_visible()
     channels = backend.http.get("/v1/channels", headers=a.auth).json()["channels"]
     assert {ch["id"]: ch.get("muted_until") for ch in channels}[direct] is not None
     mute.click()
     expect(mute).to_have_attribute("aria-pressed", "false")
+    expect(channel_item(page, direct).locator('[data-testid="channel-muted"]')).to_be_hidden()
 
     # Report a message.
     message = tid(page, "message").filter(has_text="buy my pills")
@@ -147,6 +150,12 @@ def test_delete_my_account(
     r = backend.http.post("/v1/sessions", json={"username": a.username, "password": PASSWORD})
     assert r.status_code == 401
     assert [m["text"] for m in backend.history(b, direct)] == ["goodbye"]
+    # The other side still reads it, from a deleted user.
+    other = page_errors.watch(contexts().new_page(), "ugo")
+    login_ui(other, web.base_url, b)
+    open_channel(other, direct)
+    expect(tid(other, "message-text")).to_have_text(["goodbye"])
+    expect(tid(other, "conversation-title")).to_have_text("Deleted user")
 
 
 def test_admin_page(

@@ -11,9 +11,8 @@ import msgspec
 from chinwag import wire
 from chinwag.accounts.models import Device
 from chinwag.accounts.service import AccountService
-from chinwag.bus.base import Bus, ChannelLeft, DeviceRevoked
+from chinwag.bus.base import Bus, DeviceRevoked
 from chinwag.channels.service import ChannelService
-from chinwag.channels.store import ChannelStore
 from chinwag.clock import Clock, now_ms
 from chinwag.errors import not_found
 from chinwag.friends.store import FriendStore
@@ -61,7 +60,6 @@ class Gate:
 @dataclass(frozen=True, slots=True)
 class Stores:
     safety: SafetyStore
-    channels: ChannelStore
     friends: FriendStore
     push: PushStore
 
@@ -101,8 +99,8 @@ class LifecycleService:
     # -- deletion --------------------------------------------------------------
 
     async def delete_account(self, device: Device, password: str, address: str) -> None:
-        """Erase the account (see SafetyStore.erase_account), then end its memberships:
-        a group's ownership passes as when its owner leaves. Messages stay, from a user
+        """Erase the account (see SafetyStore.erase_account), then leave every group: a
+        group's ownership passes as when its owner leaves. Messages stay, from a user
         with no profile."""
         user_id = device.user_id
         await self._accounts.check_password(user_id, password, address)
@@ -113,13 +111,11 @@ class LifecycleService:
         gone = await self._accounts.get_user(user_id)
         for friend in erased.former_friends:
             self._bus.to_user(friend, wire.frame("friend", event="removed", user=wire.user(gone)))
+        # Direct channels keep both members, so the other side keeps the conversation
+        # (closed to new messages, with the friendship gone).
         for view in await self._channels.list_for(user_id):
-            channel = view.channel
-            if channel.kind == "group":
-                await self._channels.remove_member(user_id, channel.id, user_id)
-            else:
-                await self._stores.channels.remove_member(channel.id, user_id)
-                self._bus.control(user_id, ChannelLeft(channel.id))
+            if view.channel.kind == "group":
+                await self._channels.remove_member(user_id, view.channel.id, user_id)
         log.info("account deleted", extra={"user_id": user_id})
 
     # -- export ----------------------------------------------------------------

@@ -9,8 +9,8 @@
 // data in IndexedDB.
 
 // build:start
-const VERSION = 'a258310268f8';
-const SHELL = ["/", "/assets/app-137f58fc37.css", "/assets/boot-c4bc42d6a9.js", "/assets/app-a6a8805937.js", "/manifest.webmanifest", "/icons/icon.svg", "/icons/icon-192.png", "/icons/icon-512.png", "/icons/maskable-512.png"];
+const VERSION = 'c62519ffcc09';
+const SHELL = ["/", "/assets/app-137f58fc37.css", "/assets/boot-c4bc42d6a9.js", "/assets/app-8f156c9dde.js", "/manifest.webmanifest", "/icons/icon.svg", "/icons/icon-192.png", "/icons/icon-512.png", "/icons/maskable-512.png"];
 // build:end
 
 const PREFIX = 'chinwag-shell-';

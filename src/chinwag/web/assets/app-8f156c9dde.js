@@ -914,6 +914,7 @@ return x;
 }
 function displayName(user) {
 if (!user) return 'Unknown';
+if (user.created_at && !user.username) return 'Deleted user';
 return user.display_name || user.username || 'Unknown';
 }
 function parseTime(value) {
@@ -2133,6 +2134,7 @@ h('span', { class: 'channel-main' },
 h('span', { class: 'channel-top' },
 h('span', { class: 'channel-name', dataset: { testid: 'channel-name' } }),
 h('span', { class: 'sr-only channel-online' }),
+h('span', { class: 'tag channel-muted', dataset: { testid: 'channel-muted' }, hidden: true }, 'Muted'),
 h('time', { class: 'channel-time' })),
 h('span', { class: 'channel-bottom' },
 h('span', { class: 'channel-preview', dataset: { testid: 'channel-preview' } }),
@@ -2163,6 +2165,7 @@ dot.hidden = !peer;
 const online = !!peer && state.presence.get(peer)?.status === 'online';
 if (peer) dot.dataset.status = online ? 'online' : 'offline';
 setText(li.querySelector('.channel-online'), online ? ' (online)' : '');
+li.querySelector('.channel-muted').hidden = !ch.muted_until;
 const time = li.querySelector('time');
 setText(time, last ? formatTime(last.created_at) : '');
 const text = preview(state, last)
