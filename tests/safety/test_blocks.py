@@ -121,3 +121,27 @@ async def test_presence_and_typing_hidden_in_a_shared_group(
     assert r.status_code == 201
     for ws in sockets.values():
         await ws.close()
+
+
+async def test_no_group_adds_across_a_block(http: httpx.AsyncClient) -> None:
+    a, b, c = await api.signup(http), await api.signup(http), await api.signup(http)
+    await api.open_to_groups(http, a, b, c)
+    await _block(http, a, b)
+    for actor, target in ((b, a), (a, b)):
+        r = await http.post(
+            "/v1/channels",
+            json={"kind": "group", "name": "g", "member_ids": [target.id, c.id]},
+            headers=actor.auth,
+        )
+        assert r.status_code == 403, r.text
+        r = await http.post(
+            "/v1/channels",
+            json={"kind": "group", "name": "g", "member_ids": [c.id]},
+            headers=actor.auth,
+        )
+        group = r.json()["id"]
+        r = await http.post(
+            f"/v1/channels/{group}/members", json={"user_id": target.id}, headers=actor.auth
+        )
+        assert r.status_code == 403
+    assert len((await http.get("/v1/channels", headers=a.auth)).json()["channels"]) == 1

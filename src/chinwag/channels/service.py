@@ -102,6 +102,7 @@ class ChannelService:
         others = [m for m in member_ids if m != owner_id]
         if len(others) + 1 > self.limits.max_group_size:
             raise invalid(f"a group has at most {self.limits.max_group_size} members")
+        await self._refuse_blocked(owner_id, others)
         channel = await self._store.create_group(
             new_id("c"), name, owner_id, others, now_ms(self._clock), self.limits.small_group_limit
         )
@@ -112,12 +113,18 @@ class ChannelService:
         self._announce(channel, "created", members)
         return channel
 
+    async def _refuse_blocked(self, actor_id: str, user_ids: list[str]) -> None:
+        """Nobody puts into a group someone with a block between them, either way."""
+        if self._blocked is not None and user_ids and await self._blocked(actor_id, user_ids):
+            raise forbidden("you cannot add a user you blocked or who blocked you")
+
     # -- membership ------------------------------------------------------------
 
     async def add_member(self, actor_id: str, channel_id: str, user_id: str) -> Channel:
         actor = await self.member(channel_id, actor_id)
         if actor.role not in ADMIN_ROLES:
             raise forbidden("only the owner or an admin can add members")
+        await self._refuse_blocked(actor_id, [user_id])
         before = await self._store.member_ids(channel_id)
         channel = await self._store.add_member(
             channel_id,
