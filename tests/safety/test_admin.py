@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
-import httpx
+import subprocess
+import sys
+from pathlib import Path
 
+import httpx
+import pytest
+
+from chinwag.errors import ChinwagError, Code
 from chinwag.safety.cli import run
 from tests.helpers import api
 from tests.helpers.server import RunningServer
@@ -126,3 +132,31 @@ async def test_cli_find_deactivate_reactivate(
     assert r.status_code == 403
     await run(settings, "reactivate", target.username)
     await api.login(http, target.username)
+
+
+async def test_cli_unknown_user(server: RunningServer) -> None:
+    for action in ("grant", "revoke", "deactivate", "reactivate"):
+        with pytest.raises(ChinwagError) as caught:
+            await run(server.app.settings, action, "nobody_at_all")
+        assert caught.value.code is Code.NOT_FOUND
+
+
+def test_cli_command_line(tmp_path: Path) -> None:
+    """`chinwag admin` as an operator types it: a clear message and status for a bad name."""
+    done = subprocess.run(
+        [sys.executable, "-m", "chinwag", "admin", "grant", "nobody", "--data-dir", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 1
+    assert done.stderr.strip() == "chinwag: no account named 'nobody'"
+    done = subprocess.run(
+        [sys.executable, "-m", "chinwag", "admin", "find", "a", "--data-dir", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0 and done.stdout.strip() == "no accounts found"
