@@ -171,10 +171,10 @@ class PostgresSafety:
         low = prefix.lower()
         rows = await self._db.fetch(
             f"SELECT {_USER_COLS}, is_admin, deactivated_at, deleted_at FROM users"
-            " WHERE username_key >= $1 AND username_key < $2 AND deleted_at IS NULL"
-            " ORDER BY username_key LIMIT $3",
+            # starts_with, not a key range: a range is a prefix only under the C collation.
+            " WHERE starts_with(username_key, $1) AND deleted_at IS NULL"
+            " ORDER BY username_key LIMIT $2",
             low,
-            low + "\U0010ffff",
             limit,
         )
         return [AdminView(_user(r), Standing(r[8], r[9], r[10])) for r in rows]
