@@ -78,6 +78,43 @@ def build_bus(settings: Settings) -> Bus:
     return LocalBus()
 
 
+@contextlib.asynccontextmanager
+async def open_admin(settings: Settings) -> AsyncIterator[tuple[Any, AdminService]]:
+    """For `chinwag admin`: (accounts store, AdminService) on the configured store and
+    bus, beside any running server."""
+    from chinwag.bus.local import LocalBus
+
+    bus: Any = LocalBus()
+    accounts: Any
+    safety: Any
+    if settings.nats:
+        bus = build_bus(settings)
+    if settings.uses_postgres:
+        from chinwag.store.postgres.store import PostgresStore
+
+        pg = PostgresStore(settings.store)
+        await pg.start()
+        accounts, safety, close = pg.accounts, pg.safety, pg.close
+    else:
+        # Not SqliteStore: that takes the data dir's lock, held by a running server.
+        # These few row updates are safe beside it (SQLite serialises writers).
+        from chinwag.store.sqlite.accounts import SqliteAccounts
+        from chinwag.store.sqlite.db import Database
+        from chinwag.store.sqlite.safety import SqliteSafety
+        from chinwag.store.sqlite.store import migrate_file
+
+        migrate_file(settings.sqlite_path)
+        db = Database(settings.sqlite_path)
+        db.start(asyncio.get_running_loop())
+        accounts, safety, close = SqliteAccounts(db), SqliteSafety(db), db.close
+    await bus.start()
+    try:
+        yield accounts, AdminService(safety, bus, SystemClock())
+    finally:
+        await bus.close()
+        await close()
+
+
 class App:
     def __init__(
         self,

@@ -78,7 +78,7 @@ def main(argv: list[str] | None = None) -> None:
     migrate = sub.add_parser("migrate", help="apply pending schema migrations and exit")
     _add_settings_flags(migrate)
     migrate.set_defaults(func=cmd_migrate)
-    for module in ("chinwag.chat.cli", "chinwag.bench.cli", "chinwag.safety.cli"):
+    for module in ("chinwag.chat.cli", "chinwag.bench.cli", "chinwag.admin_cli"):
         try:
             mod: Any = __import__(module, fromlist=["register"])
         except ImportError:

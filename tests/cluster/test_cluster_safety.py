@@ -6,7 +6,7 @@ from pathlib import Path
 
 import httpx
 
-from chinwag.safety.cli import run
+from chinwag.admin_cli import run
 from tests.cluster.nats_server import NatsServer
 from tests.cluster.nodes import Cluster
 from tests.helpers import api

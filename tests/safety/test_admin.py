@@ -9,8 +9,8 @@ from pathlib import Path
 import httpx
 import pytest
 
+from chinwag.admin_cli import run
 from chinwag.errors import ChinwagError, Code
-from chinwag.safety.cli import run
 from tests.helpers import api
 from tests.helpers.server import RunningServer
 from tests.helpers.wsclient import WsClient

@@ -12,59 +12,18 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import sys
-from collections.abc import AsyncIterator
 from typing import Any
 
-from chinwag.clock import SystemClock
+from chinwag.app import open_admin
 from chinwag.config import Settings
 from chinwag.errors import ChinwagError, not_found
-from chinwag.safety.admin import AdminService
 
 ACTIONS = ("grant", "revoke", "find", "deactivate", "reactivate")
 
 
-@contextlib.asynccontextmanager
-async def _opened(settings: Settings) -> AsyncIterator[tuple[Any, Any]]:
-    """(accounts store, AdminService) on the configured store and bus."""
-    from chinwag.bus.local import LocalBus
-
-    bus: Any = LocalBus()
-    accounts: Any
-    safety: Any
-    if settings.nats:
-        from chinwag.app import build_bus
-
-        bus = build_bus(settings)
-    if settings.uses_postgres:
-        from chinwag.store.postgres.store import PostgresStore
-
-        pg = PostgresStore(settings.store)
-        await pg.start()
-        accounts, safety, close = pg.accounts, pg.safety, pg.close
-    else:
-        # Not SqliteStore: that takes the data dir's lock, held by a running server.
-        # These few row updates are safe beside it (SQLite serialises writers).
-        from chinwag.store.sqlite.accounts import SqliteAccounts
-        from chinwag.store.sqlite.db import Database
-        from chinwag.store.sqlite.safety import SqliteSafety
-        from chinwag.store.sqlite.store import migrate_file
-
-        migrate_file(settings.sqlite_path)
-        db = Database(settings.sqlite_path)
-        db.start(asyncio.get_running_loop())
-        accounts, safety, close = SqliteAccounts(db), SqliteSafety(db), db.close
-    await bus.start()
-    try:
-        yield accounts, AdminService(safety, bus, SystemClock())
-    finally:
-        await bus.close()
-        await close()
-
-
 async def run(settings: Settings, action: str, username: str) -> str:
-    async with _opened(settings) as (accounts, admin):
+    async with open_admin(settings) as (accounts, admin):
         if action == "find":
             found = await admin.find_accounts(username)
             lines = [
