@@ -62,18 +62,14 @@ class MessagingService:
         channel_id: str,
         client_msg_id: str,
         text: str,
-        ack: Callable[[Stored], None] | None = None,
     ) -> Stored:
-        """Store and publish a message. `ack` runs after the commit and before the
-        publish, so the sending device hears `sent` before its own `message`."""
+        """Store and publish a message; returns once it is committed and published."""
         done: asyncio.Future[Stored] = asyncio.get_running_loop().create_future()
 
         def finish(result: Stored | ChinwagError) -> None:
             if isinstance(result, ChinwagError):
                 done.set_exception(result)
             else:
-                if ack is not None:
-                    ack(result)
                 done.set_result(result)
 
         self.submit(user_id, device_id, channel_id, client_msg_id, text, finish, ack_first=False)
