@@ -43,6 +43,11 @@ from chinwag.push.keys import PushKeys, load_push_keys
 from chinwag.push.senders import address_guard
 from chinwag.push.service import PushService
 from chinwag.push.worker import PushWorker
+from chinwag.safety.admin import AdminService
+from chinwag.safety.blocks import BlockService
+from chinwag.safety.lifecycle import Gate, LifecycleService, Stores
+from chinwag.safety.mutes import MuteService
+from chinwag.safety.reports import ReportService
 from chinwag.services import Services
 from chinwag.store.base import Store
 
@@ -85,6 +90,43 @@ def build_bus(settings: Settings) -> Bus:
             subjects=Subjects(settings.cluster_name),
         )
     return LocalBus()
+
+
+@contextlib.asynccontextmanager
+async def open_admin(settings: Settings) -> AsyncIterator[tuple[Any, AdminService]]:
+    """For `chinwag admin`: (accounts store, AdminService) on the configured store and
+    bus, beside any running server."""
+    from chinwag.bus.local import LocalBus
+
+    bus: Any = LocalBus()
+    accounts: Any
+    safety: Any
+    if settings.nats:
+        bus = build_bus(settings)
+    if settings.uses_postgres:
+        from chinwag.store.postgres.store import PostgresStore
+
+        pg = PostgresStore(settings.store)
+        await pg.start()
+        accounts, safety, close = pg.accounts, pg.safety, pg.close
+    else:
+        # Not SqliteStore: that takes the data dir's lock, held by a running server.
+        # These few row updates are safe beside it (SQLite serialises writers).
+        from chinwag.store.sqlite.accounts import SqliteAccounts
+        from chinwag.store.sqlite.db import Database
+        from chinwag.store.sqlite.safety import SqliteSafety
+        from chinwag.store.sqlite.store import migrate_file
+
+        migrate_file(settings.sqlite_path)
+        db = Database(settings.sqlite_path)
+        db.start(asyncio.get_running_loop())
+        accounts, safety, close = SqliteAccounts(db), SqliteSafety(db), db.close
+    await bus.start()
+    try:
+        yield accounts, AdminService(safety, bus, SystemClock())
+    finally:
+        await bus.close()
+        await close()
 
 
 class App:
@@ -147,14 +189,17 @@ class App:
                 s.login_per_address_per_min,
                 s.signup_per_address_per_min,
             ),
+            Gate(store.safety, clock),
         )
-        friends = FriendService(store.friends, store.accounts, bus, clock)
+        blocks = BlockService(store.safety, store.accounts, bus, clock)
+        friends = FriendService(store.friends, store.accounts, bus, clock, blocks.hidden_among)
         channels = ChannelService(
             store.channels,
             store.friends,
             bus,
             clock,
             GroupLimits(s.small_group_limit, s.max_group_size, s.typing_interval),
+            blocks.hidden_among,
         )
         flags = EncryptedChannels(store.channels, clock.monotonic)
         channels.on_encrypted(flags.mark)
@@ -172,7 +217,13 @@ class App:
             )
         )
         presence = PresenceService(
-            store.accounts, store.friends, store.channels, bus, clock, s.last_active_write_interval
+            store.accounts,
+            store.friends,
+            store.channels,
+            bus,
+            clock,
+            s.last_active_write_interval,
+            blocks.hidden_among,
         )
         registry: Registry = LocalRegistry(self._local_gateway)
         if s.nats:
@@ -193,6 +244,18 @@ class App:
             e2ee=e2ee,
             discovery=Discovery(registry, s.region),
             push=PushService(store.push, self.push_guard, clock, keys.vapid.public_key_b64url()),
+            blocks=blocks,
+            mutes=MuteService(store.safety, channels, clock),
+            reports=ReportService(store.safety, channels, messaging, clock),
+            admin=AdminService(store.safety, bus, clock),
+            lifecycle=LifecycleService(
+                Stores(store.safety, store.friends, store.push),
+                accounts,
+                channels,
+                bus,
+                clock,
+                username_hold_seconds=s.deleted_username_hold_days * 86_400,
+            ),
         )
         self._start_push(store, bus, messaging, presence, keys)
         if s.runs("gateway"):
@@ -246,8 +309,10 @@ class App:
         """Push: a trigger where messages are stored, a worker where the push role runs."""
         from chinwag.push.senders import build_senders, worker_settings
         from chinwag.push.trigger import PushTrigger
+        from chinwag.safety.mutes import mentions
 
         s = self.settings
+        assert self.services is not None  # built just before
         if s.runs("api") or s.runs("gateway"):
             trigger = PushTrigger(
                 bus,
@@ -256,6 +321,8 @@ class App:
                 self.clock.monotonic,
                 grace=s.presence_grace,
                 include_text=s.push_include_text,
+                muted=self.services.mutes.is_muted,
+                mentions=mentions,
             )
             messaging.on_stored(trigger.on_stored)
             trigger.start()

@@ -1,4 +1,4 @@
-"""The `chinwag` command: serve, migrate, chat (the command-line client) and bench."""
+"""The `chinwag` command: serve, migrate, admin, chat (the command-line client), bench."""
 
 from __future__ import annotations
 
@@ -73,7 +73,7 @@ def main(argv: list[str] | None = None) -> None:
     migrate = sub.add_parser("migrate", help="apply pending schema migrations and exit")
     _add_settings_flags(migrate)
     migrate.set_defaults(func=cmd_migrate)
-    for module in ("chinwag.chat.cli", "chinwag.bench.cli"):
+    for module in ("chinwag.chat.cli", "chinwag.bench.cli", "chinwag.admin_cli"):
         try:
             mod: Any = __import__(module, fromlist=["register"])
         except ImportError:

@@ -94,6 +94,9 @@ class Settings:
         "", "comma-separated Origins allowed on /v1/ws besides the server's own ('*': any)"
     )
     web_dir: str = _opt("", "directory of the web client to serve at / (default: the shipped one)")
+    deleted_username_hold_days: float = _opt(
+        30.0, "days a deleted account's username stays unavailable to new signups"
+    )
     # Password hashing (argon2id); lower only for tests.
     argon2_time_cost: int = _opt(3, "argon2id time cost")
     argon2_memory_kib: int = _opt(65_536, "argon2id memory cost in KiB")

@@ -19,6 +19,11 @@ from chinwag.friends.service import FriendService
 from chinwag.messaging.service import MessagingService
 from chinwag.presence.service import PresenceService
 from chinwag.push.service import PushService
+from chinwag.safety.admin import AdminService
+from chinwag.safety.blocks import BlockService
+from chinwag.safety.lifecycle import LifecycleService
+from chinwag.safety.mutes import MuteService
+from chinwag.safety.reports import ReportService
 from chinwag.store.base import Store
 
 
@@ -36,3 +41,8 @@ class Services:
     discovery: Discovery
     push: PushService
     e2ee: E2eeService
+    blocks: BlockService
+    mutes: MuteService
+    reports: ReportService
+    admin: AdminService
+    lifecycle: LifecycleService

@@ -83,6 +83,19 @@ def _calls(w: World) -> list[tuple[str, str, dict[str, Any] | None]]:
         ("DELETE", f"/v1/push/subscriptions/{w.subscription}", None),
         ("POST", "/v1/channels", {"kind": "direct", "user_id": w.owner.id}),
         ("DELETE", f"/v1/friends/{w.owner.id}", None),
+        # Safety and accounts.
+        ("PUT", f"/v1/channels/{g}/mute", None),
+        ("DELETE", f"/v1/channels/{g}/mute", None),
+        ("PUT", f"/v1/channels/{d}/mute", {"until": "2999-01-01T00:00:00Z"}),
+        ("DELETE", f"/v1/channels/{d}/mute", None),
+        ("POST", "/v1/reports", {"channel_id": g, "message_id": 1, "reason": "r"}),
+        ("POST", "/v1/reports", {"channel_id": d, "message_id": 1, "reason": "r"}),
+        ("DELETE", f"/v1/sessions/{w.owner.device_id}", None),
+        ("DELETE", f"/v1/blocks/{w.owner.id}", None),
+        ("GET", "/v1/admin/users?username=", None),
+        ("GET", "/v1/admin/reports", None),
+        ("POST", f"/v1/admin/users/{w.owner.id}/deactivate", None),
+        ("POST", f"/v1/admin/users/{w.owner.id}/reactivate", None),
     ]
 
 
@@ -102,6 +115,10 @@ async def _unchanged(http: httpx.AsyncClient, w: World) -> None:
         assert shown["encrypted"] is False
     outgoing = (await http.get("/v1/friends/requests", headers=w.owner.auth)).json()["outgoing"]
     assert [r["id"] for r in outgoing] == [w.request_id]
+    # The owner's device is alive, not deactivated, and blocks nobody.
+    sessions = (await http.get("/v1/sessions", headers=w.owner.auth)).json()["sessions"]
+    assert [x["device_id"] for x in sessions] == [w.owner.device_id]
+    assert (await http.get("/v1/blocks", headers=w.owner.auth)).json()["users"] == []
     # The owner's push subscription survived every attempt (removing it proves it).
     r = await http.delete(f"/v1/push/subscriptions/{w.subscription}", headers=w.owner.auth)
     assert r.status_code == 204
@@ -136,6 +153,7 @@ async def test_no_valid_token_gets_401_everywhere(http: httpx.AsyncClient, actor
         path = path.replace("{request_id}", w.request_id).replace(
             "{subscription_id}", w.subscription
         )
+        path = path.replace("{device_id}", w.owner.device_id).replace("{id}", w.owner.id)
         r = await http.request(e.method, path, json={}, headers=headers)
         assert r.status_code == 401, (e.method, path, r.status_code)
         assert r.json()["error"]["code"] == "unauthorized"

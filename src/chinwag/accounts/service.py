@@ -6,12 +6,13 @@ import logging
 from dataclasses import dataclass
 
 from chinwag.accounts import rules
+from chinwag.accounts.gate import AccountGate
 from chinwag.accounts.models import Device, NewUser, ProfileChanges, User
 from chinwag.accounts.passwords import Passwords
 from chinwag.accounts.store import AccountStore
 from chinwag.accounts.tokens import token_hash
 from chinwag.clock import Clock, now_ms
-from chinwag.errors import not_found, rate_limited, unauthorized
+from chinwag.errors import conflict, forbidden, not_found, rate_limited, unauthorized
 from chinwag.events import DeviceRevoked, Publisher
 from chinwag.ids import new_id, new_token
 from chinwag.ratelimit import RateLimiter
@@ -41,8 +42,10 @@ class AccountService:
         bus: Publisher,
         clock: Clock,
         limits: LoginLimits,
+        gate: AccountGate | None = None,
     ) -> None:
         self._store = store
+        self._gate = gate
         self._passwords = passwords
         self._bus = bus
         self._clock = clock
@@ -59,6 +62,8 @@ class AccountService:
         wait = self._signups.take(address)
         if wait:
             raise rate_limited(wait)
+        if self._gate is not None and await self._gate.username_held(username):
+            raise conflict("username is taken")
         password_hash = await self._passwords.hash(password)
         user = NewUser(new_id("u"), username, password_hash, name, now_ms(self._clock))
         created = await self._store.create_user(user)
@@ -80,6 +85,9 @@ class AccountService:
         user = await self._store.get_user(user_id)
         if user is None:
             raise unauthorized("wrong username or password")
+        refusal = await self._gate.login_refusal(user_id) if self._gate is not None else None
+        if refusal is not None:
+            raise forbidden(refusal)
         token = new_token()
         device = Device(
             new_id("d"), user_id, rules.check_device_name(device_name or ""), now_ms(self._clock)
@@ -94,6 +102,8 @@ class AccountService:
         device = await self._store.device_for_token(token_hash(token))
         if device is None:
             raise unauthorized()
+        if self._gate is not None:
+            await self._gate.device_seen(device.id)
         return device
 
     async def logout(self, device: Device) -> None:
@@ -108,23 +118,29 @@ class AccountService:
         per-account and per-address limits, before any argon2 work, so a stolen token
         cannot guess the password faster than logins could, nor tie up the hash pool."""
         rules.check_password(new)
-        user = await self._store.get_user(device.user_id)
-        if user is None:
-            raise unauthorized("current password is wrong")
-        wait = max(self._by_address.take(address), self._by_account.take(user.username.lower()))
-        if wait:
-            raise rate_limited(wait)
-        found = await self._store.password_hash(user.username)
-        if len(current) > rules.MAX_PASSWORD:
-            found = None  # longer than any password can be: wrong, without hashing it
-        if found is None or not await self._passwords.verify(found[1], current):
-            raise unauthorized("current password is wrong")
+        await self.check_password(device.user_id, current, address)
         await self._store.set_password_hash(device.user_id, await self._passwords.hash(new))
         revoked = await self._store.revoke_user_devices(
             device.user_id, now_ms(self._clock), keep=device.id
         )
         for device_id in revoked:
             self._bus.control(device.user_id, DeviceRevoked(device_id))
+
+    async def check_password(self, user_id: str, password: str, address: str) -> None:
+        """Raise unless `password` is the user's. A guess like a login: charged to the
+        same per-account and per-address limits, before any argon2 work, so a stolen
+        token cannot guess the password faster than logins could."""
+        user = await self._store.get_user(user_id)
+        if user is None:
+            raise unauthorized("current password is wrong")
+        wait = max(self._by_address.take(address), self._by_account.take(user.username.lower()))
+        if wait:
+            raise rate_limited(wait)
+        found = await self._store.password_hash(user.username)
+        if len(password) > rules.MAX_PASSWORD:
+            found = None  # longer than any password can be: wrong, without hashing it
+        if found is None or not await self._passwords.verify(found[1], password):
+            raise unauthorized("current password is wrong")
 
     async def get_user(self, user_id: str) -> User:
         user = await self._store.get_user(user_id)

@@ -140,3 +140,17 @@ class BackupSessions(Body, frozen=True):
 class BackupKeysBody(Body, frozen=True):
     version: str
     rooms: dict[str, BackupSessions]
+
+
+class MuteBody(Body, frozen=True):
+    until: str | None = None
+
+
+class ReportBody(Body, frozen=True):
+    channel_id: str
+    message_id: WireInt
+    reason: str
+
+
+class DeleteAccountBody(Body, frozen=True):
+    password: str

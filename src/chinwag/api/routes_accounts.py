@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import msgspec
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -49,8 +50,10 @@ async def logout(request: Request) -> Response:
 
 async def me(request: Request) -> Response:
     device = await http.device(request)
-    user = await http.services(request).accounts.get_user(device.user_id)
-    return http.json(wire.me(user))
+    svc = http.services(request)
+    user = await svc.accounts.get_user(device.user_id)
+    is_admin = await svc.admin.is_admin(device.user_id)
+    return http.json({**msgspec.structs.asdict(wire.me(user)), "is_admin": is_admin})
 
 
 async def patch_me(request: Request) -> Response:

@@ -19,6 +19,7 @@ from chinwag.api.bodies import (
     ReadBody,
     RoleBody,
 )
+from chinwag.api.routes_safety import muted_until
 from chinwag.channels.models import Channel
 from chinwag.errors import ChinwagError, invalid
 
@@ -53,15 +54,27 @@ def _trim(channel: Channel, limit: int) -> Channel:
 
 async def list_channels(request: Request) -> Response:
     device = await http.device(request)
-    views = await http.services(request).channels.list_for(device.user_id)
-    return http.json({"channels": [wire.channel_view(v) for v in views]})
+    svc = http.services(request)
+    views = await svc.channels.list_for(device.user_id)
+    muted = await svc.mutes.muted(device.user_id)
+    out = []
+    for v in views:
+        shown = wire.channel_view(v)
+        if v.channel.id in muted:
+            shown["muted_until"] = muted_until(muted[v.channel.id])
+        out.append(shown)
+    return http.json({"channels": out})
 
 
 async def get(request: Request) -> Response:
     device = await http.device(request)
     svc = http.services(request)
     channel = await svc.channels.get(request.path_params["channel_id"], device.user_id)
-    return http.json(wire.channel(_trim(channel, svc.settings.small_group_limit)))
+    shown = wire.channel(_trim(channel, svc.settings.small_group_limit))
+    muted = await svc.mutes.muted(device.user_id)
+    if channel.id in muted:
+        shown["muted_until"] = muted_until(muted[channel.id])
+    return http.json(shown)
 
 
 async def patch(request: Request) -> Response:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from chinwag import wire
@@ -41,8 +41,12 @@ class ChannelService:
         bus: Publisher,
         clock: Clock,
         limits: GroupLimits,
+        blocked: Callable[[str, list[str]], Awaitable[set[str]]] | None = None,
     ) -> None:
+        """`blocked(user, others)`: those of `others` with a block between them and
+        `user`, either way; typing indicators do not pass between them."""
         self._store = store
+        self._blocked = blocked
         self._friends = friends
         self._bus = bus
         self._clock = clock
@@ -156,6 +160,7 @@ class ChannelService:
             raise invalid(f"a group has at most {self.limits.max_group_size} members")
         if encrypted and len(others) + 1 > self.limits.small_group_limit:
             raise invalid(f"an encrypted group has at most {self.limits.small_group_limit} members")
+        await self._refuse_blocked(owner_id, others)
         channel = await self._store.create_group(
             new_id("c"), name, owner_id, others, now_ms(self._clock), self.limits.small_group_limit
         )
@@ -170,12 +175,18 @@ class ChannelService:
         self._announce(channel, "created", members)
         return channel
 
+    async def _refuse_blocked(self, actor_id: str, user_ids: list[str]) -> None:
+        """Nobody puts into a group someone with a block between them, either way."""
+        if self._blocked is not None and user_ids and await self._blocked(actor_id, user_ids):
+            raise forbidden("you cannot add a user you blocked or who blocked you")
+
     # -- membership ------------------------------------------------------------
 
     async def add_member(self, actor_id: str, channel_id: str, user_id: str) -> Channel:
         actor = await self.member(channel_id, actor_id)
         if actor.role not in ADMIN_ROLES:
             raise forbidden("only the owner or an admin can add members")
+        await self._refuse_blocked(actor_id, [user_id])
         current = await self._store.get_channel(channel_id, with_members=False)
         max_size = self.limits.max_group_size
         if current is not None and current.encrypted:
@@ -260,9 +271,15 @@ class ChannelService:
             return
         await self.member(channel_id, user_id)
         data = wire.frame("typing", channel_id=channel_id, user_id=user_id)
-        await self._to_members(channel_id, data, exclude=user_id)
+        await self._to_members(channel_id, data, exclude=user_id, blocked_of=user_id)
 
-    async def _to_members(self, channel_id: str, data: bytes, exclude: str | None = None) -> None:
+    async def _to_members(
+        self,
+        channel_id: str,
+        data: bytes,
+        exclude: str | None = None,
+        blocked_of: str | None = None,
+    ) -> None:
         channel = await self._store.get_channel(channel_id, with_members=False)
         if channel is None:
             return
@@ -273,7 +290,10 @@ class ChannelService:
         if channel.kind == "direct" and not await self._friends.are_friends(*ids[:2]):
             # A direct channel closed by unfriending relays no typing or receipts either.
             return
-        self._bus.to_users((m for m in ids if m != exclude), data)
+        hidden: set[str] = set()
+        if blocked_of is not None and self._blocked is not None:
+            hidden = await self._blocked(blocked_of, ids)
+        self._bus.to_users((m for m in ids if m != exclude and m not in hidden), data)
 
     def _announce(
         self, channel: Channel, event: str, audience: tuple[str, ...] | list[str], **extra: str

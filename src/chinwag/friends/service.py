@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 from chinwag import wire
 from chinwag.accounts.store import AccountStore
 from chinwag.clock import Clock, now_ms
@@ -13,8 +15,18 @@ from chinwag.ids import new_id
 
 
 class FriendService:
-    def __init__(self, store: FriendStore, accounts: AccountStore, bus: Publisher, clock: Clock):
+    def __init__(
+        self,
+        store: FriendStore,
+        accounts: AccountStore,
+        bus: Publisher,
+        clock: Clock,
+        blocked: Callable[[str, list[str]], Awaitable[set[str]]] | None = None,
+    ):
+        """`blocked(user, others)`: those of `others` with a block between them and
+        `user`, either way; no friend request passes between them."""
         self._store = store
+        self._blocked = blocked
         self._accounts = accounts
         self._bus = bus
         self._clock = clock
@@ -23,8 +35,10 @@ class FriendService:
         if from_user == to_user:
             raise invalid("you cannot send a friend request to yourself")
         target = await self._accounts.get_user(to_user)
-        if target is None:
+        if target is None or not target.username:  # a deleted account has none
             raise not_found("no such user")
+        if self._blocked is not None and await self._blocked(from_user, [to_user]):
+            raise forbidden("you cannot send this user a friend request")
         req = await self._store.create_request(
             FriendRequest(new_id("f"), from_user, to_user, now_ms(self._clock))
         )
@@ -50,6 +64,8 @@ class FriendService:
         req = await self._own_request(request_id, user_id)
         if req.to_user_id != user_id:
             raise forbidden("only the recipient can accept a friend request")
+        if self._blocked is not None and await self._blocked(user_id, [req.from_user_id]):
+            raise forbidden("you cannot accept this friend request")
         await self._store.accept_request(req, now_ms(self._clock))
         users = {u.id: u for u in await self._accounts.get_users([req.from_user_id, user_id])}
         for me, other in ((req.from_user_id, user_id), (user_id, req.from_user_id)):

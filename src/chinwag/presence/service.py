@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from typing import Protocol
 
 from chinwag import wire
@@ -41,8 +41,12 @@ class PresenceService:
         bus: Publisher,
         clock: Clock,
         write_interval: float,
+        blocked: Callable[[str, list[str]], Awaitable[set[str]]] | None = None,
     ) -> None:
+        """`blocked(user, others)`: those of `others` with a block between them and
+        `user`, either way; neither sees the other's presence."""
         self._accounts = accounts
+        self._blocked = blocked
         self._friends = friends
         self._channels = channels
         self._bus = bus
@@ -108,8 +112,12 @@ class PresenceService:
     async def visible_to(self, viewer: str, user_ids: Iterable[str]) -> list[str]:
         """The subset of `user_ids` whose presence `viewer` may see."""
         friends = set(await self._friends.friend_ids(viewer))
+        ids = list(user_ids)
+        hidden = await self._blocked(viewer, ids) if self._blocked is not None else set()
         out = []
-        for uid in user_ids:
+        for uid in ids:
+            if uid in hidden:
+                continue
             if uid == viewer or uid in friends or await self._channels.shares_channel(viewer, uid):
                 out.append(uid)
         return out

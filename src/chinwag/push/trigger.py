@@ -6,6 +6,9 @@ socket got the message, or a device is reconnecting within the grace period); on
 offline is checked again once the grace period has passed, and pushed only if still
 offline. Large groups are not pushed (members catch up when they open the group).
 
+A recipient who muted the channel is pushed only for a message that mentions them
+(@username); the latest such text of a burst is kept beside the latest text.
+
 Due checks wait in a dict keyed by (user, channel) and are swept by one task, so a busy
 channel costs one entry, not one timer per message; the dict is bounded and overflow is
 dropped (the message is in history regardless).
@@ -16,7 +19,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 import msgspec
@@ -46,6 +49,7 @@ class _Due:
     sender_id: str
     count: int
     text: str
+    mention: str | None = None  # the latest text of the burst with an '@' in it
 
 
 class PushTrigger:
@@ -59,7 +63,13 @@ class PushTrigger:
         grace: float,
         include_text: bool,
         max_pending: int = 100_000,
+        muted: Callable[[str, str], Awaitable[bool]] | None = None,
+        mentions: Callable[[str, str], bool] | None = None,
     ) -> None:
+        """`muted(user_id, channel_id)` and `mentions(text, username)` decide pushes of
+        muted channels."""
+        self._muted = muted
+        self._mentions = mentions
         self._bus = bus
         self._accounts = accounts
         self._is_online = is_online
@@ -84,8 +94,11 @@ class PushTrigger:
             if due is not None:
                 due.count += 1
                 due.sender_id, due.text = message.sender_id, message.text
+                if "@" in message.text:
+                    due.mention = message.text
             elif len(self._due) < self._max_pending:
-                self._due[key] = _Due(at, message.sender_id, 1, message.text)
+                mention = message.text if "@" in message.text else None
+                self._due[key] = _Due(at, message.sender_id, 1, message.text, mention)
             else:
                 self.dropped += 1
 
@@ -116,6 +129,16 @@ class PushTrigger:
                     log.exception("push trigger failed for %s", user_id)
 
     async def _emit(self, user_id: str, channel_id: str, due: _Due) -> None:
+        if self._muted is not None and await self._muted(user_id, channel_id):
+            recipient = await self._accounts.get_user(user_id)
+            if (
+                recipient is None
+                or due.mention is None
+                or self._mentions is None
+                or not self._mentions(due.mention, recipient.username)
+            ):
+                return
+            due = _Due(due.at, due.sender_id, 1, due.mention, due.mention)
         sender = await self._accounts.get_user(due.sender_id)
         name = sender.display_name if sender is not None else ""
         event = PushEvent(

@@ -12,6 +12,7 @@ from chinwag.friends.store import FriendStore
 from chinwag.messaging.store import MessageStore
 from chinwag.push.keys import SecretStore
 from chinwag.push.store import PushStore
+from chinwag.safety.store import SafetyStore
 
 Gauge = tuple[str, str, Callable[[], float]]
 
@@ -35,6 +36,11 @@ class Store(Protocol):
     @property
     def keys(self) -> KeyStore:
         """End-to-end encryption: key directory, to-device queues, key backup."""
+        ...
+
+    @property
+    def safety(self) -> SafetyStore:
+        """Blocks, mutes, reports, admins, devices and account erasure."""
         ...
 
     @property

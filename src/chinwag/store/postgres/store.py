@@ -15,6 +15,7 @@ from chinwag.store.postgres.messages import PostgresMessages
 from chinwag.store.postgres.migrate import migrate_url
 from chinwag.store.postgres.push import PostgresPush
 from chinwag.store.postgres.replica import ReadRouter
+from chinwag.store.postgres.safety import PostgresSafety
 from chinwag.store.postgres.secrets import PostgresSecrets
 
 # Monthly buckets are checked a minute after start (so that a start is quick, and short
@@ -69,6 +70,7 @@ class PostgresStore:
         self.messages = PostgresMessages(self.db, self.reads)
         self.push = PostgresPush(self.db)
         self.keys = PostgresKeys(self.db)
+        self.safety = PostgresSafety(self.db)
         self.secrets = PostgresSecrets(self.db)
         self.buckets = BucketKeeper(self.db)
 

@@ -19,6 +19,7 @@ from chinwag.store.sqlite.keys import SqliteKeys
 from chinwag.store.sqlite.messages import SqliteMessages
 from chinwag.store.sqlite.migrate import migrate
 from chinwag.store.sqlite.push import SqlitePush
+from chinwag.store.sqlite.safety import SqliteSafety
 
 log = logging.getLogger("chinwag.store.sqlite")
 
@@ -32,6 +33,7 @@ class SqliteStore:
         self.messages = SqliteMessages(self.db)
         self.push = SqlitePush(self.db)
         self.keys = SqliteKeys(self.db)
+        self.safety = SqliteSafety(self.db)
         self.secrets = FileSecrets(path.parent)  # the data dir, as before
         self._lock: IO[str] | None = None
 

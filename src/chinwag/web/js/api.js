@@ -51,7 +51,8 @@ export class Api {
     this.onUnauthorized = onUnauthorized;
   }
 
-  async request(method, path, body, { auth = true, signal } = {}) {
+  /** `ownCheck`: a 401 answers a check of the caller's password, not an ended session. */
+  async request(method, path, body, { auth = true, signal, ownCheck = false } = {}) {
     const headers = { Accept: 'application/json' };
     const token = auth ? this.getToken() : null;
     if (token) headers.Authorization = `Bearer ${token}`;
@@ -63,11 +64,11 @@ export class Api {
       cache: 'no-store',
       signal,
     });
-    return this.adopt(res, token);
+    return this.adopt(res, token, ownCheck);
   }
 
   /** The answer to a request already made (by boot.js, or request()), as request() gives it. */
-  async adopt(pending, token) {
+  async adopt(pending, token, ownCheck = false) {
     let res;
     try {
       res = await pending;
@@ -90,7 +91,7 @@ export class Api {
       const retry = Number(res.headers.get('Retry-After')) || null;
       const code = e.code || codeForStatus(res.status);
       const err = new ApiError(res.status, code, e.message || FRIENDLY[code], retry);
-      if (res.status === 401 && token && this.onUnauthorized) this.onUnauthorized(err);
+      if (res.status === 401 && token && !ownCheck && this.onUnauthorized) this.onUnauthorized(err);
       throw err;
     }
     return data;
@@ -149,6 +150,28 @@ export class Api {
   presence(userIds) {
     return this.get(`/v1/presence?user_ids=${userIds.map(enc).join(',')}`);
   }
+
+  // Safety and accounts.
+  sessions() { return this.get('/v1/sessions'); }
+  logoutDevice(deviceId) { return this.del(`/v1/sessions/${enc(deviceId)}`); }
+  blocks() { return this.get('/v1/blocks'); }
+  block(userId) { return this.request('PUT', `/v1/blocks/${enc(userId)}`); }
+  unblock(userId) { return this.del(`/v1/blocks/${enc(userId)}`); }
+  mute(channelId, until) {
+    return this.request('PUT', `/v1/channels/${enc(channelId)}/mute`, until ? { until } : {});
+  }
+  unmute(channelId) { return this.del(`/v1/channels/${enc(channelId)}/mute`); }
+  report(channelId, messageId, reason) {
+    return this.post('/v1/reports', { channel_id: channelId, message_id: messageId, reason });
+  }
+  exportData() { return this.get('/v1/me/export'); }
+  deleteAccount(password) {
+    return this.request('DELETE', '/v1/me', { password }, { ownCheck: true });
+  }
+  adminUsers(username) { return this.get(`/v1/admin/users?username=${enc(username)}`); }
+  adminDeactivate(userId) { return this.post(`/v1/admin/users/${enc(userId)}/deactivate`); }
+  adminReactivate(userId) { return this.post(`/v1/admin/users/${enc(userId)}/reactivate`); }
+  adminReports() { return this.get('/v1/admin/reports'); }
 
   // Discovery and push.
   discovery(opts) { return this.get('/v1/discovery', opts); }

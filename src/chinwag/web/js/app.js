@@ -18,6 +18,8 @@ import { mountConversation } from './ui/conversation.js';
 import { announce, closeOnBackdrop, mountProfile, toast } from './ui/dialogs.js';
 import { mountGroups } from './ui/groups.js';
 import { mountPeople } from './ui/people.js';
+import { mountAdmin } from './ui/admin.js';
+import { mountSafety } from './ui/safety.js';
 import { mountShell, setView } from './ui/shell.js';
 import { showUpdatePrompt } from './ui/update.js';
 import { trackViewport } from './viewport.js';
@@ -65,6 +67,7 @@ async function startSession(s, { gateways = [] } = {}) {
   const c = {
     api, state, cache, sound, abort, signal: abort.signal, friendly: friendlyError,
     navigate, logout,
+    accountDeleted: () => accountDeleted(s.user.id),
   };
   ctx = c;
   const sync = new Sync({
@@ -98,6 +101,8 @@ async function startSession(s, { gateways = [] } = {}) {
     }
   });
   mountShell(c);
+  mountSafety(c);
+  mountAdmin(c);
   mountChannelList(c);
   mountPeople(c);
   mountConversation(c);
@@ -216,7 +221,8 @@ function teardown() {
   c.sync?.writes.finally(() => c.cache.close());
   for (const d of document.querySelectorAll('dialog[open]')) d.close();
   for (const id of ['channel-list', 'friend-list', 'friend-requests-incoming',
-    'friend-requests-outgoing', 'user-search-results']) byTestId(id).replaceChildren();
+    'friend-requests-outgoing', 'user-search-results', 'device-list', 'blocked-list',
+    'admin-user-list', 'admin-report-list']) byTestId(id).replaceChildren();
   document.querySelector('.message-items').replaceChildren();
   byTestId('user-search-input').value = '';
   byTestId('user-search-status').textContent = '';
@@ -255,6 +261,16 @@ async function logout() {
     showAuth('');
     toast('You have logged out.');
   }
+}
+
+/** The account is gone: forget everything of it on this device. */
+async function accountDeleted(userId) {
+  session = null;
+  localStorage.removeItem(SESSION_KEY);
+  teardown();
+  dropSnapshot(userId);
+  await deleteCache(userId).catch(() => {});
+  showAuth('Your account has been deleted.');
 }
 
 // ---- start ----

@@ -128,7 +128,8 @@ export class Chat {
     const ids = new Set(channels.map((c) => c.id));
     for (const id of [...st.channels.keys()]) if (!ids.has(id)) st.removeChannel(id);
     for (const ch of channels) {
-      st.putChannel(ch);
+      // The list is the whole truth: a channel it shows without a mute is not muted.
+      st.putChannel({ muted_until: null, ...ch });
       if (ch.kind === 'direct') for (const uid of ch.members || []) this.sync.ensureUser(uid);
     }
     st.channelsLoaded = true;

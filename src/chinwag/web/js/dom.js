@@ -139,6 +139,8 @@ function hue(s) {
 
 export function displayName(user) {
   if (!user) return 'Unknown';
+  // A deleted account keeps its id and nothing else (username and name are empty).
+  if (user.created_at && !user.username) return 'Deleted user';
   return user.display_name || user.username || 'Unknown';
 }
 

@@ -43,6 +43,7 @@ export function mountChannelList(ctx) {
         h('span', { class: 'channel-top' },
           h('span', { class: 'channel-name', dataset: { testid: 'channel-name' } }),
           h('span', { class: 'sr-only channel-online' }),
+          h('span', { class: 'tag channel-muted', dataset: { testid: 'channel-muted' }, hidden: true }, 'Muted'),
           h('time', { class: 'channel-time' })),
         h('span', { class: 'channel-bottom' },
           h('span', { class: 'channel-preview', dataset: { testid: 'channel-preview' } }),
@@ -75,6 +76,7 @@ export function mountChannelList(ctx) {
     const online = !!peer && state.presence.get(peer)?.status === 'online';
     if (peer) dot.dataset.status = online ? 'online' : 'offline';
     setText(li.querySelector('.channel-online'), online ? ' (online)' : '');
+    li.querySelector('.channel-muted').hidden = !ch.muted_until;
     const time = li.querySelector('time');
     setText(time, last ? formatTime(last.created_at) : '');
     const text = preview(state, last)

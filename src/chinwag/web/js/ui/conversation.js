@@ -36,6 +36,7 @@ export function mountConversation(ctx) {
   const actions = {
     retry: (e) => chat.retryFailed(e.channel_id, e.client_msg_id),
     dismiss: (e) => chat.dismissFailed(e.channel_id, e.client_msg_id),
+    report: (e) => ctx.safety.report(e),
   };
 
   // Messages of others that scroll into view are marked read.
@@ -135,6 +136,8 @@ export function mountConversation(ctx) {
       group: view.group,
       first: !prev || prev.sender_id !== e.sender_id || !(gap < RUN_GAP_MS),
       lastOwn: e.key === view.lastOwnKey,
+      // The blocker's client hides what a blocked user writes (in groups they stay members).
+      hidden: e.sender_id !== view.me && !!state.blocked?.has(e.sender_id),
       receipt: e.key === view.receiptKey ? view.receipt : null,
     };
   }
@@ -296,5 +299,6 @@ export function mountConversation(ctx) {
   state.on('typing', (keys) => { if (keys.has(channelId)) renderTyping(); });
   state.on('users', () => { renderHeader(); renderTyping(); if (channelId) renderMessages(); });
   state.on('channels', renderHeader);
+  state.on('blocks', () => { if (channelId) renderMessages(); });
   state.on('presence', renderHeader);
 }

@@ -30,7 +30,9 @@ function template() {
         h('span', { class: 'msg-status', dataset: { testid: 'message-status' } }),
         h('span', { class: 'receipt', dataset: { testid: 'read-receipt' }, hidden: true }),
         h('button', { type: 'button', dataset: { testid: 'message-retry' }, hidden: true }, 'Retry'),
-        h('button', { type: 'button', dataset: { testid: 'message-dismiss' }, hidden: true }, 'Dismiss'))));
+        h('button', { type: 'button', dataset: { testid: 'message-dismiss' }, hidden: true }, 'Dismiss'),
+        h('button', { type: 'button', class: 'link msg-report', dataset: { testid: 'message-report' },
+          hidden: true }, 'Report'))));
 }
 
 let prototype = null;
@@ -54,6 +56,11 @@ export function createMessage(entry, actions) {
   });
   li.querySelector('[data-testid="message-retry"]').addEventListener('click', () => actions.retry(li.entry));
   li.querySelector('[data-testid="message-dismiss"]').addEventListener('click', () => actions.dismiss(li.entry));
+  li.querySelector('[data-testid="message-report"]').addEventListener('click', () => actions.report(li.entry));
+  // A tap on the message shows its actions (there is no hover on a touch screen).
+  li.addEventListener('click', (e) => {
+    if (!e.target.closest('button, a')) li.classList.toggle('selected');
+  });
   return li;
 }
 
@@ -90,11 +97,14 @@ export function updateMessage(li, vm, state) {
   }
 
   const textEl = li.querySelector('.msg-text');
-  if (li.renderedText !== e.text) {
-    li.renderedText = e.text;
+  const shown = vm.hidden ? 'Message from someone you blocked.' : e.text;
+  li.classList.toggle('hidden-sender', !!vm.hidden);
+  if (li.renderedText !== shown) {
+    li.renderedText = shown;
     textEl.replaceChildren();
-    appendLinkified(textEl, e.text);
-    const long = isLong(e.text);
+    if (vm.hidden) textEl.textContent = shown;
+    else appendLinkified(textEl, shown);
+    const long = isLong(shown);
     textEl.classList.toggle('collapsed', long);
     textEl.classList.remove('expanded');
     const more = li.querySelector('.show-more');
@@ -117,4 +127,7 @@ export function updateMessage(li, vm, state) {
   setText(receipt, vm.receipt || '');
   li.querySelector('[data-testid="message-retry"]').hidden = e.state !== 'failed';
   li.querySelector('[data-testid="message-dismiss"]').hidden = e.state !== 'failed';
+  const report = li.querySelector('[data-testid="message-report"]');
+  report.hidden = vm.mine || vm.hidden || !e.message_id;
+  if (!report.hidden) report.setAttribute('aria-label', `Report this message from ${name}`);
 }

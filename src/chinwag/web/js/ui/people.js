@@ -60,6 +60,7 @@ export function mountPeople(ctx) {
 
   function relation(userId) {
     if (userId === state.me.id) return 'me';
+    if (state.blocked?.has(userId)) return 'blocked';
     if (state.friends.has(userId)) return 'friend';
     if (state.requests.outgoing.some((r) => r.to_user_id === userId)) return 'outgoing';
     if (state.requests.incoming.some((r) => r.from_user_id === userId)) return 'incoming';
@@ -90,8 +91,18 @@ export function mountPeople(ctx) {
       li.dataset.relation = rel;
       const actions = li.querySelector('.person-actions');
       actions.replaceChildren();
-      if (rel === 'me') actions.append(h('span', { class: 'tag' }, 'You'));
-      else if (rel === 'outgoing') actions.append(h('span', { class: 'tag' }, 'Request sent'));
+      if (rel === 'me') {
+        actions.append(h('span', { class: 'tag' }, 'You'));
+        return;
+      }
+      if (rel === 'blocked') {
+        actions.append(h('span', { class: 'tag' }, 'Blocked'),
+          h('button', { type: 'button', class: 'small', dataset: { testid: 'user-result-unblock' },
+            'aria-label': `Unblock ${displayName(user)}`,
+            onclick: (e) => act(e.currentTarget, () => ctx.safety.unblock(u.id)) }, 'Unblock'));
+        return;
+      }
+      if (rel === 'outgoing') actions.append(h('span', { class: 'tag' }, 'Request sent'));
       else if (rel === 'friend') {
         actions.append(h('button', { type: 'button', class: 'small', dataset: { testid: 'user-result-message' },
           onclick: (e) => message(u.id, e.currentTarget) }, 'Message'));
@@ -107,6 +118,9 @@ export function mountPeople(ctx) {
             toast(`Friend request sent to ${displayName(user)}.`);
           }, { conflict: 'You are already friends, or a request is pending.' }) }, 'Add friend'));
       }
+      actions.append(h('button', { type: 'button', class: 'small danger', dataset: { testid: 'user-result-block' },
+        'aria-label': `Block ${displayName(user)}`,
+        onclick: (e) => act(e.currentTarget, () => ctx.safety.block(u.id)) }, 'Block'));
     });
   }
 
@@ -171,7 +185,9 @@ export function mountPeople(ctx) {
               const name = displayName(state.user(f.user.id));
               if (!(await confirmDialog(`Remove ${name} from your friends?`, 'Remove'))) return;
               await act(button, () => chat.removeFriend(f.user.id));
-            } }, 'Remove')));
+            } }, 'Remove'),
+          h('button', { type: 'button', class: 'small danger', dataset: { testid: 'friend-block-button' },
+            onclick: (e) => act(e.currentTarget, () => ctx.safety.block(f.user.id)) }, 'Block')));
       return li;
     }, (li, f) => {
       const status = f.presence?.status === 'online' ? 'online' : 'offline';
@@ -187,6 +203,7 @@ export function mountPeople(ctx) {
       setText(li.querySelector('[data-testid="friend-last-active"]'), presenceText(f.presence));
       li.querySelector('[data-testid="friend-message-button"]').setAttribute('aria-label', `Message ${name}`);
       li.querySelector('[data-testid="friend-remove-button"]').setAttribute('aria-label', `Remove ${name} from friends`);
+      li.querySelector('[data-testid="friend-block-button"]').setAttribute('aria-label', `Block ${name}`);
     });
     friendsEmpty.hidden = list.length > 0;
   }
@@ -216,6 +233,7 @@ export function mountPeople(ctx) {
   state.on('friends', () => soon(renderFriends, renderResults));
   state.on('presence', () => soon(renderFriends));
   state.on('users', () => soon(renderFriends, renderRequests, renderResults));
+  state.on('blocks', () => soon(renderResults));
   const timer = setInterval(() => soon(renderFriends), 30000);
   signal.addEventListener('abort', () => {
     clearInterval(timer);

@@ -42,7 +42,7 @@ constructor({ getToken, onUnauthorized }) {
 this.getToken = getToken;
 this.onUnauthorized = onUnauthorized;
 }
-async request(method, path, body, { auth = true, signal } = {}) {
+async request(method, path, body, { auth = true, signal, ownCheck = false } = {}) {
 const headers = { Accept: 'application/json' };
 const token = auth ? this.getToken() : null;
 if (token) headers.Authorization = `Bearer ${token}`;
@@ -54,9 +54,9 @@ body: body === undefined ? undefined : JSON.stringify(body),
 cache: 'no-store',
 signal,
 });
-return this.adopt(res, token);
+return this.adopt(res, token, ownCheck);
 }
-async adopt(pending, token) {
+async adopt(pending, token, ownCheck = false) {
 let res;
 try {
 res = await pending;
@@ -79,7 +79,7 @@ const e = data && data.error ? data.error : {};
 const retry = Number(res.headers.get('Retry-After')) || null;
 const code = e.code || codeForStatus(res.status);
 const err = new ApiError(res.status, code, e.message || FRIENDLY[code], retry);
-if (res.status === 401 && token && this.onUnauthorized) this.onUnauthorized(err);
+if (res.status === 401 && token && !ownCheck && this.onUnauthorized) this.onUnauthorized(err);
 throw err;
 }
 return data;
@@ -131,6 +131,26 @@ return this.get(`/v1/channels/${enc(channelId)}/messages${qs ? `?${qs}` : ''}`);
 presence(userIds) {
 return this.get(`/v1/presence?user_ids=${userIds.map(enc).join(',')}`);
 }
+sessions() { return this.get('/v1/sessions'); }
+logoutDevice(deviceId) { return this.del(`/v1/sessions/${enc(deviceId)}`); }
+blocks() { return this.get('/v1/blocks'); }
+block(userId) { return this.request('PUT', `/v1/blocks/${enc(userId)}`); }
+unblock(userId) { return this.del(`/v1/blocks/${enc(userId)}`); }
+mute(channelId, until) {
+return this.request('PUT', `/v1/channels/${enc(channelId)}/mute`, until ? { until } : {});
+}
+unmute(channelId) { return this.del(`/v1/channels/${enc(channelId)}/mute`); }
+report(channelId, messageId, reason) {
+return this.post('/v1/reports', { channel_id: channelId, message_id: messageId, reason });
+}
+exportData() { return this.get('/v1/me/export'); }
+deleteAccount(password) {
+return this.request('DELETE', '/v1/me', { password }, { ownCheck: true });
+}
+adminUsers(username) { return this.get(`/v1/admin/users?username=${enc(username)}`); }
+adminDeactivate(userId) { return this.post(`/v1/admin/users/${enc(userId)}/deactivate`); }
+adminReactivate(userId) { return this.post(`/v1/admin/users/${enc(userId)}/reactivate`); }
+adminReports() { return this.get('/v1/admin/reports'); }
 discovery(opts) { return this.get('/v1/discovery', opts); }
 vapidKey() { return this.get('/v1/push/vapid-public-key'); }
 addPushSubscription(body) { return this.post('/v1/push/subscriptions', body); }
@@ -561,7 +581,7 @@ const st = this.state;
 const ids = new Set(channels.map((c) => c.id));
 for (const id of [...st.channels.keys()]) if (!ids.has(id)) st.removeChannel(id);
 for (const ch of channels) {
-st.putChannel(ch);
+st.putChannel({ muted_until: null, ...ch });
 if (ch.kind === 'direct') for (const uid of ch.members || []) this.sync.ensureUser(uid);
 }
 st.channelsLoaded = true;
@@ -894,6 +914,7 @@ return x;
 }
 function displayName(user) {
 if (!user) return 'Unknown';
+if (user.created_at && !user.username) return 'Deleted user';
 return user.display_name || user.username || 'Unknown';
 }
 function parseTime(value) {
@@ -2117,6 +2138,7 @@ h('span', { class: 'channel-main' },
 h('span', { class: 'channel-top' },
 h('span', { class: 'channel-name', dataset: { testid: 'channel-name' } }),
 h('span', { class: 'sr-only channel-online' }),
+h('span', { class: 'tag channel-muted', dataset: { testid: 'channel-muted' }, hidden: true }, 'Muted'),
 h('time', { class: 'channel-time' })),
 h('span', { class: 'channel-bottom' },
 h('span', { class: 'channel-preview', dataset: { testid: 'channel-preview' } }),
@@ -2147,6 +2169,7 @@ dot.hidden = !peer;
 const online = !!peer && state.presence.get(peer)?.status === 'online';
 if (peer) dot.dataset.status = online ? 'online' : 'offline';
 setText(li.querySelector('.channel-online'), online ? ' (online)' : '');
+li.querySelector('.channel-muted').hidden = !ch.muted_until;
 const time = li.querySelector('time');
 setText(time, last ? formatTime(last.created_at) : '');
 const text = preview(state, last)
@@ -2373,7 +2396,9 @@ h('div', { class: 'msg-foot' },
 h('span', { class: 'msg-status', dataset: { testid: 'message-status' } }),
 h('span', { class: 'receipt', dataset: { testid: 'read-receipt' }, hidden: true }),
 h('button', { type: 'button', dataset: { testid: 'message-retry' }, hidden: true }, 'Retry'),
-h('button', { type: 'button', dataset: { testid: 'message-dismiss' }, hidden: true }, 'Dismiss'))));
+h('button', { type: 'button', dataset: { testid: 'message-dismiss' }, hidden: true }, 'Dismiss'),
+h('button', { type: 'button', class: 'link msg-report', dataset: { testid: 'message-report' },
+hidden: true }, 'Report'))));
 }
 let prototype = null;
 function createMessage(entry, actions) {
@@ -2390,6 +2415,10 @@ more.textContent = expanded ? 'Show less' : 'Show more';
 });
 li.querySelector('[data-testid="message-retry"]').addEventListener('click', () => actions.retry(li.entry));
 li.querySelector('[data-testid="message-dismiss"]').addEventListener('click', () => actions.dismiss(li.entry));
+li.querySelector('[data-testid="message-report"]').addEventListener('click', () => actions.report(li.entry));
+li.addEventListener('click', (e) => {
+if (!e.target.closest('button, a')) li.classList.toggle('selected');
+});
 return li;
 }
 function updateMessage(li, vm, state) {
@@ -2421,11 +2450,14 @@ time.title = fullTime(e.created_at);
 setText(time, formatTime(e.created_at));
 }
 const textEl = li.querySelector('.msg-text');
-if (li.renderedText !== e.text) {
-li.renderedText = e.text;
+const shown = vm.hidden ? 'Message from someone you blocked.' : e.text;
+li.classList.toggle('hidden-sender', !!vm.hidden);
+if (li.renderedText !== shown) {
+li.renderedText = shown;
 textEl.replaceChildren();
-appendLinkified(textEl, e.text);
-const long = isLong(e.text);
+if (vm.hidden) textEl.textContent = shown;
+else appendLinkified(textEl, shown);
+const long = isLong(shown);
 textEl.classList.toggle('collapsed', long);
 textEl.classList.remove('expanded');
 const more = li.querySelector('.show-more');
@@ -2447,6 +2479,9 @@ receipt.hidden = !vm.receipt;
 setText(receipt, vm.receipt || '');
 li.querySelector('[data-testid="message-retry"]').hidden = e.state !== 'failed';
 li.querySelector('[data-testid="message-dismiss"]').hidden = e.state !== 'failed';
+const report = li.querySelector('[data-testid="message-report"]');
+report.hidden = vm.mine || vm.hidden || !e.message_id;
+if (!report.hidden) report.setAttribute('aria-label', `Report this message from ${name}`);
 }
   return { createMessage, updateMessage };
 })();
@@ -2506,6 +2541,7 @@ renderResults();
 }, { signal });
 function relation(userId) {
 if (userId === state.me.id) return 'me';
+if (state.blocked?.has(userId)) return 'blocked';
 if (state.friends.has(userId)) return 'friend';
 if (state.requests.outgoing.some((r) => r.to_user_id === userId)) return 'outgoing';
 if (state.requests.incoming.some((r) => r.from_user_id === userId)) return 'incoming';
@@ -2533,8 +2569,18 @@ if (li.dataset.relation === rel) return;
 li.dataset.relation = rel;
 const actions = li.querySelector('.person-actions');
 actions.replaceChildren();
-if (rel === 'me') actions.append(h('span', { class: 'tag' }, 'You'));
-else if (rel === 'outgoing') actions.append(h('span', { class: 'tag' }, 'Request sent'));
+if (rel === 'me') {
+actions.append(h('span', { class: 'tag' }, 'You'));
+return;
+}
+if (rel === 'blocked') {
+actions.append(h('span', { class: 'tag' }, 'Blocked'),
+h('button', { type: 'button', class: 'small', dataset: { testid: 'user-result-unblock' },
+'aria-label': `Unblock ${displayName(user)}`,
+onclick: (e) => act(e.currentTarget, () => ctx.safety.unblock(u.id)) }, 'Unblock'));
+return;
+}
+if (rel === 'outgoing') actions.append(h('span', { class: 'tag' }, 'Request sent'));
 else if (rel === 'friend') {
 actions.append(h('button', { type: 'button', class: 'small', dataset: { testid: 'user-result-message' },
 onclick: (e) => message(u.id, e.currentTarget) }, 'Message'));
@@ -2550,6 +2596,9 @@ await chat.sendFriendRequest(u.id);
 toast(`Friend request sent to ${displayName(user)}.`);
 }, { conflict: 'You are already friends, or a request is pending.' }) }, 'Add friend'));
 }
+actions.append(h('button', { type: 'button', class: 'small danger', dataset: { testid: 'user-result-block' },
+'aria-label': `Block ${displayName(user)}`,
+onclick: (e) => act(e.currentTarget, () => ctx.safety.block(u.id)) }, 'Block'));
 });
 }
 function renderRequests() {
@@ -2610,7 +2659,9 @@ const button = e.currentTarget;
 const name = displayName(state.user(f.user.id));
 if (!(await confirmDialog(`Remove ${name} from your friends?`, 'Remove'))) return;
 await act(button, () => chat.removeFriend(f.user.id));
-} }, 'Remove')));
+} }, 'Remove'),
+h('button', { type: 'button', class: 'small danger', dataset: { testid: 'friend-block-button' },
+onclick: (e) => act(e.currentTarget, () => ctx.safety.block(f.user.id)) }, 'Block')));
 return li;
 }, (li, f) => {
 const status = f.presence?.status === 'online' ? 'online' : 'offline';
@@ -2626,6 +2677,7 @@ setText(li.querySelector('[data-testid="friend-status-text"]'), f.user.status_te
 setText(li.querySelector('[data-testid="friend-last-active"]'), presenceText(f.presence));
 li.querySelector('[data-testid="friend-message-button"]').setAttribute('aria-label', `Message ${name}`);
 li.querySelector('[data-testid="friend-remove-button"]').setAttribute('aria-label', `Remove ${name} from friends`);
+li.querySelector('[data-testid="friend-block-button"]').setAttribute('aria-label', `Block ${name}`);
 });
 friendsEmpty.hidden = list.length > 0;
 }
@@ -2650,6 +2702,7 @@ state.on('requests', () => soon(renderRequests, renderResults));
 state.on('friends', () => soon(renderFriends, renderResults));
 state.on('presence', () => soon(renderFriends));
 state.on('users', () => soon(renderFriends, renderRequests, renderResults));
+state.on('blocks', () => soon(renderResults));
 const timer = setInterval(() => soon(renderFriends), 30000);
 signal.addEventListener('abort', () => {
 clearInterval(timer);
@@ -2941,6 +2994,7 @@ let readTimer = null;
 const actions = {
 retry: (e) => chat.retryFailed(e.channel_id, e.client_msg_id),
 dismiss: (e) => chat.dismissFailed(e.channel_id, e.client_msg_id),
+report: (e) => ctx.safety.report(e),
 };
 const observer = new IntersectionObserver((entries) => {
 for (const en of entries) {
@@ -3029,6 +3083,7 @@ mine: e.sender_id === view.me,
 group: view.group,
 first: !prev || prev.sender_id !== e.sender_id || !(gap < RUN_GAP_MS),
 lastOwn: e.key === view.lastOwnKey,
+hidden: e.sender_id !== view.me && !!state.blocked?.has(e.sender_id),
 receipt: e.key === view.receiptKey ? view.receipt : null,
 };
 }
@@ -3178,6 +3233,7 @@ state.on('reads', (keys) => { if (keys.has(channelId)) renderMessages(); });
 state.on('typing', (keys) => { if (keys.has(channelId)) renderTyping(); });
 state.on('users', () => { renderHeader(); renderTyping(); if (channelId) renderMessages(); });
 state.on('channels', renderHeader);
+state.on('blocks', () => { if (channelId) renderMessages(); });
 state.on('presence', renderHeader);
 }
   return { mountConversation };
@@ -3331,6 +3387,295 @@ byTestId('members-close', membersDialog).addEventListener('click', () => members
 for (const ev of ['channels', 'users', 'presence', 'friends']) state.on(ev, renderMembers);
 }
   return { mountGroups };
+})();
+
+// ---- js/ui/admin.js
+modules["ui/admin.js"] = (() => {
+  const { byTestId, displayName, fullTime, h, reconcile, setText } = modules["dom.js"];
+  const { openDialog, toast, toastError } = modules["ui/dialogs.js"];
+
+
+function mountAdmin(ctx) {
+const { state, api, signal } = ctx;
+const button = byTestId('admin-button');
+const dialog = document.getElementById('admin-dialog');
+const users = byTestId('admin-user-list', dialog);
+const reports = byTestId('admin-report-list', dialog);
+const reportsEmpty = byTestId('admin-reports-empty', dialog);
+let found = [];
+const renderButton = () => { button.hidden = !state.me.is_admin; };
+state.on('me', renderButton);
+renderButton();
+function renderUsers() {
+reconcile(users, found, (u) => u.id, (u) => h('li', { dataset: { testid: 'admin-user', userId: u.id } },
+h('span', { class: 'person-main' },
+h('span', { class: 'person-name' }),
+h('span', { class: 'person-sub' })),
+h('span', { class: 'person-actions' },
+h('button', { type: 'button', class: 'small', dataset: { testid: 'admin-toggle' },
+onclick: (e) => toggle(e.currentTarget, u.id) }))), (li, u) => {
+const name = displayName(u);
+setText(li.querySelector('.person-name'), name);
+const tags = [`@${u.username}`, u.is_admin ? 'admin' : '', u.deactivated ? 'deactivated' : ''];
+setText(li.querySelector('.person-sub'), tags.filter(Boolean).join(' · '));
+li.dataset.deactivated = String(u.deactivated);
+const b = li.querySelector('button');
+setText(b, u.deactivated ? 'Reactivate' : 'Deactivate');
+b.classList.toggle('danger', !u.deactivated);
+b.setAttribute('aria-label', `${b.textContent} ${name}`);
+});
+}
+async function toggle(b, userId) {
+const u = found.find((x) => x.id === userId);
+if (!u) return;
+b.disabled = true;
+try {
+if (u.deactivated) await api.adminReactivate(userId);
+else await api.adminDeactivate(userId);
+found = found.map((x) => (x.id === userId ? { ...x, deactivated: !x.deactivated } : x));
+renderUsers();
+toast(`${displayName(u)} is ${u.deactivated ? 'reactivated' : 'deactivated'}.`);
+} catch (err) {
+toastError(err);
+} finally {
+b.disabled = false;
+}
+}
+async function search(q) {
+({ users: found = [] } = await api.adminUsers(q));
+renderUsers();
+}
+async function loadReports() {
+const { reports: list = [] } = await api.adminReports();
+reconcile(reports, list, (r) => r.id, (r) => h('li', { dataset: { testid: 'admin-report', reportId: r.id } },
+h('span', { class: 'person-main' },
+h('span', { class: 'person-name' }),
+h('span', { class: 'person-sub', dataset: { testid: 'admin-report-text' } }),
+h('span', { class: 'person-sub', dataset: { testid: 'admin-report-reason' } }))), (li, r) => {
+const sender = state.user(r.sender_id);
+setText(li.querySelector('.person-name'), `${sender ? displayName(sender) : r.sender_id}, ${fullTime(r.created_at)}`);
+setText(li.querySelector('[data-testid="admin-report-text"]'), `“${r.text.slice(0, 500)}”`);
+setText(li.querySelector('[data-testid="admin-report-reason"]'), `Reason: ${r.reason}`);
+});
+reportsEmpty.hidden = list.length > 0;
+}
+button.addEventListener('click', (e) => {
+openDialog(dialog, e.currentTarget);
+loadReports().catch(toastError);
+}, { signal });
+byTestId('admin-close', dialog).addEventListener('click', () => dialog.close('cancel'), { signal });
+byTestId('admin-search-form', dialog).addEventListener('submit', (e) => {
+e.preventDefault();
+search(byTestId('admin-search-input', dialog).value.trim()).catch(toastError);
+}, { signal });
+}
+  return { mountAdmin };
+})();
+
+// ---- js/ui/safety.js
+modules["ui/safety.js"] = (() => {
+  const { friendlyError } = modules["api.js"];
+  const { byTestId, displayName, fullTime, h, reconcile, setText } = modules["dom.js"];
+  const { confirmDialog, openDialog, toast, toastError } = modules["ui/dialogs.js"];
+
+
+
+function mountSafety(ctx) {
+const { state, api, signal } = ctx;
+state.blocked = new Set();
+async function loadBlocks() {
+const { users = [] } = await api.blocks();
+for (const u of users) state.putUser(u);
+state.blocked = new Set(users.map((u) => u.id));
+state.changed('blocks');
+}
+async function block(userId) {
+const name = displayName(state.user(userId));
+const ok = await confirmDialog(
+`Block ${name}? You stop being friends, neither of you sees the other online, and `
++ 'they cannot message you or ask to be your friend. Their messages in groups are hidden.',
+'Block');
+if (!ok) return false;
+await api.block(userId);
+state.blocked.add(userId);
+state.changed('blocks');
+toast(`You blocked ${name}.`);
+ctx.chat.refreshFriends?.().catch(() => {});
+return true;
+}
+async function unblock(userId) {
+await api.unblock(userId);
+state.blocked.delete(userId);
+state.changed('blocks');
+toast(`You unblocked ${displayName(state.user(userId))}.`);
+}
+ctx.safety = { block, unblock, report: (entry) => openReport(entry) };
+loadBlocks().catch(() => { /* shown as not blocked until the next start */ });
+const muteButton = byTestId('mute-button');
+function renderMute() {
+const ch = state.channels.get(ctx.conversation?.channelId);
+const muted = !!ch?.muted_until;
+muteButton.setAttribute('aria-pressed', String(muted));
+setText(muteButton, muted ? 'Muted' : 'Mute');
+muteButton.title = muted
+? 'No notifications from this conversation, except when you are @mentioned. Press to unmute.'
+: 'Stop notifications from this conversation (except @mentions)';
+}
+muteButton.addEventListener('click', async () => {
+const cid = ctx.conversation?.channelId;
+const ch = state.channels.get(cid);
+if (!ch) return;
+muteButton.disabled = true;
+try {
+if (ch.muted_until) {
+await api.unmute(cid);
+state.putChannel({ id: cid, muted_until: null });
+toast('Notifications are back on for this conversation.');
+} else {
+await api.mute(cid);
+state.putChannel({ id: cid, muted_until: '9999-12-31T23:59:59.000Z' });
+toast('Muted: no notifications, except when you are @mentioned.');
+}
+} catch (err) {
+toastError(err);
+} finally {
+muteButton.disabled = false;
+}
+}, { signal });
+state.on('channels', renderMute);
+state.on('route', renderMute);
+const reportDialog = document.getElementById('report-dialog');
+const reason = byTestId('report-reason', reportDialog);
+const reportError = byTestId('report-error', reportDialog);
+let reporting = null;
+function openReport(entry) {
+reporting = entry;
+setText(byTestId('report-quote', reportDialog),
+`${displayName(state.user(entry.sender_id))}: ${entry.text.slice(0, 500)}`);
+reason.value = '';
+reportError.textContent = '';
+openDialog(reportDialog);
+reason.focus();
+}
+byTestId('report-cancel', reportDialog).addEventListener('click', () => reportDialog.close('cancel'), { signal });
+byTestId('report-form', reportDialog).addEventListener('submit', async (e) => {
+e.preventDefault();
+const text = reason.value.trim();
+if (!text) {
+reportError.textContent = 'Please say what is wrong with this message.';
+reason.focus();
+return;
+}
+const submit = byTestId('report-submit', reportDialog);
+submit.disabled = true;
+try {
+await api.report(reporting.channel_id, reporting.message_id, text);
+reportDialog.close('sent');
+toast('Thank you. The server\u2019s admins will look at it.');
+} catch (err) {
+reportError.textContent = friendlyError(err);
+} finally {
+submit.disabled = false;
+}
+}, { signal });
+const settings = document.getElementById('settings-dialog');
+const devices = byTestId('device-list', settings);
+const blockedList = byTestId('blocked-list', settings);
+const blockedEmpty = byTestId('blocked-empty', settings);
+async function renderDevices() {
+const { sessions = [] } = await api.sessions();
+reconcile(devices, sessions, (d) => d.device_id, (d) => h('li', { dataset: { testid: 'device-item', deviceId: d.device_id } },
+h('span', { class: 'person-main' },
+h('span', { class: 'person-name', dataset: { testid: 'device-name' } }),
+h('span', { class: 'person-sub' })),
+h('span', { class: 'person-actions' })), (li, d) => {
+setText(li.querySelector('.person-name'), d.device_name || 'Unnamed device');
+const seen = d.last_active_at ? `, last active ${fullTime(d.last_active_at)}` : '';
+setText(li.querySelector('.person-sub'), `Logged in ${fullTime(d.created_at)}${seen}`);
+const actions = li.querySelector('.person-actions');
+if (actions.dataset.done) return;
+actions.dataset.done = '1';
+if (d.current) actions.append(h('span', { class: 'tag' }, 'This device'));
+else {
+actions.append(h('button', { type: 'button', class: 'small', dataset: { testid: 'device-logout' },
+'aria-label': `Log out ${d.device_name || 'this device'}`,
+onclick: async (e) => {
+e.currentTarget.disabled = true;
+try {
+await api.logoutDevice(d.device_id);
+toast(`${d.device_name || 'The device'} is logged out.`);
+await renderDevices();
+} catch (err) {
+toastError(err);
+}
+} }, 'Log out'));
+}
+});
+}
+function renderBlocked() {
+const users = [...state.blocked].map((id) => state.user(id) || { id });
+reconcile(blockedList, users, (u) => u.id, (u) => h('li', { dataset: { testid: 'blocked-item', userId: u.id } },
+h('span', { class: 'person-main' }, h('span', { class: 'person-name' })),
+h('span', { class: 'person-actions' },
+h('button', { type: 'button', class: 'small', dataset: { testid: 'unblock-button' },
+onclick: (e) => { e.currentTarget.disabled = true; unblock(u.id).catch(toastError); } },
+'Unblock'))), (li, u) => {
+const name = displayName(state.user(u.id) || u);
+setText(li.querySelector('.person-name'), name);
+li.querySelector('button').setAttribute('aria-label', `Unblock ${name}`);
+});
+blockedEmpty.hidden = users.length > 0;
+}
+state.on('blocks', renderBlocked);
+state.on('users', renderBlocked);
+byTestId('settings-button').addEventListener('click', (e) => {
+byTestId('delete-account-password', settings).value = '';
+byTestId('delete-account-error', settings).textContent = '';
+renderBlocked();
+openDialog(settings, e.currentTarget);
+renderDevices().catch(toastError);
+}, { signal });
+byTestId('settings-close', settings).addEventListener('click', () => settings.close('cancel'), { signal });
+byTestId('export-button', settings).addEventListener('click', async (e) => {
+const button = e.currentTarget;
+button.disabled = true;
+try {
+const data = await api.exportData();
+const blob = new Blob([JSON.stringify(data, null, 1)], { type: 'application/json' });
+const link = h('a', { href: URL.createObjectURL(blob), download: 'chinwag-export.json', hidden: true });
+document.body.append(link);
+link.click();
+link.remove();
+setTimeout(() => URL.revokeObjectURL(link.href), 60000);
+toast('Your data is downloading.');
+} catch (err) {
+toastError(err);
+} finally {
+button.disabled = false;
+}
+}, { signal });
+byTestId('delete-account-form', settings).addEventListener('submit', async (e) => {
+e.preventDefault();
+const password = byTestId('delete-account-password', settings);
+const error = byTestId('delete-account-error', settings);
+error.textContent = '';
+if (!password.value) {
+error.textContent = 'Enter your password to delete your account.';
+password.focus();
+return;
+}
+if (!(await confirmDialog('Delete your account for good? This cannot be undone.', 'Delete'))) return;
+try {
+await api.deleteAccount(password.value);
+} catch (err) {
+error.textContent = friendlyError(err, { unauthorized: 'That password is not right.' });
+return;
+}
+settings.close('deleted');
+ctx.accountDeleted();
+}, { signal });
+}
+  return { mountSafety };
 })();
 
 // ---- js/ui/shell.js
@@ -3519,9 +3864,13 @@ modules["app.js"] = (() => {
   const { announce, closeOnBackdrop, mountProfile, toast } = modules["ui/dialogs.js"];
   const { mountGroups } = modules["ui/groups.js"];
   const { mountPeople } = modules["ui/people.js"];
+  const { mountAdmin } = modules["ui/admin.js"];
+  const { mountSafety } = modules["ui/safety.js"];
   const { mountShell, setView } = modules["ui/shell.js"];
   const { showUpdatePrompt } = modules["ui/update.js"];
   const { trackViewport } = modules["viewport.js"];
+
+
 
 
 
@@ -3579,6 +3928,7 @@ const state = new ChatState(s.user);
 const c = {
 api, state, cache, sound, abort, signal: abort.signal, friendly: friendlyError,
 navigate, logout,
+accountDeleted: () => accountDeleted(s.user.id),
 };
 ctx = c;
 const sync = new Sync({
@@ -3611,6 +3961,8 @@ localStorage.setItem(SESSION_KEY, JSON.stringify(session));
 }
 });
 mountShell(c);
+mountSafety(c);
+mountAdmin(c);
 mountChannelList(c);
 mountPeople(c);
 mountConversation(c);
@@ -3713,7 +4065,8 @@ c.sync?.flush();
 c.sync?.writes.finally(() => c.cache.close());
 for (const d of document.querySelectorAll('dialog[open]')) d.close();
 for (const id of ['channel-list', 'friend-list', 'friend-requests-incoming',
-'friend-requests-outgoing', 'user-search-results']) byTestId(id).replaceChildren();
+'friend-requests-outgoing', 'user-search-results', 'device-list', 'blocked-list',
+'admin-user-list', 'admin-report-list']) byTestId(id).replaceChildren();
 document.querySelector('.message-items').replaceChildren();
 byTestId('user-search-input').value = '';
 byTestId('user-search-status').textContent = '';
@@ -3749,6 +4102,14 @@ await deleteCache(userId);
 showAuth('');
 toast('You have logged out.');
 }
+}
+async function accountDeleted(userId) {
+session = null;
+localStorage.removeItem(SESSION_KEY);
+teardown();
+dropSnapshot(userId);
+await deleteCache(userId).catch(() => {});
+showAuth('Your account has been deleted.');
 }
 trackViewport();
 let workerStarted = false;

@@ -1,0 +1,1 @@
+"""Safety: blocking, muting, reports, server admins and the account lifecycle."""
