@@ -30,6 +30,7 @@ from chinwag.discovery.registrar import Registration
 from chinwag.discovery.service import Discovery, GatewayInfo, LocalRegistry, Registry
 from chinwag.friends.service import FriendService
 from chinwag.ids import new_id
+from chinwag.messaging.changes import ChangeService
 from chinwag.messaging.service import MessagingService, SendLimits
 from chinwag.presence.cluster import ClusterPresence
 from chinwag.presence.policy import Timings
@@ -161,6 +162,9 @@ class App:
             messaging=messaging,
             presence=presence,
             discovery=Discovery(registry, s.region),
+            changes=ChangeService(
+                store.messages, channels, bus, clock, max_text_chars=s.max_text_chars
+            ),
         )
         await self._start_push(store, bus, messaging, presence)
         if s.runs("gateway"):

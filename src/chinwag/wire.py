@@ -39,6 +39,11 @@ class MessageOut(msgspec.Struct):
     text: str
     created_at: str
     client_msg_id: str
+    reply_to: int | None
+    edited_at: str | None
+    deleted: bool
+    reactions: dict[str, list[str]]
+    mentions: list[str]
 
 
 class PresenceOut(msgspec.Struct):
@@ -70,7 +75,17 @@ def me(u: User) -> MeOut:
 
 def message(m: Message) -> MessageOut:
     return MessageOut(
-        m.channel_id, m.message_id, m.sender_id, m.text, rfc3339(m.created_at), m.client_msg_id
+        m.channel_id,
+        m.message_id,
+        m.sender_id,
+        m.text,
+        rfc3339(m.created_at),
+        m.client_msg_id,
+        m.reply_to,
+        rfc3339(m.edited_at) if m.edited_at is not None else None,
+        m.deleted,
+        {emoji: list(users) for emoji, users in m.reactions},
+        list(m.mentions),
     )
 
 

@@ -73,6 +73,11 @@ class RoleBody(Body, frozen=True):
 class MessageBody(Body, frozen=True):
     client_msg_id: str
     text: str
+    reply_to: WireInt | None = None
+
+
+class EditBody(Body, frozen=True):
+    text: str
 
 
 class ReadBody(Body, frozen=True):

@@ -54,6 +54,8 @@ class MessageCalls(Protocol):
         client_msg_id: str,
         text: str,
         on_done: Outcome,
+        *,
+        reply_to: int | None = None,
     ) -> None: ...
     async def inbox_head(self, user_id: str) -> int: ...
     async def inbox_after(self, user_id: str, cursor: int, limit: int) -> list[InboxEntry]: ...
@@ -210,6 +212,7 @@ class Connection(WSListener):  # type: ignore[misc]
             frame.client_msg_id,
             frame.text,
             lambda outcome: self._sent(frame, outcome),
+            reply_to=frame.reply_to,
         )
 
     def _sent(self, frame: Send, outcome: Stored | ChinwagError) -> None:

@@ -11,15 +11,17 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from chinwag import wire
 from chinwag.bus.base import Bus
 from chinwag.clock import Clock, now_ms
 from chinwag.errors import ChinwagError, Code, forbidden, invalid, not_found, rate_limited
+from chinwag.messaging.mentions import usernames_in
 from chinwag.messaging.models import InboxEntry, Message, SendRefusal, SendRequest, Stored
+from chinwag.messaging.search import SearchQuery
 from chinwag.messaging.store import MessageStore
-from chinwag.protocol.codec import MAX_CLIENT_MSG_ID, message_frame
+from chinwag.protocol.codec import MAX_CLIENT_MSG_ID, MAX_INT, message_frame
 from chinwag.ratelimit import RateLimiter
 
 log = logging.getLogger("chinwag.messaging")
@@ -62,6 +64,8 @@ class MessagingService:
         channel_id: str,
         client_msg_id: str,
         text: str,
+        *,
+        reply_to: int | None = None,
     ) -> Stored:
         """Store and publish a message; returns once it is committed and published."""
         done: asyncio.Future[Stored] = asyncio.get_running_loop().create_future()
@@ -72,7 +76,16 @@ class MessagingService:
             else:
                 done.set_result(result)
 
-        self.submit(user_id, device_id, channel_id, client_msg_id, text, finish, ack_first=False)
+        self.submit(
+            user_id,
+            device_id,
+            channel_id,
+            client_msg_id,
+            text,
+            finish,
+            ack_first=False,
+            reply_to=reply_to,
+        )
         return await done
 
     def submit(
@@ -85,6 +98,7 @@ class MessagingService:
         on_done: Callable[[Stored | ChinwagError], None],
         *,
         ack_first: bool = True,
+        reply_to: int | None = None,
     ) -> None:
         """The same as `send` without a task per message (the gateway's hot path):
         `on_done` gets the outcome after the commit; with `ack_first` it runs before the
@@ -95,13 +109,30 @@ class MessagingService:
             if wait:
                 raise rate_limited(wait)
             request = SendRequest(
-                user_id, device_id, channel_id, client_msg_id, text, now_ms(self._clock)
+                user_id, device_id, channel_id, client_msg_id, text, now_ms(self._clock), reply_to
             )
-            pending = asyncio.ensure_future(self._store.append(request))
+            if reply_to is not None or "@" in text:
+                pending = asyncio.ensure_future(self._append_prepared(request))
+            else:
+                pending = asyncio.ensure_future(self._store.append(request))
         except ChinwagError as exc:
             on_done(exc)
             return
         pending.add_done_callback(lambda fut: self._committed(fut, on_done, ack_first))
+
+    async def _append_prepared(self, request: SendRequest) -> Stored | SendRefusal:
+        """The cold path of a send: check its reply and resolve its mentions first."""
+        if request.reply_to is not None:
+            found = None
+            if 1 <= request.reply_to <= MAX_INT:
+                found = await self._store.message(request.channel_id, request.reply_to)
+            if found is None:
+                raise invalid("reply_to is not a message of this channel")
+        names = usernames_in(request.text)
+        if names:
+            ids = tuple(await self._store.members_named(request.channel_id, names))
+            request = replace(request, mentions=ids)
+        return await self._store.append(request)
 
     def _committed(
         self,
@@ -152,6 +183,10 @@ class MessagingService:
     ) -> list[Message]:
         """History of a channel; the caller has checked membership."""
         return await self._store.history(channel_id, before=before, after=after, limit=limit)
+
+    async def search(self, query: SearchQuery) -> list[Message]:
+        """Messages the user may see that match the query (see `MessageStore.search`)."""
+        return await self._store.search(query)
 
     async def inbox_after(self, user_id: str, cursor: int, limit: int) -> list[InboxEntry]:
         return await self._store.inbox_after(user_id, cursor, limit)

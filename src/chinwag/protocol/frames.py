@@ -22,6 +22,7 @@ class Send(ClientFrame, tag="send", frozen=True):
     channel_id: str
     client_msg_id: str
     text: str
+    reply_to: int | None = None
 
 
 class Sync(ClientFrame, tag="sync", frozen=True):
