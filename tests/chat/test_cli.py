@@ -93,6 +93,9 @@ async def test_friends_channels_and_messages(server: RunningServer, tmp_path: Pa
     lines = (await bob.ok("history", a)).splitlines()
     assert [line.split("] ", 1)[1] for line in lines] == [f"{a}: hello bob", f"{b}: hi alice"]
     assert len((await alice.ok("history", channel, "--limit", "1")).splitlines()) == 1
+    found = (await alice.ok("search", "hello")).splitlines()
+    assert len(found) == 1 and found[0].startswith(channel) and f"{a}: hello bob" in found[0]
+    assert await alice.ok("search", "nothing-here", "--in", b) == "no messages found\n"
     assert f"{channel}  direct  {b}" in await alice.ok("channels")
 
     refused = await carol("send", a, "let me in")

@@ -21,7 +21,7 @@ async def test_scripts_and_syntax(server: RunningServer, http: httpx.AsyncClient
     a, b, cid = await api.friends_in_chat(http)
     texts = [
         "我们明天去北京吃饭",
-        "Привет, как дела у тебя",
+        "Привет, как дела, друг",
         "مرحبا بكم في الدردشة",
         "party tonight 🎉🎉 bring snacks",
         'a "quoted" word * NEAR OR and 100% sure_thing',

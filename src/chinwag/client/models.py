@@ -61,6 +61,11 @@ class Message(msgspec.Struct, frozen=True):
     text: str
     created_at: str
     client_msg_id: str = ""
+    reply_to: int | None = None
+    edited_at: str | None = None
+    deleted: bool = False
+    reactions: dict[str, list[str]] = {}
+    mentions: list[str] = []
 
 
 class FriendRequest(msgspec.Struct, frozen=True):
