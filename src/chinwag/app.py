@@ -225,6 +225,7 @@ class App:
                 include_text=s.push_include_text,
             )
             messaging.on_stored(trigger.on_stored)
+            self.services.changes.on_deleted(trigger.on_deleted)
             trigger.start()
             self._closers.append(trigger.close)
         if s.runs("push"):

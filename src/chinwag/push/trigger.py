@@ -23,7 +23,7 @@ import msgspec
 
 from chinwag.accounts.store import AccountStore
 from chinwag.bus.base import Bus
-from chinwag.messaging.models import Stored
+from chinwag.messaging.models import Message, Stored
 
 log = logging.getLogger("chinwag.push")
 
@@ -44,7 +44,8 @@ class _Due:
     at: float
     sender_id: str
     count: int
-    text: str
+    text: str | None  # the latest message's text; None once that message was deleted
+    message_id: int = 0  # the latest message's id
 
 
 class PushTrigger:
@@ -83,10 +84,25 @@ class PushTrigger:
             if due is not None:
                 due.count += 1
                 due.sender_id, due.text = message.sender_id, message.text
+                due.message_id = message.message_id
             elif len(self._due) < self._max_pending:
-                self._due[key] = _Due(at, message.sender_id, 1, message.text)
+                self._due[key] = _Due(
+                    at, message.sender_id, 1, message.text, message.message_id
+                )
             else:
                 self.dropped += 1
+
+    async def on_deleted(self, message: Message) -> None:
+        """A deleted message leaves the pushes not yet sent: alone, its push goes; in a
+        burst, the burst is pushed without its text."""
+        for key, due in list(self._due.items()):
+            if key[1] != message.channel_id or due.message_id != message.message_id:
+                continue
+            if due.count == 1:
+                del self._due[key]
+            else:
+                due.count -= 1
+                due.text = None
 
     def start(self) -> None:
         self._task = asyncio.get_running_loop().create_task(self._sweep())
@@ -123,6 +139,6 @@ class PushTrigger:
             due.sender_id,
             name,
             due.count,
-            due.text if self._include_text else None,
+            due.text if self._include_text and due.text is not None else None,
         )
         self._bus.push(msgspec.json.encode(event))
