@@ -86,9 +86,7 @@ class PushTrigger:
                 due.sender_id, due.text = message.sender_id, message.text
                 due.message_id = message.message_id
             elif len(self._due) < self._max_pending:
-                self._due[key] = _Due(
-                    at, message.sender_id, 1, message.text, message.message_id
-                )
+                self._due[key] = _Due(at, message.sender_id, 1, message.text, message.message_id)
             else:
                 self.dropped += 1
 
