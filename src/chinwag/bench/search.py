@@ -110,7 +110,7 @@ async def _fill(store: Store, plan: Plan, texts: _Texts) -> None:
     pending: list[Awaitable[Stored | SendRefusal]] = []
     t0 = time.perf_counter()
     for n in range(plan.messages):
-        cid, members = rng.choice(groups)
+        cid, members = rng.choice(groups) if n else groups[0]  # the marker goes first
         sender = rng.choice(members)
         text = texts.text() if n else _MARKER
         req = SendRequest(sender, "dbench-" + sender, cid, f"b{n}", text, now + n)
