@@ -9,8 +9,8 @@
 // data in IndexedDB.
 
 // build:start
-const VERSION = '6a7ef07365c1';
-const SHELL = ["/", "/assets/app-257817a225.css", "/assets/boot-c4bc42d6a9.js", "/assets/app-95eb61eca9.js", "/manifest.webmanifest", "/icons/icon.svg", "/icons/icon-192.png", "/icons/icon-512.png", "/icons/maskable-512.png"];
+const VERSION = '186b84de3012';
+const SHELL = ["/", "/assets/app-698c34af1c.css", "/assets/boot-c4bc42d6a9.js", "/assets/app-31615c4e8a.js", "/manifest.webmanifest", "/icons/icon.svg", "/icons/icon-192.png", "/icons/icon-512.png", "/icons/maskable-512.png"];
 // build:end
 
 const PREFIX = 'chinwag-shell-';

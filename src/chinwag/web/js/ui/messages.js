@@ -79,6 +79,11 @@ export function createMessage(entry, actions) {
     text.hidden = false;
     li.editing = false;
   };
+  // On touch screens a tap on the message shows its actions (there is no hover).
+  li.querySelector('.bubble').addEventListener('click', (e) => {
+    if (e.target.closest('button, a, textarea, form')) return;
+    li.classList.toggle('actions-open');
+  });
   q('message-reply-button').addEventListener('click', () => actions.reply(li.entry));
   q('message-react-button').addEventListener('click', () => { picker.hidden = !picker.hidden; });
   picker.addEventListener('click', (e) => {

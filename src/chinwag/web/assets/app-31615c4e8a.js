@@ -2596,6 +2596,10 @@ form.hidden = true;
 text.hidden = false;
 li.editing = false;
 };
+li.querySelector('.bubble').addEventListener('click', (e) => {
+if (e.target.closest('button, a, textarea, form')) return;
+li.classList.toggle('actions-open');
+});
 q('message-reply-button').addEventListener('click', () => actions.reply(li.entry));
 q('message-react-button').addEventListener('click', () => { picker.hidden = !picker.hidden; });
 picker.addEventListener('click', (e) => {
