@@ -28,6 +28,7 @@ lint: $(TEST_STAMP)
 	$(BIN)/ruff check src tests
 	$(BIN)/ruff format --check src tests
 	$(BIN)/mypy
+	$(BIN)/lint-imports --no-logo
 
 fmt: $(TEST_STAMP)
 	$(BIN)/ruff format src tests

@@ -25,10 +25,14 @@ then (compressed, as sent) and the requests; and the deepest request chain befor
 `--variants` also measures, cold and logged in, the same client served as its source
 modules (no bundle), with and without `<link rel=modulepreload>` hints.
 `--cpu 1` leaves the CPU at full speed (the network stays slow), to tell the two apart on
-a busy machine; `--only load|scroll` runs one of the two measurements.
+a busy machine; `--only load|scroll` runs one of the two measurements (`none`: neither).
+`--against REV` serves git revision REV beside this tree and alternates one run of each
+scenario on each, swapping the order every round, so a busy machine's load falls on both
+alike: on a shared machine compare the two, not figures taken at different times.
 `--scroll N` measures a conversation of N messages, all loaded (scrolling up page by
-page), then scrolled from top to bottom: long tasks (main thread blocked > 50 ms) during
-each phase, and how many message elements the page holds.
+page), then scrolled from top to bottom (`--scroll-step` screens per animation frame,
+0.9 by default: a fling): long tasks (main thread blocked > 50 ms) during each phase, the
+time between frames, and how many message elements the page holds.
 """
 
 # ruff: noqa: E501  (JavaScript and table rows read best on one line each)
@@ -79,8 +83,14 @@ PHONE: dict[str, Any] = {
 
 
 @contextlib.contextmanager
-def serve(web_dir: Path | None = None) -> Iterator[str]:
-    """`chinwag serve` on a free port with a fresh data directory; yields its base URL."""
+def serve(web_dir: Path | None = None, src: Path | None = None) -> Iterator[str]:
+    """`chinwag serve` on a free port with a fresh data directory; yields its base URL.
+
+    `src`: run the chinwag package (server and web files) found there instead of this one.
+    """
+    if src is not None and web_dir is None:
+        web_dir = src / "chinwag" / "web"
+    env = {**os.environ, "PYTHONPATH": str(src)} if src is not None else None
     with tempfile.TemporaryDirectory(prefix="chinwag-bench-web-") as data:
         cmd = [
             sys.executable,
@@ -109,7 +119,9 @@ def serve(web_dir: Path | None = None) -> Iterator[str]:
         ]
         if web_dir is not None:
             cmd += ["--web-dir", str(web_dir)]
-        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True, cwd=ROOT)
+        proc = subprocess.Popen(
+            cmd, stdout=subprocess.PIPE, text=True, cwd=src.parent if src else ROOT, env=env
+        )
         try:
             assert proc.stdout is not None
             line = proc.stdout.readline()
@@ -425,6 +437,66 @@ def table(rows: dict[str, list[Run]]) -> str:
     return "\n".join(lines)
 
 
+# ---- A/B: this tree against another revision, runs alternated ----
+
+
+@contextlib.contextmanager
+def checkout(rev: str) -> Iterator[Path]:
+    """The `src` directory of revision `rev` of this repository, in a temporary directory."""
+    with tempfile.TemporaryDirectory(prefix="chinwag-bench-rev-") as tmp:
+        archive = subprocess.run(
+            ["git", "archive", rev, "src"], cwd=ROOT, check=True, capture_output=True
+        ).stdout
+        subprocess.run(["tar", "-x", "-C", tmp], input=archive, check=True)
+        yield Path(tmp) / "src"
+
+
+@dataclass
+class Versus:
+    loads: dict[str, list[Run]] = field(default_factory=dict)
+    scrolls: list[dict[str, Any]] = field(default_factory=list)
+
+
+def against(
+    browser: Browser, rev: str, runs: int, load: bool, scroll: int, step: float
+) -> dict[str, Versus]:
+    """Both versions served side by side; one run of each measurement on each in turn, the
+    order swapped every round, so the machine's load falls on both alike."""
+    results = {rev: Versus(), "this tree": Versus()}
+    with contextlib.ExitStack() as stack:
+        src = stack.enter_context(checkout(rev))
+        scenes = {
+            rev: lived_in(stack.enter_context(serve(src=src)), scroll),
+            "this tree": lived_in(stack.enter_context(serve()), scroll),
+        }
+        order = list(scenes)
+        for i in range(runs):
+            for name in order if i % 2 == 0 else order[::-1]:
+                if load:
+                    for scenario, got in measure(browser, scenes[name], 1).items():
+                        results[name].loads.setdefault(scenario, []).extend(got)
+                if scroll:
+                    results[name].scrolls.append(scroll_bench(browser, scenes[name], scroll, step))
+            print(f"  round {i + 1}/{runs}, load average {os.getloadavg()[0]:.1f}", flush=True)
+    return results
+
+
+def scroll_summary(runs: list[dict[str, Any]]) -> str:
+    """Per CPU rate: each run's long tasks while scrolling and the longest (ms)."""
+    lines = []
+    for rate in ("cpu 1x", f"cpu {CPU_SLOWDOWN}x"):
+        cells = [
+            f"{r[rate]['long tasks while scrolling']}, {r[rate]['longest while scrolling (ms)']} ms"
+            for r in runs
+        ]
+        p95 = [r[rate]["frame interval median / p95 / max (ms)"][1] for r in runs]
+        lines.append(
+            f"  {rate}: long tasks while scrolling, longest: {' | '.join(cells)}; "
+            f"frame interval p95: {', '.join(map(str, p95))} ms"
+        )
+    return "\n".join(lines)
+
+
 # ---- the served variants: source modules, with and without preload hints ----
 
 
@@ -460,7 +532,7 @@ new PerformanceObserver((list) => {
 """
 
 
-def scroll_bench(browser: Browser, scene: Scene, total: int) -> dict[str, Any]:
+def scroll_bench(browser: Browser, scene: Scene, total: int, step: float) -> dict[str, Any]:
     assert scene.long_channel
     ctx = browser.new_context(**CONTEXT, viewport={"width": 1100, "height": 800})
     ctx.add_init_script(session_script(scene.login()))
@@ -487,23 +559,29 @@ def scroll_bench(browser: Browser, scene: Scene, total: int) -> dict[str, Any]:
         )
         loading = page.evaluate("window.__longTasks")
         load_s = time.monotonic() - started
-        # Scroll from top to bottom, one screen per frame.
+        # Scroll from top to bottom, `step` of a screen per frame; the time between frames
+        # is what a person sees (a long task is one > 50 ms on the main thread).
         page.evaluate("window.__longTasks = []")
         frames = page.evaluate(
-            """() => new Promise((done) => {
+            """(step) => new Promise((done) => {
                 const s = document.querySelector('[data-testid=message-list]');
                 s.scrollTop = 0;
-                let frames = 0, most = 0;
-                const step = () => {
+                let frames = 0, most = 0, last = 0;
+                const gaps = [];
+                const tick = (now) => {
+                    if (last) gaps.push(now - last);
+                    last = now;
                     most = Math.max(most, document.querySelectorAll('[data-testid=message]').length);
-                    if (s.scrollTop + s.clientHeight >= s.scrollHeight - 2) return done({frames, most});
-                    s.scrollTop += s.clientHeight * 0.9; frames++;
-                    requestAnimationFrame(step);
+                    if (s.scrollTop + s.clientHeight >= s.scrollHeight - 2) return done({frames, most, gaps});
+                    s.scrollTop += s.clientHeight * step; frames++;
+                    requestAnimationFrame(tick);
                 };
-                requestAnimationFrame(step);
-            })"""
+                requestAnimationFrame(tick);
+            })""",
+            step,
         )
         scrolling = page.evaluate("window.__longTasks")
+        gaps = sorted(frames["gaps"])
         result[f"cpu {rate}x"] = {
             "load all (s)": round(load_s, 1),
             "long tasks while loading": len(loading),
@@ -511,12 +589,18 @@ def scroll_bench(browser: Browser, scene: Scene, total: int) -> dict[str, Any]:
             "screens scrolled": frames["frames"],
             "long tasks while scrolling": len(scrolling),
             "longest while scrolling (ms)": round(max(scrolling, default=0)),
+            "frame interval median / p95 / max (ms)": [
+                round(statistics.median(gaps)),
+                round(gaps[int(len(gaps) * 0.95)]),
+                round(gaps[-1]),
+            ],
             "most message elements in the page": frames["most"],
         }
         page.reload()
         page.wait_for_selector('[data-testid="message"]')
     ctx.close()
     result["messages"] = total
+    result["screens per frame"] = step
     return result
 
 
@@ -533,7 +617,23 @@ def main() -> None:
         default=CPU_SLOWDOWN,
         help=f"CPU slowdown of the load measurements (default {CPU_SLOWDOWN})",
     )
-    parser.add_argument("--only", choices=["load", "scroll"], help="skip the other measurement")
+    parser.add_argument(
+        "--only",
+        choices=["load", "scroll", "none"],
+        help="skip the other measurement (none: only what --against or --variants ask for)",
+    )
+    parser.add_argument(
+        "--scroll-step",
+        type=float,
+        default=0.9,
+        metavar="F",
+        help="screens scrolled per animation frame (default 0.9, a fling)",
+    )
+    parser.add_argument(
+        "--against",
+        metavar="REV",
+        help="also measure git revision REV, alternating runs with this tree (A/B)",
+    )
     args = parser.parse_args()
     NetLog.cpu = args.cpu
     if not os.access(CHROMIUM, os.X_OK):
@@ -541,20 +641,44 @@ def main() -> None:
     print(f"load average before: {os.getloadavg()[0]:.2f} (2 cores)", flush=True)
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        with serve() as base_url:
-            scene = lived_in(base_url, args.scroll)
-            if args.only != "scroll":
+        with contextlib.ExitStack() as alone:
+            # With --against, this tree is measured in the A/B alone.
+            solo = not args.against and args.only != "none"
+            scene = lived_in(alone.enter_context(serve()), args.scroll) if solo else None
+            if scene and args.only != "scroll":
                 rows = measure(browser, scene, args.runs)
                 print(
                     f"\nSlow 4G (150 ms, 1.6 Mbit/s down), CPU {args.cpu:g}x slower, 390x800 "
                     f"phone, {args.runs} runs, median (min-max):\n"
                 )
                 print(table(rows), flush=True)
-            if args.scroll and args.only != "load":
+            if scene and args.scroll and args.only != "load":
                 print(
                     f"\nA conversation of {args.scroll} messages (1100x800, no network throttling):\n"
                 )
-                print(json.dumps(scroll_bench(browser, scene, args.scroll), indent=2), flush=True)
+                print(
+                    json.dumps(
+                        scroll_bench(browser, scene, args.scroll, args.scroll_step), indent=2
+                    ),
+                    flush=True,
+                )
+        if args.against:
+            print(f"\nA/B against {args.against}, {args.runs} rounds, runs alternated:", flush=True)
+            versus = against(
+                browser,
+                args.against,
+                args.runs,
+                args.only != "scroll",
+                args.scroll if args.only != "load" else 0,
+                args.scroll_step,
+            )
+            for name, got in versus.items():
+                print(f"\n{name}:\n")
+                if got.loads:
+                    print(table(got.loads), flush=True)
+                if got.scrolls:
+                    print(f"{args.scroll} messages, {args.scroll_step} screens per frame:")
+                    print(scroll_summary(got.scrolls), flush=True)
         if args.variants:
             variants: dict[str, list[Run]] = {}
             with tempfile.TemporaryDirectory() as tmp:

@@ -37,7 +37,10 @@ from chinwag.presence.policy import Timings
 from chinwag.presence.service import PresenceService
 from chinwag.presence.tracker import PresenceTracker
 from chinwag.push.guard import Resolver, system_resolver
+from chinwag.push.keys import PushKeys, load_push_keys
 from chinwag.push.senders import address_guard
+from chinwag.push.service import PushService
+from chinwag.push.worker import PushWorker
 from chinwag.services import Services
 from chinwag.store.base import Store
 
@@ -56,6 +59,17 @@ def build_store(settings: Settings) -> Store:
     from chinwag.store.sqlite.store import SqliteStore
 
     return SqliteStore(settings.sqlite_path, wal_limit=settings.wal_limit_mb << 20)
+
+
+async def migrate(settings: Settings) -> list[str]:
+    """Apply the configured store's pending migrations; the names of those applied."""
+    if settings.uses_postgres:
+        from chinwag.store.postgres.migrate import migrate_and_prepare
+
+        return await migrate_and_prepare(settings.store)
+    from chinwag.store.sqlite.store import migrate_file
+
+    return migrate_file(settings.sqlite_path)
 
 
 def build_bus(settings: Settings) -> Bus:
@@ -151,6 +165,9 @@ class App:
         registry: Registry = LocalRegistry(self._local_gateway)
         if s.nats:
             registry = await self._start_cluster(bus, presence)
+        # In the shared store (PostgreSQL), or the data dir (SQLite): the api role hands
+        # out the VAPID public key and the push role signs with the private one.
+        keys = await load_push_keys(store.secrets, s.data_path, s.webhook_secret)
         self.services = Services(
             settings=s,
             clock=clock,
@@ -165,8 +182,9 @@ class App:
             changes=ChangeService(
                 store.messages, channels, bus, clock, max_text_chars=s.max_text_chars
             ),
+            push=PushService(store.push, self.push_guard, clock, keys.vapid.public_key_b64url()),
         )
-        await self._start_push(store, bus, messaging, presence)
+        self._start_push(store, bus, messaging, presence, keys)
         if s.runs("gateway"):
             from chinwag.gateway.hub import Hub
 
@@ -178,7 +196,6 @@ class App:
             self.hub = Hub(
                 s, self.gateway_id, clock, bus, accounts, channels, messaging, presence, tracker
             )
-            self.services.hub = self.hub
             self._tasks.append(asyncio.create_task(self._presence_ticks(tracker)))
             self._register_gauges()
             if self._registration is not None:
@@ -199,22 +216,19 @@ class App:
             gc.freeze()
             gc.set_threshold(7_000, 10, 10)
 
-    async def _start_push(
-        self, store: Store, bus: Bus, messaging: MessagingService, presence: PresenceService
+    def _start_push(
+        self,
+        store: Store,
+        bus: Bus,
+        messaging: MessagingService,
+        presence: PresenceService,
+        keys: PushKeys,
     ) -> None:
         """Push: a trigger where messages are stored, a worker where the push role runs."""
-        from chinwag.push.keys import load_push_keys
         from chinwag.push.senders import build_senders, worker_settings
         from chinwag.push.trigger import PushTrigger
-        from chinwag.push.worker import PushWorker
 
         s = self.settings
-        assert self.services is not None
-        # In the shared store (PostgreSQL), or the data dir (SQLite): the api role hands
-        # out the VAPID public key and the push role signs with the private one.
-        keys = await load_push_keys(store.secrets, s.data_path, s.webhook_secret)
-        self.services.vapid_public_key = keys.vapid.public_key_b64url()
-        self.services.push_guard = self.push_guard
         if s.runs("api") or s.runs("gateway"):
             trigger = PushTrigger(
                 bus,
@@ -225,6 +239,7 @@ class App:
                 include_text=s.push_include_text,
             )
             messaging.on_stored(trigger.on_stored)
+            assert self.services is not None
             self.services.changes.on_deleted(trigger.on_deleted)
             trigger.start()
             self._closers.append(trigger.close)
@@ -242,7 +257,6 @@ class App:
             )
             worker.start()
             bus.on_push(lambda data: receive_push(worker, data))
-            self.services.push = worker
             self._closers.append(worker.close)
 
     async def _start_cluster(self, bus: Bus, presence: PresenceService) -> Registry:
@@ -250,12 +264,12 @@ class App:
         (or ZooKeeper, with --registry zookeeper://...), presence shared by every
         process. A gateway silent for `registry_ttl` (the ZooKeeper session timeout) is
         gone for discovery."""
-        from chinwag.bus.envelope import is_token
         from chinwag.bus.nats import NatsBus
         from chinwag.bus.nats_presence import NatsPresenceLink
         from chinwag.discovery.address import ZOOKEEPER_SCHEME, parse_zookeeper_url
         from chinwag.discovery.nats_registry import NatsRegistry
         from chinwag.discovery.zookeeper_registry import ZooKeeperRegistry
+        from chinwag.ids import is_token
 
         s = self.settings
         assert isinstance(bus, NatsBus)
@@ -378,7 +392,7 @@ class App:
         log.info("stopped")
 
 
-def receive_push(worker: Any, data: bytes) -> None:
+def receive_push(worker: PushWorker, data: bytes) -> None:
     """A push event from the bus to the worker; malformed events are logged and dropped."""
     import msgspec
 

@@ -44,15 +44,9 @@ def cmd_serve(ns: argparse.Namespace) -> None:
 
 
 def cmd_migrate(ns: argparse.Namespace) -> None:
-    settings = _settings(ns)
-    if settings.uses_postgres:
-        from chinwag.store.postgres.migrate import migrate_and_prepare
+    from chinwag.app import migrate
 
-        applied = asyncio.run(migrate_and_prepare(settings.store))
-    else:
-        from chinwag.store.sqlite.store import migrate_file
-
-        applied = migrate_file(settings.sqlite_path)
+    applied = asyncio.run(migrate(_settings(ns)))
     print("applied: " + (", ".join(applied) if applied else "nothing (up to date)"))
 
 

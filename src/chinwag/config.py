@@ -14,9 +14,9 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-from chinwag.bus.envelope import is_token
 from chinwag.discovery.address import is_wildcard, parse_zookeeper_url
 from chinwag.edge import parse_networks
+from chinwag.ids import is_token
 
 ROLES = ("all", "api", "gateway", "push")
 
@@ -90,7 +90,9 @@ class Settings:
     frames_per_sec: int = _opt(2_000, "frames per second per socket before it is closed with 4008")
     connections_per_user: int = _opt(50, "live WebSockets per user")
     connections_per_address: int = _opt(20_000, "live WebSockets per client address")
-    allowed_origins: str = _opt("", "comma-separated Origins allowed on /v1/ws ('*' or empty: any)")
+    allowed_origins: str = _opt(
+        "", "comma-separated Origins allowed on /v1/ws besides the server's own ('*': any)"
+    )
     web_dir: str = _opt("", "directory of the web client to serve at / (default: the shipped one)")
     # Password hashing (argon2id); lower only for tests.
     argon2_time_cost: int = _opt(3, "argon2id time cost")

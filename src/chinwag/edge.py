@@ -89,3 +89,59 @@ def plain_answer(status: int, reason: str, code: str, message: str) -> bytes:
         f"content-length: {len(body)}\r\ncache-control: no-store\r\nconnection: close\r\n\r\n"
     )
     return head.encode("ascii") + body
+
+
+_DEFAULT_PORTS = {"http": "80", "https": "443", "ws": "80", "wss": "443"}
+_WEB_SCHEME = {"ws": "http", "wss": "https", "http": "http", "https": "https"}
+
+
+def _authority(scheme: str, hostport: str) -> str:
+    """host[:port] lowercased, without the scheme's default port."""
+    hostport = hostport.strip().lower()
+    default = _DEFAULT_PORTS.get(scheme)
+    if default and hostport.endswith(":" + default) and not hostport.endswith("]"):
+        hostport = hostport[: -len(default) - 1]
+    return hostport
+
+
+def _origin_of(url: str) -> tuple[str, str] | None:
+    """(web scheme, authority) of an origin or URL; None if it has neither."""
+    scheme, sep, rest = url.strip().partition("://")
+    scheme = scheme.lower()
+    if not sep or scheme not in _WEB_SCHEME:
+        return None
+    hostport = rest.split("/", 1)[0]
+    if not hostport or "@" in hostport:
+        return None
+    return _WEB_SCHEME[scheme], _authority(scheme, hostport)
+
+
+@dataclass(frozen=True, slots=True)
+class Origins:
+    """Which web pages may open a WebSocket here (cross-site WebSocket hijacking: a page
+    elsewhere must not ride on a user's cookies or open sessions). Browsers always send
+    `Origin`; a client that sends none is not a browser and is not subject to this.
+
+    By default only the server's own origin: the one the request's `Host` names, or the
+    one `public_url` names (behind a proxy that rewrites Host). `allowed_origins` adds
+    others; `*` among them allows any."""
+
+    allowed: frozenset[tuple[str, str]] = frozenset()
+    public: tuple[str, str] | None = None
+    any: bool = False
+
+    @classmethod
+    def parse(cls, allowed_origins: str, public_url: str = "") -> Origins:
+        items = [o.strip() for o in allowed_origins.split(",") if o.strip()]
+        allowed = frozenset(o for o in (_origin_of(i) for i in items) if o is not None)
+        return cls(allowed, _origin_of(public_url) if public_url else None, "*" in items)
+
+    def permits(self, origin: str | None, host: str | None) -> bool:
+        if origin is None or self.any:
+            return True
+        seen = _origin_of(origin)
+        if seen is None:  # "null" (sandboxed pages, files) or garbage: never ours
+            return False
+        if seen in self.allowed or seen == self.public:
+            return True
+        return host is not None and seen[1] == _authority(seen[0], host)

@@ -1,9 +1,12 @@
-"""The services of one process, built in app.py and handed to the API and gateway."""
+"""The services of one process, built in app.py and handed to the HTTP API.
+
+The gateway gets its own narrower set (gateway/hub.py) from app.py too; nothing here is
+filled in after construction.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from chinwag.accounts.service import AccountService
 from chinwag.bus.base import Bus
@@ -15,6 +18,7 @@ from chinwag.friends.service import FriendService
 from chinwag.messaging.changes import ChangeService
 from chinwag.messaging.service import MessagingService
 from chinwag.presence.service import PresenceService
+from chinwag.push.service import PushService
 from chinwag.store.base import Store
 
 
@@ -31,8 +35,4 @@ class Services:
     presence: PresenceService
     discovery: Discovery
     changes: ChangeService
-    # Set when this process runs those roles.
-    hub: Any = None
-    push: Any = None
-    vapid_public_key: str = ""
-    push_guard: Any = None  # push.guard.AddressGuard: where push subscriptions may point
+    push: PushService

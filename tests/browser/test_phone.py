@@ -240,3 +240,73 @@ def test_a_long_conversation_keeps_only_what_is_near_the_viewport_in_the_page(
     expect(tid(page, "message-text").last).to_have_text("the newest")
     expect(tid(page, "message-text").last).to_be_in_viewport()
     send(page, "and mine")
+
+
+# Where the browser leaves the layout alone and only the visual viewport shrinks for the
+# on-screen keyboard (iOS Safari), the page sees a `resize` of window.visualViewport with
+# a smaller height. Chromium has no keyboard to open, so this stands in for the visual
+# viewport: the real one's values, except a height the test sets (`__keyboardUp(px)`).
+VISUAL_VIEWPORT_KEYBOARD = """(() => {
+  const real = window.visualViewport;
+  const vv = new EventTarget();
+  let height = null;
+  for (const k of ['width', 'offsetLeft', 'offsetTop', 'pageLeft', 'pageTop', 'scale']) {
+    Object.defineProperty(vv, k, { get: () => real[k] });
+  }
+  Object.defineProperty(vv, 'height', { get: () => height ?? real.height });
+  Object.defineProperty(window, 'visualViewport', { get: () => vv, configurable: true });
+  window.__keyboardUp = (px) => { height = px; vv.dispatchEvent(new Event('resize')); };
+})();"""
+
+BOTTOM_OF = (
+    """(id) => document.querySelector(`[data-testid="${id}"]`).getBoundingClientRect().bottom"""
+)
+
+
+def test_the_keyboard_shrinking_the_visual_viewport_leaves_the_composer_in_view(
+    web: RunningServer, backend: Backend, contexts: NewContext, page_errors: PageErrors
+) -> None:
+    a, b, channel = backend.friends_in_chat("Ines", "Jonas")
+    for i in range(30):
+        backend.send(b, channel, f"line {i + 1}")
+    context = contexts(**TOUCH)
+    context.add_init_script(VISUAL_VIEWPORT_KEYBOARD)
+    page = login_ui(page_errors.watch(context.new_page(), "ines"), web.base_url, a)
+    channel_item(page, channel).locator("a").tap()
+    expect(tid(page, "message-text").last).to_have_text("line 30")
+    full = PHONE["height"]
+    assert full - 60 < page.evaluate(BOTTOM_OF, "composer-input") <= full
+
+    # The keyboard takes the lower 320 px; the layout viewport keeps its height.
+    keyboard_top = full - 320
+    tid(page, "composer-input").tap()
+    page.evaluate(f"window.__keyboardUp({keyboard_top})")
+    page.wait_for_function(
+        "(top) => document.querySelector('[data-testid=composer-input]')"
+        ".getBoundingClientRect().bottom <= top",
+        arg=keyboard_top,
+    )
+    assert page.evaluate("window.innerHeight") == full
+    composer = tid(page, "composer-input").bounding_box()
+    title = tid(page, "conversation-title").bounding_box()
+    newest = tid(page, "message-text").last.bounding_box()
+    assert composer is not None and title is not None and newest is not None
+    assert composer["y"] > 0 and title["y"] >= 0
+    # The newest message stays in view, between the header and the composer.
+    assert title["y"] + title["height"] <= newest["y"]
+    assert newest["y"] + newest["height"] <= composer["y"]
+    send(page, "typed above the keyboard")
+    page.wait_for_function(
+        "(top) => { const all = document.querySelectorAll('[data-testid=message-text]');"
+        " const last = all[all.length - 1]; return last.textContent === 'typed above the keyboard'"
+        " && last.getBoundingClientRect().bottom <= top; }",
+        arg=keyboard_top,
+    )
+
+    # The keyboard goes away: the app takes the whole height again.
+    page.evaluate(f"window.__keyboardUp({full})")
+    page.wait_for_function(
+        "(full) => document.querySelector('[data-testid=composer-input]')"
+        ".getBoundingClientRect().bottom > full - 60",
+        arg=full,
+    )

@@ -169,6 +169,87 @@ def test_a_notification_opens_its_conversation(
     expect(tid(other, "conversation-title")).to_have_text("Quentin")
 
 
+# A push as the server sends it, delivered to the worker through the DevTools protocol.
+def deliver_push(context: BrowserContext, page: Page, origin: str, payload: dict[str, Any]) -> None:
+    cdp = context.new_cdp_session(page)
+    registrations: list[dict[str, Any]] = []
+    cdp.on(
+        "ServiceWorker.workerRegistrationUpdated",
+        lambda e: registrations.extend(e["registrations"]),
+    )
+    cdp.send("ServiceWorker.enable")
+    wait_until(page, lambda: any(r["scopeURL"] == origin + "/" for r in registrations))
+    registration = next(r for r in registrations if r["scopeURL"] == origin + "/")
+    cdp.send(
+        "ServiceWorker.deliverPushMessage",
+        {
+            "origin": origin,
+            "registrationId": registration["registrationId"],
+            "data": json.dumps(payload),
+        },
+    )
+
+
+# The worker clicks the notification its push handler showed: a notificationclick event
+# carrying that notification goes through the worker's own listener. (An event made by a
+# script cannot extend its lifetime, so waitUntil refuses it; the handler has already
+# started opening the conversation by then.)
+CLICK_NOTIFICATION = """async (tag) => {
+  let shown = [];
+  for (let i = 0; i < 500 && !shown.length; i++) {
+    shown = await self.registration.getNotifications({ tag });
+    if (!shown.length) await new Promise((r) => setTimeout(r, 10));
+  }
+  if (!shown.length) return null;
+  const [n] = shown;
+  const seen = { title: n.title, body: n.body, data: n.data };
+  self.dispatchEvent(new NotificationEvent('notificationclick', { notification: n }));
+  return seen;
+}"""
+
+
+def test_clicking_a_push_notification_opens_its_conversation(
+    web: RunningServer, backend: Backend, contexts: NewContext, page_errors: PageErrors
+) -> None:
+    a, b, channel = backend.friends_in_chat("Rosa", "Sami")
+    backend.send(b, channel, "the one to open")
+    other = backend.group(a, "Elsewhere", [b])
+    backend.send(b, other, "not this one")
+    context = contexts(permissions=["notifications"])
+    page = login_ui(page_errors.watch(context.new_page(), "rosa"), web.base_url, a)
+    wait_controlled(page)
+    open_channel(page, other)
+    expect(tid(page, "conversation-title")).to_have_text("Elsewhere")
+
+    deliver_push(
+        context,
+        page,
+        web.base_url,
+        {"channel_id": channel, "sender_name": "Sami", "count": 2, "text": "the one to open"},
+    )
+    worker = next(w for w in context.service_workers if w.url.endswith("/sw.js"))
+    shown = worker.evaluate(CLICK_NOTIFICATION, f"channel-{channel}")
+    assert shown == {
+        "title": "Sami",
+        "body": "the one to open (+1 more)",
+        "data": {"channel_id": channel},
+    }
+    expect(tid(page, "conversation-title")).to_have_text("Sami")
+    expect(tid(page, "message-text")).to_have_text(["the one to open"])
+    assert page.url.endswith(f"#/c/{channel}")
+    # The click closed the notification.
+    assert (
+        worker.evaluate(
+            "(tag) => self.registration.getNotifications({ tag }).then((n) => n.length)",
+            f"channel-{channel}",
+        )
+        == 0
+    )
+    # Back returns to where the person was before.
+    page.go_back()
+    expect(tid(page, "conversation-title")).to_have_text("Elsewhere")
+
+
 @pytest.fixture
 def updatable(tmp_path: Path) -> Iterator[tuple[RunningServer, Path]]:
     """A server of its own whose web files the test can rebuild."""

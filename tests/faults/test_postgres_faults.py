@@ -16,7 +16,7 @@ import pytest
 from tests.helpers import api
 from tests.helpers.faultproxy import FaultProxy
 from tests.helpers.pg_private import PrivatePostgres
-from tests.helpers.resender import send_all
+from tests.helpers.resender import Progress, send_all
 from tests.helpers.server import run_server, test_settings
 from tests.helpers.wait import wait_for
 
@@ -62,18 +62,24 @@ async def test_postgres_restarted_mid_traffic(
     ):
         a, b, channel = await api.friends_in_chat(http)
         ids = [f"m{i}" for i in range(300)]
-        sending = asyncio.create_task(send_all(srv.ws_url, a.token, channel, ids, window=4))
-        await asyncio.sleep(0.3)
+        progress = Progress()
+        sending = asyncio.create_task(
+            send_all(srv.ws_url, a.token, channel, ids, window=4, progress=progress)
+        )
+        await wait_for(lambda: len(progress.acked) >= 20)
         await asyncio.to_thread(pg.stop, mode)
+        # The fault hit mid-stream: messages were still to be sent, and the sender felt it.
+        assert len(progress.acked) < len(ids)
         r = await http.get("/readyz")
         assert r.status_code == 503 and r.json()["error"]["code"] == "unavailable"
         r = await http.get(f"/v1/channels/{channel}/messages", headers=a.auth)
         assert r.status_code in (401, 503)  # auth itself needs storage; never a 500
-        await asyncio.sleep(0.5)
+        await wait_for(lambda: progress.troubles > 0)
+        down_at = len(progress.acked)
         await asyncio.to_thread(pg.start)
         await wait_for(lambda: _ready(http), timeout=30)
         acked = await sending
-        assert len(acked) == len(ids)
+        assert len(acked) == len(ids) and down_at < len(ids)
         await _exact(http, b, channel, acked)
 
 
@@ -92,15 +98,23 @@ async def test_network_faults_between_gateway_and_storage(
             a, b, channel = await api.friends_in_chat(http)
             proxy.latency = 0.02
             ids = [f"n{i}" for i in range(200)]
-            sending = asyncio.create_task(send_all(srv.ws_url, a.token, channel, ids, window=8))
-            await asyncio.sleep(0.5)
-            for _ in range(3):
-                proxy.reset_all()  # every storage connection breaks mid-transaction
-                await asyncio.sleep(0.3)
+            progress = Progress()
+            sending = asyncio.create_task(
+                send_all(srv.ws_url, a.token, channel, ids, window=8, progress=progress)
+            )
+            for round_ in range(3):
+                # Each reset comes after more messages went through, and before the end.
+                await wait_for(lambda n=round_: len(progress.acked) >= 20 * (n + 1))
+                assert len(progress.acked) < len(ids)
+                # Every storage connection breaks, mid-transaction for those in use.
+                assert proxy.reset_all() > 0
+            # Storage away: the pool's new connections are refused, at least once.
             proxy.refusing = True
-            await asyncio.sleep(0.5)
+            proxy.reset_all()
+            await wait_for(lambda: proxy.refused > 0)
             proxy.refusing = False
             acked = await sending
+            assert progress.troubles > 0  # some send met a broken connection
             proxy.latency = 0.0
             await _exact(http, b, channel, acked)
             assert (await http.get("/readyz")).status_code == 200

@@ -81,18 +81,21 @@ def test_known_frames_round_trip() -> None:
 
 
 def test_lone_surrogates_are_refused() -> None:
+    # A string that cannot be stored as UTF-8 is refused as the malformed JSON it is.
     for data in (
         b'{"type":"send","channel_id":"c","client_msg_id":"m","text":"\\ud800"}',
+        b'{"type":"send","channel_id":"c","client_msg_id":"m","text":"a\\udfffb"}',
         b'{"type":"hello","token":"\\udfff"}',
     ):
         try:
-            frame = codec.decode(data, LIMITS)
-        except codec.FrameError:
-            continue
-        # If accepted, every string must still encode as UTF-8 for storage.
-        for value in (getattr(frame, f, "") for f in ("text", "token", "client_msg_id")):
-            if isinstance(value, str):
-                value.encode("utf-8")
+            codec.decode(data, LIMITS)
+        except codec.FrameError as exc:
+            assert exc.code.value == "invalid_request"
+        else:
+            raise AssertionError(f"accepted {data!r}")
+    # An escaped pair is one character, and fine.
+    pair = b'{"type":"send","channel_id":"c","client_msg_id":"m","text":"\\ud83d\\ude00"}'
+    assert codec.decode(pair, LIMITS) == Send("c", "m", "\U0001f600")
 
 
 @settings(max_examples=400, deadline=None)

@@ -12,6 +12,7 @@ class FaultProxy:
         self.target = (target_host, target_port)
         self.latency = 0.0
         self.refusing = False
+        self.refused = 0  # connections refused while `refusing`
         self.port = 0
         self._server: asyncio.Server | None = None
         self._links: set[asyncio.StreamWriter] = set()
@@ -27,15 +28,19 @@ class FaultProxy:
         if self._server is not None:
             await self._server.wait_closed()
 
-    def reset_all(self) -> None:
-        """Cut every open connection, as a restarting engine or a broken link would."""
+    def reset_all(self) -> int:
+        """Cut every open connection, as a restarting engine or a broken link would;
+        returns how many links (each two connections) were cut."""
+        cut = len(self._links) // 2
         for writer in list(self._links):
             with contextlib.suppress(Exception):
                 writer.transport.abort()
         self._links.clear()
+        return cut
 
     async def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         if self.refusing:
+            self.refused += 1
             writer.transport.abort()
             return
         try:

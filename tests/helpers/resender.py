@@ -5,14 +5,32 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from dataclasses import dataclass, field
 
 from tests.helpers.wsclient import WsClient
 
 
+@dataclass
+class Progress:
+    """What a sender has seen so far, for a test to wait on."""
+
+    acked: dict[str, int] = field(default_factory=dict)
+    # Error frames and sockets lost or refused: how often a fault reached the sender.
+    troubles: int = 0
+
+
 async def send_all(
-    url: str, token: str, channel: str, ids: list[str], *, window: int = 8, deadline: float = 120.0
+    url: str,
+    token: str,
+    channel: str,
+    ids: list[str],
+    *,
+    window: int = 8,
+    deadline: float = 120.0,
+    progress: Progress | None = None,
 ) -> dict[str, int]:
-    acked: dict[str, int] = {}
+    progress = progress if progress is not None else Progress()
+    acked = progress.acked
     errors = 0
     loop = asyncio.get_running_loop()
     end = loop.time() + deadline
@@ -23,6 +41,7 @@ async def send_all(
             ws = await WsClient.connect(url)
             await ws.hello(token)
         except Exception:
+            progress.troubles += 1
             await asyncio.sleep(0.2)
             continue
         try:
@@ -41,10 +60,12 @@ async def send_all(
                         acked[frame["client_msg_id"]] = frame["message_id"]
                     else:
                         errors += 1
+                        progress.troubles += 1
                 if any(c not in acked for c in batch):
                     await asyncio.sleep(0.1)  # storage trouble: back off, then resend
                     pending = [c for c in batch if c not in acked] + pending
         except (TimeoutError, ConnectionError, OSError):
+            progress.troubles += 1
             await asyncio.sleep(0.1)
         finally:
             with contextlib.suppress(Exception):

@@ -3,7 +3,6 @@ always has a last_active_at, whether the write is queued, in flight or not yet s
 
 from __future__ import annotations
 
-import asyncio
 import threading
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -54,7 +53,8 @@ async def test_online_user_has_last_active_while_its_write_is_queued(store: Sqli
         # Before the write task has even started: online means active now.
         [entry] = await service.lookup("u_a", ["u_a"])
         assert entry.status == "online" and entry.last_active_at is not None
-        await asyncio.sleep(0.01)  # the write is now queued behind the blocker
+        # Wait until the write has started and is queued behind the blocker.
+        await wait_for(lambda: "u_a" in service._active_ms)
         clock.advance(5)
         [entry] = await service.lookup("u_a", ["u_a"])
         queued = entry.last_active_at

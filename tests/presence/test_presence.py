@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable
 from pathlib import Path
 
 import httpx
 import pytest
 
+from chinwag.clock import SystemClock, rfc3339
 from tests.helpers import api
 from tests.helpers.server import RunningServer, run_server, test_settings
 from tests.helpers.wait import wait_for
@@ -31,6 +33,10 @@ async def _status(http: httpx.AsyncClient, viewer: api.TestUser, user: api.TestU
     assert r.status_code == 200
     found = r.json()["presence"]
     return found[0]["status"] if found else None
+
+
+async def _startswith(text: Awaitable[str], prefix: str) -> bool:
+    return (await text).startswith(prefix)
 
 
 async def _presence_frames(ws: WsClient, user_id: str) -> list[str]:
@@ -159,22 +165,47 @@ async def test_fan_out_only_to_friends_and_visibility(
         await ws.close()
 
 
+class MovableClock(SystemClock):
+    """The system clock, whose wall time a test can move forward (monotonic time, which
+    drives timeouts and rate limits, runs as usual)."""
+
+    def __init__(self) -> None:
+        self.ahead = 0.0
+
+    def now(self) -> float:
+        return super().now() + self.ahead
+
+
 async def test_last_active_at_and_restart_starts_offline(tmp_path: Path, store_url: str) -> None:
-    settings = test_settings(tmp_path / "data", store_url, **TIMINGS)
-    async with run_server(settings) as srv, httpx.AsyncClient(base_url=srv.base_url) as http:
+    # A timeout longer than the test: a stays online throughout, so no transition (which
+    # writes last_active_at too) can stand in for the frame's own write.
+    settings = test_settings(tmp_path / "data", store_url, **{**TIMINGS, "presence_timeout": 60})
+    clock = MovableClock()
+    async with (
+        run_server(settings, clock=clock) as srv,
+        httpx.AsyncClient(base_url=srv.base_url) as http,
+    ):
         a, b = await api.signup(http), await api.signup(http)
         await api.befriend(http, a, b)
         wa = await WsClient.connect(srv.ws_url)
         await wa.hello(a.token)
         await wait_for(lambda: srv.app.services.presence.is_online(a.id))
-        r = await http.get("/v1/presence", params={"user_ids": a.id}, headers=b.auth)
-        first = r.json()["presence"][0]["last_active_at"]
-        assert first is not None
+
+        async def last_active() -> str:
+            r = await http.get("/v1/presence", params={"user_ids": a.id}, headers=b.auth)
+            at = r.json()["presence"][0]["last_active_at"]
+            assert at is not None
+            return str(at)
+
+        first = await last_active()
+        # An hour later, any frame from the user moves last_active_at to that hour.
+        clock.ahead = 3600.0
+        later = rfc3339(int(clock.now() * 1000))[:13]  # to the hour: "YYYY-MM-DDTHH"
+        assert later > first[:13]
         wa.send({"type": "ping"})
         await wa.expect("pong")
-        await asyncio.sleep(0.05)
-        r = await http.get("/v1/presence", params={"user_ids": a.id}, headers=b.auth)
-        assert r.json()["presence"][0]["last_active_at"] >= first
+        await wait_for(lambda: _startswith(last_active(), later))
+        assert srv.app.services.presence.changes == 1  # only the first online
         # Stopping the server drops the socket without a clean close from the client.
     async with run_server(settings) as srv, httpx.AsyncClient(base_url=srv.base_url) as http:
         r = await http.get("/v1/presence", params={"user_ids": a.id}, headers=b.auth)

@@ -73,7 +73,7 @@ async def test_key_files_from_before_are_adopted(tmp_path: Path, pg_url: str) ->
     (data / "webhook_secret").write_bytes(b"an-old-secret\n")
     async with run_server(test_settings(data, pg_url)) as srv:
         assert srv.app.services is not None
-        assert srv.app.services.vapid_public_key == old.public_key_b64url()
+        assert srv.app.services.push.vapid_public_key() == old.public_key_b64url()
     secrets = await stored(pg_url)
     assert secrets["vapid_private_key.pem"] == (data / VAPID_KEY_FILE).read_bytes()
     assert secrets["webhook_secret"].strip() == b"an-old-secret"

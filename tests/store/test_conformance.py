@@ -314,9 +314,12 @@ async def test_create_large_group_fans_out_on_read(store: Store) -> None:
 async def test_add_member(store: Store) -> None:
     o, a, b, c = await users(store, "o", "a", "b", "c")
     await group(store, o, [a], limit=3)
-    ch = await store.channels.add_member("g1", b, 20, 3, 10, added_by=o)
+    added = await store.channels.add_member("g1", b, 20, 3, 10, added_by=o)
+    ch = added.channel
     assert ch.member_count == 3 and ch.fanout == "write"
     assert sorted(ch.members or ()) == sorted([o, a, b])
+    # What the group was just before, read in the add's own transaction.
+    assert added.previous_fanout == "write" and sorted(added.previous_members) == sorted([o, a])
     joined = await store.channels.get_member("g1", b)
     assert joined is not None and (joined.role, joined.joined_at) == ("member", 20)
     with fails_with(Code.CONFLICT):
@@ -334,9 +337,17 @@ async def test_add_member(store: Store) -> None:
 async def test_add_member_past_small_group_limit_switches_to_fanout_on_read(store: Store) -> None:
     o, a, b, c = await users(store, "o", "a", "b", "c")
     await group(store, o, [a, b], limit=3)
-    ch = await store.channels.add_member("g1", c, 20, 3, 10, added_by=o)
+    added = await store.channels.add_member("g1", c, 20, 3, 10, added_by=o)
+    ch = added.channel
     assert ch.fanout == "read" and ch.member_count == 4
     assert ch.members is None  # not listed once past the small group limit
+    assert added.previous_fanout == "write"  # this add is the one that switched it
+    assert sorted(added.previous_members) == sorted([o, a, b])
+    (d,) = await users(store, "d")
+    again = await store.channels.add_member("g1", d, 21, 3, 10, added_by=o)
+    assert (again.previous_fanout, again.channel.fanout) == ("read", "read")
+    assert again.previous_members == ()  # a large group is told through its own route
+    await store.channels.remove_member("g1", d)
     full = await store.channels.get_channel("g1")
     assert full is not None and sorted(full.members or ()) == sorted([o, a, b, c])
     after = await store.channels.remove_member("g1", c)
@@ -676,23 +687,44 @@ async def test_membership_changes_during_sends_leave_no_holes(store: Store) -> N
     senders, joiners = rest[:4], rest[4:]
     await group(store, owner, [leaver, *senders])
 
+    count = 0
+    progress = asyncio.Condition()
+    changed = asyncio.Event()
+
     async def sending(sender: str) -> None:
+        nonlocal count
         for n in range(50):
+            if n == 45:
+                await changed.wait()  # each sender's last 5 come after every change
             await stored(store, sender, "g1", f"{sender}-{n}")
+            async with progress:
+                count += 1
+                progress.notify_all()
+
+    async def after(stored_count: int) -> None:
+        async with progress:
+            await progress.wait_for(lambda: count >= stored_count)
 
     async def changing() -> None:
+        # Each change waits for messages before it (not for a time), while sends go on.
         for n, joiner in enumerate(joiners):
-            await asyncio.sleep(0.005)
+            await after(20 * (n + 1))
             await store.channels.add_member("g1", joiner, 50 + n, 100, 100, added_by=owner)
+        await after(80)
         await store.channels.remove_member("g1", leaver)
+        changed.set()
 
     await asyncio.gather(changing(), *(sending(s) for s in senders))
     channel = await store.channels.get_channel("g1", with_members=False)
     assert channel is not None and channel.last_message_id == 200
-    for joiner in joiners:
+    for n, joiner in enumerate(joiners):
         got = [e.message.message_id for e in await store.messages.inbox_after(joiner, 0, 500)]
+        # From the join on, nothing skipped: at least the last 20, never the first 20(n+1).
+        assert 20 <= len(got) <= 200 - 20 * (n + 1), len(got)
         assert got == list(range(201 - len(got), 201))
     got = [e.message.message_id for e in await store.messages.inbox_after(leaver, 0, 500)]
+    # Up to the leave, nothing skipped: at least the first 80, never the last 20.
+    assert 80 <= len(got) <= 180, len(got)
     assert got == list(range(1, len(got) + 1))
 
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections import Counter
 
-from chinwag.presence.cluster import Batch, Beat, Directory, Snapshot
+from chinwag.presence.cluster import Directory
+from chinwag.presence.link import Batch, Beat, Snapshot
 
 TIMEOUT = 2.0
 

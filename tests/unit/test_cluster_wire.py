@@ -9,7 +9,8 @@ from chinwag.bus.base import ChannelJoined, ChannelLeft, DeviceRevoked
 from chinwag.bus.envelope import EnvelopeError, Frame
 from chinwag.bus.nats_presence import split
 from chinwag.bus.subjects import Subjects
-from chinwag.presence.cluster import Snapshot
+from chinwag.ids import is_token
+from chinwag.presence.link import Snapshot
 
 
 def test_envelope_round_trips() -> None:
@@ -30,8 +31,8 @@ def test_envelope_rejects_garbage(payload: bytes) -> None:
 
 
 def test_subject_tokens() -> None:
-    assert envelope.is_token("g_1-abc")
-    assert not envelope.is_token("a.b") and not envelope.is_token("*") and not envelope.is_token("")
+    assert is_token("g_1-abc")
+    assert not is_token("a.b") and not is_token("*") and not is_token("")
 
 
 def test_snapshot_parts_fit_the_budget() -> None:

@@ -10,9 +10,9 @@ from chinwag.accounts.models import Device, NewUser, ProfileChanges, User
 from chinwag.accounts.passwords import Passwords
 from chinwag.accounts.store import AccountStore
 from chinwag.accounts.tokens import token_hash
-from chinwag.bus.base import Bus, DeviceRevoked
 from chinwag.clock import Clock, now_ms
 from chinwag.errors import not_found, rate_limited, unauthorized
+from chinwag.events import DeviceRevoked, Publisher
 from chinwag.ids import new_id, new_token
 from chinwag.ratelimit import RateLimiter
 
@@ -38,7 +38,7 @@ class AccountService:
         self,
         store: AccountStore,
         passwords: Passwords,
-        bus: Bus,
+        bus: Publisher,
         clock: Clock,
         limits: LoginLimits,
     ) -> None:

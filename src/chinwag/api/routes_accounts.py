@@ -43,7 +43,7 @@ async def logout(request: Request) -> Response:
     device = await http.device(request)
     svc = http.services(request)
     await svc.accounts.logout(device)
-    await svc.store.push.delete_device_subscriptions(device.id)
+    await svc.push.forget_device(device.id)
     return http.no_content()
 
 

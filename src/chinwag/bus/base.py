@@ -10,28 +10,13 @@ Guarantees every implementation gives:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from collections.abc import Callable
 from typing import Protocol
 
+# The events are re-exported here for the gateway, which receives them from the bus.
+from chinwag.events import ChannelJoined, ChannelLeft, Control, DeviceRevoked, Publisher
 
-@dataclass(frozen=True, slots=True)
-class DeviceRevoked:
-    device_id: str
-
-
-@dataclass(frozen=True, slots=True)
-class ChannelJoined:
-    channel_id: str
-    large: bool
-
-
-@dataclass(frozen=True, slots=True)
-class ChannelLeft:
-    channel_id: str
-
-
-Control = DeviceRevoked | ChannelJoined | ChannelLeft
+__all__ = ["Bus", "BusSink", "ChannelJoined", "ChannelLeft", "Control", "DeviceRevoked"]
 
 
 class BusSink(Protocol):
@@ -48,7 +33,7 @@ class BusSink(Protocol):
     def control(self, user_id: str, event: Control) -> None: ...
 
 
-class Bus(Protocol):
+class Bus(Publisher, Protocol):
     async def start(self) -> None: ...
 
     async def close(self) -> None: ...
@@ -66,18 +51,6 @@ class Bus(Protocol):
     def watch_channel(self, channel_id: str) -> None: ...
 
     def unwatch_channel(self, channel_id: str) -> None: ...
-
-    def to_user(self, user_id: str, data: bytes, seq: int = 0) -> None: ...
-
-    def to_users(self, user_ids: Iterable[str], data: bytes) -> None: ...
-
-    def to_channel(self, channel_id: str, data: bytes, seq: int = 0) -> None: ...
-
-    def control(self, user_id: str, event: Control) -> None: ...
-
-    def push(self, data: bytes) -> None:
-        """Hand a push event to one push worker (whichever process runs that role)."""
-        ...
 
     def on_push(self, handler: Callable[[bytes], None]) -> None:
         """Receive push events here (the push role); each event reaches one handler."""

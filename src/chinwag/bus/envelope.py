@@ -19,11 +19,10 @@ of lowercase letters and digits).
 
 from __future__ import annotations
 
-import re
 import struct
 from dataclasses import dataclass
 
-from chinwag.bus.base import ChannelJoined, ChannelLeft, Control, DeviceRevoked
+from chinwag.events import ChannelJoined, ChannelLeft, Control, DeviceRevoked
 
 PUSH_QUEUE = "push"
 
@@ -32,8 +31,6 @@ _FRAME = b"m"
 _REVOKED = b"r"
 _JOINED = b"j"
 _LEFT = b"l"
-# One NATS subject token: no dots, wildcards or whitespace.
-_TOKEN = re.compile(r"[A-Za-z0-9_\-]+")
 
 
 class EnvelopeError(ValueError):
@@ -53,11 +50,6 @@ class Frame:
 
 
 Envelope = Frame | Control
-
-
-def is_token(value: str) -> bool:
-    """True if `value` can stand as one token of a NATS subject."""
-    return _TOKEN.fullmatch(value) is not None
 
 
 def frame(data: bytes, seq: int = 0) -> bytes:

@@ -22,7 +22,7 @@ from nats.aio.msg import Msg
 from nats.aio.subscription import Subscription
 
 from chinwag.bus.nats import NatsBus
-from chinwag.presence.cluster import Batch, Beat, PresencePeer, Snapshot
+from chinwag.presence.link import Batch, Beat, PresencePeer, Snapshot
 
 log = logging.getLogger("chinwag.presence")
 

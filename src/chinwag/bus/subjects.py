@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from chinwag.bus.envelope import is_token
+from chinwag.ids import is_token
 
 DEFAULT_NAMESPACE = "chinwag"
 

@@ -44,7 +44,12 @@ class ChannelView:
 
 
 @dataclass(frozen=True, slots=True)
-class MembershipChange:
+class MemberAdded:
+    """A member added, with what the group was just before, read in the same
+    transaction as the add."""
+
     channel: Channel
-    # Members before the change, to tell everyone who was in it.
+    previous_fanout: Fanout
+    # Those who were members before, to tell them; empty when the group already fanned
+    # out on read (it is then told through the channel's own route).
     previous_members: tuple[str, ...]

@@ -5,11 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from chinwag import wire
-from chinwag.bus.base import Bus, ChannelJoined, ChannelLeft
+from chinwag.channels import rules
 from chinwag.channels.models import Channel, ChannelView, Member, Role
 from chinwag.channels.store import ChannelStore
 from chinwag.clock import Clock, now_ms
 from chinwag.errors import forbidden, invalid, not_found
+from chinwag.events import ChannelJoined, ChannelLeft, Publisher
 from chinwag.friends.store import FriendStore
 from chinwag.ids import new_id
 from chinwag.ratelimit import RateLimiter
@@ -30,7 +31,7 @@ class ChannelService:
         self,
         store: ChannelStore,
         friends: FriendStore,
-        bus: Bus,
+        bus: Publisher,
         clock: Clock,
         limits: GroupLimits,
     ) -> None:
@@ -113,8 +114,7 @@ class ChannelService:
         actor = await self.member(channel_id, actor_id)
         if actor.role not in ADMIN_ROLES:
             raise forbidden("only the owner or an admin can add members")
-        before = await self._store.member_ids(channel_id)
-        channel = await self._store.add_member(
+        added = await self._store.add_member(
             channel_id,
             user_id,
             now_ms(self._clock),
@@ -122,10 +122,11 @@ class ChannelService:
             self.limits.max_group_size,
             added_by=actor_id,
         )
+        channel, before = added.channel, added.previous_members
         large = channel.fanout == "read"
-        if large and len(before) <= self.limits.small_group_limit:
-            # The group just switched to fan-out on read: every member's gateway must
-            # now route the group's live messages by channel.
+        # Decided from the fan-out read inside the add's transaction: a concurrent add
+        # cannot make two callers (or none) see the switch.
+        if rules.just_switched(added.previous_fanout, channel.fanout):
             for member_id in before:
                 self._bus.control(member_id, ChannelJoined(channel_id, True))
         self._bus.control(user_id, ChannelJoined(channel_id, large))

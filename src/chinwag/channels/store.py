@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from chinwag.channels.models import Channel, ChannelView, Member, Role
+from chinwag.channels.models import Channel, ChannelView, Member, MemberAdded, Role
 from chinwag.errors import ChinwagError, forbidden
 
 
@@ -31,9 +31,10 @@ class ChannelStore(Protocol):
         at: int,
         small_group_limit: int,
     ) -> Channel:
-        """Create a group. Refused (`not_addable`, nothing stored) if any member is
-        neither a friend of the owner nor accepts group adds from anyone, checked in the
-        same transaction as the insert."""
+        """Create a group, fanning out as `rules.fanout_for` says. Refused
+        (`not_addable`, nothing stored) if any member is neither a friend of the owner
+        nor accepts group adds from anyone, checked in the same transaction as the
+        insert."""
         ...
 
     async def get_channel(
@@ -57,16 +58,17 @@ class ChannelStore(Protocol):
         max_size: int,
         *,
         added_by: str,
-    ) -> Channel:
-        """Add a member (conflict if present; invalid if the group is full; `not_addable`
-        unless the user is a friend of `added_by` or accepts group adds from anyone). A
-        group that grows past `small_group_limit` switches to fan-out on read in the same
-        transaction, so every message is either fanned out on write or not at all."""
+    ) -> MemberAdded:
+        """Add a member (conflict if present; invalid if the group is full, by
+        `rules.check_room`; `not_addable` unless the user is a friend of `added_by` or
+        accepts group adds from anyone). The fan-out is `rules.fanout_after_add`, set in
+        the same transaction, so every message is either fanned out on write or not at
+        all; the result carries the fan-out and members from before, read there too."""
         ...
 
     async def remove_member(self, channel_id: str, user_id: str) -> Channel | None:
-        """Remove a member; the oldest admin (else oldest member) becomes owner if the
-        owner left. Returns the channel after the change, None if nobody is left."""
+        """Remove a member; if the owner left, `rules.heir` of those remaining becomes
+        owner. Returns the channel after the change, None if nobody is left."""
         ...
 
     async def set_role(self, channel_id: str, user_id: str, role: Role) -> None: ...

@@ -1,4 +1,4 @@
-"""An async client for chinwag's public contract (docs: /work/shared/PROTOCOL.md).
+"""An async client for chinwag's public contract (docs/protocol.md).
 
 - `ApiClient`: the HTTP API, typed; raises `ChinwagApiError` / `ServerUnreachable`.
 - `ChatSession`: a WebSocket session that reconnects, resends and resumes by itself

@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from types import MappingProxyType
 
-# The status each stable code has over HTTP (PROTOCOL.md "Errors"), so that an error
+# The status each stable code has over HTTP (docs/protocol.md, "Errors"), so that an error
 # met on the WebSocket carries the same status as its HTTP twin.
 STATUS_OF_CODE: Mapping[str, int] = MappingProxyType(
     {

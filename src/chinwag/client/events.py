@@ -1,6 +1,6 @@
 """What `ChatSession.events()` yields: typed, immutable events.
 
-Most are server frames exactly as the contract defines them (PROTOCOL.md "WebSocket");
+Most are server frames exactly as the contract defines them (docs/protocol.md, "WebSocket");
 `Connected` and `Disconnected` are the session's own notices about its socket.
 """
 

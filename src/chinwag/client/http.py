@@ -1,4 +1,4 @@
-"""`ApiClient`: the HTTP half of the contract (PROTOCOL.md "HTTP API"), typed.
+"""`ApiClient`: the HTTP half of the contract (docs/protocol.md, "HTTP API"), typed.
 
 Every method either returns typed objects or raises `ChinwagApiError` (the server said
 no) or `ServerUnreachable` (it said nothing). The transport is injectable, so tests can

@@ -1,4 +1,4 @@
-"""The contract's objects (PROTOCOL.md "Objects") as typed, immutable structs.
+"""The contract's objects (docs/protocol.md, "Objects") as typed, immutable structs.
 
 Decoding ignores fields this client does not know, so a newer server that adds fields
 keeps working; fields a server may leave out have defaults.

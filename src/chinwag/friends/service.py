@@ -4,16 +4,16 @@ from __future__ import annotations
 
 from chinwag import wire
 from chinwag.accounts.store import AccountStore
-from chinwag.bus.base import Bus
 from chinwag.clock import Clock, now_ms
 from chinwag.errors import forbidden, invalid, not_found
+from chinwag.events import Publisher
 from chinwag.friends.models import FriendRequest
 from chinwag.friends.store import FriendStore
 from chinwag.ids import new_id
 
 
 class FriendService:
-    def __init__(self, store: FriendStore, accounts: AccountStore, bus: Bus, clock: Clock):
+    def __init__(self, store: FriendStore, accounts: AccountStore, bus: Publisher, clock: Clock):
         self._store = store
         self._accounts = accounts
         self._bus = bus

@@ -25,7 +25,7 @@ from chinwag.gateway import actions as act
 from chinwag.gateway.session import Session, SessionConfig
 from chinwag.messaging.models import InboxEntry, Message, Stored
 from chinwag.protocol.frames import Send
-from chinwag.protocol.session import CloseCode, Phase
+from chinwag.protocol.session import CloseCode
 
 log = logging.getLogger("chinwag.gateway")
 
@@ -102,10 +102,6 @@ class Connection(WSListener):  # type: ignore[misc]
         self._tasks: set[asyncio.Task[Any]] = set()
         self._pumping = False
         self._flush_queued = False
-
-    @property
-    def phase(self) -> Phase:
-        return self.session.phase
 
     @property
     def clean_close(self) -> bool:

@@ -215,6 +215,35 @@ class _Early:
 
 
 class Session:
+    """One device's session; see the module docstring. Guarantees: nothing is written
+    before the welcome or after a close; inbox frames go out in seq order with no seq
+    twice; at most `max_inflight` sends are in flight before reading pauses; held
+    frames are bounded (bytes while the position is unknown, count behind a gap)."""
+
+    __slots__ = (
+        "_early",
+        "_fragments",
+        "_fragments_size",
+        "_group_reads",
+        "_groups",
+        "_hello",
+        "_inbox",
+        "_inflight",
+        "_open",
+        "_paused_reading",
+        "_pipelined",
+        "_rate",
+        "_repairing",
+        "_replay",
+        "_timers",
+        "_writable",
+        "actions",
+        "clean_close",
+        "config",
+        "out",
+        "phase",
+    )
+
     def __init__(self, config: SessionConfig, now: float) -> None:
         self.config = config
         self.phase = Phase.AWAITING_HELLO

@@ -21,7 +21,7 @@ from picows.api import _resolve_logger
 from picows.picows import WSProtocol  # type: ignore[attr-defined]
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
-from chinwag.edge import Edge, TrustedProxies, plain_answer
+from chinwag.edge import Edge, Origins, TrustedProxies, plain_answer
 from chinwag.gateway.connection import Connection
 from chinwag.gateway.hub import Hub
 
@@ -36,7 +36,7 @@ def _refuse(status: int, text: str) -> WSUpgradeResponseWithListener:
 
 
 def listener_factory(hub: Hub) -> Callable[[WSUpgradeRequest, str], Any]:
-    allowed = {o.strip() for o in hub.settings.allowed_origins.split(",") if o.strip()}
+    origins = Origins.parse(hub.settings.allowed_origins, hub.settings.public_url)
 
     def factory(request: WSUpgradeRequest, address: str) -> Any:
         path = request.path.split(b"?", 1)[0]
@@ -47,7 +47,7 @@ def listener_factory(hub: Hub) -> Callable[[WSUpgradeRequest, str], Any]:
         if hub.connection_count >= hub.settings.capacity:
             return _refuse(503, "gateway is full; ask /v1/discovery for another")
         origin = request.headers.get("Origin")
-        if allowed and "*" not in allowed and origin is not None and origin not in allowed:
+        if not origins.permits(origin, request.headers.get("Host")):
             return _refuse(403, "origin not allowed")
         if hub.address_full(address):
             return _refuse(429, "too many connections from this address")

@@ -17,10 +17,10 @@ from collections.abc import Awaitable, Callable
 from typing import Protocol
 
 from chinwag import wire
-from chinwag.bus.base import Bus
 from chinwag.channels.models import Member
 from chinwag.clock import Clock, now_ms
 from chinwag.errors import conflict, forbidden, invalid, not_found
+from chinwag.events import Publisher
 from chinwag.messaging.mentions import usernames_in
 from chinwag.messaging.models import (
     Change,
@@ -50,7 +50,7 @@ class ChangeService:
         self,
         store: MessageStore,
         memberships: Memberships,
-        bus: Bus,
+        bus: Publisher,
         clock: Clock,
         *,
         max_text_chars: int,

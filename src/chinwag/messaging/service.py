@@ -1,9 +1,9 @@
 """The send path, history and sync.
 
-Order of a send (DESIGN.md "The send path"): validate, rate limit, then one durable
-transaction in the store (idempotency, membership, message id, message, inbox entries),
-and only after it commits publish the message to every member's devices. The caller
-sends the `sent` acknowledgement after `send` returns.
+Order of a send (docs/architecture.md, "The path of one message"): validate, rate limit,
+then one durable transaction in the store (idempotency, membership, message id, message,
+inbox entries), and only after it commits publish the message to every member's devices.
+The caller sends the `sent` acknowledgement after `send` returns.
 """
 
 from __future__ import annotations
@@ -14,9 +14,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from chinwag import wire
-from chinwag.bus.base import Bus
 from chinwag.clock import Clock, now_ms
 from chinwag.errors import ChinwagError, Code, forbidden, invalid, not_found, rate_limited
+from chinwag.events import Publisher
 from chinwag.messaging.mentions import usernames_in
 from chinwag.messaging.models import InboxEntry, Message, SendRefusal, SendRequest, Stored
 from chinwag.messaging.search import SearchQuery
@@ -37,7 +37,9 @@ class SendLimits:
 
 
 class MessagingService:
-    def __init__(self, store: MessageStore, bus: Bus, clock: Clock, limits: SendLimits) -> None:
+    def __init__(
+        self, store: MessageStore, bus: Publisher, clock: Clock, limits: SendLimits
+    ) -> None:
         self._store = store
         self._bus = bus
         self._clock = clock

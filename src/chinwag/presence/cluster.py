@@ -30,11 +30,10 @@ import hashlib
 import logging
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
-from typing import Any, Protocol
-
-import msgspec
+from typing import Any
 
 from chinwag.ids import new_id
+from chinwag.presence.link import Batch, Beat, PresenceLink, Snapshot
 
 log = logging.getLogger("chinwag.presence")
 
@@ -49,51 +48,6 @@ MAX_BATCH = 2_000
 MAX_EARLY_BATCHES = 64
 # Points per gateway on the owners' ring: enough to share users out evenly.
 RING_POINTS = 128
-
-
-class Batch(msgspec.Struct, frozen=True, tag="batch"):
-    epoch: str
-    seq: int
-    on: list[str]
-    off: list[str]
-
-
-class Beat(msgspec.Struct, frozen=True, tag="beat"):
-    epoch: str
-    seq: int
-    ready: bool
-
-
-class Snapshot(msgspec.Struct, frozen=True):
-    """A gateway's online users as of its batch `seq`."""
-
-    epoch: str
-    seq: int
-    users: list[str]
-
-
-class PresencePeer(Protocol):
-    """What a link calls into: this process's side of cluster presence."""
-
-    def on_batch(self, gateway_id: str, batch: Batch) -> None: ...
-    def on_beat(self, gateway_id: str, beat: Beat) -> None: ...
-    def on_hello(self) -> None: ...
-    def on_reconnect(self) -> None: ...
-    def snapshot(self) -> Snapshot: ...
-
-
-class PresenceLink(Protocol):
-    """Carries presence between processes. Sends never block nor raise (they may be
-    lost: gaps are found by sequence number and repaired by snapshots)."""
-
-    @property
-    def connected(self) -> bool: ...
-    async def start(self, peer: PresencePeer) -> None: ...
-    async def close(self) -> None: ...
-    def send_batch(self, batch: Batch) -> None: ...
-    def send_beat(self, beat: Beat) -> None: ...
-    def send_hello(self) -> None: ...
-    async def fetch_snapshot(self, gateway_id: str) -> Snapshot | None: ...
 
 
 @dataclass

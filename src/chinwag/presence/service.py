@@ -14,9 +14,9 @@ from typing import Protocol
 
 from chinwag import wire
 from chinwag.accounts.store import AccountStore
-from chinwag.bus.base import Bus
 from chinwag.channels.store import ChannelStore
 from chinwag.clock import Clock, now_ms, rfc3339
+from chinwag.events import Publisher
 from chinwag.friends.store import FriendStore
 from chinwag.protocol.codec import encode
 from chinwag.protocol.frames import PresenceFrame
@@ -38,7 +38,7 @@ class PresenceService:
         accounts: AccountStore,
         friends: FriendStore,
         channels: ChannelStore,
-        bus: Bus,
+        bus: Publisher,
         clock: Clock,
         write_interval: float,
     ) -> None:

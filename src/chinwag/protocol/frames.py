@@ -1,4 +1,4 @@
-"""Typed WebSocket frames of the wire contract (PROTOCOL.md).
+"""Typed WebSocket frames of the wire contract (docs/protocol.md).
 
 Client frames are decoded into these structs and nothing past the codec sees raw dicts.
 Unknown extra fields are ignored so that clients may be newer than the server.

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import msgspec
 
 from chinwag.accounts.store import AccountStore
-from chinwag.bus.base import Bus
+from chinwag.events import Publisher
 from chinwag.messaging.models import Message, Stored
 
 log = logging.getLogger("chinwag.push")
@@ -51,7 +51,7 @@ class _Due:
 class PushTrigger:
     def __init__(
         self,
-        bus: Bus,
+        bus: Publisher,
         accounts: AccountStore,
         is_online: Callable[[str], bool],
         monotonic: Callable[[], float],

@@ -9,8 +9,8 @@
 // data in IndexedDB.
 
 // build:start
-const VERSION = '186b84de3012';
-const SHELL = ["/", "/assets/app-698c34af1c.css", "/assets/boot-c4bc42d6a9.js", "/assets/app-31615c4e8a.js", "/manifest.webmanifest", "/icons/icon.svg", "/icons/icon-192.png", "/icons/icon-512.png", "/icons/maskable-512.png"];
+const VERSION = '79e320ef751a';
+const SHELL = ["/", "/assets/app-5556d6a54b.css", "/assets/boot-c4bc42d6a9.js", "/assets/app-1eb64b4964.js", "/manifest.webmanifest", "/icons/icon.svg", "/icons/icon-192.png", "/icons/icon-512.png", "/icons/maskable-512.png"];
 // build:end
 
 const PREFIX = 'chinwag-shell-';

@@ -12,7 +12,8 @@ from typing import Any
 
 import asyncpg
 
-from chinwag.channels.models import Channel, ChannelView, Member, Role
+from chinwag.channels import rules
+from chinwag.channels.models import Channel, ChannelView, Member, MemberAdded, Role
 from chinwag.channels.store import not_addable
 from chinwag.errors import conflict, invalid, not_found
 from chinwag.store.postgres.db import Database
@@ -114,7 +115,7 @@ class PostgresChannels:
         small_group_limit: int,
     ) -> Channel:
         everyone = [owner_id, *[m for m in member_ids if m != owner_id]]
-        fanout = "write" if len(everyone) <= small_group_limit else "read"
+        fanout = rules.fanout_for(len(everyone), small_group_limit)
         roles = ["owner" if u == owner_id else "member" for u in everyone]
         async with self._db.transaction() as conn:
             found = await conn.fetchval(
@@ -192,7 +193,7 @@ class PostgresChannels:
         max_size: int,
         *,
         added_by: str,
-    ) -> Channel:
+    ) -> MemberAdded:
         async with self._db.transaction() as conn:
             row = await conn.fetchrow(
                 "SELECT kind, member_count, fanout FROM channels WHERE id = $1 FOR UPDATE",
@@ -200,7 +201,7 @@ class PostgresChannels:
             )
             if row is None:
                 raise not_found("no such channel")
-            kind, count, fanout = row
+            kind, count, before = row
             if kind != "group":
                 raise invalid("members can only be added to groups")
             if await conn.fetchval("SELECT 1 FROM users WHERE id = $1", user_id) is None:
@@ -213,8 +214,17 @@ class PostgresChannels:
             if await conn.fetch(_NOT_CONSENTING, added_by, [user_id]):
                 raise not_addable([user_id])
             count += 1
-            if count > max_size:
-                raise invalid(f"the group is full ({max_size} members)")
+            rules.check_room(count, max_size)
+            previous: tuple[str, ...] = ()
+            if before == "write":
+                previous = tuple(
+                    r[0]
+                    for r in await conn.fetch(
+                        "SELECT user_id FROM members WHERE channel_id = $1"
+                        " ORDER BY joined_at, user_id",
+                        channel_id,
+                    )
+                )
             await conn.execute(
                 "INSERT INTO members (channel_id, user_id, role, joined_at)"
                 " VALUES ($1, $2, 'member', $3)",
@@ -222,8 +232,7 @@ class PostgresChannels:
                 user_id,
                 at,
             )
-            # Once a group fans out on read it stays so: members' clients have switched.
-            fanout = "read" if fanout == "read" or count > small_group_limit else "write"
+            fanout = rules.fanout_after_add(before, count, small_group_limit)
             await conn.execute(
                 "UPDATE channels SET member_count = $2, fanout = $3,"
                 " members_version = members_version + 1 WHERE id = $1",
@@ -231,7 +240,8 @@ class PostgresChannels:
                 count,
                 fanout,
             )
-            return await _get_existing(conn, channel_id, count <= small_group_limit)
+            channel = await _get_existing(conn, channel_id, count <= small_group_limit)
+            return MemberAdded(channel, before, previous)
 
     async def remove_member(self, channel_id: str, user_id: str) -> Channel | None:
         async with self._db.transaction() as conn:
@@ -250,11 +260,12 @@ class PostgresChannels:
                 channel_id,
             )
             if role == "owner":
-                heir = await conn.fetchval(
-                    "SELECT user_id FROM members WHERE channel_id = $1 ORDER BY"
-                    " CASE role WHEN 'admin' THEN 0 ELSE 1 END, joined_at, user_id LIMIT 1",
+                rows = await conn.fetch(
+                    "SELECT channel_id, user_id, role, last_read_message_id, joined_at"
+                    " FROM members WHERE channel_id = $1",
                     channel_id,
                 )
+                heir = rules.heir(_member(r) for r in rows)
                 if heir is None:
                     return None
                 await conn.execute(

@@ -5,7 +5,8 @@ from __future__ import annotations
 import sqlite3
 from typing import Any
 
-from chinwag.channels.models import Channel, ChannelView, Member, Role
+from chinwag.channels import rules
+from chinwag.channels.models import Channel, ChannelView, Member, MemberAdded, Role
 from chinwag.channels.store import not_addable
 from chinwag.errors import conflict, invalid, not_found
 from chinwag.store.sqlite.db import Database, WriterState
@@ -100,7 +101,7 @@ class SqliteChannels:
         small_group_limit: int,
     ) -> Channel:
         everyone = [owner_id, *[m for m in member_ids if m != owner_id]]
-        fanout = "write" if len(everyone) <= small_group_limit else "read"
+        fanout = rules.fanout_for(len(everyone), small_group_limit)
 
         def job(conn: sqlite3.Connection, state: WriterState) -> Channel:
             found = 0
@@ -184,8 +185,8 @@ class SqliteChannels:
         max_size: int,
         *,
         added_by: str,
-    ) -> Channel:
-        def job(conn: sqlite3.Connection, state: WriterState) -> Channel:
+    ) -> MemberAdded:
+        def job(conn: sqlite3.Connection, state: WriterState) -> MemberAdded:
             row = conn.execute(
                 "SELECT kind, member_count, fanout FROM channels WHERE id = ?", (channel_id,)
             ).fetchone()
@@ -202,9 +203,10 @@ class SqliteChannels:
             if _not_consenting(conn, added_by, [user_id]):
                 raise not_addable([user_id])
             count = row[1] + 1
-            if count > max_size:
-                raise invalid(f"the group is full ({max_size} members)")
-            fanout = "read" if row[2] == "read" or count > small_group_limit else "write"
+            rules.check_room(count, max_size)
+            before = row[2]
+            previous = _member_ids(conn, channel_id) if before == "write" else ()
+            fanout = rules.fanout_after_add(before, count, small_group_limit)
             conn.execute(
                 "INSERT INTO members (channel_id, user_id, role, joined_at)"
                 " VALUES (?, ?, 'member', ?)",
@@ -217,9 +219,9 @@ class SqliteChannels:
             state.members.pop(channel_id, None)
             channel = _get(conn, channel_id, count <= small_group_limit)
             assert channel is not None
-            return channel
+            return MemberAdded(channel, before, previous)
 
-        result: Channel = await self._db.write(job)
+        result: MemberAdded = await self._db.write(job)
         return result
 
     async def remove_member(self, channel_id: str, user_id: str) -> Channel | None:
@@ -235,16 +237,17 @@ class SqliteChannels:
             )
             state.members.pop(channel_id, None)
             if gone[0] == "owner":
-                heir = conn.execute(
-                    "SELECT user_id FROM members WHERE channel_id = ? ORDER BY"
-                    " CASE role WHEN 'admin' THEN 0 ELSE 1 END, joined_at, user_id LIMIT 1",
+                rows = conn.execute(
+                    "SELECT channel_id, user_id, role, last_read_message_id, joined_at"
+                    " FROM members WHERE channel_id = ?",
                     (channel_id,),
-                ).fetchone()
+                ).fetchall()
+                heir = rules.heir(Member(*r) for r in rows)
                 if heir is None:
                     return None
                 conn.execute(
                     "UPDATE members SET role = 'owner' WHERE channel_id = ? AND user_id = ?",
-                    (channel_id, heir[0]),
+                    (channel_id, heir),
                 )
             return _get(conn, channel_id, True)
 

@@ -1,4 +1,4 @@
-// HTTP API client (PROTOCOL.md "HTTP API"). Same origin; bearer token auth.
+// HTTP API client (docs/protocol.md, "HTTP API"). Same origin; bearer token auth.
 
 export class ApiError extends Error {
   constructor(status, code, message, retryAfter = null) {

@@ -240,7 +240,7 @@ export function mountConversation(ctx) {
     if (!frame) {
       frame = requestAnimationFrame(() => {
         frame = 0;
-        if (channelId) messages.render();
+        if (channelId) messages.render({ scrolled: true });
       });
     }
     if (scroller.scrollTop < LOAD_OLDER_PX && !touch.matches) loadOlder();

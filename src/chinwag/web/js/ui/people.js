@@ -191,12 +191,48 @@ export function mountPeople(ctx) {
     friendsEmpty.hidden = list.length > 0;
   }
 
-  state.on('requests', () => { renderRequests(); renderResults(); });
-  state.on('friends', () => { renderFriends(); renderResults(); });
-  state.on('presence', renderFriends);
-  state.on('users', () => { renderFriends(); renderRequests(); renderResults(); });
-  const timer = setInterval(renderFriends, 30000);
-  signal.addEventListener('abort', () => clearInterval(timer));
-  renderRequests();
-  renderFriends();
+  // Every start shows the chats tab, where this panel is hidden: its lists are brought up
+  // to date when the browser is idle (or at once when the tab is shown), not in the same
+  // turn as the chat list a person is waiting for.
+  const panel = friends.closest('[role="tabpanel"]');
+  const due = new Set();
+  let idle = 0;
+  const runDue = () => {
+    cancelIdle(idle);
+    idle = 0;
+    const fns = [...due];
+    due.clear();
+    for (const fn of fns) fn();
+  };
+  const soon = (...fns) => {
+    for (const fn of fns) due.add(fn);
+    if (!panel || !panel.hidden) runDue();
+    else if (!idle) idle = onIdle(runDue);
+  };
+  const shown = new MutationObserver(() => { if (due.size && !panel.hidden) runDue(); });
+  if (panel) shown.observe(panel, { attributes: true, attributeFilter: ['hidden'] });
+
+  state.on('requests', () => soon(renderRequests, renderResults));
+  state.on('friends', () => soon(renderFriends, renderResults));
+  state.on('presence', () => soon(renderFriends));
+  state.on('users', () => soon(renderFriends, renderRequests, renderResults));
+  const timer = setInterval(() => soon(renderFriends), 30000);
+  signal.addEventListener('abort', () => {
+    clearInterval(timer);
+    cancelIdle(idle);
+    shown.disconnect();
+  });
+  soon(renderRequests, renderFriends);
+}
+
+// requestIdleCallback where there is one (not in Safari); a timeout should never wait for
+// an idle moment more than a second.
+function onIdle(fn) {
+  return window.requestIdleCallback ? requestIdleCallback(fn, { timeout: 1000 }) : setTimeout(fn, 200);
+}
+
+function cancelIdle(id) {
+  if (!id) return;
+  if (window.cancelIdleCallback) cancelIdleCallback(id);
+  else clearTimeout(id);
 }

@@ -25,6 +25,8 @@ export class VirtualList {
     this.version = 0; // bumped by setItems: every rendered element is updated once more
     this.start = 0;
     this.end = 0;
+    this.listTop = 0; // the list's offset in the scroller, read before the last render
+    this.anchorIndex = -1; // the index of the last render's anchor item
     this.following = true; // at the newest item: stay there when the viewport changes
     // The scroller changes size (the on-screen keyboard, a rotation, the window): keep the
     // newest message in view if it was, else keep the first visible one where it was.
@@ -109,19 +111,24 @@ export class VirtualList {
   }
 
   /** Render the window around the viewport; call on scroll and after changes. */
-  render({ toBottom = false } = {}) {
+  render({ toBottom = false, scrolled = false } = {}) {
     const { scroller } = this.o;
     const stick = toBottom;
+    // A scroll that stays within what is rendered needs no work at all: the window is
+    // rebuilt only when less than half the overscan is left beyond an edge.
+    if (scrolled && !stick && this.covers()) {
+      this.following = this.atEnd();
+      return;
+    }
     const anchor = stick ? null : this.anchor();
     for (let pass = 0; pass < 3; pass++) {
       const changed = this.renderWindow(stick, anchor);
       if (stick) scroller.scrollTop = scroller.scrollHeight;
-      else if (anchor) {
-        const el = this.nodes.get(anchor.key);
-        if (el) {
-          const want = el.offsetTop - anchor.delta;
-          if (Math.abs(scroller.scrollTop - want) >= 1) scroller.scrollTop = want;
-        }
+      else if (anchor && this.anchorIndex >= 0) {
+        // Where the anchor is now, from the measured heights: reading it from the page
+        // would lay the list out a second time in this frame.
+        const want = this.listTop + this.offsets()[this.anchorIndex] - anchor.delta;
+        if (Math.abs(scroller.scrollTop - want) >= 1) scroller.scrollTop = want;
       }
       if (!changed || this.covers()) break;
     }
@@ -130,7 +137,7 @@ export class VirtualList {
 
   /** Whether the rendered items reach at least half the overscan past both edges. */
   covers() {
-    const { scroller, list, overscan = 1200 } = this.o;
+    const { scroller, list, overscan = 800 } = this.o;
     const tops = this.offsets();
     const viewTop = scroller.scrollTop - list.offsetTop;
     const above = this.start === 0 || tops[this.start] <= viewTop - overscan / 2;
@@ -141,14 +148,17 @@ export class VirtualList {
 
   /** One pass: choose the window, put its elements in place, measure them. */
   renderWindow(stick, anchor) {
-    const { scroller, list, overscan = 1200 } = this.o;
+    const { scroller, list, overscan = 800 } = this.o;
     const n = this.keys.length;
     const tops = this.offsets();
     const listTop = list.offsetTop;
+    this.listTop = listTop;
+    this.anchorIndex = -1;
     let viewTop = scroller.scrollTop - listTop;
     if (stick) viewTop = tops[n] - scroller.clientHeight;
     else if (anchor) {
       const i = this.keys.indexOf(anchor.key);
+      this.anchorIndex = i;
       if (i >= 0) viewTop = tops[i] - anchor.delta;
     }
     const from = viewTop - overscan;
@@ -192,10 +202,11 @@ export class VirtualList {
     list.style.paddingBottom = `${tops[n] - tops[end]}px`;
 
     // Every element in the page is measured: one layout, then cheap reads; a message can
-    // change height without being rebuilt ("Show more", a new width).
+    // change height without being rebuilt ("Show more", a new width). Fractional heights,
+    // so the offsets add up to where the items really are (render() relies on it).
     let changed = false;
     for (let i = start; i < end; i++) {
-      const h = this.nodes.get(this.keys[i]).offsetHeight;
+      const h = this.nodes.get(this.keys[i]).getBoundingClientRect().height;
       if (this.heights.get(this.keys[i]) !== h) {
         this.heights.set(this.keys[i], h);
         changed = true;

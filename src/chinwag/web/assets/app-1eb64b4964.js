@@ -1682,9 +1682,8 @@ const oldest = this.oldestId();
 return !this.noMoreBefore && oldest !== null && oldest > 1;
 }
 oldestId() {
-let min = null;
-for (const id of this.byId.keys()) if (min === null || id < min) min = id;
-return min;
+const first = this.byId.size ? this.sorted()[0] : null;
+return first ? first.message_id : null;
 }
 newestId() {
 let max = 0;
@@ -1715,12 +1714,16 @@ this.connection = { state: 'connecting', retryAt: null };
 this.currentChannelId = null;
 this.pendingEvents = new Map();
 this.flushTimer = null;
+this.flushedAt = -Infinity;
 }
 changed(type, key = '*') {
 if (this.disposed) return;
 if (!this.pendingEvents.has(type)) this.pendingEvents.set(type, new Set());
 this.pendingEvents.get(type).add(key);
-if (!this.flushTimer) this.flushTimer = setTimeout(() => this.flush(), 16);
+if (!this.flushTimer) {
+const wait = Math.max(0, 16 - (performance.now() - this.flushedAt));
+this.flushTimer = setTimeout(() => this.flush(), wait);
+}
 }
 dispose() {
 this.disposed = true;
@@ -1729,6 +1732,7 @@ this.pendingEvents.clear();
 }
 flush() {
 this.flushTimer = null;
+this.flushedAt = performance.now();
 if (this.disposed) return;
 const events = this.pendingEvents;
 this.pendingEvents = new Map();
@@ -2915,14 +2919,42 @@ li.querySelector('[data-testid="friend-remove-button"]').setAttribute('aria-labe
 });
 friendsEmpty.hidden = list.length > 0;
 }
-state.on('requests', () => { renderRequests(); renderResults(); });
-state.on('friends', () => { renderFriends(); renderResults(); });
-state.on('presence', renderFriends);
-state.on('users', () => { renderFriends(); renderRequests(); renderResults(); });
-const timer = setInterval(renderFriends, 30000);
-signal.addEventListener('abort', () => clearInterval(timer));
-renderRequests();
-renderFriends();
+const panel = friends.closest('[role="tabpanel"]');
+const due = new Set();
+let idle = 0;
+const runDue = () => {
+cancelIdle(idle);
+idle = 0;
+const fns = [...due];
+due.clear();
+for (const fn of fns) fn();
+};
+const soon = (...fns) => {
+for (const fn of fns) due.add(fn);
+if (!panel || !panel.hidden) runDue();
+else if (!idle) idle = onIdle(runDue);
+};
+const shown = new MutationObserver(() => { if (due.size && !panel.hidden) runDue(); });
+if (panel) shown.observe(panel, { attributes: true, attributeFilter: ['hidden'] });
+state.on('requests', () => soon(renderRequests, renderResults));
+state.on('friends', () => soon(renderFriends, renderResults));
+state.on('presence', () => soon(renderFriends));
+state.on('users', () => soon(renderFriends, renderRequests, renderResults));
+const timer = setInterval(() => soon(renderFriends), 30000);
+signal.addEventListener('abort', () => {
+clearInterval(timer);
+cancelIdle(idle);
+shown.disconnect();
+});
+soon(renderRequests, renderFriends);
+}
+function onIdle(fn) {
+return window.requestIdleCallback ? requestIdleCallback(fn, { timeout: 1000 }) : setTimeout(fn, 200);
+}
+function cancelIdle(id) {
+if (!id) return;
+if (window.cancelIdleCallback) cancelIdleCallback(id);
+else clearTimeout(id);
 }
   return { presenceText, mountPeople };
 })();
@@ -2978,6 +3010,8 @@ this.nodes = new Map(); // key -> element in the page
 this.version = 0; // bumped by setItems: every rendered element is updated once more
 this.start = 0;
 this.end = 0;
+this.listTop = 0; // the list's offset in the scroller, read before the last render
+this.anchorIndex = -1; // the index of the last render's anchor item
 this.following = true; // at the newest item: stay there when the viewport changes
 let height = 0;
 this.resizes = new ResizeObserver(() => {
@@ -3046,26 +3080,27 @@ return { key: this.keys[i], delta: el.offsetTop - s.scrollTop };
 }
 return null;
 }
-render({ toBottom = false } = {}) {
+render({ toBottom = false, scrolled = false } = {}) {
 const { scroller } = this.o;
 const stick = toBottom;
+if (scrolled && !stick && this.covers()) {
+this.following = this.atEnd();
+return;
+}
 const anchor = stick ? null : this.anchor();
 for (let pass = 0; pass < 3; pass++) {
 const changed = this.renderWindow(stick, anchor);
 if (stick) scroller.scrollTop = scroller.scrollHeight;
-else if (anchor) {
-const el = this.nodes.get(anchor.key);
-if (el) {
-const want = el.offsetTop - anchor.delta;
+else if (anchor && this.anchorIndex >= 0) {
+const want = this.listTop + this.offsets()[this.anchorIndex] - anchor.delta;
 if (Math.abs(scroller.scrollTop - want) >= 1) scroller.scrollTop = want;
-}
 }
 if (!changed || this.covers()) break;
 }
 this.following = this.atEnd();
 }
 covers() {
-const { scroller, list, overscan = 1200 } = this.o;
+const { scroller, list, overscan = 800 } = this.o;
 const tops = this.offsets();
 const viewTop = scroller.scrollTop - list.offsetTop;
 const above = this.start === 0 || tops[this.start] <= viewTop - overscan / 2;
@@ -3074,14 +3109,17 @@ const below = this.end === this.keys.length
 return above && below;
 }
 renderWindow(stick, anchor) {
-const { scroller, list, overscan = 1200 } = this.o;
+const { scroller, list, overscan = 800 } = this.o;
 const n = this.keys.length;
 const tops = this.offsets();
 const listTop = list.offsetTop;
+this.listTop = listTop;
+this.anchorIndex = -1;
 let viewTop = scroller.scrollTop - listTop;
 if (stick) viewTop = tops[n] - scroller.clientHeight;
 else if (anchor) {
 const i = this.keys.indexOf(anchor.key);
+this.anchorIndex = i;
 if (i >= 0) viewTop = tops[i] - anchor.delta;
 }
 const from = viewTop - overscan;
@@ -3124,7 +3162,7 @@ list.style.paddingTop = `${tops[start]}px`;
 list.style.paddingBottom = `${tops[n] - tops[end]}px`;
 let changed = false;
 for (let i = start; i < end; i++) {
-const h = this.nodes.get(this.keys[i]).offsetHeight;
+const h = this.nodes.get(this.keys[i]).getBoundingClientRect().height;
 if (this.heights.get(this.keys[i]) !== h) {
 this.heights.set(this.keys[i], h);
 changed = true;
@@ -3393,7 +3431,7 @@ scroller.addEventListener('scroll', () => {
 if (!frame) {
 frame = requestAnimationFrame(() => {
 frame = 0;
-if (channelId) messages.render();
+if (channelId) messages.render({ scrolled: true });
 });
 }
 if (scroller.scrollTop < LOAD_OLDER_PX && !touch.matches) loadOlder();
