@@ -33,6 +33,7 @@ from chinwag.e2ee.models import KeyLimits
 from chinwag.e2ee.service import E2eeService
 from chinwag.friends.service import FriendService
 from chinwag.ids import new_id
+from chinwag.messaging.changes import ChangeService
 from chinwag.messaging.service import MessagingService, SendLimits
 from chinwag.presence.cluster import ClusterPresence
 from chinwag.presence.policy import Timings
@@ -243,6 +244,14 @@ class App:
             presence=presence,
             e2ee=e2ee,
             discovery=Discovery(registry, s.region),
+            changes=ChangeService(
+                store.messages,
+                channels,
+                bus,
+                clock,
+                max_text_chars=s.max_text_chars,
+                encryption=flags,
+            ),
             push=PushService(store.push, self.push_guard, clock, keys.vapid.public_key_b64url()),
             blocks=blocks,
             mutes=MuteService(store.safety, channels, clock),
@@ -309,7 +318,6 @@ class App:
         """Push: a trigger where messages are stored, a worker where the push role runs."""
         from chinwag.push.senders import build_senders, worker_settings
         from chinwag.push.trigger import PushTrigger
-        from chinwag.safety.mutes import mentions
 
         s = self.settings
         assert self.services is not None  # built just before
@@ -322,9 +330,10 @@ class App:
                 grace=s.presence_grace,
                 include_text=s.push_include_text,
                 muted=self.services.mutes.is_muted,
-                mentions=mentions,
             )
             messaging.on_stored(trigger.on_stored)
+            assert self.services is not None
+            self.services.changes.on_deleted(trigger.on_deleted)
             trigger.start()
             self._closers.append(trigger.close)
         if s.runs("push"):

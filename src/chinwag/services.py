@@ -16,6 +16,7 @@ from chinwag.config import Settings
 from chinwag.discovery.service import Discovery
 from chinwag.e2ee.service import E2eeService
 from chinwag.friends.service import FriendService
+from chinwag.messaging.changes import ChangeService
 from chinwag.messaging.service import MessagingService
 from chinwag.presence.service import PresenceService
 from chinwag.push.service import PushService
@@ -39,6 +40,7 @@ class Services:
     messaging: MessagingService
     presence: PresenceService
     discovery: Discovery
+    changes: ChangeService
     push: PushService
     e2ee: E2eeService
     blocks: BlockService

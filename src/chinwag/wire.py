@@ -47,6 +47,16 @@ class Message(Protocol):
     def created_at(self) -> int: ...
     @property
     def client_msg_id(self) -> str: ...
+    @property
+    def reply_to(self) -> int | None: ...
+    @property
+    def edited_at(self) -> int | None: ...
+    @property
+    def deleted(self) -> bool: ...
+    @property
+    def reactions(self) -> Sequence[tuple[str, Sequence[str]]]: ...
+    @property
+    def mentions(self) -> Sequence[str]: ...
 
 
 class Channel(Protocol):
@@ -114,6 +124,11 @@ class MessageOut(msgspec.Struct, omit_defaults=True):
     text: str
     created_at: str
     client_msg_id: str
+    reply_to: int | None
+    edited_at: str | None
+    deleted: bool
+    reactions: dict[str, list[str]]
+    mentions: list[str]
     # End-to-end encrypted messages: the body exactly as stored, and `text` empty.
     encrypted: msgspec.Raw | None = None
 
@@ -146,19 +161,22 @@ def me(u: User) -> MeOut:
 
 
 def message(m: Message) -> MessageOut:
-    if m.text.startswith(ENCRYPTED_MARK):
-        body = msgspec.Raw(m.text[len(ENCRYPTED_MARK) :].encode())
-        return MessageOut(
-            m.channel_id,
-            m.message_id,
-            m.sender_id,
-            "",
-            rfc3339(m.created_at),
-            m.client_msg_id,
-            body,
-        )
+    text, body = m.text, None
+    if text.startswith(ENCRYPTED_MARK):
+        text, body = "", msgspec.Raw(text[len(ENCRYPTED_MARK) :].encode())
     return MessageOut(
-        m.channel_id, m.message_id, m.sender_id, m.text, rfc3339(m.created_at), m.client_msg_id
+        m.channel_id,
+        m.message_id,
+        m.sender_id,
+        text,
+        rfc3339(m.created_at),
+        m.client_msg_id,
+        m.reply_to,
+        rfc3339(m.edited_at) if m.edited_at is not None else None,
+        m.deleted,
+        {emoji: list(users) for emoji, users in m.reactions},
+        list(m.mentions),
+        body,
     )
 
 

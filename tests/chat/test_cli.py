@@ -9,6 +9,7 @@ from pathlib import Path
 import httpx
 
 from tests.chat.support import PASSWORD, Cli, read_line
+from tests.helpers import api
 from tests.helpers.api import unique_name
 from tests.helpers.server import RunningServer
 
@@ -146,3 +147,21 @@ async def test_follow_prints_live_messages_and_what_it_missed(
             follow.kill()
             await follow.wait()
     assert (alice.config_dir / "cursor.json").exists()
+
+
+async def test_search(server: RunningServer, http: httpx.AsyncClient, tmp_path: Path) -> None:
+    (alice,) = clis(server, tmp_path, "alice")
+    a, b = await api.signup(http, password=PASSWORD), await api.signup(http)
+    await api.befriend(http, a, b)
+    channel = await api.direct(http, a, b)
+    r = await http.post(
+        f"/v1/channels/{channel}/messages",
+        json={"client_msg_id": "s1", "text": "hello 北京 friends"},
+        headers=b.auth,
+    )
+    assert r.status_code == 201
+    await alice.ok("login", a.username, "--password-stdin", stdin=PASSWORD + "\n")
+    found = (await alice.ok("search", "北京", "hello")).splitlines()
+    assert len(found) == 1 and found[0].startswith(channel)
+    assert f"{b.username}: hello 北京 friends" in found[0]
+    assert await alice.ok("search", "nothing-here", "--in", channel) == "no messages found\n"

@@ -14,6 +14,7 @@ from chinwag.client import (
     SessionOptions,
     TypingEvent,
     Unauthorized,
+    UpdateEvent,
 )
 from tests.client.support import PATIENCE, QUICK, api_for, next_of, session_for
 from tests.helpers import api
@@ -133,3 +134,34 @@ async def test_sends_wait_in_the_outbox_until_connected(
     stored = await api.history(http, b, channel)
     assert sorted(m["text"] for m in stored) == [f"t{i}" for i in range(5)]
     assert sorted(ack.message_id for ack in acks) == [1, 2, 3, 4, 5]
+
+
+async def test_changes_arrive_as_update_events_and_move_the_cursor(
+    server: RunningServer, http: httpx.AsyncClient
+) -> None:
+    a, b, channel = await api.friends_in_chat(http)
+    async with (
+        api_for(server.base_url, a) as api_a,
+        api_for(server.base_url, b) as api_b,
+        session_for(api_a) as sa,
+    ):
+        ea = sa.events()
+        await next_of(ea, Connected)
+        sent = await api_b.send_http(channel, "typo")
+        got = await next_of(ea, MessageEvent)
+        edited = await api_b.edit(channel, sent.message_id, "fixed")
+        assert edited.text == "fixed" and edited.edited_at is not None
+        await api_a.react(channel, sent.message_id, "👍")
+        first = await next_of(ea, UpdateEvent)
+        assert (first.event, first.message.text, first.cursor) == (
+            "edited",
+            "fixed",
+            got.cursor + 1,
+        )
+        second = await next_of(ea, UpdateEvent)
+        assert second.event == "reaction" and second.message.reactions == {"👍": [a.id]}
+        await api_b.delete_message(channel, sent.message_id)
+        third = await next_of(ea, UpdateEvent)
+        assert third.message.deleted and third.message.text == ""
+        assert [m.text for m in await api_a.search("fixed")] == []
+        assert sa.position.cursor == second.cursor

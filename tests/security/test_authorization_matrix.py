@@ -96,6 +96,13 @@ def _calls(w: World) -> list[tuple[str, str, dict[str, Any] | None]]:
         ("GET", "/v1/admin/reports", None),
         ("POST", f"/v1/admin/users/{w.owner.id}/deactivate", None),
         ("POST", f"/v1/admin/users/{w.owner.id}/reactivate", None),
+        ("PATCH", f"/v1/channels/{g}/messages/1", {"text": "changed"}),
+        ("PATCH", f"/v1/channels/{d}/messages/1", {"text": "changed"}),
+        ("DELETE", f"/v1/channels/{g}/messages/1", None),
+        ("DELETE", f"/v1/channels/{d}/messages/1", None),
+        ("PUT", f"/v1/channels/{g}/messages/1/reactions/ok", None),
+        ("PUT", f"/v1/channels/{d}/messages/1/reactions/ok", None),
+        ("DELETE", f"/v1/channels/{g}/messages/1/reactions/ok", None),
     ]
 
 
@@ -103,6 +110,7 @@ async def _unchanged(http: httpx.AsyncClient, w: World) -> None:
     for ch in (w.group, w.direct):
         msgs = await api.history(http, w.owner, ch)
         assert [m["text"] for m in msgs] == ["secret"]
+        assert [(m["deleted"], m["reactions"], m["edited_at"]) for m in msgs] == [(False, {}, None)]
     members = (await http.get(f"/v1/channels/{w.group}/members", headers=w.owner.auth)).json()[
         "members"
     ]

@@ -82,6 +82,11 @@ class MessageBody(Body, frozen=True):
     client_msg_id: str
     text: str = ""
     encrypted: EncryptedBody | None = None
+    reply_to: WireInt | None = None
+
+
+class EditBody(Body, frozen=True):
+    text: str
 
 
 class ReadBody(Body, frozen=True):

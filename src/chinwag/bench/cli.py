@@ -37,6 +37,8 @@ workloads:
   prefill    give a SQLite data directory a past before a server runs on it: millions
              of messages written in bulk (chinwag bench prefill --help)
   timeline   one PNG of several runs: rate per second, database and log sizes
+  search     search latency (p50/p99) over a large store on either engine
+             (chinwag bench search --help)
 """
 
 

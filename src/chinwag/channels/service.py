@@ -78,6 +78,14 @@ class ChannelService:
             raise not_found("no such channel")
         raise forbidden("you are not a member of this channel")
 
+    async def direct_closed(self, channel_id: str) -> bool:
+        """Whether this is a direct channel closed to new messages (its friendship ended,
+        by unfriending or a block): it takes no reactions or edits either."""
+        channel = await self._store.get_channel(channel_id, with_members=True)
+        if channel is None or channel.kind != "direct" or not channel.members:
+            return False
+        return not await self._friends.are_friends(*channel.members[:2])
+
     async def get(self, channel_id: str, user_id: str) -> Channel:
         await self.member(channel_id, user_id)
         channel = await self._store.get_channel(channel_id, with_members=True)

@@ -253,3 +253,20 @@ async def history(ctx: Context) -> None:
                 text = await _secret().shown_text(crypto, message)
                 message = msgspec.structs.replace(message, text=text)
             print(message_line(message, await names.of(message.sender_id)))
+
+
+async def search(ctx: Context) -> None:
+    api, saved = ctx.logged_in()
+    async with api:
+        channel_id = None
+        if ctx.args.target is not None:
+            channel_id = (await find_channel(api, ctx.args.target)).id
+        names = Names(api)
+        names.add(saved.user_id, saved.username)
+        found = await api.search(
+            " ".join(ctx.args.words), channel_id=channel_id, limit=ctx.args.limit
+        )
+        for message in found:
+            print(message.channel_id, message_line(message, await names.of(message.sender_id)))
+        if not found:
+            print("no messages found")

@@ -36,6 +36,7 @@ from chinwag.client.events import (
     ResetEvent,
     SyncedEvent,
     TypingEvent,
+    UpdateEvent,
 )
 from chinwag.client.http import ApiClient
 from chinwag.client.models import (
@@ -88,5 +89,6 @@ __all__ = [
     "SyncedEvent",
     "TypingEvent",
     "Unauthorized",
+    "UpdateEvent",
     "User",
 ]

@@ -21,6 +21,15 @@ class MessageEvent(msgspec.Struct, tag="message", tag_field="type", frozen=True)
     message: Message
 
 
+class UpdateEvent(msgspec.Struct, tag="update", tag_field="type", frozen=True):
+    """A change to a message ("edited", "deleted" or "reaction"): `message` is its whole
+    current state. `cursor` as for `MessageEvent` (None in large groups)."""
+
+    cursor: int | None
+    event: str
+    message: Message
+
+
 class PresenceEvent(msgspec.Struct, tag="presence", tag_field="type", frozen=True):
     """A friend or channel co-member went online or offline."""
 
@@ -105,6 +114,7 @@ class Disconnected(msgspec.Struct, frozen=True):
 
 Event = (
     MessageEvent
+    | UpdateEvent
     | PresenceEvent
     | TypingEvent
     | ReadEvent

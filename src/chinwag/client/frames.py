@@ -20,6 +20,7 @@ from chinwag.client.events import (
     ResetEvent,
     SyncedEvent,
     TypingEvent,
+    UpdateEvent,
 )
 
 # -- client to server ------------------------------------------------------------------
@@ -91,6 +92,7 @@ ServerFrame = (
     | Pong
     | ErrorEvent
     | MessageEvent
+    | UpdateEvent
     | PresenceEvent
     | TypingEvent
     | ReadEvent
@@ -115,6 +117,7 @@ _SERVER_TYPES: tuple[type[Any], ...] = (
     Pong,
     ErrorEvent,
     MessageEvent,
+    UpdateEvent,
     PresenceEvent,
     TypingEvent,
     ReadEvent,

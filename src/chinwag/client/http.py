@@ -292,10 +292,17 @@ class ApiClient:
         return (await self._get(path, _Messages, params=query)).messages
 
     async def send_http(
-        self, channel_id: str, text: str, client_msg_id: str | None = None
+        self,
+        channel_id: str,
+        text: str,
+        client_msg_id: str | None = None,
+        *,
+        reply_to: int | None = None,
     ) -> Message:
         """Send over HTTP. Retrying with the same `client_msg_id` stores it only once."""
-        body = {"client_msg_id": client_msg_id or uuid.uuid4().hex, "text": text}
+        body: dict[str, Any] = {"client_msg_id": client_msg_id or uuid.uuid4().hex, "text": text}
+        if reply_to is not None:
+            body["reply_to"] = reply_to
         return await self._post(f"/v1/channels/{_seg(channel_id)}/messages", body, Message)
 
     async def send_encrypted(
@@ -315,6 +322,35 @@ class ApiClient:
         response = await self._call(method, path, json=body, params=params or None)
         return None if response.status_code == 204 else response.json()
 
+    async def edit(self, channel_id: str, message_id: int, text: str) -> Message:
+        """Replace the text of one's own message."""
+        path = f"/v1/channels/{_seg(channel_id)}/messages/{message_id}"
+        return _decode(await self._call("PATCH", path, json={"text": text}), Message)
+
+    async def delete_message(self, channel_id: str, message_id: int) -> None:
+        """Delete a message (one's own, or any as a group's owner or admin)."""
+        await self._call("DELETE", f"/v1/channels/{_seg(channel_id)}/messages/{message_id}")
+
+    async def react(
+        self, channel_id: str, message_id: int, emoji: str, *, add: bool = True
+    ) -> None:
+        """Add (or with `add=False` remove) one's reaction; both are idempotent."""
+        path = f"/v1/channels/{_seg(channel_id)}/messages/{message_id}/reactions/{_seg(emoji)}"
+        await self._call("PUT" if add else "DELETE", path)
+
+    async def search(
+        self,
+        q: str,
+        *,
+        channel_id: str | None = None,
+        before: int | None = None,
+        limit: int | None = None,
+    ) -> list[Message]:
+        """Messages one may see that hold every word of `q`, newest first."""
+        params = {"q": q, "channel_id": channel_id, "before": before, "limit": limit}
+        query = {k: v for k, v in params.items() if v is not None}
+        return (await self._get("/v1/search", _Results, params=query)).results
+
     # -- presence and discovery -------------------------------------------------------
 
     async def presence(self, user_ids: Iterable[str]) -> list[Presence]:
@@ -326,6 +362,10 @@ class ApiClient:
         reconnect loop is not held up by a dead path for a whole request timeout."""
         found = await self._get("/v1/discovery", _Gateways, auth=False, timeout=timeout)
         return found.gateways
+
+
+class _Results(msgspec.Struct):
+    results: list[Message]
 
 
 def _decode(response: httpx.Response, model: type[T]) -> T:

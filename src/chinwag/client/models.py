@@ -64,6 +64,11 @@ class Message(msgspec.Struct, frozen=True):
     client_msg_id: str = ""
     # End-to-end encrypted channels: the Megolm body (`text` is then empty).
     encrypted: dict[str, str] | None = None
+    reply_to: int | None = None
+    edited_at: str | None = None
+    deleted: bool = False
+    reactions: dict[str, list[str]] = {}
+    mentions: list[str] = []
 
 
 class FriendRequest(msgspec.Struct, frozen=True):

@@ -30,6 +30,7 @@ from chinwag.client.events import (
     MessageEvent,
     ResetEvent,
     SyncedEvent,
+    UpdateEvent,
 )
 from chinwag.client.frames import (
     ClientFrame,
@@ -358,6 +359,11 @@ class ChatSession:
                 self._delivery.deliver(frame, Commit(frame.cursor))
             else:
                 self._delivery.deliver(frame, Commit(large=((m.channel_id, m.message_id),)))
+        elif isinstance(frame, UpdateEvent):
+            if frame.cursor is not None:
+                self._delivery.deliver(frame, Commit(frame.cursor))
+            else:
+                self._delivery.offer(frame)  # large groups: live only, history has the state
         elif isinstance(frame, Sent):
             ack = Ack(frame.client_msg_id, frame.channel_id, frame.message_id, frame.created_at)
             self._outbox.acknowledge(ack)

@@ -550,7 +550,9 @@ class Session:
             out: list[bytes] = []
             order = self._inbox
             for e in entries:
-                order.offer(e.seq, codec.message_frame(wire.message_json(e.message), e.seq), out)
+                order.offer(
+                    e.seq, codec.entry_frame(e.event, wire.message_json(e.message), e.seq), out
+                )
             self._write_all(out)
             self._after_offer()
             return
@@ -561,7 +563,7 @@ class Session:
             self._finish_replay(replay)
             return
         for e in entries:
-            self._write(codec.message_frame(wire.message_json(e.message), e.seq))
+            self._write(codec.entry_frame(e.event, wire.message_json(e.message), e.seq))
         replay.cursor = entries[-1].seq
         self.actions.append(FLUSH)
 

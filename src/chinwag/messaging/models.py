@@ -1,13 +1,18 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import Enum
+from enum import Enum, StrEnum
 
 import msgspec
 
+Reactions = tuple[tuple[str, tuple[str, ...]], ...]
+
 
 class Message(msgspec.Struct, frozen=True):
-    """A stored message. `created_at` is milliseconds since the epoch."""
+    """A stored message in its current state. Times are milliseconds since the epoch.
+
+    A deleted message keeps its ids, sender and time; its text, reply, mentions and
+    reactions are gone. `reactions` lists (emoji, user ids) in the order they came."""
 
     channel_id: str
     message_id: int
@@ -15,6 +20,11 @@ class Message(msgspec.Struct, frozen=True):
     text: str
     created_at: int
     client_msg_id: str
+    reply_to: int | None = None
+    mentions: tuple[str, ...] = ()
+    edited_at: int | None = None
+    deleted: bool = False
+    reactions: Reactions = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,6 +35,9 @@ class SendRequest:
     client_msg_id: str
     text: str
     created_at: int
+    reply_to: int | None = None
+    # Members named as @username in the text, resolved before the send is stored.
+    mentions: tuple[str, ...] = ()
 
 
 class SendRefusal(Enum):
@@ -49,5 +62,59 @@ class Stored:
 
 @dataclass(frozen=True, slots=True)
 class InboxEntry:
+    """One entry of a user's sync queue: a new message (`event` None) or a change to
+    one ("edited", "deleted", "reaction"); either way `message` is its current state."""
+
     seq: int
     message: Message
+    event: str | None = None
+
+
+class Event(StrEnum):
+    """What an `update` entry says happened to a message."""
+
+    EDITED = "edited"
+    DELETED = "deleted"
+    REACTION = "reaction"
+
+
+@dataclass(frozen=True, slots=True)
+class Edit:
+    text: str
+    mentions: tuple[str, ...]
+    at: int
+
+
+@dataclass(frozen=True, slots=True)
+class Delete:
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class React:
+    user_id: str
+    emoji: str
+    add: bool
+    at: int
+
+
+Change = Edit | Delete | React
+
+
+class ChangeRefusal(Enum):
+    NO_MESSAGE = "no_message"
+    DELETED = "deleted"  # a deleted message takes no edit and no reaction
+
+
+@dataclass(frozen=True, slots=True)
+class Changed:
+    """A committed change: the message's new state and, as for `Stored`, each member's
+    inbox seq for it (fan-out on write) or the members of a fan-out-on-read group.
+    `changed` is false when the change was already in effect (a repeated reaction, a
+    second delete): nothing was stored and nothing is to be delivered."""
+
+    event: Event
+    message: Message
+    cursors: dict[str, int]
+    members: tuple[str, ...]
+    changed: bool = True

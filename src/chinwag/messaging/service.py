@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Protocol
 
 import msgspec
@@ -20,12 +20,15 @@ from chinwag import wire
 from chinwag.clock import Clock, now_ms
 from chinwag.errors import ChinwagError, Code, forbidden, invalid, not_found, rate_limited
 from chinwag.events import Publisher
+from chinwag.messaging.mentions import usernames_in
 from chinwag.messaging.models import InboxEntry, Message, SendRefusal, SendRequest, Stored
+from chinwag.messaging.search import SearchQuery
 from chinwag.messaging.store import MessageStore
 from chinwag.protocol.codec import (
     ENCRYPTED_MARK,
     MARK_REFUSED,
     MAX_CLIENT_MSG_ID,
+    MAX_INT,
     encrypted_problem,
     message_frame,
 )
@@ -121,6 +124,8 @@ class MessagingService:
         client_msg_id: str,
         text: str,
         encrypted: EncryptedBody | None = None,
+        *,
+        reply_to: int | None = None,
     ) -> Stored:
         """Store and publish a message; returns once it is committed and published."""
         done: asyncio.Future[Stored] = asyncio.get_running_loop().create_future()
@@ -140,6 +145,7 @@ class MessagingService:
             finish,
             ack_first=False,
             encrypted=encrypted,
+            reply_to=reply_to,
         )
         return await done
 
@@ -154,6 +160,7 @@ class MessagingService:
         *,
         ack_first: bool = True,
         encrypted: EncryptedBody | None = None,
+        reply_to: int | None = None,
     ) -> None:
         """The same as `send` without a task per message (the gateway's hot path):
         `on_done` gets the outcome after the commit; with `ack_first` it runs before the
@@ -164,23 +171,47 @@ class MessagingService:
             if wait:
                 raise rate_limited(wait)
             request = SendRequest(
-                user_id, device_id, channel_id, client_msg_id, stored_text, now_ms(self._clock)
+                user_id,
+                device_id,
+                channel_id,
+                client_msg_id,
+                stored_text,
+                now_ms(self._clock),
+                reply_to,
             )
             known = self._encryption.known(channel_id)
+            is_encrypted = encrypted is not None
             pending: asyncio.Future[Stored | SendRefusal]
-            if known is None:
-                pending = asyncio.ensure_future(self._checked(request, encrypted is not None))
+            # An encrypted body is opaque: its mentions are not resolved (`text` is empty).
+            if known is None or reply_to is not None or "@" in text:
+                pending = asyncio.ensure_future(
+                    self._append_prepared(request, is_encrypted, check=known is None)
+                )
             else:
-                _match(known, encrypted is not None)
+                _match(known, is_encrypted)
                 pending = asyncio.ensure_future(self._store.append(request))
         except ChinwagError as exc:
             on_done(exc)
             return
         pending.add_done_callback(lambda fut: self._committed(fut, on_done, ack_first))
 
-    async def _checked(self, request: SendRequest, encrypted: bool) -> Stored | SendRefusal:
-        """The append, once the channel's encryption is known to match the send."""
-        _match(await self._encryption.lookup(request.channel_id), encrypted)
+    async def _append_prepared(
+        self, request: SendRequest, encrypted: bool, *, check: bool
+    ) -> Stored | SendRefusal:
+        """The cold path of a send: check the channel's encryption when it is not known,
+        check its reply and resolve its mentions first."""
+        if check:
+            _match(await self._encryption.lookup(request.channel_id), encrypted)
+        if request.reply_to is not None:
+            found = None
+            if 1 <= request.reply_to <= MAX_INT:
+                found = await self._store.message(request.channel_id, request.reply_to)
+            if found is None:
+                raise invalid("reply_to is not a message of this channel")
+        names = () if encrypted else usernames_in(request.text)
+        if names:
+            ids = tuple(await self._store.members_named(request.channel_id, names))
+            request = replace(request, mentions=ids)
         return await self._store.append(request)
 
     def _committed(
@@ -232,6 +263,10 @@ class MessagingService:
     ) -> list[Message]:
         """History of a channel; the caller has checked membership."""
         return await self._store.history(channel_id, before=before, after=after, limit=limit)
+
+    async def search(self, query: SearchQuery) -> list[Message]:
+        """Messages the user may see that match the query (see `MessageStore.search`)."""
+        return await self._store.search(query)
 
     async def inbox_after(self, user_id: str, cursor: int, limit: int) -> list[InboxEntry]:
         return await self._store.inbox_after(user_id, cursor, limit)

@@ -5,7 +5,17 @@ from __future__ import annotations
 from collections.abc import Awaitable
 from typing import Protocol
 
-from chinwag.messaging.models import InboxEntry, Message, SendRefusal, SendRequest, Stored
+from chinwag.messaging.models import (
+    Change,
+    Changed,
+    ChangeRefusal,
+    InboxEntry,
+    Message,
+    SendRefusal,
+    SendRequest,
+    Stored,
+)
+from chinwag.messaging.search import SearchQuery
 
 
 class MessageStore(Protocol):
@@ -21,11 +31,37 @@ class MessageStore(Protocol):
         self, channel_id: str, *, before: int | None, after: int | None, limit: int
     ) -> list[Message]:
         """Ascending by message_id. With `after`, the first `limit` after it; otherwise
-        the last `limit` before `before` (or the newest)."""
+        the last `limit` before `before` (or the newest). Each in its current state."""
         ...
 
     async def inbox_after(self, user_id: str, cursor: int, limit: int) -> list[InboxEntry]: ...
 
     async def inbox_head(self, user_id: str) -> int:
         """The user's newest inbox seq (0 if none)."""
+        ...
+
+    async def message(self, channel_id: str, message_id: int) -> Message | None:
+        """One message in its current state (a deleted one as its tombstone)."""
+        ...
+
+    def change(
+        self, channel_id: str, message_id: int, change: Change
+    ) -> Awaitable[Changed | ChangeRefusal]:
+        """One transaction: apply the change to the message (an edit replaces text,
+        mentions and `edited_at`; a delete empties text, reply, mentions and reactions
+        and marks it deleted; a reaction is added or removed), keep the search index in
+        step, and, if anything changed, append one inbox entry per member (fan-out on
+        write) carrying the event, as a send does. A delete of a deleted message, or a
+        reaction already in the asked state, changes nothing. The caller has checked
+        who may make the change."""
+        ...
+
+    async def members_named(self, channel_id: str, usernames: list[str]) -> list[str]:
+        """Ids of the channel's members whose usernames (lowercase) are given."""
+        ...
+
+    async def search(self, query: SearchQuery) -> list[Message]:
+        """Messages matching every term, newest first, among those the user may see:
+        channels they are a member of now, sent since they joined, not deleted, by
+        their current text."""
         ...

@@ -106,6 +106,8 @@ def _check_send(frame: Send, limits: Limits) -> None:
         )
     if not frame.channel_id:
         raise FrameError(Code.INVALID_REQUEST, "channel_id must not be empty", ref)
+    if frame.reply_to is not None and not 1 <= frame.reply_to <= MAX_INT:
+        raise FrameError(Code.INVALID_REQUEST, "reply_to is not a message of this channel", ref)
 
 
 # Storage keeps an encrypted body in the message's text column behind this mark (so both
@@ -148,3 +150,27 @@ _MSG_MIDDLE = b',"message":'
 def message_frame(message_json: bytes, cursor: int | None) -> bytes:
     head = b"null" if cursor is None else str(cursor).encode()
     return b"".join((_MSG_PREFIX, head, _MSG_MIDDLE, message_json, b"}"))
+
+
+def update_frame(event: str, message_json: bytes, cursor: int | None) -> bytes:
+    """`update`: a change to a message, carrying its whole current state."""
+    head = b"null" if cursor is None else str(cursor).encode()
+    return b"".join(
+        (
+            b'{"type":"update","cursor":',
+            head,
+            b',"event":"',
+            event.encode(),
+            b'"',
+            _MSG_MIDDLE,
+            message_json,
+            b"}",
+        )
+    )
+
+
+def entry_frame(event: str | None, message_json: bytes, cursor: int) -> bytes:
+    """The frame of an inbox entry: a new message, or a change to one."""
+    if event is None:
+        return message_frame(message_json, cursor)
+    return update_frame(event, message_json, cursor)

@@ -33,6 +33,7 @@ class Send(ClientFrame, tag="send", frozen=True):
     client_msg_id: str
     text: str = ""
     encrypted: EncryptedBody | None = None
+    reply_to: int | None = None
 
 
 class Sync(ClientFrame, tag="sync", frozen=True):

@@ -7,7 +7,8 @@ offline is checked again once the grace period has passed, and pushed only if st
 offline. Large groups are not pushed (members catch up when they open the group).
 
 A recipient who muted the channel is pushed only for a message that mentions them
-(@username); the latest such text of a burst is kept beside the latest text.
+(@username, as resolved to members when the message was sent: `Message.mentions`); the
+latest such text of a burst is kept beside the latest text.
 
 Due checks wait in a dict keyed by (user, channel) and are swept by one task, so a busy
 channel costs one entry, not one timer per message; the dict is bounded and overflow is
@@ -26,7 +27,7 @@ import msgspec
 
 from chinwag.accounts.store import AccountStore
 from chinwag.events import Publisher
-from chinwag.messaging.models import Stored
+from chinwag.messaging.models import Message, Stored
 from chinwag.protocol.codec import ENCRYPTED_MARK
 
 log = logging.getLogger("chinwag.push")
@@ -48,8 +49,10 @@ class _Due:
     at: float
     sender_id: str
     count: int
-    text: str
-    mention: str | None = None  # the latest text of the burst with an '@' in it
+    text: str | None  # the latest message's text; None once that message was deleted
+    message_id: int = 0  # the latest message's id
+    mention: str | None = None  # the latest text of the burst that mentions the recipient
+    mention_id: int = 0  # its message's id
 
 
 class PushTrigger:
@@ -64,12 +67,9 @@ class PushTrigger:
         include_text: bool,
         max_pending: int = 100_000,
         muted: Callable[[str, str], Awaitable[bool]] | None = None,
-        mentions: Callable[[str, str], bool] | None = None,
     ) -> None:
-        """`muted(user_id, channel_id)` and `mentions(text, username)` decide pushes of
-        muted channels."""
+        """`muted(user_id, channel_id)` says whether a recipient muted a channel."""
         self._muted = muted
-        self._mentions = mentions
         self._bus = bus
         self._accounts = accounts
         self._is_online = is_online
@@ -94,13 +94,32 @@ class PushTrigger:
             if due is not None:
                 due.count += 1
                 due.sender_id, due.text = message.sender_id, message.text
-                if "@" in message.text:
-                    due.mention = message.text
+                due.message_id = message.message_id
+                if user_id in message.mentions:
+                    due.mention, due.mention_id = message.text, message.message_id
             elif len(self._due) < self._max_pending:
-                mention = message.text if "@" in message.text else None
-                self._due[key] = _Due(at, message.sender_id, 1, message.text, mention)
+                self._due[key] = _Due(at, message.sender_id, 1, message.text, message.message_id)
+                if user_id in message.mentions:
+                    self._due[key].mention = message.text
+                    self._due[key].mention_id = message.message_id
             else:
                 self.dropped += 1
+
+    async def on_deleted(self, message: Message) -> None:
+        """A deleted message leaves the pushes not yet sent: alone, its push goes; in a
+        burst, the burst is pushed without its text."""
+        for key, due in list(self._due.items()):
+            if key[1] != message.channel_id:
+                continue
+            if due.mention_id == message.message_id:
+                due.mention = None
+            if due.message_id != message.message_id:
+                continue
+            if due.count == 1:
+                del self._due[key]
+            else:
+                due.count -= 1
+                due.text = None
 
     def start(self) -> None:
         self._task = asyncio.get_running_loop().create_task(self._sweep())
@@ -130,24 +149,21 @@ class PushTrigger:
 
     async def _emit(self, user_id: str, channel_id: str, due: _Due) -> None:
         if self._muted is not None and await self._muted(user_id, channel_id):
-            recipient = await self._accounts.get_user(user_id)
-            if (
-                recipient is None
-                or due.mention is None
-                or self._mentions is None
-                or not self._mentions(due.mention, recipient.username)
-            ):
+            if due.mention is None:
                 return
-            due = _Due(due.at, due.sender_id, 1, due.mention, due.mention)
+            due = _Due(due.at, due.sender_id, 1, due.mention, due.mention_id)
         sender = await self._accounts.get_user(due.sender_id)
         name = sender.display_name if sender is not None else ""
+        # Push carries no content of an end-to-end encrypted message.
+        text = due.text if self._include_text else None
+        if text is not None and text.startswith(ENCRYPTED_MARK):
+            text = None
         event = PushEvent(
             user_id,
             channel_id,
             due.sender_id,
             name,
             due.count,
-            # Push carries no content of an end-to-end encrypted message.
-            due.text if self._include_text and not due.text.startswith(ENCRYPTED_MARK) else None,
+            text,
         )
         self._bus.push(msgspec.json.encode(event))

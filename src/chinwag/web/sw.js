@@ -9,8 +9,8 @@
 // data in IndexedDB.
 
 // build:start
-const VERSION = '48bcb9d5bcd9';
-const SHELL = ["/", "/assets/app-c362f5b22b.css", "/assets/boot-c4bc42d6a9.js", "/assets/app-8ea7e92b71.js", "/manifest.webmanifest", "/icons/icon.svg", "/icons/icon-192.png", "/icons/icon-512.png", "/icons/maskable-512.png"];
+const VERSION = '95040b9359ab';
+const SHELL = ["/", "/assets/app-6c2dd4d7b3.css", "/assets/boot-c4bc42d6a9.js", "/assets/app-6ddf7eabad.js", "/manifest.webmanifest", "/icons/icon.svg", "/icons/icon-192.png", "/icons/icon-512.png", "/icons/maskable-512.png"];
 // build:end
 
 const PREFIX = 'chinwag-shell-';

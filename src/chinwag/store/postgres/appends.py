@@ -196,24 +196,42 @@ class BatchAppender:
         # Channel rows are locked in this order by every caller: sorted by code point.
         channels = sorted({r.channel_id for r in reqs})
         position = {cid: n for n, cid in enumerate(channels, 1)}
+        extras = [r for r in reqs if r.reply_to is not None or r.mentions]
         async with self._db.connection() as conn:
             try:
-                rows: list[Any] = await conn.fetch(
-                    _APPEND,
-                    channels,
-                    [position[r.channel_id] for r in reqs],
-                    [r.channel_id for r in reqs],
-                    [r.sender_id for r in reqs],
-                    [r.device_id for r in reqs],
-                    [r.client_msg_id for r in reqs],
-                    [r.text for r in reqs],
-                    [r.created_at for r in reqs],
-                    [_version(held[r.channel_id]) for r in reqs],
-                )
+                if extras:
+                    # Replies and mentions ride in the same transaction as the batch.
+                    async with conn.transaction():
+                        rows = await self._fetch(conn, channels, position, reqs, held)
+                        await _store_extras(conn, reqs, rows)
+                    return rows
+                rows = await self._fetch(conn, channels, position, reqs, held)
             except asyncpg.DataError as exc:
                 # Refused by the driver before it reached the server (text it cannot
                 # encode): the connection is fine, the data is not.
                 raise _DataProblem(exc) from exc
+        return rows
+
+    async def _fetch(
+        self,
+        conn: Any,
+        channels: list[str],
+        position: dict[str, int],
+        reqs: list[SendRequest],
+        held: dict[str, Members | None],
+    ) -> list[Any]:
+        rows: list[Any] = await conn.fetch(
+            _APPEND,
+            channels,
+            [position[r.channel_id] for r in reqs],
+            [r.channel_id for r in reqs],
+            [r.sender_id for r in reqs],
+            [r.device_id for r in reqs],
+            [r.client_msg_id for r in reqs],
+            [r.text for r in reqs],
+            [r.created_at for r in reqs],
+            [_version(held[r.channel_id]) for r in reqs],
+        )
         return rows
 
     def _outcome(
@@ -240,6 +258,8 @@ class BatchAppender:
             request.text,
             request.created_at,
             request.client_msg_id,
+            request.reply_to,
+            request.mentions,
         )
         fanout, version, ids = row[7], row[8], row[9]
         if fanout == "write":
@@ -256,6 +276,32 @@ class BatchAppender:
         known = held[request.channel_id]
         assert known is not None and known[0] == version
         return Stored(message, {}, known[1])
+
+
+async def _store_extras(conn: Any, reqs: list[SendRequest], rows: list[Any]) -> None:
+    """Set reply_to and mentions of the batch's stored messages that have them. The
+    shared bucket lock taken by the batch is held until COMMIT, so the active bucket
+    is still the one the messages went to."""
+    picked = [
+        (r.channel_id, row[2], r.reply_to, " ".join(r.mentions))
+        for r, row in zip(reqs, rows, strict=True)
+        if row[0] == "stored" and (r.reply_to is not None or r.mentions)
+    ]
+    if not picked:
+        return
+    await conn.execute(
+        "UPDATE messages m SET reply_to = t.reply_to,"
+        " mentions = string_to_array(t.mentions, ' ')"
+        " FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::text[])"
+        " AS t (channel_id, message_id, reply_to, mentions)"
+        " WHERE m.channel_id = t.channel_id AND m.message_id = t.message_id"
+        " AND m.bucket = (SELECT max(bucket) FROM chinwag_buckets"
+        " WHERE active_since IS NOT NULL)",
+        [p[0] for p in picked],
+        [p[1] for p in picked],
+        [p[2] for p in picked],
+        [p[3] for p in picked],
+    )
 
 
 def _entries(first: Any) -> dict[int, tuple[list[str], list[int]]]:

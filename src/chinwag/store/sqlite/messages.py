@@ -10,10 +10,27 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 
-from chinwag.messaging.models import InboxEntry, Message, SendRefusal, SendRequest, Stored
+from chinwag.messaging.models import (
+    Change,
+    Changed,
+    ChangeRefusal,
+    InboxEntry,
+    Message,
+    SendRefusal,
+    SendRequest,
+    Stored,
+)
+from chinwag.messaging.search import SearchQuery
+from chinwag.store.sqlite.changes import change_job
 from chinwag.store.sqlite.db import Database, WriterState
-
-_MSG_COLS = "channel_id, message_id, sender_id, text, created_at, client_msg_id"
+from chinwag.store.sqlite.rows import (
+    M_COLS,
+    MSG_COLS,
+    members_named,
+    one_message,
+    with_reactions,
+)
+from chinwag.store.sqlite.search import search
 
 
 class _Members(tuple[str, ...]):
@@ -62,9 +79,9 @@ def _original(conn: sqlite3.Connection, req: SendRequest) -> Stored | None:
     if dup is None:
         return None
     row = conn.execute(
-        f"SELECT {_MSG_COLS} FROM messages WHERE channel_id = ? AND message_id = ?", dup
+        f"SELECT {MSG_COLS} FROM messages WHERE channel_id = ? AND message_id = ?", dup
     ).fetchone()
-    return Stored(Message(*row), {}, (), duplicate=True)
+    return Stored(with_reactions(conn, [row])[0], {}, (), duplicate=True)
 
 
 def _refusal(conn: sqlite3.Connection, req: SendRequest) -> SendRefusal:
@@ -107,10 +124,29 @@ def _append(conn: sqlite3.Connection, state: WriterState, req: SendRequest) -> S
     state.channel_seq[cid] = mid
     conn.execute(
         "INSERT INTO messages (channel_id, message_id, sender_id, device_id, client_msg_id, text,"
-        " created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-        (cid, mid, req.sender_id, req.device_id, req.client_msg_id, req.text, req.created_at),
+        " created_at, reply_to, mentions) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            cid,
+            mid,
+            req.sender_id,
+            req.device_id,
+            req.client_msg_id,
+            req.text,
+            req.created_at,
+            req.reply_to,
+            " ".join(req.mentions),
+        ),
     )
-    message = Message(cid, mid, req.sender_id, req.text, req.created_at, req.client_msg_id)
+    message = Message(
+        cid,
+        mid,
+        req.sender_id,
+        req.text,
+        req.created_at,
+        req.client_msg_id,
+        req.reply_to,
+        req.mentions,
+    )
     cursors: dict[str, int] = {}
     if fanout == "write":
         rows = []
@@ -144,33 +180,49 @@ class SqliteMessages:
         def q(conn: sqlite3.Connection) -> list[Message]:
             if after is not None:
                 rows = conn.execute(
-                    f"SELECT {_MSG_COLS} FROM messages WHERE channel_id = ? AND message_id > ?"
+                    f"SELECT {MSG_COLS} FROM messages WHERE channel_id = ? AND message_id > ?"
                     " AND message_id < ? ORDER BY message_id LIMIT ?",
                     (channel_id, after, before if before is not None else 1 << 62, limit),
                 ).fetchall()
             else:
                 rows = conn.execute(
-                    f"SELECT {_MSG_COLS} FROM messages WHERE channel_id = ? AND message_id < ?"
+                    f"SELECT {MSG_COLS} FROM messages WHERE channel_id = ? AND message_id < ?"
                     " ORDER BY message_id DESC LIMIT ?",
                     (channel_id, before if before is not None else 1 << 62, limit),
                 ).fetchall()
                 rows.reverse()
-            return [Message(*r) for r in rows]
+            return with_reactions(conn, rows)
 
         return await self._db.read(q)
 
     async def inbox_after(self, user_id: str, cursor: int, limit: int) -> list[InboxEntry]:
         def q(conn: sqlite3.Connection) -> list[InboxEntry]:
             rows = conn.execute(
-                "SELECT i.seq, m.channel_id, m.message_id, m.sender_id, m.text, m.created_at,"
-                " m.client_msg_id FROM inbox i JOIN messages m"
+                f"SELECT i.seq, i.event, {M_COLS} FROM inbox i JOIN messages m"
                 " ON m.channel_id = i.channel_id AND m.message_id = i.message_id"
                 " WHERE i.user_id = ? AND i.seq > ? ORDER BY i.seq LIMIT ?",
                 (user_id, cursor, limit),
             ).fetchall()
-            return [InboxEntry(r[0], Message(*r[1:])) for r in rows]
+            messages = with_reactions(conn, [r[2:] for r in rows])
+            return [InboxEntry(r[0], m, r[1]) for r, m in zip(rows, messages, strict=True)]
 
         return await self._db.read(q)
+
+    async def message(self, channel_id: str, message_id: int) -> Message | None:
+        return await self._db.read(lambda conn: one_message(conn, channel_id, message_id))
+
+    def change(
+        self, channel_id: str, message_id: int, change: Change
+    ) -> asyncio.Future[Changed | ChangeRefusal]:
+        return self._db.write(
+            lambda conn, state: change_job(conn, state, channel_id, message_id, change)
+        )
+
+    async def members_named(self, channel_id: str, usernames: list[str]) -> list[str]:
+        return await self._db.read(lambda conn: members_named(conn, channel_id, usernames))
+
+    async def search(self, query: SearchQuery) -> list[Message]:
+        return await self._db.read(lambda conn: search(conn, query))
 
     async def inbox_head(self, user_id: str) -> int:
         def q(conn: sqlite3.Connection) -> int:

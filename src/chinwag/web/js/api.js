@@ -147,6 +147,22 @@ export class Api {
     const qs = q.toString();
     return this.get(`/v1/channels/${enc(channelId)}/messages${qs ? `?${qs}` : ''}`);
   }
+  editMessage(channelId, messageId, text) {
+    return this.patch(`/v1/channels/${enc(channelId)}/messages/${messageId}`, { text });
+  }
+  deleteMessage(channelId, messageId) {
+    return this.del(`/v1/channels/${enc(channelId)}/messages/${messageId}`);
+  }
+  react(channelId, messageId, emoji, add) {
+    const path = `/v1/channels/${enc(channelId)}/messages/${messageId}/reactions/${enc(emoji)}`;
+    return add ? this.request('PUT', path) : this.del(path);
+  }
+  search(q, { channelId, limit } = {}) {
+    let path = `/v1/search?q=${enc(q)}`;
+    if (channelId) path += `&channel_id=${enc(channelId)}`;
+    if (limit) path += `&limit=${limit}`;
+    return this.get(path);
+  }
   presence(userIds) {
     return this.get(`/v1/presence?user_ids=${userIds.map(enc).join(',')}`);
   }

@@ -15,6 +15,7 @@ import { hideAuth, mountAuth, showAuth } from './ui/auth.js';
 import { channelTitle, mountChannelList } from './ui/channels.js';
 import { mountComposer } from './ui/composer.js';
 import { mountConversation } from './ui/conversation.js';
+import { mountSearch } from './ui/search.js';
 import { announce, closeOnBackdrop, mountProfile, toast } from './ui/dialogs.js';
 import { mountGroups } from './ui/groups.js';
 import { mountPeople } from './ui/people.js';
@@ -107,6 +108,7 @@ async function startSession(s, { gateways = [] } = {}) {
   mountPeople(c);
   mountConversation(c);
   mountComposer(c);
+  mountSearch(c);
   mountGroups(c);
   mountProfile(c);
   // Last session's list at once (warm start), then the cache, then the network.
@@ -222,7 +224,11 @@ function teardown() {
   for (const d of document.querySelectorAll('dialog[open]')) d.close();
   for (const id of ['channel-list', 'friend-list', 'friend-requests-incoming',
     'friend-requests-outgoing', 'user-search-results', 'device-list', 'blocked-list',
-    'admin-user-list', 'admin-report-list']) byTestId(id).replaceChildren();
+    'admin-user-list', 'admin-report-list', 'message-search-results']) {
+    byTestId(id).replaceChildren();
+  }
+  byTestId('message-search-input').value = '';
+  byTestId('message-search-status').textContent = '';
   document.querySelector('.message-items').replaceChildren();
   byTestId('user-search-input').value = '';
   byTestId('user-search-status').textContent = '';

@@ -255,13 +255,14 @@ export class Chat {
     }
   }
 
-  send(channelId, text) {
+  send(channelId, text, { replyTo = null } = {}) {
     const st = this.state;
     const item = {
       client_msg_id: newId(),
       channel_id: channelId,
       sender_id: st.me.id,
       text,
+      reply_to: Number.isSafeInteger(replyTo) ? replyTo : null,
       created_at: new Date().toISOString(),
       seq: Date.now() * 1000 + (++sendSeq % 1000),
     };
@@ -271,6 +272,49 @@ export class Chat {
     st.changed('channels', channelId);
     this.conn.sendMessage(item);
     return item.client_msg_id;
+  }
+
+  /** Edit one's own message; the answer (and the `update` frame) carry its new state. */
+  async editMessage(channelId, messageId, text) {
+    const m = await this.api.editMessage(channelId, messageId, text);
+    this.sync.apply(m, { persist: true });
+    return m;
+  }
+
+  /** Delete a message; every device (this one too) hears of it as an `update`. */
+  async deleteMessage(channelId, messageId) {
+    await this.api.deleteMessage(channelId, messageId);
+  }
+
+  /** Add or take back one's reaction (idempotent). */
+  async toggleReaction(channelId, messageId, emoji) {
+    const entry = this.state.log(channelId).byId.get(messageId);
+    const mine = Boolean(entry?.reactions?.[emoji]?.includes(this.state.me.id));
+    await this.api.react(channelId, messageId, emoji, !mine);
+  }
+
+  async search(q, opts) {
+    const { results } = await this.api.search(q, opts);
+    for (const m of results) this.sync.ensureUser(m.sender_id);
+    return results;
+  }
+
+  /**
+   * Make sure a message is in the open conversation's model, loading the page of
+   * history around it when it is not (a jump from search or from a reply's quote).
+   */
+  async loadAround(channelId, messageId) {
+    const log = this.state.log(channelId);
+    // The model is one run of consecutive ids: page back until the message is in.
+    for (let pages = 0; pages < 40 && !log.byId.has(messageId); pages++) {
+      if (!log.latestDone || log.loadingBefore) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        continue;
+      }
+      if (!log.moreBefore()) break;
+      await this.loadOlder(channelId);
+    }
+    return log.byId.has(messageId);
   }
 
   /** Forget a message the server refused. */

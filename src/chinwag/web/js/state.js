@@ -4,6 +4,25 @@
 
 let localSeq = 0;
 
+/** What of a message can change after it is stored (edits, deletes, reactions). */
+export function stateOf(m) {
+  return {
+    text: m.text,
+    reply_to: m.reply_to ?? null,
+    edited_at: m.edited_at ?? null,
+    deleted: Boolean(m.deleted),
+    reactions: m.reactions || {},
+    mentions: m.mentions || [],
+  };
+}
+
+function changedState(known, m) {
+  const now = stateOf(m);
+  return known.text !== now.text || known.edited_at !== now.edited_at
+    || Boolean(known.deleted) !== now.deleted || known.reply_to !== now.reply_to
+    || JSON.stringify(known.reactions || {}) !== JSON.stringify(now.reactions);
+}
+
 /** One channel's messages: confirmed ones by message_id, then our pending ones. */
 export class ChannelLog {
   constructor(channelId) {
@@ -22,15 +41,24 @@ export class ChannelLog {
     this.sortedCache = null;
   }
 
-  /** Add a stored message. Returns 'new', 'confirmed' (was our pending one) or 'dup'. */
+  /**
+   * Add a stored message, or take a known one's current state (edited, deleted,
+   * reactions). Returns 'new', 'confirmed' (was our pending one), 'updated' or 'dup'.
+   */
   add(m, meId) {
-    if (this.byId.has(m.message_id)) return 'dup';
+    const known = this.byId.get(m.message_id);
+    if (known) {
+      if (!changedState(known, m)) return 'dup';
+      Object.assign(known, stateOf(m));
+      this.dirty();
+      return 'updated';
+    }
     const mine = m.sender_id === meId && m.client_msg_id;
     const pending = mine ? this.pending.get(m.client_msg_id) : null;
     if (pending) {
       this.pending.delete(m.client_msg_id);
       Object.assign(pending, {
-        message_id: m.message_id, created_at: m.created_at, text: m.text, state: 'sent',
+        message_id: m.message_id, created_at: m.created_at, state: 'sent', ...stateOf(m),
       });
       this.byId.set(m.message_id, pending);
       this.dirty();
@@ -45,6 +73,7 @@ export class ChannelLog {
       created_at: m.created_at,
       client_msg_id: m.client_msg_id ?? null,
       state: 'sent',
+      ...stateOf(m),
     });
     this.dirty();
     return 'new';
@@ -59,6 +88,11 @@ export class ChannelLog {
       text: item.text,
       created_at: item.created_at,
       client_msg_id: item.client_msg_id,
+      reply_to: item.reply_to ?? null,
+      edited_at: null,
+      deleted: false,
+      reactions: {},
+      mentions: [],
       state: 'pending',
       seq: item.seq ?? ++localSeq,
     };

@@ -34,6 +34,11 @@ export function toRecord(m) {
     text: m.text,
     created_at: m.created_at,
     client_msg_id: m.client_msg_id ?? null,
+    reply_to: m.reply_to ?? null,
+    edited_at: m.edited_at ?? null,
+    deleted: Boolean(m.deleted),
+    reactions: m.reactions || {},
+    mentions: m.mentions || [],
   };
 }
 

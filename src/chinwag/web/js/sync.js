@@ -70,6 +70,7 @@ export class Sync {
     switch (f.type) {
       case 'welcome': return this.onWelcome(f);
       case 'message': return this.onMessage(f);
+      case 'update': return this.onUpdate(f);
       case 'synced': return this.onSynced(f);
       case 'reset': return this.onReset(f);
       case 'sent': return this.onSent(f);
@@ -103,6 +104,29 @@ export class Sync {
     for (const g of f.large_groups || []) this.catchUp(g.channel_id, g.last_message_id);
     this.state.changed('sync');
     this.hooks.connected?.();
+  }
+
+  /**
+   * A change to a message (edited, deleted, reaction): its whole current state, in
+   * cursor order like a message, so the model and the cache (IndexedDB) take it and a
+   * deleted text never stays behind.
+   */
+  onUpdate(f) {
+    const m = f.message;
+    if (!m || typeof m.channel_id !== 'string' || !Number.isSafeInteger(m.message_id)) return;
+    const log = this.state.log(m.channel_id);
+    const result = log.add(m, this.state.me.id);
+    if (result === 'new') log.dirty();
+    this.persist({ messages: [m] });
+    if (result !== 'dup') {
+      const last = this.state.lastMessage.get(m.channel_id);
+      if (last && last.message_id === m.message_id) this.state.changed('channels', m.channel_id);
+      this.state.changed('messages', m.channel_id);
+    }
+    if (Number.isSafeInteger(f.cursor) && (this.cursor === null || f.cursor > this.cursor)) {
+      this.cursor = f.cursor;
+      this.persist({ cursor: f.cursor });
+    }
   }
 
   onMessage(f) {
@@ -227,6 +251,11 @@ export class Sync {
     const log = st.log(m.channel_id);
     const result = log.add(m, st.me.id);
     if (result === 'dup') return result;
+    if (result === 'updated') {
+      if (persist) this.persist({ messages: [m] });
+      st.changed('messages', m.channel_id);
+      return result;
+    }
     const ch = st.channels.get(m.channel_id);
     if (ch) st.putChannel({ id: m.channel_id, last_message_id: m.message_id });
     else this.fetchChannel(m.channel_id);

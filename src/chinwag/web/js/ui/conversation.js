@@ -37,7 +37,54 @@ export function mountConversation(ctx) {
     retry: (e) => chat.retryFailed(e.channel_id, e.client_msg_id),
     dismiss: (e) => chat.dismissFailed(e.channel_id, e.client_msg_id),
     report: (e) => ctx.safety.report(e),
+    reply: (e) => ctx.composerReply?.(e),
+    jump: (cid, id) => jumpTo(cid, id),
+    react: (e, emoji) => chat.toggleReaction(e.channel_id, e.message_id, emoji).catch(toastError),
+    async edit(e, text) {
+      try {
+        await chat.editMessage(e.channel_id, e.message_id, text);
+        return true;
+      } catch (err) {
+        toastError(err);
+        return false;
+      }
+    },
+    async remove(e) {
+      if (!(await confirmDialog('Delete this message for everyone?', 'Delete'))) return;
+      try {
+        await chat.deleteMessage(e.channel_id, e.message_id);
+      } catch (err) {
+        toastError(err);
+      }
+    },
   };
+
+  /** Open a conversation at one message (from search or a reply's quote) and mark it. */
+  async function jumpTo(cid, messageId) {
+    if (!Number.isSafeInteger(messageId)) return;
+    if (cid !== channelId) {
+      ctx.navigate(cid);
+      await show(cid);
+    }
+    let found = false;
+    try {
+      found = await chat.loadAround(cid, messageId);
+    } catch (err) {
+      toastError(err);
+    }
+    if (cid !== channelId) return;
+    renderMessages();
+    const el = found ? messages.scrollToKey(`m:${messageId}`) : null;
+    if (!el) {
+      toast('That message is no longer in the history.', 'error');
+      return;
+    }
+    for (const old of ol.querySelectorAll('.msg.highlight')) old.classList.remove('highlight');
+    el.classList.add('highlight');
+    el.dataset.jumped = 'true';
+    setTimeout(() => { el.classList.remove('highlight'); }, 2500);
+  }
+  ctx.jumpTo = jumpTo;
 
   // Messages of others that scroll into view are marked read.
   const observer = new IntersectionObserver((entries) => {
@@ -123,12 +170,15 @@ export function mountConversation(ctx) {
         receipt = `Seen by ${names.join(', ')}${more}`;
       }
     }
-    return { entries, me, group, lastOwnKey, receiptKey, receipt };
+    const admin = group && (ch?.role === 'owner' || ch?.role === 'admin');
+    return { entries, me, group, lastOwnKey, receiptKey, receipt, admin };
   }
 
   function vmAt(i) {
     const e = view.entries[i];
     const prev = view.entries[i - 1];
+    const replied = Number.isSafeInteger(e.reply_to)
+      ? state.log(e.channel_id).byId.get(e.reply_to) : null;
     const gap = prev ? Date.parse(e.created_at) - Date.parse(prev.created_at) : Infinity;
     return {
       entry: e,
@@ -138,6 +188,8 @@ export function mountConversation(ctx) {
       lastOwn: e.key === view.lastOwnKey,
       // The blocker's client hides what a blocked user writes (in groups they stay members).
       hidden: e.sender_id !== view.me && !!state.blocked?.has(e.sender_id),
+      replied,
+      admin: view.admin,
       receipt: e.key === view.receiptKey ? view.receipt : null,
     };
   }

@@ -3,6 +3,7 @@
 
 import { appendLinkified, avatar, displayName, fillAvatar, formatTime, fullTime, h, setText } from '../dom.js';
 
+export const REACTIONS = ['👍', '❤️', '😂', '😮', '😢', '🎉'];
 const COLLAPSE_CHARS = 3000;
 const COLLAPSE_LINES = 40;
 
@@ -22,8 +23,24 @@ function template() {
     h('div', { class: 'bubble' },
       h('div', { class: 'msg-meta' },
         h('span', { class: 'msg-sender', dataset: { testid: 'message-sender' } }),
-        h('time', { class: 'msg-time', dataset: { testid: 'message-time' } })),
+        h('time', { class: 'msg-time', dataset: { testid: 'message-time' } }),
+        h('span', { class: 'msg-edited', dataset: { testid: 'message-edited' }, hidden: true }, '(edited)')),
+      h('button', { type: 'button', class: 'msg-reply', dataset: { testid: 'message-reply' }, hidden: true }),
       h('div', { class: 'msg-text', dataset: { testid: 'message-text' } }),
+      h('form', { class: 'msg-edit', dataset: { testid: 'message-edit-form' }, hidden: true },
+        h('textarea', { rows: 2, 'aria-label': 'Edit message', dataset: { testid: 'message-edit-input' } }),
+        h('button', { type: 'submit', class: 'primary', dataset: { testid: 'message-edit-save' } }, 'Save'),
+        h('button', { type: 'button', dataset: { testid: 'message-edit-cancel' } }, 'Cancel')),
+      h('div', { class: 'msg-reactions', dataset: { testid: 'message-reactions' } }),
+      h('div', { class: 'msg-actions', dataset: { testid: 'message-actions' } },
+        h('button', { type: 'button', dataset: { testid: 'message-reply-button' } }, 'Reply'),
+        h('button', { type: 'button', 'aria-haspopup': 'true', dataset: { testid: 'message-react-button' } }, 'React'),
+        h('button', { type: 'button', dataset: { testid: 'message-edit-button' } }, 'Edit'),
+        h('button', { type: 'button', dataset: { testid: 'message-delete-button' } }, 'Delete')),
+      h('div', { class: 'reaction-picker', dataset: { testid: 'reaction-picker' }, hidden: true },
+        ...REACTIONS.map((emoji) => h('button', {
+          type: 'button', 'aria-label': `React with ${emoji}`, dataset: { testid: 'reaction-option', emoji },
+        }, emoji))),
       h('button', { type: 'button', class: 'show-more', dataset: { testid: 'message-show-more' },
         'aria-expanded': 'false', hidden: true }),
       h('div', { class: 'msg-foot' },
@@ -55,6 +72,53 @@ export function createMessage(entry, actions) {
     more.textContent = expanded ? 'Show less' : 'Show more';
   });
   li.querySelector('[data-testid="message-retry"]').addEventListener('click', () => actions.retry(li.entry));
+  const q = (id) => li.querySelector(`[data-testid="${id}"]`);
+  const picker = q('reaction-picker');
+  const form = q('message-edit-form');
+  const input = q('message-edit-input');
+  const closeEdit = () => {
+    form.hidden = true;
+    text.hidden = false;
+    li.editing = false;
+  };
+  // On touch screens a tap on the message shows its actions (there is no hover).
+  li.querySelector('.bubble').addEventListener('click', (e) => {
+    if (e.target.closest('button, a, textarea, form')) return;
+    li.classList.toggle('actions-open');
+  });
+  q('message-reply-button').addEventListener('click', () => actions.reply(li.entry));
+  q('message-react-button').addEventListener('click', () => { picker.hidden = !picker.hidden; });
+  picker.addEventListener('click', (e) => {
+    const emoji = e.target.closest('[data-emoji]')?.dataset.emoji;
+    if (!emoji) return;
+    picker.hidden = true;
+    actions.react(li.entry, emoji);
+  });
+  q('message-reactions').addEventListener('click', (e) => {
+    const emoji = e.target.closest('[data-emoji]')?.dataset.emoji;
+    if (emoji) actions.react(li.entry, emoji);
+  });
+  q('message-delete-button').addEventListener('click', () => actions.remove(li.entry));
+  q('message-reply').addEventListener('click', () => actions.jump(li.entry.channel_id, li.entry.reply_to));
+  // Edit in place: the text gives way to a box holding it; Enter saves, Escape cancels.
+  q('message-edit-button').addEventListener('click', () => {
+    li.editing = true;
+    input.value = li.entry.text;
+    text.hidden = true;
+    form.hidden = false;
+    input.focus();
+  });
+  q('message-edit-cancel').addEventListener('click', closeEdit);
+  input.addEventListener('keydown', (e) => {
+    if (e.key === 'Escape') { e.preventDefault(); closeEdit(); }
+    if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) { e.preventDefault(); form.requestSubmit(); }
+  });
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const value = input.value;
+    if (!value.trim() || value === li.entry.text) { closeEdit(); return; }
+    if (await actions.edit(li.entry, value)) closeEdit();
+  });
   li.querySelector('[data-testid="message-dismiss"]').addEventListener('click', () => actions.dismiss(li.entry));
   li.querySelector('[data-testid="message-report"]').addEventListener('click', () => actions.report(li.entry));
   // A tap on the message shows its actions (there is no hover on a touch screen).
@@ -96,9 +160,36 @@ export function updateMessage(li, vm, state) {
     setText(time, formatTime(e.created_at));
   }
 
+  const deleted = Boolean(e.deleted);
+  li.dataset.deleted = String(deleted);
+  li.querySelector('.msg-edited').hidden = !e.edited_at || deleted;
+  const reply = li.querySelector('.msg-reply');
+  reply.hidden = !Number.isSafeInteger(e.reply_to) || deleted;
+  if (!reply.hidden) {
+    const orig = vm.replied;
+    let quote = 'Original message';
+    if (orig?.deleted) quote = 'Deleted message';
+    else if (orig) quote = `${displayName(state.user(orig.sender_id))}: ${orig.text.slice(0, 120)}`;
+    reply.dataset.replyTo = String(e.reply_to);
+    setText(reply, `↪ ${quote}`);
+  }
+  renderReactions(li.querySelector('.msg-reactions'), e.reactions || {}, state);
+  const stored = e.message_id !== null && e.message_id !== undefined && e.state === 'sent';
+  li.querySelector('.msg-actions').hidden = !stored || deleted || li.editing;
+  li.querySelector('[data-testid="message-edit-button"]').hidden = !vm.mine;
+  li.querySelector('[data-testid="message-delete-button"]').hidden = !(vm.mine || vm.admin);
+  if (deleted && li.editing) {
+    li.editing = false;
+    li.querySelector('.msg-edit').hidden = true;
+  }
+  if (deleted) li.querySelector('.reaction-picker').hidden = true;
+
   const textEl = li.querySelector('.msg-text');
-  const shown = vm.hidden ? 'Message from someone you blocked.' : e.text;
+  textEl.hidden = Boolean(li.editing);
+  const shown = vm.hidden ? 'Message from someone you blocked.'
+    : deleted ? 'This message was deleted.' : e.text;
   li.classList.toggle('hidden-sender', !!vm.hidden);
+  textEl.classList.toggle('deleted', deleted);
   if (li.renderedText !== shown) {
     li.renderedText = shown;
     textEl.replaceChildren();
@@ -130,4 +221,22 @@ export function updateMessage(li, vm, state) {
   const report = li.querySelector('[data-testid="message-report"]');
   report.hidden = vm.mine || vm.hidden || !e.message_id;
   if (!report.hidden) report.setAttribute('aria-label', `Report this message from ${name}`);
+}
+
+function renderReactions(box, reactions, state) {
+  const emoji = Object.keys(reactions).filter((k) => reactions[k]?.length);
+  const key = JSON.stringify(reactions);
+  if (box.rendered === key) return;
+  box.rendered = key;
+  box.hidden = !emoji.length;
+  box.replaceChildren(...emoji.map((k) => {
+    const users = reactions[k];
+    const mine = users.includes(state.me.id);
+    const names = users.map((id) => (id === state.me.id ? 'You' : displayName(state.user(id))));
+    return h('button', {
+      type: 'button', class: mine ? 'reaction mine' : 'reaction', title: names.join(', '),
+      'aria-pressed': String(mine), 'aria-label': `${k} ${users.length}: ${names.join(', ')}`,
+      dataset: { testid: 'reaction', emoji: k, count: String(users.length), mine: String(mine) },
+    }, `${k} ${users.length}`);
+  }));
 }

@@ -69,6 +69,23 @@ export class VirtualList {
     s.scrollTop = s.scrollHeight;
   }
 
+  /** Bring the item with `key` into the middle of the view; returns its element. */
+  scrollToKey(key) {
+    const i = this.keys.indexOf(key);
+    if (i < 0) return null;
+    const { scroller, list } = this.o;
+    const place = () => {
+      const tops = this.offsets();
+      scroller.scrollTop = Math.max(0, list.offsetTop + tops[i] - scroller.clientHeight / 3);
+    };
+    place();
+    this.render();
+    const el = this.nodes.get(key);
+    if (el) scroller.scrollTop = Math.max(0, el.offsetTop - scroller.clientHeight / 3);
+    this.render();
+    return this.nodes.get(key) || null;
+  }
+
   /** Offsets of each item's top within the list, from heights known or estimated. */
   offsets() {
     if (this.tops) return this.tops;

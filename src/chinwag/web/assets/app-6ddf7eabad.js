@@ -128,6 +128,22 @@ if (limit) q.set('limit', String(limit));
 const qs = q.toString();
 return this.get(`/v1/channels/${enc(channelId)}/messages${qs ? `?${qs}` : ''}`);
 }
+editMessage(channelId, messageId, text) {
+return this.patch(`/v1/channels/${enc(channelId)}/messages/${messageId}`, { text });
+}
+deleteMessage(channelId, messageId) {
+return this.del(`/v1/channels/${enc(channelId)}/messages/${messageId}`);
+}
+react(channelId, messageId, emoji, add) {
+const path = `/v1/channels/${enc(channelId)}/messages/${messageId}/reactions/${enc(emoji)}`;
+return add ? this.request('PUT', path) : this.del(path);
+}
+search(q, { channelId, limit } = {}) {
+let path = `/v1/search?q=${enc(q)}`;
+if (channelId) path += `&channel_id=${enc(channelId)}`;
+if (limit) path += `&limit=${limit}`;
+return this.get(path);
+}
 presence(userIds) {
 return this.get(`/v1/presence?user_ids=${userIds.map(enc).join(',')}`);
 }
@@ -220,6 +236,7 @@ handle(f) {
 switch (f.type) {
 case 'welcome': return this.onWelcome(f);
 case 'message': return this.onMessage(f);
+case 'update': return this.onUpdate(f);
 case 'synced': return this.onSynced(f);
 case 'reset': return this.onReset(f);
 case 'sent': return this.onSent(f);
@@ -250,6 +267,23 @@ this.replayTimer = setTimeout(() => { this.replaying = false; }, 15000);
 for (const g of f.large_groups || []) this.catchUp(g.channel_id, g.last_message_id);
 this.state.changed('sync');
 this.hooks.connected?.();
+}
+onUpdate(f) {
+const m = f.message;
+if (!m || typeof m.channel_id !== 'string' || !Number.isSafeInteger(m.message_id)) return;
+const log = this.state.log(m.channel_id);
+const result = log.add(m, this.state.me.id);
+if (result === 'new') log.dirty();
+this.persist({ messages: [m] });
+if (result !== 'dup') {
+const last = this.state.lastMessage.get(m.channel_id);
+if (last && last.message_id === m.message_id) this.state.changed('channels', m.channel_id);
+this.state.changed('messages', m.channel_id);
+}
+if (Number.isSafeInteger(f.cursor) && (this.cursor === null || f.cursor > this.cursor)) {
+this.cursor = f.cursor;
+this.persist({ cursor: f.cursor });
+}
 }
 onMessage(f) {
 const m = f.message;
@@ -359,6 +393,11 @@ const st = this.state;
 const log = st.log(m.channel_id);
 const result = log.add(m, st.me.id);
 if (result === 'dup') return result;
+if (result === 'updated') {
+if (persist) this.persist({ messages: [m] });
+st.changed('messages', m.channel_id);
+return result;
+}
 const ch = st.channels.get(m.channel_id);
 if (ch) st.putChannel({ id: m.channel_id, last_message_id: m.message_id });
 else this.fetchChannel(m.channel_id);
@@ -693,13 +732,14 @@ log.loadingBefore = false;
 this.state.changed('messages', channelId);
 }
 }
-send(channelId, text) {
+send(channelId, text, { replyTo = null } = {}) {
 const st = this.state;
 const item = {
 client_msg_id: newId(),
 channel_id: channelId,
 sender_id: st.me.id,
 text,
+reply_to: Number.isSafeInteger(replyTo) ? replyTo : null,
 created_at: new Date().toISOString(),
 seq: Date.now() * 1000 + (++sendSeq % 1000),
 };
@@ -709,6 +749,36 @@ st.changed('messages', channelId);
 st.changed('channels', channelId);
 this.conn.sendMessage(item);
 return item.client_msg_id;
+}
+async editMessage(channelId, messageId, text) {
+const m = await this.api.editMessage(channelId, messageId, text);
+this.sync.apply(m, { persist: true });
+return m;
+}
+async deleteMessage(channelId, messageId) {
+await this.api.deleteMessage(channelId, messageId);
+}
+async toggleReaction(channelId, messageId, emoji) {
+const entry = this.state.log(channelId).byId.get(messageId);
+const mine = Boolean(entry?.reactions?.[emoji]?.includes(this.state.me.id));
+await this.api.react(channelId, messageId, emoji, !mine);
+}
+async search(q, opts) {
+const { results } = await this.api.search(q, opts);
+for (const m of results) this.sync.ensureUser(m.sender_id);
+return results;
+}
+async loadAround(channelId, messageId) {
+const log = this.state.log(channelId);
+for (let pages = 0; pages < 40 && !log.byId.has(messageId); pages++) {
+if (!log.latestDone || log.loadingBefore) {
+await new Promise((resolve) => setTimeout(resolve, 100));
+continue;
+}
+if (!log.moreBefore()) break;
+await this.loadOlder(channelId);
+}
+return log.byId.has(messageId);
 }
 dismissFailed(channelId, cmid) {
 this.state.log(channelId).removePending(cmid);
@@ -1343,10 +1413,12 @@ const entry = this.outbox.add(item);
 this.transmit(entry);
 }
 transmit(entry) {
-const ok = this.send({
+const frame = {
 type: 'send', channel_id: entry.channel_id,
 client_msg_id: entry.client_msg_id, text: entry.text,
-});
+};
+if (Number.isSafeInteger(entry.reply_to)) frame.reply_to = entry.reply_to;
+const ok = this.send(frame);
 if (ok) entry.lastSentAt = Date.now();
 }
 flushOutbox(all) {
@@ -1505,6 +1577,22 @@ this.timer = setTimeout(() => this.connect(), delay);
 // ---- js/state.js
 modules["state.js"] = (() => {
 let localSeq = 0;
+function stateOf(m) {
+return {
+text: m.text,
+reply_to: m.reply_to ?? null,
+edited_at: m.edited_at ?? null,
+deleted: Boolean(m.deleted),
+reactions: m.reactions || {},
+mentions: m.mentions || [],
+};
+}
+function changedState(known, m) {
+const now = stateOf(m);
+return known.text !== now.text || known.edited_at !== now.edited_at
+|| Boolean(known.deleted) !== now.deleted || known.reply_to !== now.reply_to
+|| JSON.stringify(known.reactions || {}) !== JSON.stringify(now.reactions);
+}
 class ChannelLog {
 constructor(channelId) {
 this.channelId = channelId;
@@ -1521,13 +1609,19 @@ dirty() {
 this.sortedCache = null;
 }
 add(m, meId) {
-if (this.byId.has(m.message_id)) return 'dup';
+const known = this.byId.get(m.message_id);
+if (known) {
+if (!changedState(known, m)) return 'dup';
+Object.assign(known, stateOf(m));
+this.dirty();
+return 'updated';
+}
 const mine = m.sender_id === meId && m.client_msg_id;
 const pending = mine ? this.pending.get(m.client_msg_id) : null;
 if (pending) {
 this.pending.delete(m.client_msg_id);
 Object.assign(pending, {
-message_id: m.message_id, created_at: m.created_at, text: m.text, state: 'sent',
+message_id: m.message_id, created_at: m.created_at, state: 'sent', ...stateOf(m),
 });
 this.byId.set(m.message_id, pending);
 this.dirty();
@@ -1542,6 +1636,7 @@ text: m.text,
 created_at: m.created_at,
 client_msg_id: m.client_msg_id ?? null,
 state: 'sent',
+...stateOf(m),
 });
 this.dirty();
 return 'new';
@@ -1555,6 +1650,11 @@ sender_id: item.sender_id,
 text: item.text,
 created_at: item.created_at,
 client_msg_id: item.client_msg_id,
+reply_to: item.reply_to ?? null,
+edited_at: null,
+deleted: false,
+reactions: {},
+mentions: [],
 state: 'pending',
 seq: item.seq ?? ++localSeq,
 };
@@ -1728,7 +1828,7 @@ if (!map) return [];
 return [...map.entries()].filter(([, exp]) => exp > now).map(([uid]) => uid);
 }
 }
-  return { ChannelLog, ChatState };
+  return { stateOf, ChannelLog, ChatState };
 })();
 
 // ---- js/store.js
@@ -1760,6 +1860,11 @@ sender_id: m.sender_id,
 text: m.text,
 created_at: m.created_at,
 client_msg_id: m.client_msg_id ?? null,
+reply_to: m.reply_to ?? null,
+edited_at: m.edited_at ?? null,
+deleted: Boolean(m.deleted),
+reactions: m.reactions || {},
+mentions: m.mentions || [],
 };
 }
 function openCache(userId) {
@@ -2199,7 +2304,7 @@ render();
 
 // ---- js/ui/composer.js
 modules["ui/composer.js"] = (() => {
-  const { byTestId } = modules["dom.js"];
+  const { byTestId, displayName, h, setText } = modules["dom.js"];
 
 const MAX_CHARS = 100000;
 function codePoints(text) {
@@ -2217,6 +2322,59 @@ const input = byTestId('composer-input');
 const error = byTestId('composer-error');
 const drafts = new Map();
 let current = null;
+const replyBar = byTestId('composer-reply');
+const replyText = byTestId('composer-reply-text');
+const mentionList = byTestId('mention-list');
+let replyTo = null; // the entry being answered
+let options = []; // users offered for the @name before the caret
+let chosen = 0;
+function setReply(entry) {
+replyTo = entry && Number.isSafeInteger(entry.message_id) ? entry : null;
+replyBar.hidden = !replyTo;
+if (replyTo) {
+const who = replyTo.sender_id === ctx.state.me.id ? 'yourself' : displayName(ctx.state.user(replyTo.sender_id));
+setText(replyText, `Replying to ${who}: ${replyTo.text.slice(0, 80)}`);
+input.focus();
+}
+}
+ctx.composerReply = setReply;
+byTestId('composer-reply-cancel').addEventListener('click', () => setReply(null), { signal });
+function mentionAtCaret() {
+const before = input.value.slice(0, input.selectionStart);
+const m = /(^|[^\w.@-])@([A-Za-z0-9_.-]{0,32})$/.exec(before);
+return m ? { start: before.length - m[2].length - 1, prefix: m[2].toLowerCase() } : null;
+}
+function renderMentions() {
+const at = mentionAtCaret();
+const ch = ctx.state.channels.get(current);
+options = [];
+if (at && ch) {
+for (const id of ch.members || []) {
+const u = ctx.state.user(id);
+if (id === ctx.state.me.id || !u?.username) continue;
+if (u.username.toLowerCase().startsWith(at.prefix)) options.push(u);
+if (options.length === 8) break;
+}
+}
+chosen = Math.min(chosen, Math.max(options.length - 1, 0));
+mentionList.hidden = !options.length;
+mentionList.replaceChildren(...options.map((u, i) => h('li', {
+role: 'option', 'aria-selected': String(i === chosen),
+dataset: { testid: 'mention-option', username: u.username },
+onmousedown: (e) => { e.preventDefault(); insertMention(u); },
+}, `@${u.username}`, u.display_name ? ` · ${u.display_name}` : '')));
+}
+function insertMention(u) {
+const at = mentionAtCaret();
+if (!at) return;
+const caret = input.selectionStart;
+input.value = `${input.value.slice(0, at.start)}@${u.username} ${input.value.slice(caret)}`;
+const pos = at.start + u.username.length + 2;
+input.setSelectionRange(pos, pos);
+options = [];
+mentionList.hidden = true;
+input.focus();
+}
 const resize = () => {
 input.style.height = 'auto';
 input.style.height = `${Math.min(input.scrollHeight + 2, window.innerHeight * 0.4)}px`;
@@ -2231,7 +2389,9 @@ error.textContent = `Messages can be at most ${MAX_CHARS.toLocaleString()} chara
 return;
 }
 error.textContent = '';
-chat.send(cid, text);
+chat.send(cid, text, { replyTo: replyTo?.message_id ?? null });
+setReply(null);
+mentionList.hidden = true;
 input.value = '';
 drafts.delete(cid);
 resize();
@@ -2243,6 +2403,28 @@ e.preventDefault();
 submit();
 }, { signal });
 input.addEventListener('keydown', (e) => {
+if (!mentionList.hidden && options.length) {
+if (e.key === 'ArrowDown' || e.key === 'ArrowUp') {
+e.preventDefault();
+chosen = (chosen + (e.key === 'ArrowDown' ? 1 : options.length - 1)) % options.length;
+renderMentions();
+return;
+}
+if (e.key === 'Enter' || e.key === 'Tab') {
+e.preventDefault();
+insertMention(options[chosen]);
+return;
+}
+if (e.key === 'Escape') {
+e.preventDefault();
+mentionList.hidden = true;
+return;
+}
+}
+if (e.key === 'Escape' && replyTo) {
+setReply(null);
+return;
+}
 if (e.key !== 'Enter' || e.isComposing || e.keyCode === 229) return;
 if (e.shiftKey || e.altKey) return; // a new line
 e.preventDefault();
@@ -2250,6 +2432,7 @@ submit();
 }, { signal });
 input.addEventListener('input', () => {
 resize();
+renderMentions();
 if (error.textContent && codePoints(input.value) <= MAX_CHARS) error.textContent = '';
 const cid = ctx.conversation?.channelId;
 if (cid && input.value.trim()) chat.typing(cid);
@@ -2257,6 +2440,8 @@ if (cid && input.value.trim()) chat.typing(cid);
 ctx.composerSwitch = (cid, { focus = false } = {}) => {
 if (current) drafts.set(current, input.value);
 current = cid;
+setReply(null);
+mentionList.hidden = true;
 input.value = (cid && drafts.get(cid)) || '';
 error.textContent = '';
 resize();
@@ -2372,6 +2557,7 @@ save.disabled = false;
 modules["ui/messages.js"] = (() => {
   const { appendLinkified, avatar, displayName, fillAvatar, formatTime, fullTime, h, setText } = modules["dom.js"];
 
+const REACTIONS = ['👍', '❤️', '😂', '😮', '😢', '🎉'];
 const COLLAPSE_CHARS = 3000;
 const COLLAPSE_LINES = 40;
 function isLong(text) {
@@ -2388,8 +2574,24 @@ h('span', { class: 'avatar-slot' }),
 h('div', { class: 'bubble' },
 h('div', { class: 'msg-meta' },
 h('span', { class: 'msg-sender', dataset: { testid: 'message-sender' } }),
-h('time', { class: 'msg-time', dataset: { testid: 'message-time' } })),
+h('time', { class: 'msg-time', dataset: { testid: 'message-time' } }),
+h('span', { class: 'msg-edited', dataset: { testid: 'message-edited' }, hidden: true }, '(edited)')),
+h('button', { type: 'button', class: 'msg-reply', dataset: { testid: 'message-reply' }, hidden: true }),
 h('div', { class: 'msg-text', dataset: { testid: 'message-text' } }),
+h('form', { class: 'msg-edit', dataset: { testid: 'message-edit-form' }, hidden: true },
+h('textarea', { rows: 2, 'aria-label': 'Edit message', dataset: { testid: 'message-edit-input' } }),
+h('button', { type: 'submit', class: 'primary', dataset: { testid: 'message-edit-save' } }, 'Save'),
+h('button', { type: 'button', dataset: { testid: 'message-edit-cancel' } }, 'Cancel')),
+h('div', { class: 'msg-reactions', dataset: { testid: 'message-reactions' } }),
+h('div', { class: 'msg-actions', dataset: { testid: 'message-actions' } },
+h('button', { type: 'button', dataset: { testid: 'message-reply-button' } }, 'Reply'),
+h('button', { type: 'button', 'aria-haspopup': 'true', dataset: { testid: 'message-react-button' } }, 'React'),
+h('button', { type: 'button', dataset: { testid: 'message-edit-button' } }, 'Edit'),
+h('button', { type: 'button', dataset: { testid: 'message-delete-button' } }, 'Delete')),
+h('div', { class: 'reaction-picker', dataset: { testid: 'reaction-picker' }, hidden: true },
+...REACTIONS.map((emoji) => h('button', {
+type: 'button', 'aria-label': `React with ${emoji}`, dataset: { testid: 'reaction-option', emoji },
+}, emoji))),
 h('button', { type: 'button', class: 'show-more', dataset: { testid: 'message-show-more' },
 'aria-expanded': 'false', hidden: true }),
 h('div', { class: 'msg-foot' },
@@ -2414,6 +2616,51 @@ more.setAttribute('aria-expanded', String(expanded));
 more.textContent = expanded ? 'Show less' : 'Show more';
 });
 li.querySelector('[data-testid="message-retry"]').addEventListener('click', () => actions.retry(li.entry));
+const q = (id) => li.querySelector(`[data-testid="${id}"]`);
+const picker = q('reaction-picker');
+const form = q('message-edit-form');
+const input = q('message-edit-input');
+const closeEdit = () => {
+form.hidden = true;
+text.hidden = false;
+li.editing = false;
+};
+li.querySelector('.bubble').addEventListener('click', (e) => {
+if (e.target.closest('button, a, textarea, form')) return;
+li.classList.toggle('actions-open');
+});
+q('message-reply-button').addEventListener('click', () => actions.reply(li.entry));
+q('message-react-button').addEventListener('click', () => { picker.hidden = !picker.hidden; });
+picker.addEventListener('click', (e) => {
+const emoji = e.target.closest('[data-emoji]')?.dataset.emoji;
+if (!emoji) return;
+picker.hidden = true;
+actions.react(li.entry, emoji);
+});
+q('message-reactions').addEventListener('click', (e) => {
+const emoji = e.target.closest('[data-emoji]')?.dataset.emoji;
+if (emoji) actions.react(li.entry, emoji);
+});
+q('message-delete-button').addEventListener('click', () => actions.remove(li.entry));
+q('message-reply').addEventListener('click', () => actions.jump(li.entry.channel_id, li.entry.reply_to));
+q('message-edit-button').addEventListener('click', () => {
+li.editing = true;
+input.value = li.entry.text;
+text.hidden = true;
+form.hidden = false;
+input.focus();
+});
+q('message-edit-cancel').addEventListener('click', closeEdit);
+input.addEventListener('keydown', (e) => {
+if (e.key === 'Escape') { e.preventDefault(); closeEdit(); }
+if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) { e.preventDefault(); form.requestSubmit(); }
+});
+form.addEventListener('submit', async (e) => {
+e.preventDefault();
+const value = input.value;
+if (!value.trim() || value === li.entry.text) { closeEdit(); return; }
+if (await actions.edit(li.entry, value)) closeEdit();
+});
 li.querySelector('[data-testid="message-dismiss"]').addEventListener('click', () => actions.dismiss(li.entry));
 li.querySelector('[data-testid="message-report"]').addEventListener('click', () => actions.report(li.entry));
 li.addEventListener('click', (e) => {
@@ -2449,9 +2696,35 @@ time.dateTime = String(e.created_at);
 time.title = fullTime(e.created_at);
 setText(time, formatTime(e.created_at));
 }
+const deleted = Boolean(e.deleted);
+li.dataset.deleted = String(deleted);
+li.querySelector('.msg-edited').hidden = !e.edited_at || deleted;
+const reply = li.querySelector('.msg-reply');
+reply.hidden = !Number.isSafeInteger(e.reply_to) || deleted;
+if (!reply.hidden) {
+const orig = vm.replied;
+let quote = 'Original message';
+if (orig?.deleted) quote = 'Deleted message';
+else if (orig) quote = `${displayName(state.user(orig.sender_id))}: ${orig.text.slice(0, 120)}`;
+reply.dataset.replyTo = String(e.reply_to);
+setText(reply, `↪ ${quote}`);
+}
+renderReactions(li.querySelector('.msg-reactions'), e.reactions || {}, state);
+const stored = e.message_id !== null && e.message_id !== undefined && e.state === 'sent';
+li.querySelector('.msg-actions').hidden = !stored || deleted || li.editing;
+li.querySelector('[data-testid="message-edit-button"]').hidden = !vm.mine;
+li.querySelector('[data-testid="message-delete-button"]').hidden = !(vm.mine || vm.admin);
+if (deleted && li.editing) {
+li.editing = false;
+li.querySelector('.msg-edit').hidden = true;
+}
+if (deleted) li.querySelector('.reaction-picker').hidden = true;
 const textEl = li.querySelector('.msg-text');
-const shown = vm.hidden ? 'Message from someone you blocked.' : e.text;
+textEl.hidden = Boolean(li.editing);
+const shown = vm.hidden ? 'Message from someone you blocked.'
+: deleted ? 'This message was deleted.' : e.text;
 li.classList.toggle('hidden-sender', !!vm.hidden);
+textEl.classList.toggle('deleted', deleted);
 if (li.renderedText !== shown) {
 li.renderedText = shown;
 textEl.replaceChildren();
@@ -2483,7 +2756,24 @@ const report = li.querySelector('[data-testid="message-report"]');
 report.hidden = vm.mine || vm.hidden || !e.message_id;
 if (!report.hidden) report.setAttribute('aria-label', `Report this message from ${name}`);
 }
-  return { createMessage, updateMessage };
+function renderReactions(box, reactions, state) {
+const emoji = Object.keys(reactions).filter((k) => reactions[k]?.length);
+const key = JSON.stringify(reactions);
+if (box.rendered === key) return;
+box.rendered = key;
+box.hidden = !emoji.length;
+box.replaceChildren(...emoji.map((k) => {
+const users = reactions[k];
+const mine = users.includes(state.me.id);
+const names = users.map((id) => (id === state.me.id ? 'You' : displayName(state.user(id))));
+return h('button', {
+type: 'button', class: mine ? 'reaction mine' : 'reaction', title: names.join(', '),
+'aria-pressed': String(mine), 'aria-label': `${k} ${users.length}: ${names.join(', ')}`,
+dataset: { testid: 'reaction', emoji: k, count: String(users.length), mine: String(mine) },
+}, `${k} ${users.length}`);
+}));
+}
+  return { REACTIONS, createMessage, updateMessage };
 })();
 
 // ---- js/ui/people.js
@@ -2808,6 +3098,21 @@ const s = this.o.scroller;
 this.render({ toBottom: true });
 s.scrollTop = s.scrollHeight;
 }
+scrollToKey(key) {
+const i = this.keys.indexOf(key);
+if (i < 0) return null;
+const { scroller, list } = this.o;
+const place = () => {
+const tops = this.offsets();
+scroller.scrollTop = Math.max(0, list.offsetTop + tops[i] - scroller.clientHeight / 3);
+};
+place();
+this.render();
+const el = this.nodes.get(key);
+if (el) scroller.scrollTop = Math.max(0, el.offsetTop - scroller.clientHeight / 3);
+this.render();
+return this.nodes.get(key) || null;
+}
 offsets() {
 if (this.tops) return this.tops;
 const tops = new Float64Array(this.keys.length + 1);
@@ -2995,7 +3300,52 @@ const actions = {
 retry: (e) => chat.retryFailed(e.channel_id, e.client_msg_id),
 dismiss: (e) => chat.dismissFailed(e.channel_id, e.client_msg_id),
 report: (e) => ctx.safety.report(e),
+reply: (e) => ctx.composerReply?.(e),
+jump: (cid, id) => jumpTo(cid, id),
+react: (e, emoji) => chat.toggleReaction(e.channel_id, e.message_id, emoji).catch(toastError),
+async edit(e, text) {
+try {
+await chat.editMessage(e.channel_id, e.message_id, text);
+return true;
+} catch (err) {
+toastError(err);
+return false;
+}
+},
+async remove(e) {
+if (!(await confirmDialog('Delete this message for everyone?', 'Delete'))) return;
+try {
+await chat.deleteMessage(e.channel_id, e.message_id);
+} catch (err) {
+toastError(err);
+}
+},
 };
+async function jumpTo(cid, messageId) {
+if (!Number.isSafeInteger(messageId)) return;
+if (cid !== channelId) {
+ctx.navigate(cid);
+await show(cid);
+}
+let found = false;
+try {
+found = await chat.loadAround(cid, messageId);
+} catch (err) {
+toastError(err);
+}
+if (cid !== channelId) return;
+renderMessages();
+const el = found ? messages.scrollToKey(`m:${messageId}`) : null;
+if (!el) {
+toast('That message is no longer in the history.', 'error');
+return;
+}
+for (const old of ol.querySelectorAll('.msg.highlight')) old.classList.remove('highlight');
+el.classList.add('highlight');
+el.dataset.jumped = 'true';
+setTimeout(() => { el.classList.remove('highlight'); }, 2500);
+}
+ctx.jumpTo = jumpTo;
 const observer = new IntersectionObserver((entries) => {
 for (const en of entries) {
 const id = Number(en.target.dataset.messageId);
@@ -3071,11 +3421,14 @@ const more = readers.length > 3 ? ` +${readers.length - 3}` : '';
 receipt = `Seen by ${names.join(', ')}${more}`;
 }
 }
-return { entries, me, group, lastOwnKey, receiptKey, receipt };
+const admin = group && (ch?.role === 'owner' || ch?.role === 'admin');
+return { entries, me, group, lastOwnKey, receiptKey, receipt, admin };
 }
 function vmAt(i) {
 const e = view.entries[i];
 const prev = view.entries[i - 1];
+const replied = Number.isSafeInteger(e.reply_to)
+? state.log(e.channel_id).byId.get(e.reply_to) : null;
 const gap = prev ? Date.parse(e.created_at) - Date.parse(prev.created_at) : Infinity;
 return {
 entry: e,
@@ -3084,6 +3437,8 @@ group: view.group,
 first: !prev || prev.sender_id !== e.sender_id || !(gap < RUN_GAP_MS),
 lastOwn: e.key === view.lastOwnKey,
 hidden: e.sender_id !== view.me && !!state.blocked?.has(e.sender_id),
+replied,
+admin: view.admin,
 receipt: e.key === view.receiptKey ? view.receipt : null,
 };
 }
@@ -3237,6 +3592,98 @@ state.on('blocks', () => { if (channelId) renderMessages(); });
 state.on('presence', renderHeader);
 }
   return { mountConversation };
+})();
+
+// ---- js/ui/search.js
+modules["ui/search.js"] = (() => {
+  const { byTestId, displayName, formatTime, h, setText } = modules["dom.js"];
+  const { channelTitle } = modules["ui/channels.js"];
+  const { friendlyError } = modules["api.js"];
+
+
+
+function highlighted(text, terms) {
+const lower = text.toLowerCase();
+const marks = [];
+for (const t of terms) {
+const needle = t.toLowerCase();
+if (!needle) continue;
+for (let i = lower.indexOf(needle); i !== -1; i = lower.indexOf(needle, i + needle.length)) {
+marks.push([i, i + needle.length]);
+}
+}
+marks.sort((a, b) => a[0] - b[0]);
+const out = [];
+let at = 0;
+for (const [start, end] of marks) {
+if (start < at) continue; // overlapping: the first wins
+if (start > at) out.push(document.createTextNode(text.slice(at, start)));
+out.push(h('mark', {}, text.slice(start, end)));
+at = end;
+}
+if (at < text.length) out.push(document.createTextNode(text.slice(at)));
+return out;
+}
+function excerpt(text, terms) {
+const lower = text.toLowerCase();
+let first = -1;
+for (const t of terms) {
+const i = lower.indexOf(t.toLowerCase());
+if (i !== -1 && (first === -1 || i < first)) first = i;
+}
+if (text.length <= 200 || first < 60) return text.slice(0, 200);
+return `…${text.slice(first - 60, first + 140)}`;
+}
+function mountSearch(ctx) {
+const { state, chat, signal } = ctx;
+const form = byTestId('message-search-form');
+const input = byTestId('message-search-input');
+const status = byTestId('message-search-status');
+const list = byTestId('message-search-results');
+let asked = 0;
+form.addEventListener('submit', async (e) => {
+e.preventDefault();
+const q = input.value.trim();
+const n = ++asked;
+list.replaceChildren();
+if (!q) {
+setText(status, '');
+return;
+}
+setText(status, 'Searching…');
+let results;
+try {
+results = await chat.search(q);
+} catch (err) {
+if (n === asked) setText(status, friendlyError(err));
+return;
+}
+if (n !== asked) return;
+const terms = q.split(/\s+/).filter(Boolean);
+setText(status, results.length ? `${results.length} found` : 'No messages found.');
+list.replaceChildren(...results.map((m) => {
+const ch = state.channels.get(m.channel_id);
+const where = ch ? channelTitle(state, ch) : '';
+return h('li', {
+dataset: { testid: 'search-result', channelId: m.channel_id, messageId: String(m.message_id) },
+}, h('button', {
+type: 'button',
+onclick: () => ctx.jumpTo?.(m.channel_id, m.message_id),
+},
+h('span', { class: 'search-where' }, `${displayName(state.user(m.sender_id))} · ${where} · ${formatTime(m.created_at)}`),
+h('span', { class: 'search-text', dataset: { testid: 'search-result-text' } },
+...highlighted(excerpt(m.text, terms), terms))));
+}));
+}, { signal });
+input.addEventListener('input', () => {
+if (!input.value) {
+asked++;
+list.replaceChildren();
+setText(status, '');
+}
+}, { signal });
+}
+  return { highlighted, mountSearch };
 })();
 
 // ---- js/ui/groups.js
@@ -3861,6 +4308,7 @@ modules["app.js"] = (() => {
   const { channelTitle, mountChannelList } = modules["ui/channels.js"];
   const { mountComposer } = modules["ui/composer.js"];
   const { mountConversation } = modules["ui/conversation.js"];
+  const { mountSearch } = modules["ui/search.js"];
   const { announce, closeOnBackdrop, mountProfile, toast } = modules["ui/dialogs.js"];
   const { mountGroups } = modules["ui/groups.js"];
   const { mountPeople } = modules["ui/people.js"];
@@ -3869,6 +4317,7 @@ modules["app.js"] = (() => {
   const { mountShell, setView } = modules["ui/shell.js"];
   const { showUpdatePrompt } = modules["ui/update.js"];
   const { trackViewport } = modules["viewport.js"];
+
 
 
 
@@ -3967,6 +4416,7 @@ mountChannelList(c);
 mountPeople(c);
 mountConversation(c);
 mountComposer(c);
+mountSearch(c);
 mountGroups(c);
 mountProfile(c);
 applySnapshot(state, loadSnapshot(s.user.id));
@@ -4066,7 +4516,11 @@ c.sync?.writes.finally(() => c.cache.close());
 for (const d of document.querySelectorAll('dialog[open]')) d.close();
 for (const id of ['channel-list', 'friend-list', 'friend-requests-incoming',
 'friend-requests-outgoing', 'user-search-results', 'device-list', 'blocked-list',
-'admin-user-list', 'admin-report-list']) byTestId(id).replaceChildren();
+'admin-user-list', 'admin-report-list', 'message-search-results']) {
+byTestId(id).replaceChildren();
+}
+byTestId('message-search-input').value = '';
+byTestId('message-search-status').textContent = '';
 document.querySelector('.message-items').replaceChildren();
 byTestId('user-search-input').value = '';
 byTestId('user-search-status').textContent = '';

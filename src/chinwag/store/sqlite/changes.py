@@ -1,0 +1,98 @@
+"""Edits, deletes and reactions on SQLite: one writer job each, which changes the row
+(the search triggers follow) and appends an inbox entry per member with the writer's
+inbox counters, exactly as a send does, so the change takes each member's next seq."""
+
+from __future__ import annotations
+
+import sqlite3
+
+from chinwag.messaging.models import (
+    Change,
+    Changed,
+    ChangeRefusal,
+    Delete,
+    Edit,
+    Event,
+    React,
+)
+from chinwag.store.sqlite.db import WriterState
+from chinwag.store.sqlite.rows import MSG_COLS, with_reactions
+
+
+def _apply(conn: sqlite3.Connection, cid: str, mid: int, change: Change) -> tuple[Event, bool]:
+    if isinstance(change, Edit):
+        conn.execute(
+            "UPDATE messages SET text = ?, mentions = ?, edited_at = ?"
+            " WHERE channel_id = ? AND message_id = ?",
+            (change.text, " ".join(change.mentions), change.at, cid, mid),
+        )
+        return Event.EDITED, True
+    if isinstance(change, Delete):
+        # Tombstone: the text leaves the row (and, by trigger, the search index).
+        conn.execute(
+            "UPDATE messages SET text = '', mentions = '', reply_to = NULL, deleted = 1"
+            " WHERE channel_id = ? AND message_id = ?",
+            (cid, mid),
+        )
+        conn.execute("DELETE FROM reactions WHERE channel_id = ? AND message_id = ?", (cid, mid))
+        return Event.DELETED, True
+    assert isinstance(change, React)
+    if change.add:
+        n = conn.execute(
+            "INSERT OR IGNORE INTO reactions (channel_id, message_id, emoji, user_id, created_at)"
+            " VALUES (?, ?, ?, ?, ?)",
+            (cid, mid, change.emoji, change.user_id, change.at),
+        ).rowcount
+    else:
+        n = conn.execute(
+            "DELETE FROM reactions WHERE channel_id = ? AND message_id = ? AND emoji = ?"
+            " AND user_id = ?",
+            (cid, mid, change.emoji, change.user_id),
+        ).rowcount
+    return Event.REACTION, n > 0
+
+
+def change_job(
+    conn: sqlite3.Connection, state: WriterState, cid: str, mid: int, change: Change
+) -> Changed | ChangeRefusal:
+    row = conn.execute(
+        "SELECT deleted FROM messages WHERE channel_id = ? AND message_id = ?", (cid, mid)
+    ).fetchone()
+    if row is None:
+        return ChangeRefusal.NO_MESSAGE
+    if row[0]:
+        if isinstance(change, Delete):
+            pass  # deleting again changes nothing
+        else:
+            return ChangeRefusal.DELETED
+    event, changed = (Event.DELETED, False) if row[0] else _apply(conn, cid, mid, change)
+    current = conn.execute(
+        f"SELECT {MSG_COLS} FROM messages WHERE channel_id = ? AND message_id = ?", (cid, mid)
+    ).fetchone()
+    message = with_reactions(conn, [current])[0]
+    if not changed:
+        return Changed(event, message, {}, (), changed=False)
+    fanout = conn.execute("SELECT fanout FROM channels WHERE id = ?", (cid,)).fetchone()
+    # Everyone in the channel now, the closed direct channels' two users included.
+    members = tuple(
+        r[0] for r in conn.execute("SELECT user_id FROM members WHERE channel_id = ?", (cid,))
+    )
+    cursors: dict[str, int] = {}
+    if fanout is not None and fanout[0] == "write":
+        rows = []
+        for user_id in members:
+            seq = state.inbox_seq.get(user_id)
+            if seq is None:
+                seq = conn.execute(
+                    "SELECT coalesce(max(seq), 0) FROM inbox WHERE user_id = ?", (user_id,)
+                ).fetchone()[0]
+            seq += 1
+            state.inbox_seq[user_id] = seq
+            cursors[user_id] = seq
+            rows.append((user_id, seq, cid, mid, event.value))
+        conn.executemany(
+            "INSERT INTO inbox (user_id, seq, channel_id, message_id, event)"
+            " VALUES (?, ?, ?, ?, ?)",
+            rows,
+        )
+    return Changed(event, message, cursors, members)
