@@ -30,6 +30,8 @@ from chinwag.discovery.registrar import Registration
 from chinwag.discovery.service import Discovery, GatewayInfo, LocalRegistry, Registry
 from chinwag.friends.service import FriendService
 from chinwag.ids import new_id
+from chinwag.media.blobs import BlobStore
+from chinwag.media.service import MediaLimits, MediaService
 from chinwag.messaging.service import MessagingService, SendLimits
 from chinwag.presence.cluster import ClusterPresence
 from chinwag.presence.policy import Timings
@@ -71,6 +73,26 @@ def build_bus(settings: Settings) -> Bus:
             subjects=Subjects(settings.cluster_name),
         )
     return LocalBus()
+
+
+def build_blobs(settings: Settings) -> BlobStore:
+    if settings.blobs:
+        from chinwag.blobs.s3 import S3Blobs, S3Settings, parse_s3_url
+
+        bucket, prefix = parse_s3_url(settings.blobs)
+        return S3Blobs(
+            S3Settings(
+                bucket,
+                prefix,
+                settings.s3_endpoint,
+                settings.s3_region,
+                settings.s3_access_key,
+                settings.s3_secret_key,
+            )
+        )
+    from chinwag.blobs.directory import DirectoryBlobs
+
+    return DirectoryBlobs(settings.blobs_path)
 
 
 class App:
@@ -146,7 +168,9 @@ class App:
             bus,
             clock,
             SendLimits(s.max_text_chars, s.sends_per_user_per_sec, s.send_burst),
+            store.attachments,
         )
+        media = await self._start_media(store)
         presence = PresenceService(
             store.accounts, store.friends, store.channels, bus, clock, s.last_active_write_interval
         )
@@ -164,6 +188,7 @@ class App:
             messaging=messaging,
             presence=presence,
             discovery=Discovery(registry, s.region),
+            media=media,
         )
         await self._start_push(store, bus, messaging, presence)
         if s.runs("gateway"):
@@ -197,6 +222,26 @@ class App:
             # Only for a server process: in a test process, apps come and go.
             gc.freeze()
             gc.set_threshold(7_000, 10, 10)
+
+    async def _start_media(self, store: Store) -> MediaService:
+        """Uploads: blobs in the data dir or S3, records in the store, and the sweep of
+        uploads that no message carries."""
+        s = self.settings
+        blobs = build_blobs(s)
+        await blobs.start()
+        media = MediaService(
+            store.attachments,
+            blobs,
+            self.clock,
+            MediaLimits(s.max_upload_bytes, s.max_image_pixels, s.unsent_upload_ttl),
+            s.data_path / "spool",
+        )
+        await media.start()
+        self._closers.append(blobs.close)
+        self._closers.append(media.close)
+        if s.runs("api"):
+            self._tasks.append(asyncio.create_task(media.sweep_forever(s.upload_sweep_interval)))
+        return media
 
     async def _start_push(
         self, store: Store, bus: Bus, messaging: MessagingService, presence: PresenceService

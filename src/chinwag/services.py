@@ -12,6 +12,7 @@ from chinwag.clock import Clock
 from chinwag.config import Settings
 from chinwag.discovery.service import Discovery
 from chinwag.friends.service import FriendService
+from chinwag.media.service import MediaService
 from chinwag.messaging.service import MessagingService
 from chinwag.presence.service import PresenceService
 from chinwag.store.base import Store
@@ -29,6 +30,7 @@ class Services:
     messaging: MessagingService
     presence: PresenceService
     discovery: Discovery
+    media: MediaService
     # Set when this process runs those roles.
     hub: Any = None
     push: Any = None

@@ -14,6 +14,7 @@ from chinwag.accounts.models import User
 from chinwag.channels.models import Channel, ChannelView
 from chinwag.clock import rfc3339
 from chinwag.friends.models import FriendRequest
+from chinwag.media.models import Attachment
 from chinwag.messaging.models import Message
 
 
@@ -32,6 +33,17 @@ class MeOut(UserOut):
     group_adds: str
 
 
+class AttachmentOut(msgspec.Struct, omit_defaults=True):
+    id: str
+    name: str
+    size: int
+    content_type: str
+    sha256: str
+    created_at: str
+    width: int | None = None  # images only
+    height: int | None = None
+
+
 class MessageOut(msgspec.Struct):
     channel_id: str
     message_id: int
@@ -39,6 +51,7 @@ class MessageOut(msgspec.Struct):
     text: str
     created_at: str
     client_msg_id: str
+    attachments: list[AttachmentOut]
 
 
 class PresenceOut(msgspec.Struct):
@@ -68,9 +81,21 @@ def me(u: User) -> MeOut:
     )
 
 
+def attachment(a: Attachment) -> AttachmentOut:
+    return AttachmentOut(
+        a.id, a.name, a.size, a.content_type, a.sha256, rfc3339(a.created_at), a.width, a.height
+    )
+
+
 def message(m: Message) -> MessageOut:
     return MessageOut(
-        m.channel_id, m.message_id, m.sender_id, m.text, rfc3339(m.created_at), m.client_msg_id
+        m.channel_id,
+        m.message_id,
+        m.sender_id,
+        m.text,
+        rfc3339(m.created_at),
+        m.client_msg_id,
+        [attachment(a) for a in m.attachments],
     )
 
 

@@ -72,7 +72,8 @@ class RoleBody(Body, frozen=True):
 
 class MessageBody(Body, frozen=True):
     client_msg_id: str
-    text: str
+    text: str = ""
+    attachment_ids: tuple[str, ...] = ()
 
 
 class ReadBody(Body, frozen=True):

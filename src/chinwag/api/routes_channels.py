@@ -123,7 +123,12 @@ async def post_message(request: Request) -> Response:
     device = await http.device(request)
     b = await http.body(request, MessageBody)
     stored = await http.services(request).messaging.send(
-        device.user_id, device.id, request.path_params["channel_id"], b.client_msg_id, b.text
+        device.user_id,
+        device.id,
+        request.path_params["channel_id"],
+        b.client_msg_id,
+        b.text,
+        attachment_ids=b.attachment_ids,
     )
     return http.json(wire.message(stored.message), 200 if stored.duplicate else 201)
 

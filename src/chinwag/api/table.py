@@ -18,6 +18,7 @@ from chinwag.api import (
     routes_channels,
     routes_discovery,
     routes_friends,
+    routes_media,
     routes_ops,
     routes_push,
 )
@@ -159,6 +160,26 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "Mark read up to a message",
         bodies.ReadBody,
         204,
+    ),
+    Endpoint(
+        "POST",
+        "/v1/uploads",
+        routes_media.upload,
+        "Upload a file (the raw bytes; ?filename=NAME)",
+        None,
+        201,
+    ),
+    Endpoint(
+        "GET",
+        "/v1/attachments/{attachment_id}",
+        routes_media.download,
+        "Download an attachment (Range, ETag)",
+    ),
+    Endpoint(
+        "GET",
+        "/v1/attachments/{attachment_id}/thumbnail",
+        routes_media.thumbnail,
+        "An image attachment's thumbnail (at most 320 px)",
     ),
     Endpoint(
         "GET",

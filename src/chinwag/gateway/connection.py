@@ -470,6 +470,7 @@ class Connection(WSListener):  # type: ignore[misc]
             frame.client_msg_id,
             frame.text,
             lambda outcome: self._sent(frame, outcome),
+            attachment_ids=frame.attachment_ids,
         )
 
     def _sent(self, frame: Send, outcome: Stored | ChinwagError) -> None:

@@ -9,16 +9,20 @@ sends the `sent` acknowledgement after `send` returns.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+
+import msgspec
 
 from chinwag import wire
 from chinwag.bus.base import Bus
 from chinwag.clock import Clock, now_ms
 from chinwag.errors import ChinwagError, Code, forbidden, invalid, not_found, rate_limited
+from chinwag.media.models import MAX_PER_MESSAGE
 from chinwag.messaging.models import InboxEntry, Message, SendRefusal, SendRequest, Stored
-from chinwag.messaging.store import MessageStore
+from chinwag.messaging.store import AttachmentLookup, MessageStore
 from chinwag.protocol.codec import MAX_CLIENT_MSG_ID, message_frame
 from chinwag.ratelimit import RateLimiter
 
@@ -35,8 +39,16 @@ class SendLimits:
 
 
 class MessagingService:
-    def __init__(self, store: MessageStore, bus: Bus, clock: Clock, limits: SendLimits) -> None:
+    def __init__(
+        self,
+        store: MessageStore,
+        bus: Bus,
+        clock: Clock,
+        limits: SendLimits,
+        attachments: AttachmentLookup | None = None,
+    ) -> None:
         self._store = store
+        self._attachments = attachments
         self._bus = bus
         self._clock = clock
         self._limits = limits
@@ -47,11 +59,15 @@ class MessagingService:
         """Called after each new message is committed and published (e.g. push)."""
         self._listeners.append(listener)
 
-    def check(self, client_msg_id: str, text: str) -> None:
+    def check(self, client_msg_id: str, text: str, attachment_ids: tuple[str, ...] = ()) -> None:
         if not 1 <= len(client_msg_id) <= MAX_CLIENT_MSG_ID:
             raise invalid("client_msg_id must be 1 to 64 characters")
-        if not text:
+        if not text and not attachment_ids:
             raise invalid("text must not be empty")
+        if len(attachment_ids) > MAX_PER_MESSAGE:
+            raise invalid(f"a message carries at most {MAX_PER_MESSAGE} attachments")
+        if len(set(attachment_ids)) != len(attachment_ids):
+            raise invalid("an attachment is listed twice")
         if len(text) > self._limits.max_text_chars:
             raise invalid(f"text is longer than {self._limits.max_text_chars} characters")
 
@@ -63,6 +79,8 @@ class MessagingService:
         client_msg_id: str,
         text: str,
         ack: Callable[[Stored], None] | None = None,
+        *,
+        attachment_ids: tuple[str, ...] = (),
     ) -> Stored:
         """Store and publish a message. `ack` runs after the commit and before the
         publish, so the sending device hears `sent` before its own `message`."""
@@ -76,7 +94,16 @@ class MessagingService:
                     ack(result)
                 done.set_result(result)
 
-        self.submit(user_id, device_id, channel_id, client_msg_id, text, finish, ack_first=False)
+        self.submit(
+            user_id,
+            device_id,
+            channel_id,
+            client_msg_id,
+            text,
+            finish,
+            ack_first=False,
+            attachment_ids=attachment_ids,
+        )
         return await done
 
     def submit(
@@ -89,19 +116,29 @@ class MessagingService:
         on_done: Callable[[Stored | ChinwagError], None],
         *,
         ack_first: bool = True,
+        attachment_ids: tuple[str, ...] = (),
     ) -> None:
         """The same as `send` without a task per message (the gateway's hot path):
         `on_done` gets the outcome after the commit; with `ack_first` it runs before the
         publish (it sends `sent`), else after it."""
         try:
-            self.check(client_msg_id, text)
+            self.check(client_msg_id, text, attachment_ids)
             wait = self._rate.take(user_id)
             if wait:
                 raise rate_limited(wait)
             request = SendRequest(
-                user_id, device_id, channel_id, client_msg_id, text, now_ms(self._clock)
+                user_id,
+                device_id,
+                channel_id,
+                client_msg_id,
+                text,
+                now_ms(self._clock),
+                attachment_ids,
             )
-            pending = asyncio.ensure_future(self._store.append(request))
+            if attachment_ids:
+                pending = asyncio.ensure_future(self._append_with_attachments(request))
+            else:
+                pending = asyncio.ensure_future(self._store.append(request))
         except ChinwagError as exc:
             on_done(exc)
             return
@@ -141,6 +178,42 @@ class MessagingService:
         if not ack_first:
             on_done(result)
 
+    async def _append_with_attachments(self, request: SendRequest) -> Stored | SendRefusal:
+        """Each attachment must be an upload of the sender's; the engine links them to
+        the message in the send transaction."""
+        if self._attachments is None:
+            raise invalid("attachments are not served here")
+        ids = list(request.attachment_ids)
+        found = {a.id: a for a in await self._attachments.owned(ids, request.sender_id)}
+        if len(found) != len(ids):
+            # Never uploaded, or someone else's: the same answer, so ids reveal nothing.
+            raise invalid("unknown attachment id: " + next(i for i in ids if i not in found))
+        outcome = await self._store.append(request)
+        if not isinstance(outcome, Stored):
+            return outcome
+        if outcome.duplicate:
+            # The original's own attachments, whatever this resend lists.
+            return dataclasses.replace(
+                outcome, message=(await self._with_attachments([outcome.message]))[0]
+            )
+        message = msgspec.structs.replace(outcome.message, attachments=tuple(found[i] for i in ids))
+        return dataclasses.replace(outcome, message=message)
+
+    async def _with_attachments(self, messages: list[Message]) -> list[Message]:
+        if self._attachments is None or not messages:
+            return messages
+        found = await self._attachments.for_messages(
+            [(m.channel_id, m.message_id) for m in messages]
+        )
+        if not found:
+            return messages
+        return [
+            msgspec.structs.replace(m, attachments=tuple(found[(m.channel_id, m.message_id)]))
+            if (m.channel_id, m.message_id) in found
+            else m
+            for m in messages
+        ]
+
     def publish(self, stored: Stored) -> None:
         body = wire.message_json(stored.message)
         if stored.cursors:
@@ -155,10 +228,15 @@ class MessagingService:
         self, channel_id: str, *, before: int | None, after: int | None, limit: int
     ) -> list[Message]:
         """History of a channel; the caller has checked membership."""
-        return await self._store.history(channel_id, before=before, after=after, limit=limit)
+        found = await self._store.history(channel_id, before=before, after=after, limit=limit)
+        return await self._with_attachments(found)
 
     async def inbox_after(self, user_id: str, cursor: int, limit: int) -> list[InboxEntry]:
-        return await self._store.inbox_after(user_id, cursor, limit)
+        entries = await self._store.inbox_after(user_id, cursor, limit)
+        if self._attachments is None or not entries:
+            return entries
+        messages = await self._with_attachments([e.message for e in entries])
+        return [InboxEntry(e.seq, m) for e, m in zip(entries, messages, strict=True)]
 
     async def inbox_head(self, user_id: str) -> int:
         return await self._store.inbox_head(user_id)

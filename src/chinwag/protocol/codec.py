@@ -81,7 +81,7 @@ def _check_send(frame: Send, limits: Limits) -> None:
     if not 1 <= len(frame.client_msg_id) <= MAX_CLIENT_MSG_ID:
         raise FrameError(Code.INVALID_REQUEST, "client_msg_id must be 1 to 64 characters")
     ref = frame.client_msg_id
-    if not frame.text:
+    if not frame.text and not frame.attachment_ids:
         raise FrameError(Code.INVALID_REQUEST, "text must not be empty", ref)
     if len(frame.text) > limits.max_text_chars:
         raise FrameError(

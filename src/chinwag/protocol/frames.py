@@ -21,7 +21,9 @@ class Hello(ClientFrame, tag="hello", frozen=True):
 class Send(ClientFrame, tag="send", frozen=True):
     channel_id: str
     client_msg_id: str
-    text: str
+    text: str = ""
+    # Uploads of the sender (POST /v1/uploads); with at least one, text may be empty.
+    attachment_ids: tuple[str, ...] = ()
 
 
 class Sync(ClientFrame, tag="sync", frozen=True):

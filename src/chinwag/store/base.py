@@ -8,6 +8,7 @@ from typing import Protocol
 from chinwag.accounts.store import AccountStore
 from chinwag.channels.store import ChannelStore
 from chinwag.friends.store import FriendStore
+from chinwag.media.store import AttachmentStore
 from chinwag.messaging.store import MessageStore
 from chinwag.push.keys import SecretStore
 from chinwag.push.store import PushStore
@@ -30,6 +31,9 @@ class Store(Protocol):
 
     @property
     def push(self) -> PushStore: ...
+
+    @property
+    def attachments(self) -> AttachmentStore: ...
 
     @property
     def secrets(self) -> SecretStore:
