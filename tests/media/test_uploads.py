@@ -317,7 +317,7 @@ async def test_an_upload_cut_off_halfway_leaves_no_file(
     http: httpx.AsyncClient, server: RunningServer
 ) -> None:
     a = await signup(http)
-    reader, writer = await asyncio.open_connection("127.0.0.1", server.port)
+    _reader, writer = await asyncio.open_connection("127.0.0.1", server.port)
     writer.write(
         f"POST /v1/uploads?filename=x HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer {a.token}"
         f"\r\nContent-Length: {LIMIT}\r\n\r\n".encode()
