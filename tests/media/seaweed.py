@@ -8,6 +8,7 @@ beside the virtual environment's python.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import shutil
 import signal
@@ -51,9 +52,17 @@ class SeaweedFS:
         self.work_dir.mkdir(parents=True, exist_ok=True)
         config = self.work_dir / "s3.json"
         config.write_text(
-            '{"identities": [{"name": "chinwag", "credentials": [{"accessKey": "%s",'
-            ' "secretKey": "%s"}], "actions": ["Admin", "Read", "Write", "List", "Tagging"]}]}'
-            % (ACCESS_KEY, SECRET_KEY)
+            json.dumps(
+                {
+                    "identities": [
+                        {
+                            "name": "chinwag",
+                            "credentials": [{"accessKey": ACCESS_KEY, "secretKey": SECRET_KEY}],
+                            "actions": ["Admin", "Read", "Write", "List", "Tagging"],
+                        }
+                    ]
+                }
+            )
         )
         ports = {
             name: free_port()

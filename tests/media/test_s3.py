@@ -74,38 +74,39 @@ async def test_two_api_processes_see_the_same_files_through_s3(
     overrides = s3_overrides(seaweed, s3_bucket)
     first = test_settings(tmp_path / "one", store_url, **overrides)
     second = test_settings(tmp_path / "two", store_url, **overrides)
-    async with run_server(first) as one, run_server(second) as two:
-        async with (
-            httpx.AsyncClient(base_url=one.base_url, timeout=30) as h1,
-            httpx.AsyncClient(base_url=two.base_url, timeout=30) as h2,
-        ):
-            a, b, cid = await friends_in_chat(h1)
-            photo = files.jpeg(1200, 900)
-            r = await h1.post(
-                "/v1/uploads", params={"filename": "p.jpg"}, content=photo, headers=a.auth
-            )
-            assert r.status_code == 201, r.text
-            att = r.json()
-            assert (att["width"], att["height"]) == (1200, 900)
-            sent = await h1.post(
-                f"/v1/channels/{cid}/messages",
-                json={"client_msg_id": "s1", "attachment_ids": [att["id"]]},
-                headers=a.auth,
-            )
-            assert sent.status_code == 201, sent.text
-            # The other process: the message, the file and its thumbnail.
-            [message] = await history(h2, b, cid)
-            assert message["attachments"][0]["id"] == att["id"]
-            got = await h2.get(f"/v1/attachments/{att['id']}", headers=b.auth)
-            assert got.status_code == 200
-            assert hashlib.sha256(got.content).hexdigest() == att["sha256"]
-            part = await h2.get(
-                f"/v1/attachments/{att['id']}", headers={**b.auth, "Range": "bytes=100-199"}
-            )
-            assert (part.status_code, part.content) == (206, photo[100:200])
-            thumb = await h2.get(f"/v1/attachments/{att['id']}/thumbnail", headers=b.auth)
-            assert thumb.status_code == 200
-            assert thumb.headers["content-type"] == "image/webp"
+    async with (
+        run_server(first) as one,
+        run_server(second) as two,
+        httpx.AsyncClient(base_url=one.base_url, timeout=30) as h1,
+        httpx.AsyncClient(base_url=two.base_url, timeout=30) as h2,
+    ):
+        a, b, cid = await friends_in_chat(h1)
+        photo = files.jpeg(1200, 900)
+        r = await h1.post(
+            "/v1/uploads", params={"filename": "p.jpg"}, content=photo, headers=a.auth
+        )
+        assert r.status_code == 201, r.text
+        att = r.json()
+        assert (att["width"], att["height"]) == (1200, 900)
+        sent = await h1.post(
+            f"/v1/channels/{cid}/messages",
+            json={"client_msg_id": "s1", "attachment_ids": [att["id"]]},
+            headers=a.auth,
+        )
+        assert sent.status_code == 201, sent.text
+        # The other process: the message, the file and its thumbnail.
+        [message] = await history(h2, b, cid)
+        assert message["attachments"][0]["id"] == att["id"]
+        got = await h2.get(f"/v1/attachments/{att['id']}", headers=b.auth)
+        assert got.status_code == 200
+        assert hashlib.sha256(got.content).hexdigest() == att["sha256"]
+        part = await h2.get(
+            f"/v1/attachments/{att['id']}", headers={**b.auth, "Range": "bytes=100-199"}
+        )
+        assert (part.status_code, part.content) == (206, photo[100:200])
+        thumb = await h2.get(f"/v1/attachments/{att['id']}/thumbnail", headers=b.auth)
+        assert thumb.status_code == 200
+        assert thumb.headers["content-type"] == "image/webp"
 
 
 @pytest.mark.parametrize("store_kind", ["sqlite"])
@@ -135,9 +136,9 @@ async def test_bad_uploads_leave_nothing_in_the_bucket(
         blobs = S3Blobs(s3_settings(seaweed, s3_bucket))
         await blobs.start()
         try:
-            listed = await blobs._client.list_objects_v2(Bucket=s3_bucket)  # noqa: SLF001
+            listed = await blobs._client.list_objects_v2(Bucket=s3_bucket)
             assert listed.get("KeyCount", 0) == 0, listed.get("Contents")
-            uploads = await blobs._client.list_multipart_uploads(Bucket=s3_bucket)  # noqa: SLF001
+            uploads = await blobs._client.list_multipart_uploads(Bucket=s3_bucket)
             assert not uploads.get("Uploads"), uploads["Uploads"]
         finally:
             await blobs.close()
