@@ -435,5 +435,12 @@ def receive_push(worker: Any, data: bytes) -> None:
         return
     worker.notify(
         event.user_id,
-        Notification(event.channel_id, event.sender_id, event.sender_name, event.count, event.text),
+        Notification(
+            event.channel_id,
+            event.sender_id,
+            event.sender_name,
+            event.count,
+            event.text,
+            event.media,
+        ),
     )

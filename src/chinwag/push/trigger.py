@@ -23,6 +23,8 @@ import msgspec
 
 from chinwag.accounts.store import AccountStore
 from chinwag.bus.base import Bus
+from chinwag.media.models import Attachment
+from chinwag.media.sniff import is_image
 from chinwag.messaging.models import Stored
 
 log = logging.getLogger("chinwag.push")
@@ -37,6 +39,7 @@ class PushEvent(msgspec.Struct, frozen=True):
     sender_name: str
     count: int
     text: str | None = None
+    media: str | None = None  # "photo" or "file": what the newest message carried
 
 
 @dataclass
@@ -45,6 +48,7 @@ class _Due:
     sender_id: str
     count: int
     text: str
+    media: str | None = None
 
 
 class PushTrigger:
@@ -80,11 +84,12 @@ class PushTrigger:
                 continue
             key = (user_id, message.channel_id)
             due = self._due.get(key)
+            media = _media(message.attachments)
             if due is not None:
                 due.count += 1
-                due.sender_id, due.text = message.sender_id, message.text
+                due.sender_id, due.text, due.media = message.sender_id, message.text, media
             elif len(self._due) < self._max_pending:
-                self._due[key] = _Due(at, message.sender_id, 1, message.text)
+                self._due[key] = _Due(at, message.sender_id, 1, message.text, media)
             else:
                 self.dropped += 1
 
@@ -123,6 +128,14 @@ class PushTrigger:
             due.sender_id,
             name,
             due.count,
-            due.text if self._include_text else None,
+            due.text if self._include_text and due.text else None,
+            due.media,
         )
         self._bus.push(msgspec.json.encode(event))
+
+
+def _media(attachments: tuple[Attachment, ...]) -> str | None:
+    """What a push says of a message's files (never the files themselves)."""
+    if not attachments:
+        return None
+    return "photo" if all(is_image(a.content_type) for a in attachments) else "file"
