@@ -94,8 +94,8 @@ class ChinwagHttpProtocol(HttpToolsProtocol):  # type: ignore[misc]
       the connection opening). Too big: 431; too slow (slowloris): the connection drops.
     * Body: complete within `body_timeout` of the headers, whether or not the route
       reads it; else 408. Uploads (STREAMED_PATHS) may take as long as they need while
-      bytes keep coming: for them `body_timeout` is the longest silence. A client that goes away mid-body is the route's concern
-      (`api/errors.py`), not an error.
+      bytes keep coming: for them `body_timeout` is the longest silence. A client that
+      goes away mid-body is the route's concern (`api/errors.py`), not an error.
     * Client address: from `X-Forwarded-For` only when the peer is a trusted proxy.
     """
 
