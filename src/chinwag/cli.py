@@ -62,6 +62,7 @@ _BENCH_MODULES = {
     "presence": "chinwag.bench.presence_cost",
     "prefill": "chinwag.bench.prefill",
     "timeline": "chinwag.bench.plot",
+    "upload": "chinwag.bench.upload",
 }
 
 
