@@ -24,7 +24,9 @@ SECURITY_HEADERS = [
     (b"permissions-policy", b"camera=(), microphone=(), geolocation=()"),
     (
         b"content-security-policy",
-        b"default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' https: data:;"
+        b"default-src 'self'; script-src 'self'; style-src 'self';"
+        # blob: for pictures of messages, fetched with the token and shown from memory.
+        b" img-src 'self' https: data: blob:;"
         b" connect-src 'self' ws: wss:; worker-src 'self'; frame-ancestors 'none';"
         b" base-uri 'none'; form-action 'self'",
     ),

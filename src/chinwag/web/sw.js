@@ -9,8 +9,8 @@
 // data in IndexedDB.
 
 // build:start
-const VERSION = 'df2e2451bccd';
-const SHELL = ["/", "/assets/app-1f20e93c1a.css", "/assets/boot-c4bc42d6a9.js", "/assets/app-5225fe56da.js", "/manifest.webmanifest", "/icons/icon.svg", "/icons/icon-192.png", "/icons/icon-512.png", "/icons/maskable-512.png"];
+const VERSION = '96ebb1ddb4bb';
+const SHELL = ["/", "/assets/app-4351d50679.css", "/assets/boot-c4bc42d6a9.js", "/assets/app-8b48e55807.js", "/manifest.webmanifest", "/icons/icon.svg", "/icons/icon-192.png", "/icons/icon-512.png", "/icons/maskable-512.png"];
 // build:end
 
 const PREFIX = 'chinwag-shell-';
