@@ -66,6 +66,8 @@ function describe(payload) {
   if (typeof payload.text === 'string' && payload.text) {
     body = payload.text.length > 200 ? `${payload.text.slice(0, 200)}…` : payload.text;
     if (count > 1) body = `${body} (+${count - 1} more)`;
+  } else if (count === 1 && (payload.media === 'photo' || payload.media === 'file')) {
+    body = `sent a ${payload.media}`;
   } else {
     body = count > 1 ? `${count} new messages` : 'New message';
   }
