@@ -9,8 +9,8 @@
 // data in IndexedDB.
 
 // build:start
-const VERSION = '96ebb1ddb4bb';
-const SHELL = ["/", "/assets/app-4351d50679.css", "/assets/boot-c4bc42d6a9.js", "/assets/app-8b48e55807.js", "/manifest.webmanifest", "/icons/icon.svg", "/icons/icon-192.png", "/icons/icon-512.png", "/icons/maskable-512.png"];
+const VERSION = 'd00e8809f192';
+const SHELL = ["/", "/assets/app-9bdb26f94a.css", "/assets/boot-c4bc42d6a9.js", "/assets/app-8b48e55807.js", "/manifest.webmanifest", "/icons/icon.svg", "/icons/icon-192.png", "/icons/icon-512.png", "/icons/maskable-512.png"];
 // build:end
 
 const PREFIX = 'chinwag-shell-';
