@@ -36,6 +36,7 @@ class UploadConfig:
     sizes_mib: str = "1,50"  # file sizes, comma-separated
     rounds: int = 5  # uploads (and downloads) of each size
     images: int = 20  # photo uploads, each thumbnailed by the server
+    photo_megapixels: float = 12.0  # a 4:3 photo of this size (noise: a large JPEG)
     concurrent: int = 20
     concurrent_mib: int = 50
     server_pid: int = 0
@@ -101,10 +102,11 @@ async def _download(url: str, token: str, attachment_id: str) -> int:
     return got
 
 
-def _photo() -> bytes:
+def _photo(megapixels: float) -> bytes:
     from PIL import Image
 
-    img = Image.effect_noise((4000, 3000), 40).convert("RGB")  # a 12-megapixel photo
+    width = int((megapixels * 1e6 * 4 / 3) ** 0.5)
+    img = Image.effect_noise((width, width * 3 // 4), 40).convert("RGB")
     out = io.BytesIO()
     img.save(out, "JPEG", quality=90)
     return out.getvalue()
@@ -166,7 +168,7 @@ async def run(cfg: UploadConfig) -> dict[str, Any]:
                 "upload_MBps": sorted(ups)[len(ups) // 2],
                 "download_MBps": sorted(downs)[len(downs) // 2],
             }
-        photo = _photo()
+        photo = _photo(cfg.photo_megapixels)
         start = time.perf_counter()
         for n in range(cfg.images):
             r = await http.post(
