@@ -1,10 +1,11 @@
 """Blobs as files under a directory (`<data dir>/blobs`), for one machine.
 
 A writer fills a temporary file in `.partial/` and commits with fsync and an atomic
-rename, so a key names a whole file or nothing; an aborted writer unlinks its file, and
-partial files left by a crash are removed at start. File I/O runs in threads, in chunks
-of at most CHUNK bytes, so the event loop never waits on the disk and memory per writer
-or reader is bounded.
+rename, so a key names a whole file or nothing; an aborted writer unlinks its file.
+Partial files left by a crash are removed at the next start once an hour old (younger
+ones may belong to another process on the same directory, still writing). File I/O
+runs in threads, in chunks of at most CHUNK bytes, so the event loop never waits on the
+disk and memory per writer or reader is bounded.
 """
 
 from __future__ import annotations
@@ -12,10 +13,11 @@ from __future__ import annotations
 import asyncio
 import os
 import secrets
-import shutil
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import BinaryIO
+
+from chinwag.media.stale import remove_stale
 
 CHUNK = 1 << 20
 
@@ -27,8 +29,8 @@ class DirectoryBlobs:
 
     async def start(self) -> None:
         def prepare() -> None:
-            shutil.rmtree(self._partial, ignore_errors=True)
             self._partial.mkdir(parents=True, exist_ok=True)
+            remove_stale(self._partial)
 
         await asyncio.to_thread(prepare)
 

@@ -34,6 +34,7 @@ from chinwag.media.blobs import BlobStore, BlobWriter
 from chinwag.media.models import Attachment, blob_key, thumbnail_key
 from chinwag.media.names import display_name
 from chinwag.media.sniff import HEAD_BYTES, is_image, sniff
+from chinwag.media.stale import remove_stale
 from chinwag.media.store import AttachmentStore
 
 log = logging.getLogger("chinwag.media")
@@ -70,8 +71,7 @@ class MediaService:
     async def start(self) -> None:
         def prepare() -> None:
             self._spool.mkdir(parents=True, exist_ok=True)
-            for leftover in self._spool.iterdir():
-                leftover.unlink(missing_ok=True)
+            remove_stale(self._spool)  # left by a crash (recent ones: another process's)
 
         await asyncio.to_thread(prepare)
 
