@@ -94,3 +94,49 @@ def test_attach_an_image_and_a_file_see_the_preview_and_download(
     assert [x["name"] for x in stored["attachments"]] == ["sunset.png", "report.html"]
     with Image.open(io.BytesIO(image.read_bytes())) as img:
         assert (stored["attachments"][0]["width"], stored["attachments"][0]["height"]) == img.size
+
+
+PASTE_AND_DROP = """([kind, bytes, name]) => {
+  const file = new File([new Uint8Array(bytes)], name, { type: 'image/png' });
+  const data = new DataTransfer();
+  data.items.add(file);
+  if (kind === 'paste') {
+    document.querySelector('[data-testid="composer-input"]')
+      .dispatchEvent(new ClipboardEvent('paste', { clipboardData: data, bubbles: true, cancelable: true }));
+  } else {
+    const zone = document.querySelector('[data-testid="conversation"]');
+    zone.dispatchEvent(new DragEvent('dragover', { dataTransfer: data, bubbles: true, cancelable: true }));
+    zone.dispatchEvent(new DragEvent('drop', { dataTransfer: data, bubbles: true, cancelable: true }));
+  }
+}"""
+
+
+def test_paste_drop_and_cancel(
+    web: RunningServer,
+    backend: Backend,
+    contexts: NewContext,
+    page_errors: PageErrors,
+) -> None:
+    a, b, channel = backend.friends_in_chat("Kim", "Lars")
+    out = io.BytesIO()
+    Image.linear_gradient("L").resize((200, 100)).save(out, "PNG")
+    png = list(out.getvalue())
+    kim = login_ui(page_errors.watch(contexts().new_page(), "kim"), web.base_url, a)
+    open_channel(kim, channel)
+
+    kim.evaluate(PASTE_AND_DROP, ["paste", png, "pasted.png"])
+    kim.evaluate(PASTE_AND_DROP, ["drop", png, "dropped.png"])
+    uploads = tid(kim, "upload")
+    expect(uploads).to_have_count(2)
+    expect(uploads.nth(0)).to_have_attribute("data-state", "done")
+    expect(uploads.nth(1)).to_have_attribute("data-state", "done")
+    tid(uploads.nth(0), "upload-cancel").click()  # changed my mind about the pasted one
+    expect(uploads).to_have_count(1)
+    tid(kim, "composer-send").click()  # no text: the picture alone
+    mine = tid(kim, "message").last
+    expect(tid(mine, "attachment-image")).to_have_count(1)
+    expect(mine).to_have_attribute("data-state", "sent")
+    [stored] = backend.history(b, channel)
+    assert stored["text"] == ""
+    assert [x["name"] for x in stored["attachments"]] == ["dropped.png"]
+    assert (stored["attachments"][0]["width"], stored["attachments"][0]["height"]) == (200, 100)
