@@ -77,7 +77,7 @@ class DirectoryWriter:
         self._final = final
         self._done = False
 
-    async def write(self, chunk: bytes) -> None:
+    async def write(self, chunk: bytes | bytearray) -> None:
         await asyncio.to_thread(self._handle.write, chunk)
 
     async def commit(self) -> None:

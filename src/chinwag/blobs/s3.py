@@ -108,7 +108,7 @@ class S3Writer:
         self._parts: list[dict[str, Any]] = []
         self._done = False
 
-    async def write(self, chunk: bytes) -> None:
+    async def write(self, chunk: bytes | bytearray) -> None:
         self._buffer += chunk
         while len(self._buffer) >= PART:
             part = bytes(self._buffer[:PART])

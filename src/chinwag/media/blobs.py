@@ -16,7 +16,9 @@ from typing import Protocol
 
 
 class BlobWriter(Protocol):
-    async def write(self, chunk: bytes) -> None: ...
+    async def write(self, chunk: bytes | bytearray) -> None:
+        """Take the chunk (the caller does not touch it again)."""
+        ...
 
     async def commit(self) -> None:
         """Make the blob readable under its key."""

@@ -211,10 +211,10 @@ class _Received:
 async def _flush(received: _Received, writer: BlobWriter, spool: _Spool | None) -> None:
     if not received.pending:
         return
-    data = bytes(received.pending)
-    received.pending.clear()
-    received.hash.update(data)
-    await writer.write(data)
+    # The buffer itself goes (no copy); the next bytes start a new one.
+    data, received.pending = received.pending, bytearray()
+    # Hashing releases the GIL: it runs in a thread beside the write, off the event loop.
+    await asyncio.gather(asyncio.to_thread(received.hash.update, data), writer.write(data))
     if spool is not None:
         await spool.write(data)
 
@@ -242,7 +242,7 @@ class _Spool:
         handle = await asyncio.to_thread(open, path, "wb")
         return cls(path, handle)
 
-    async def write(self, data: bytes) -> None:
+    async def write(self, data: bytes | bytearray) -> None:
         await asyncio.to_thread(self._handle.write, data)
 
     async def close(self) -> None:
