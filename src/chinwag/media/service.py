@@ -76,7 +76,8 @@ class MediaService:
         await asyncio.to_thread(prepare)
 
     async def close(self) -> None:
-        self._images.shutdown(wait=True, cancel_futures=True)
+        # A thumbnail being made finishes in its thread; the loop does not wait on it.
+        await asyncio.to_thread(self._images.shutdown, wait=True, cancel_futures=True)
 
     def refuse_declared(self, content_length: str | None) -> None:
         """Refuse from the headers alone, before a byte of the body is read."""
