@@ -66,3 +66,27 @@ async def test_the_client_library_streams_with_progress(
         )
     assert size == 3 << 20 and got[-1] == size
     assert (tmp_path / "copy.bin").read_bytes() == source.read_bytes()
+
+
+async def test_a_session_sends_attachments_over_the_websocket(
+    http: httpx.AsyncClient, server: RunningServer, tmp_path: Path
+) -> None:
+    from chinwag.client import MessageEvent
+    from tests.client.support import api_for, next_of, session_for
+
+    a, b, cid = await friends_in_chat(http)
+    photo = tmp_path / "p.jpg"
+    photo.write_bytes(files.jpeg(300, 200))
+    async with (
+        api_for(server.base_url, a) as api_a,
+        api_for(server.base_url, b) as api_b,
+        session_for(api_a) as sa,
+        session_for(api_b) as sb,
+    ):
+        events = sb.events()
+        att = await api_a.upload(photo)
+        ack = await sa.send(cid, "", attachment_ids=[att.id])
+        got = await next_of(events, MessageEvent)
+        assert got.message.message_id == ack.message_id
+        [carried] = got.message.attachments
+        assert (carried.id, carried.width, carried.height) == (att.id, 300, 200)
