@@ -12,12 +12,38 @@ import pytest
 from PIL import Image
 from playwright.sync_api import BrowserContext, expect
 
-from tests.browser.support import Backend, PageErrors, login_ui, open_channel, tid
+from tests.browser.support import Account, Backend, PageErrors, login_ui, open_channel, tid
 from tests.helpers.server import RunningServer
 
 pytestmark = pytest.mark.browser
 
 NewContext = Callable[..., BrowserContext]
+
+
+# True once the user's IndexedDB holds the thumbnail and a message that carries it.
+CACHED = """async (key) => {
+  const uid = JSON.parse(localStorage.getItem('chinwag.session')).user.id;
+  return new Promise((resolve) => {
+    const open = indexedDB.open('chinwag-user-' + uid);
+    open.onerror = () => resolve(false);
+    open.onsuccess = () => {
+      const db = open.result;
+      const tx = db.transaction(['media', 'messages']);
+      let picture = false, carried = false;
+      tx.objectStore('media').get(key).onsuccess = (e) => { picture = !!e.target.result; };
+      tx.objectStore('messages').getAll().onsuccess = (e) => {
+        carried = e.target.result.some((m) => (m.attachments || []).length > 0);
+      };
+      tx.oncomplete = () => { db.close(); resolve(picture && carried); };
+      tx.onerror = () => { db.close(); resolve(false); };
+    };
+  });
+}"""
+
+
+def stored_thumbnail_key(backend: Backend, user: Account, channel: str) -> str:
+    [message] = backend.history(user, channel)
+    return "thumb:" + message["attachments"][0]["id"]
 
 
 def test_attach_an_image_and_a_file_see_the_preview_and_download(
@@ -34,9 +60,8 @@ def test_attach_an_image_and_a_file_see_the_preview_and_download(
     document.write_bytes(b"<script>alert(1)</script>" + bytes(range(256)) * 40)
 
     iris = login_ui(page_errors.watch(contexts().new_page(), "iris"), web.base_url, a)
-    jonas = login_ui(
-        page_errors.watch(contexts(accept_downloads=True).new_page(), "jonas"), web.base_url, b
-    )
+    jonas_context = contexts(accept_downloads=True)
+    jonas = login_ui(page_errors.watch(jonas_context.new_page(), "jonas"), web.base_url, b)
     open_channel(iris, channel)
     open_channel(jonas, channel)
 
@@ -89,6 +114,18 @@ def test_attach_an_image_and_a_file_see_the_preview_and_download(
         tid(jonas, "media-viewer-download").click()
     check("saved-sunset", image)
     tid(jonas, "media-viewer-close").click()
+    # Kept like the text: offline, after a reload, the picture still shows (IndexedDB).
+    jonas.wait_for_function("() => !!navigator.serviceWorker.controller")
+    jonas.wait_for_function(CACHED, arg=stored_thumbnail_key(backend, b, channel))
+    jonas_context.set_offline(True)
+    jonas.reload()
+    expect(tid(jonas, "offline-banner")).to_be_visible()
+    again = tid(jonas, "attachment-thumbnail").last
+    jonas.wait_for_function(
+        "img => img.complete && img.naturalWidth > 0", arg=again.element_handle()
+    )
+    jonas_context.set_offline(False)
+
     # The server kept the bytes the client sent.
     [stored] = backend.history(b, channel)
     assert [x["name"] for x in stored["attachments"]] == ["sunset.png", "report.html"]
