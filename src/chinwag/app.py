@@ -64,12 +64,9 @@ def build_bus(settings: Settings) -> Bus:
         from chinwag.bus.nats import NatsBus
         from chinwag.bus.subjects import Subjects
 
-        # hold=0: the gateway orders each device's frames itself (gateway/sequencer.py)
-        # and repairs gaps from storage, so the bus need not wait for stragglers.
         return NatsBus(
             settings.nats,
             name=f"chinwag-{settings.role}",
-            hold=0,
             subjects=Subjects(settings.cluster_name),
         )
     return LocalBus()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from chinwag.accounts.service import AccountService
@@ -36,4 +36,3 @@ class Services:
     push: Any = None
     vapid_public_key: str = ""
     push_guard: Any = None  # push.guard.AddressGuard: where push subscriptions may point
-    extras: dict[str, Any] = field(default_factory=dict)

@@ -7,10 +7,9 @@ Guarantees, beyond those of every bus (bus/base.py):
   in `stats.dropped`: storage committed it first, and the device's cursor repairs the gap.
 - A gateway subscribes only for the users and large groups it holds sockets of. The
   subscriptions follow watch_*/unwatch_*; nats-py restores them after a reconnect.
-- One user's frames reach the sink in inbox-seq order even when several gateways publish
-  them, unless a seq stays missing for `hold` seconds (then it was dropped: see above).
-  The first frame after a user is watched waits `first_hold` seconds for its peers.
-  `hold=0` turns this off, for a sink that orders frames itself.
+- Frames reach the sink as they arrive: one publisher's in publish order, several
+  publishers' interleaved. Putting a device's frames in inbox-seq order, and repairing
+  what was dropped, is the gateway's work (gateway/session.py).
 - Push events (`push`) reach exactly one process among those that called `on_push`.
 
 Other NATS parts of the process (the presence link, the gateway registry) share this
@@ -37,7 +36,6 @@ from nats.errors import SlowConsumerError
 from chinwag.bus import envelope
 from chinwag.bus.base import BusSink, Control
 from chinwag.bus.envelope import EnvelopeError, Frame
-from chinwag.bus.reorder import SeqOrder
 from chinwag.bus.subjects import Subjects
 
 log = logging.getLogger("chinwag.bus")
@@ -79,8 +77,6 @@ class NatsBus:
         name: str = "chinwag",
         max_queue_bytes: int = 32 << 20,
         pending_bytes: int = 8 << 20,
-        hold: float = 0.25,
-        first_hold: float = 0.05,
         subjects: Subjects | None = None,
     ) -> None:
         self.subjects = subjects or Subjects()
@@ -88,8 +84,6 @@ class NatsBus:
         self._name = name
         self._max_queue_bytes = max_queue_bytes
         self._pending_bytes = pending_bytes
-        self._hold = hold
-        self._first_hold = first_hold
         self._nc: Client | None = None
         self._sink: BusSink | None = None
         self._push: Callable[[bytes], None] | None = None
@@ -102,8 +96,6 @@ class NatsBus:
         self._subs: dict[str, Subscription] = {}
         self._settling: set[str] = set()
         self._tasks: set[asyncio.Task[None]] = set()
-        self._orders: dict[str, SeqOrder] = {}
-        self._timers: dict[str, asyncio.TimerHandle] = {}
         self._reconnect_listeners: list[Callable[[], None]] = []
         self._closing = False
         self._last_log = float("-inf")
@@ -143,9 +135,6 @@ class NatsBus:
         self._wake.set()  # the pump sees `_closing` and ends
         for task in self._tasks:
             task.cancel()
-        for timer in self._timers.values():
-            timer.cancel()
-        self._timers.clear()
         if nc is not None and not nc.is_closed:
             if nc.is_connected:
                 with contextlib.suppress(Exception):
@@ -177,15 +166,9 @@ class NatsBus:
         self._sink = sink
 
     def watch_user(self, user_id: str) -> None:
-        if self._hold > 0:
-            self._orders.setdefault(user_id, SeqOrder())
         self._want(self.subjects.user(user_id), self._on_user)
 
     def unwatch_user(self, user_id: str) -> None:
-        self._orders.pop(user_id, None)
-        timer = self._timers.pop(user_id, None)
-        if timer is not None:
-            timer.cancel()
         self._unwant(self.subjects.user(user_id))
 
     def watch_channel(self, channel_id: str) -> None:
@@ -324,45 +307,11 @@ class NatsBus:
         user_id = msg.subject[len(self.subjects.user_prefix) :]
         try:
             if isinstance(env, Frame):
-                self._deliver(sink, user_id, env)
+                sink.deliver_user(user_id, env.data, env.seq)
             else:
                 sink.control(user_id, env)
         except Exception:
             log.exception("delivery to %s failed", user_id)
-
-    def _deliver(self, sink: BusSink, user_id: str, frame: Frame) -> None:
-        order = self._orders.get(user_id) if frame.seq else None
-        if order is None:
-            sink.deliver_user(user_id, frame.data, frame.seq)
-            return
-        for seq, data in order.offer(frame.seq, frame.data):
-            sink.deliver_user(user_id, data, seq)
-        self._arm(user_id, order)
-
-    def _arm(self, user_id: str, order: SeqOrder) -> None:
-        timer = self._timers.get(user_id)
-        if order.holding and timer is None:
-            wait = self._hold if order.started else self._first_hold
-            self._timers[user_id] = asyncio.get_running_loop().call_later(
-                wait, self._give_up, user_id
-            )
-        elif not order.holding and timer is not None:
-            timer.cancel()
-            del self._timers[user_id]
-
-    def _give_up(self, user_id: str) -> None:
-        """A seq stayed missing: it was dropped (or this ends the first gathering).
-        Deliver what follows it; the device sees any gap in cursors and syncs."""
-        self._timers.pop(user_id, None)
-        order, sink = self._orders.get(user_id), self._sink
-        if order is None or sink is None:
-            return
-        try:
-            for seq, data in order.skip():
-                sink.deliver_user(user_id, data, seq)
-        except Exception:
-            log.exception("delivery to %s failed", user_id)
-        self._arm(user_id, order)
 
     async def _on_channel(self, msg: Msg) -> None:
         env, sink = self._decode(msg), self._sink

@@ -16,6 +16,7 @@ from chinwag.channels.service import ChannelService
 from chinwag.clock import Clock
 from chinwag.config import Settings
 from chinwag.gateway.connection import Connection
+from chinwag.gateway.session import SessionConfig
 from chinwag.messaging.service import MessagingService
 from chinwag.presence.service import PresenceService
 from chinwag.presence.tracker import PresenceTracker
@@ -57,6 +58,16 @@ class Hub:
         self.presence = presence
         self.tracker = tracker
         self.limits = Limits(max_text_chars=settings.max_text_chars)
+        self.session_config = SessionConfig(
+            limits=self.limits,
+            gateway_id=gateway_id,
+            heartbeat_interval=settings.heartbeat_interval,
+            hello_timeout=settings.hello_timeout,
+            frames_per_sec=settings.frames_per_sec,
+            max_frame_bytes=settings.max_frame_bytes,
+            sync_backlog_limit=settings.sync_backlog_limit,
+            send_buffer_bytes=settings.send_buffer_bytes,
+        )
         self.metrics = GatewayMetrics()
         self.by_user: dict[str, set[Connection]] = {}
         self.by_device: dict[str, set[Connection]] = {}
@@ -119,6 +130,9 @@ class Hub:
             if not devs:
                 del self.by_device[conn.device_id]
         self.tracker.disconnected(conn.user_id, conn, self.monotonic(), clean=conn.clean_close)
+
+    def slow_closed(self, conn: Connection) -> None:
+        self.metrics.slow_closes += 1
 
     def seen(self, conn: Connection) -> None:
         """Any frame is a heartbeat: it brings back a user the timeout took offline."""

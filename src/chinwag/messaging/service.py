@@ -78,20 +78,16 @@ class MessagingService:
         channel_id: str,
         client_msg_id: str,
         text: str,
-        ack: Callable[[Stored], None] | None = None,
         *,
         attachment_ids: tuple[str, ...] = (),
     ) -> Stored:
-        """Store and publish a message. `ack` runs after the commit and before the
-        publish, so the sending device hears `sent` before its own `message`."""
+        """Store and publish a message; returns once it is committed and published."""
         done: asyncio.Future[Stored] = asyncio.get_running_loop().create_future()
 
         def finish(result: Stored | ChinwagError) -> None:
             if isinstance(result, ChinwagError):
                 done.set_exception(result)
             else:
-                if ack is not None:
-                    ack(result)
                 done.set_result(result)
 
         self.submit(
