@@ -57,6 +57,7 @@ _BENCH_MODULES = {
     "prefill": "chinwag.bench.prefill",
     "timeline": "chinwag.bench.plot",
     "e2ee": "chinwag.bench.e2ee_cost",
+    "upload": "chinwag.bench.upload",
 }
 
 

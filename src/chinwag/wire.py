@@ -34,6 +34,25 @@ class User(Protocol):
     def group_adds(self) -> str: ...
 
 
+class Attachment(Protocol):
+    @property
+    def id(self) -> str: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def size(self) -> int: ...
+    @property
+    def content_type(self) -> str: ...
+    @property
+    def sha256(self) -> str: ...
+    @property
+    def width(self) -> int | None: ...
+    @property
+    def height(self) -> int | None: ...
+    @property
+    def created_at(self) -> int: ...
+
+
 class Message(Protocol):
     @property
     def channel_id(self) -> str: ...
@@ -47,6 +66,8 @@ class Message(Protocol):
     def created_at(self) -> int: ...
     @property
     def client_msg_id(self) -> str: ...
+    @property
+    def attachments(self) -> Sequence[Attachment]: ...
 
 
 class Channel(Protocol):
@@ -107,6 +128,17 @@ class MeOut(UserOut):
     group_adds: str
 
 
+class AttachmentOut(msgspec.Struct, omit_defaults=True):
+    id: str
+    name: str
+    size: int
+    content_type: str
+    sha256: str
+    created_at: str
+    width: int | None = None  # images only
+    height: int | None = None
+
+
 class MessageOut(msgspec.Struct, omit_defaults=True):
     channel_id: str
     message_id: int
@@ -114,6 +146,7 @@ class MessageOut(msgspec.Struct, omit_defaults=True):
     text: str
     created_at: str
     client_msg_id: str
+    attachments: list[AttachmentOut]
     # End-to-end encrypted messages: the body exactly as stored, and `text` empty.
     encrypted: msgspec.Raw | None = None
 
@@ -145,7 +178,14 @@ def me(u: User) -> MeOut:
     )
 
 
+def attachment(a: Attachment) -> AttachmentOut:
+    return AttachmentOut(
+        a.id, a.name, a.size, a.content_type, a.sha256, rfc3339(a.created_at), a.width, a.height
+    )
+
+
 def message(m: Message) -> MessageOut:
+    attachments = [attachment(a) for a in m.attachments]
     if m.text.startswith(ENCRYPTED_MARK):
         body = msgspec.Raw(m.text[len(ENCRYPTED_MARK) :].encode())
         return MessageOut(
@@ -155,10 +195,17 @@ def message(m: Message) -> MessageOut:
             "",
             rfc3339(m.created_at),
             m.client_msg_id,
+            attachments,
             body,
         )
     return MessageOut(
-        m.channel_id, m.message_id, m.sender_id, m.text, rfc3339(m.created_at), m.client_msg_id
+        m.channel_id,
+        m.message_id,
+        m.sender_id,
+        m.text,
+        rfc3339(m.created_at),
+        m.client_msg_id,
+        attachments,
     )
 
 

@@ -82,6 +82,7 @@ class MessageBody(Body, frozen=True):
     client_msg_id: str
     text: str = ""
     encrypted: EncryptedBody | None = None
+    attachment_ids: tuple[str, ...] = ()
 
 
 class ReadBody(Body, frozen=True):

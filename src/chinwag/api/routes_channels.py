@@ -155,6 +155,7 @@ async def post_message(request: Request) -> Response:
         b.client_msg_id,
         b.text,
         b.encrypted,
+        attachment_ids=b.attachment_ids,
     )
     return http.json(wire.message(stored.message), 200 if stored.duplicate else 201)
 

@@ -37,6 +37,8 @@ workloads:
   prefill    give a SQLite data directory a past before a server runs on it: millions
              of messages written in bulk (chinwag bench prefill --help)
   timeline   one PNG of several runs: rate per second, database and log sizes
+  upload     upload and download MB/s, thumbnails/s, server memory under many uploads
+             (chinwag bench upload --help)
 """
 
 

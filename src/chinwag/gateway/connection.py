@@ -58,6 +58,7 @@ class MessageCalls(Protocol):
         on_done: Outcome,
         *,
         encrypted: EncryptedBody | None = None,
+        attachment_ids: tuple[str, ...] = (),
     ) -> None: ...
     async def inbox_head(self, user_id: str) -> int: ...
     async def inbox_after(self, user_id: str, cursor: int, limit: int) -> list[InboxEntry]: ...
@@ -222,6 +223,7 @@ class Connection(WSListener):  # type: ignore[misc]
             frame.text,
             lambda outcome: self._sent(frame, outcome),
             encrypted=frame.encrypted,
+            attachment_ids=frame.attachment_ids,
         )
 
     def _sent(self, frame: Send, outcome: Stored | ChinwagError) -> None:

@@ -5,6 +5,8 @@ from enum import Enum
 
 import msgspec
 
+from chinwag.media.models import Attachment
+
 
 class Message(msgspec.Struct, frozen=True):
     """A stored message. `created_at` is milliseconds since the epoch."""
@@ -15,6 +17,8 @@ class Message(msgspec.Struct, frozen=True):
     text: str
     created_at: int
     client_msg_id: str
+    # Set by the messaging service (the engines store only the links).
+    attachments: tuple[Attachment, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,6 +29,9 @@ class SendRequest:
     client_msg_id: str
     text: str
     created_at: int
+    # Checked by the service (each uploaded by the sender); the engine links them to
+    # the message in the send transaction.
+    attachment_ids: tuple[str, ...] = ()
 
 
 class SendRefusal(Enum):

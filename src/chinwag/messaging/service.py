@@ -9,8 +9,9 @@ The caller sends the `sent` acknowledgement after `send` returns.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -20,8 +21,9 @@ from chinwag import wire
 from chinwag.clock import Clock, now_ms
 from chinwag.errors import ChinwagError, Code, forbidden, invalid, not_found, rate_limited
 from chinwag.events import Publisher
+from chinwag.media.models import MAX_PER_MESSAGE
 from chinwag.messaging.models import InboxEntry, Message, SendRefusal, SendRequest, Stored
-from chinwag.messaging.store import MessageStore
+from chinwag.messaging.store import AttachmentLookup, MessageStore
 from chinwag.protocol.codec import (
     ENCRYPTED_MARK,
     MARK_REFUSED,
@@ -83,9 +85,11 @@ class MessagingService:
         clock: Clock,
         limits: SendLimits,
         encryption: Encryption | None = None,
+        attachments: AttachmentLookup | None = None,
     ) -> None:
         self._store = store
         self._encryption: Encryption = encryption or _Plain()
+        self._attachments = attachments
         self._bus = bus
         self._clock = clock
         self._limits = limits
@@ -96,16 +100,28 @@ class MessagingService:
         """Called after each new message is committed and published (e.g. push)."""
         self._listeners.append(listener)
 
-    def check(self, client_msg_id: str, text: str, encrypted: EncryptedBody | None = None) -> str:
+    def check(
+        self,
+        client_msg_id: str,
+        text: str,
+        encrypted: EncryptedBody | None = None,
+        attachment_ids: tuple[str, ...] = (),
+    ) -> str:
         """Validate a send; returns the text to store (an encrypted body behind its mark)."""
         if not 1 <= len(client_msg_id) <= MAX_CLIENT_MSG_ID:
             raise invalid("client_msg_id must be 1 to 64 characters")
+        if len(attachment_ids) > MAX_PER_MESSAGE:
+            raise invalid(f"a message carries at most {MAX_PER_MESSAGE} attachments")
+        if len(set(attachment_ids)) != len(attachment_ids):
+            raise invalid("an attachment is listed twice")
         if encrypted is not None:
+            # Its attachments, if any, are the client's ciphertext; linking them lets the
+            # members download them and keeps them from the sweep.
             problem = encrypted_problem(text, encrypted, self._limits.max_text_chars)
             if problem:
                 raise invalid(problem)
             return ENCRYPTED_MARK + _body_encoder.encode(encrypted).decode()
-        if not text:
+        if not text and not attachment_ids:
             raise invalid("text must not be empty")
         if len(text) > self._limits.max_text_chars:
             raise invalid(f"text is longer than {self._limits.max_text_chars} characters")
@@ -121,6 +137,8 @@ class MessagingService:
         client_msg_id: str,
         text: str,
         encrypted: EncryptedBody | None = None,
+        *,
+        attachment_ids: tuple[str, ...] = (),
     ) -> Stored:
         """Store and publish a message; returns once it is committed and published."""
         done: asyncio.Future[Stored] = asyncio.get_running_loop().create_future()
@@ -140,6 +158,7 @@ class MessagingService:
             finish,
             ack_first=False,
             encrypted=encrypted,
+            attachment_ids=attachment_ids,
         )
         return await done
 
@@ -154,17 +173,24 @@ class MessagingService:
         *,
         ack_first: bool = True,
         encrypted: EncryptedBody | None = None,
+        attachment_ids: tuple[str, ...] = (),
     ) -> None:
         """The same as `send` without a task per message (the gateway's hot path):
         `on_done` gets the outcome after the commit; with `ack_first` it runs before the
         publish (it sends `sent`), else after it."""
         try:
-            stored_text = self.check(client_msg_id, text, encrypted)
+            stored_text = self.check(client_msg_id, text, encrypted, attachment_ids)
             wait = self._rate.take(user_id)
             if wait:
                 raise rate_limited(wait)
             request = SendRequest(
-                user_id, device_id, channel_id, client_msg_id, stored_text, now_ms(self._clock)
+                user_id,
+                device_id,
+                channel_id,
+                client_msg_id,
+                stored_text,
+                now_ms(self._clock),
+                attachment_ids,
             )
             known = self._encryption.known(channel_id)
             pending: asyncio.Future[Stored | SendRefusal]
@@ -172,7 +198,7 @@ class MessagingService:
                 pending = asyncio.ensure_future(self._checked(request, encrypted is not None))
             else:
                 _match(known, encrypted is not None)
-                pending = asyncio.ensure_future(self._store.append(request))
+                pending = asyncio.ensure_future(self._append(request))
         except ChinwagError as exc:
             on_done(exc)
             return
@@ -181,7 +207,12 @@ class MessagingService:
     async def _checked(self, request: SendRequest, encrypted: bool) -> Stored | SendRefusal:
         """The append, once the channel's encryption is known to match the send."""
         _match(await self._encryption.lookup(request.channel_id), encrypted)
-        return await self._store.append(request)
+        return await self._append(request)
+
+    def _append(self, request: SendRequest) -> Awaitable[Stored | SendRefusal]:
+        if request.attachment_ids:
+            return self._append_with_attachments(request)
+        return self._store.append(request)
 
     def _committed(
         self,
@@ -217,6 +248,42 @@ class MessagingService:
         if not ack_first:
             on_done(result)
 
+    async def _append_with_attachments(self, request: SendRequest) -> Stored | SendRefusal:
+        """Each attachment must be an upload of the sender's; the engine links them to
+        the message in the send transaction."""
+        if self._attachments is None:
+            raise invalid("attachments are not served here")
+        ids = list(request.attachment_ids)
+        found = {a.id: a for a in await self._attachments.owned(ids, request.sender_id)}
+        if len(found) != len(ids):
+            # Never uploaded, or someone else's: the same answer, so ids reveal nothing.
+            raise invalid("unknown attachment id: " + next(i for i in ids if i not in found))
+        outcome = await self._store.append(request)
+        if not isinstance(outcome, Stored):
+            return outcome
+        if outcome.duplicate:
+            # The original's own attachments, whatever this resend lists.
+            return dataclasses.replace(
+                outcome, message=(await self._with_attachments([outcome.message]))[0]
+            )
+        message = msgspec.structs.replace(outcome.message, attachments=tuple(found[i] for i in ids))
+        return dataclasses.replace(outcome, message=message)
+
+    async def _with_attachments(self, messages: list[Message]) -> list[Message]:
+        if self._attachments is None or not messages:
+            return messages
+        found = await self._attachments.for_messages(
+            [(m.channel_id, m.message_id) for m in messages]
+        )
+        if not found:
+            return messages
+        return [
+            msgspec.structs.replace(m, attachments=tuple(found[(m.channel_id, m.message_id)]))
+            if (m.channel_id, m.message_id) in found
+            else m
+            for m in messages
+        ]
+
     def publish(self, stored: Stored) -> None:
         body = wire.message_json(stored.message)
         if stored.cursors:
@@ -231,10 +298,15 @@ class MessagingService:
         self, channel_id: str, *, before: int | None, after: int | None, limit: int
     ) -> list[Message]:
         """History of a channel; the caller has checked membership."""
-        return await self._store.history(channel_id, before=before, after=after, limit=limit)
+        found = await self._store.history(channel_id, before=before, after=after, limit=limit)
+        return await self._with_attachments(found)
 
     async def inbox_after(self, user_id: str, cursor: int, limit: int) -> list[InboxEntry]:
-        return await self._store.inbox_after(user_id, cursor, limit)
+        entries = await self._store.inbox_after(user_id, cursor, limit)
+        if self._attachments is None or not entries:
+            return entries
+        messages = await self._with_attachments([e.message for e in entries])
+        return [InboxEntry(e.seq, m) for e, m in zip(entries, messages, strict=True)]
 
     async def inbox_head(self, user_id: str) -> int:
         return await self._store.inbox_head(user_id)

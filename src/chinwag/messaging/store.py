@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Awaitable
 from typing import Protocol
 
+from chinwag.media.models import Attachment
 from chinwag.messaging.models import InboxEntry, Message, SendRefusal, SendRequest, Stored
 
 
@@ -29,3 +30,13 @@ class MessageStore(Protocol):
     async def inbox_head(self, user_id: str) -> int:
         """The user's newest inbox seq (0 if none)."""
         ...
+
+
+class AttachmentLookup(Protocol):
+    """What a send needs to know of uploads (media.store.AttachmentStore has it)."""
+
+    async def owned(self, ids: list[str], owner_id: str) -> list[Attachment]: ...
+
+    async def for_messages(
+        self, keys: list[tuple[str, int]]
+    ) -> dict[tuple[str, int], list[Attachment]]: ...

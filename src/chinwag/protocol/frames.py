@@ -33,6 +33,8 @@ class Send(ClientFrame, tag="send", frozen=True):
     client_msg_id: str
     text: str = ""
     encrypted: EncryptedBody | None = None
+    # Uploads of the sender (POST /v1/uploads); with at least one, text may be empty.
+    attachment_ids: tuple[str, ...] = ()
 
 
 class Sync(ClientFrame, tag="sync", frozen=True):

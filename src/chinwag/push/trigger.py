@@ -26,6 +26,8 @@ import msgspec
 
 from chinwag.accounts.store import AccountStore
 from chinwag.events import Publisher
+from chinwag.media.models import Attachment
+from chinwag.media.sniff import is_image
 from chinwag.messaging.models import Stored
 from chinwag.protocol.codec import ENCRYPTED_MARK
 
@@ -41,6 +43,7 @@ class PushEvent(msgspec.Struct, frozen=True):
     sender_name: str
     count: int
     text: str | None = None
+    media: str | None = None  # "photo" or "file": what the newest message carried
 
 
 @dataclass
@@ -50,6 +53,7 @@ class _Due:
     count: int
     text: str
     mention: str | None = None  # the latest text of the burst with an '@' in it
+    media: str | None = None  # "photo" or "file": what the latest message carried
 
 
 class PushTrigger:
@@ -91,14 +95,16 @@ class PushTrigger:
                 continue
             key = (user_id, message.channel_id)
             due = self._due.get(key)
+            # Push carries no content of an end-to-end encrypted message, nor its kind.
+            media = None if message.text.startswith(ENCRYPTED_MARK) else _media(message.attachments)
             if due is not None:
                 due.count += 1
-                due.sender_id, due.text = message.sender_id, message.text
+                due.sender_id, due.text, due.media = message.sender_id, message.text, media
                 if "@" in message.text:
                     due.mention = message.text
             elif len(self._due) < self._max_pending:
                 mention = message.text if "@" in message.text else None
-                self._due[key] = _Due(at, message.sender_id, 1, message.text, mention)
+                self._due[key] = _Due(at, message.sender_id, 1, message.text, mention, media)
             else:
                 self.dropped += 1
 
@@ -148,6 +154,16 @@ class PushTrigger:
             name,
             due.count,
             # Push carries no content of an end-to-end encrypted message.
-            due.text if self._include_text and not due.text.startswith(ENCRYPTED_MARK) else None,
+            due.text
+            if self._include_text and due.text and not due.text.startswith(ENCRYPTED_MARK)
+            else None,
+            due.media,
         )
         self._bus.push(msgspec.json.encode(event))
+
+
+def _media(attachments: tuple[Attachment, ...]) -> str | None:
+    """What a push says of a message's files (never the files themselves)."""
+    if not attachments:
+        return None
+    return "photo" if all(is_image(a.content_type) for a in attachments) else "file"

@@ -9,8 +9,8 @@
 // data in IndexedDB.
 
 // build:start
-const VERSION = '48bcb9d5bcd9';
-const SHELL = ["/", "/assets/app-c362f5b22b.css", "/assets/boot-c4bc42d6a9.js", "/assets/app-8ea7e92b71.js", "/manifest.webmanifest", "/icons/icon.svg", "/icons/icon-192.png", "/icons/icon-512.png", "/icons/maskable-512.png"];
+const VERSION = '2848a32ec9b4';
+const SHELL = ["/", "/assets/app-bdba1abb92.css", "/assets/boot-c4bc42d6a9.js", "/assets/app-8bc831205e.js", "/manifest.webmanifest", "/icons/icon.svg", "/icons/icon-192.png", "/icons/icon-512.png", "/icons/maskable-512.png"];
 // build:end
 
 const PREFIX = 'chinwag-shell-';
@@ -66,6 +66,8 @@ function describe(payload) {
   if (typeof payload.text === 'string' && payload.text) {
     body = payload.text.length > 200 ? `${payload.text.slice(0, 200)}…` : payload.text;
     if (count > 1) body = `${body} (+${count - 1} more)`;
+  } else if (count === 1 && (payload.media === 'photo' || payload.media === 'file')) {
+    body = `sent a ${payload.media}`;
   } else {
     body = count > 1 ? `${count} new messages` : 'New message';
   }

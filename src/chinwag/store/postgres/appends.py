@@ -197,24 +197,13 @@ class BatchAppender:
         channels = sorted({r.channel_id for r in reqs})
         position = {cid: n for n, cid in enumerate(channels, 1)}
         async with self._db.connection() as conn:
-            try:
-                rows: list[Any] = await conn.fetch(
-                    _APPEND,
-                    channels,
-                    [position[r.channel_id] for r in reqs],
-                    [r.channel_id for r in reqs],
-                    [r.sender_id for r in reqs],
-                    [r.device_id for r in reqs],
-                    [r.client_msg_id for r in reqs],
-                    [r.text for r in reqs],
-                    [r.created_at for r in reqs],
-                    [_version(held[r.channel_id]) for r in reqs],
-                )
-            except asyncpg.DataError as exc:
-                # Refused by the driver before it reached the server (text it cannot
-                # encode): the connection is fine, the data is not.
-                raise _DataProblem(exc) from exc
-        return rows
+            if any(r.attachment_ids for r in reqs):
+                # The links to attachments commit with their messages.
+                async with conn.transaction():
+                    rows = await _fetch(conn, reqs, channels, position, held)
+                    await _link_attachments(conn, reqs, rows)
+                return rows
+            return await _fetch(conn, reqs, channels, position, held)
 
     def _outcome(
         self,
@@ -256,6 +245,49 @@ class BatchAppender:
         known = held[request.channel_id]
         assert known is not None and known[0] == version
         return Stored(message, {}, known[1])
+
+
+async def _fetch(
+    conn: Any,
+    reqs: list[SendRequest],
+    channels: list[str],
+    position: dict[str, int],
+    held: dict[str, Members | None],
+) -> list[Any]:
+    try:
+        rows: list[Any] = await conn.fetch(
+            _APPEND,
+            channels,
+            [position[r.channel_id] for r in reqs],
+            [r.channel_id for r in reqs],
+            [r.sender_id for r in reqs],
+            [r.device_id for r in reqs],
+            [r.client_msg_id for r in reqs],
+            [r.text for r in reqs],
+            [r.created_at for r in reqs],
+            [_version(held[r.channel_id]) for r in reqs],
+        )
+    except asyncpg.DataError as exc:
+        # Refused by the driver before it reached the server (text it cannot encode):
+        # the connection is fine, the data is not.
+        raise _DataProblem(exc) from exc
+    return rows
+
+
+async def _link_attachments(conn: Any, reqs: list[SendRequest], rows: list[Any]) -> None:
+    """Each stored message's attachments, in the transaction that stored it."""
+    links = [
+        (req.channel_id, row[2], n, aid)
+        for req, row in zip(reqs, rows, strict=True)
+        if row[0] == "stored"
+        for n, aid in enumerate(req.attachment_ids)
+    ]
+    if links:
+        await conn.executemany(
+            "INSERT INTO message_attachments (channel_id, message_id, position, attachment_id)"
+            " VALUES ($1, $2, $3, $4)",
+            links,
+        )
 
 
 def _entries(first: Any) -> dict[int, tuple[list[str], list[int]]]:

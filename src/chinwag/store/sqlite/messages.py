@@ -110,6 +110,12 @@ def _append(conn: sqlite3.Connection, state: WriterState, req: SendRequest) -> S
         " created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
         (cid, mid, req.sender_id, req.device_id, req.client_msg_id, req.text, req.created_at),
     )
+    if req.attachment_ids:
+        conn.executemany(
+            "INSERT INTO message_attachments (channel_id, message_id, position, attachment_id)"
+            " VALUES (?, ?, ?, ?)",
+            [(cid, mid, n, aid) for n, aid in enumerate(req.attachment_ids)],
+        )
     message = Message(cid, mid, req.sender_id, req.text, req.created_at, req.client_msg_id)
     cursors: dict[str, int] = {}
     if fanout == "write":

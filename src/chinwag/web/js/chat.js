@@ -255,13 +255,14 @@ export class Chat {
     }
   }
 
-  send(channelId, text) {
+  send(channelId, text, attachments = []) {
     const st = this.state;
     const item = {
       client_msg_id: newId(),
       channel_id: channelId,
       sender_id: st.me.id,
       text,
+      attachments,
       created_at: new Date().toISOString(),
       seq: Date.now() * 1000 + (++sendSeq % 1000),
     };
@@ -284,7 +285,7 @@ export class Chat {
     const entry = this.state.log(channelId).pending.get(cmid);
     if (!entry) return;
     this.dismissFailed(channelId, cmid);
-    this.send(channelId, entry.text);
+    this.send(channelId, entry.text, entry.attachments || []);
   }
 
   markRead(channelId, messageId) {

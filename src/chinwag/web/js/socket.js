@@ -161,10 +161,12 @@ export class Connection {
   }
 
   transmit(entry) {
-    const ok = this.send({
+    const frame = {
       type: 'send', channel_id: entry.channel_id,
       client_msg_id: entry.client_msg_id, text: entry.text,
-    });
+    };
+    if (entry.attachments?.length) frame.attachment_ids = entry.attachments.map((a) => a.id);
+    const ok = this.send(frame);
     if (ok) entry.lastSentAt = Date.now();
   }
 

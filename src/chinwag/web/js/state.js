@@ -31,6 +31,7 @@ export class ChannelLog {
       this.pending.delete(m.client_msg_id);
       Object.assign(pending, {
         message_id: m.message_id, created_at: m.created_at, text: m.text, state: 'sent',
+        attachments: m.attachments || pending.attachments || [],
       });
       this.byId.set(m.message_id, pending);
       this.dirty();
@@ -42,6 +43,7 @@ export class ChannelLog {
       message_id: m.message_id,
       sender_id: m.sender_id,
       text: m.text,
+      attachments: m.attachments || [],
       created_at: m.created_at,
       client_msg_id: m.client_msg_id ?? null,
       state: 'sent',
@@ -57,6 +59,7 @@ export class ChannelLog {
       message_id: null,
       sender_id: item.sender_id,
       text: item.text,
+      attachments: item.attachments || [],
       created_at: item.created_at,
       client_msg_id: item.client_msg_id,
       state: 'pending',
