@@ -329,3 +329,20 @@ async def test_an_upload_cut_off_halfway_leaves_no_file(
     writer.close()
     # ... and drops it when the client goes away.
     await wait_for(lambda: stored_files(server) == [], timeout=10)
+
+
+async def test_a_download_is_sent_as_stored_even_to_clients_that_take_gzip(
+    http: httpx.AsyncClient,
+) -> None:
+    """JSON answers are gzipped; files are not: their length and ranges are the stored
+    bytes', so a client's progress and resumption hold."""
+    a = await signup(http)
+    data = b"the same line again and again\n" * 20_000
+    att = await uploaded(http, a, data, "notes.txt")
+    headers = {**a.auth, "Accept-Encoding": "gzip"}
+    async with http.stream("GET", f"/v1/attachments/{att['id']}", headers=headers) as r:
+        raw = b"".join([chunk async for chunk in r.aiter_raw()])
+    assert r.status_code == 200
+    assert "content-encoding" not in r.headers
+    assert r.headers["content-length"] == str(len(data))
+    assert raw == data

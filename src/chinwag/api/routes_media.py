@@ -1,4 +1,4 @@
-"""Uploads and downloads of attachments (PROTOCOL "Attachments")."""
+"""Uploads and downloads of attachments (docs/protocol.md, "Attachments")."""
 
 from __future__ import annotations
 
