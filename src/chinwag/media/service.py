@@ -7,9 +7,9 @@ its size and thumbnail are made in a worker thread once the bytes are all in. Th
 record is written only after the blob is committed, and every failure on the way
 (too large, cut off, a bad image, cancelled) aborts the blob: nothing is left behind.
 
-Who may read a file (docs/protocol.md, "Attachments"): its uploader, and members of a channel in
-which a message carrying it was sent. Everyone else learns nothing, not even that it
-exists: the same 404 as for an unknown id.
+Who may read a file (docs/protocol.md, "Attachments"): its uploader, and members of a
+channel in which a message carrying it was sent. Everyone else learns nothing, not even
+that it exists: the same 404 as for an unknown id.
 """
 
 from __future__ import annotations
