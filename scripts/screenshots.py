@@ -43,11 +43,35 @@ SHOTS = (
     "phone-conversation.png",
     "phone-offline.png",
     "phone-dark.png",
+    "attachments.png",
 )
 
 
 def tid(page: Page | Locator, testid: str) -> Locator:
     return page.locator(f'[data-testid="{testid}"]')
+
+
+PDF = b"%PDF-1.4\n" + b"% a packing list, as far as anyone can tell\n" * 300
+
+
+def lake_photo() -> bytes:
+    """A picture made here: a sky, a lake and a hill."""
+    import io
+
+    from PIL import Image, ImageDraw
+
+    img = Image.new("RGB", (1200, 800), "#f6b26b")
+    draw = ImageDraw.Draw(img)
+    for y in range(480):
+        shade = int(140 + 100 * y / 480)
+        draw.line([(0, y), (1200, y)], fill=(255, shade, 120 + y // 6))
+    draw.ellipse((760, 160, 920, 320), fill="#fff2cc")
+    draw.polygon([(0, 520), (300, 300), (620, 520)], fill="#38761d")
+    draw.polygon([(400, 520), (800, 340), (1200, 520)], fill="#274e13")
+    draw.rectangle((0, 520, 1200, 800), fill="#3d85c6")
+    out = io.BytesIO()
+    img.save(out, "JPEG", quality=88)
+    return out.getvalue()
 
 
 class Setup:
@@ -101,6 +125,20 @@ class Setup:
 
     def say(self, who: str, channel_id: str, text: str) -> None:
         body = {"client_msg_id": secrets.token_hex(8), "text": text}
+        self.call("POST", f"/v1/channels/{channel_id}/messages", body, who)
+
+    def say_with_files(
+        self, who: str, channel_id: str, text: str, files: list[tuple[str, bytes]]
+    ) -> None:
+        ids = []
+        for name, data in files:
+            r = self.http.post(
+                "/v1/uploads", params={"filename": name}, content=data, headers=self._auth(who)
+            )
+            if r.status_code != 201:
+                raise RuntimeError(f"upload {name}: {r.status_code} {r.text}")
+            ids.append(r.json()["id"])
+        body = {"client_msg_id": secrets.token_hex(8), "text": text, "attachment_ids": ids}
         self.call("POST", f"/v1/channels/{channel_id}/messages", body, who)
 
     def read(self, who: str, channel_id: str, message_id: int) -> None:
@@ -258,6 +296,22 @@ def capture(browser: Browser, base_url: str, out_dir: Path) -> list[Path]:
         expect(tid(dark, "message-text").last).to_contain_text("Bon voyage")
         settle(dark)
         dark.screenshot(path=out_dir / "phone-dark.png")
+
+        # 8) Pictures and files: a thumbnail that opens full size, a file card.
+        open_channel(page, with_carol)
+        s.say_with_files(
+            "carol",
+            with_carol,
+            "Found them! And the packing list",
+            [("cabin-lake.jpg", lake_photo()), ("packing-list.pdf", PDF)],
+        )
+        thumb = tid(page, "attachment-thumbnail").last
+        page.wait_for_function(
+            "img => img.complete && img.naturalWidth > 0", arg=thumb.element_handle()
+        )
+        expect(tid(page, "attachment-file").last).to_contain_text("packing-list.pdf")
+        settle(page)
+        page.screenshot(path=out_dir / "attachments.png")
     finally:
         for ctx in contexts:
             ctx.close()

@@ -33,6 +33,8 @@ from chinwag.e2ee.models import KeyLimits
 from chinwag.e2ee.service import E2eeService
 from chinwag.friends.service import FriendService
 from chinwag.ids import new_id
+from chinwag.media.blobs import BlobStore
+from chinwag.media.service import MediaLimits, MediaService
 from chinwag.messaging.changes import ChangeService
 from chinwag.messaging.service import MessagingService, SendLimits
 from chinwag.presence.cluster import ClusterPresence
@@ -130,6 +132,26 @@ async def open_admin(settings: Settings) -> AsyncIterator[tuple[Any, AdminServic
         await close()
 
 
+def build_blobs(settings: Settings) -> BlobStore:
+    if settings.blobs:
+        from chinwag.blobs.s3 import S3Blobs, S3Settings, parse_s3_url
+
+        bucket, prefix = parse_s3_url(settings.blobs)
+        return S3Blobs(
+            S3Settings(
+                bucket,
+                prefix,
+                settings.s3_endpoint,
+                settings.s3_region,
+                settings.s3_access_key,
+                settings.s3_secret_key,
+            )
+        )
+    from chinwag.blobs.directory import DirectoryBlobs
+
+    return DirectoryBlobs(settings.blobs_path)
+
+
 class App:
     def __init__(
         self,
@@ -210,6 +232,7 @@ class App:
             clock,
             SendLimits(s.max_text_chars, s.sends_per_user_per_sec, s.send_burst),
             flags,
+            store.attachments,
         )
         e2ee = E2eeService(store.keys, bus, clock, KeyLimits())
         channels.on_members_changed(
@@ -217,6 +240,7 @@ class App:
                 e2ee.members_changed(channel, user_id, joined)
             )
         )
+        media = await self._start_media(store)
         presence = PresenceService(
             store.accounts,
             store.friends,
@@ -251,6 +275,7 @@ class App:
                 clock,
                 max_text_chars=s.max_text_chars,
                 encryption=flags,
+                attachments=store.attachments,
             ),
             push=PushService(store.push, self.push_guard, clock, keys.vapid.public_key_b64url()),
             blocks=blocks,
@@ -265,6 +290,7 @@ class App:
                 clock,
                 username_hold_seconds=s.deleted_username_hold_days * 86_400,
             ),
+            media=media,
         )
         self._start_push(store, bus, messaging, presence, keys)
         if s.runs("gateway"):
@@ -306,6 +332,26 @@ class App:
             # Only for a server process: in a test process, apps come and go.
             gc.freeze()
             gc.set_threshold(7_000, 10, 10)
+
+    async def _start_media(self, store: Store) -> MediaService:
+        """Uploads: blobs in the data dir or S3, records in the store, and the sweep of
+        uploads that no message carries."""
+        s = self.settings
+        blobs = build_blobs(s)
+        await blobs.start()
+        media = MediaService(
+            store.attachments,
+            blobs,
+            self.clock,
+            MediaLimits(s.max_upload_bytes, s.max_image_pixels, s.unsent_upload_ttl),
+            s.data_path / "spool",
+        )
+        await media.start()
+        self._closers.append(blobs.close)
+        self._closers.append(media.close)
+        if s.runs("api"):
+            self._tasks.append(asyncio.create_task(media.sweep_forever(s.upload_sweep_interval)))
+        return media
 
     def _start_push(
         self,
@@ -512,5 +558,12 @@ def receive_push(worker: PushWorker, data: bytes) -> None:
         return
     worker.notify(
         event.user_id,
-        Notification(event.channel_id, event.sender_id, event.sender_name, event.count, event.text),
+        Notification(
+            event.channel_id,
+            event.sender_id,
+            event.sender_name,
+            event.count,
+            event.text,
+            event.media,
+        ),
     )

@@ -58,6 +58,7 @@ _BENCH_MODULES = {
     "timeline": "chinwag.bench.plot",
     "e2ee": "chinwag.bench.e2ee_cost",
     "search": "chinwag.bench.search",
+    "upload": "chinwag.bench.upload",
 }
 
 

@@ -122,6 +122,20 @@ class Settings:
         "", "comma-separated non-public networks push may still reach (e.g. an on-prem relay)"
     )
     vapid_subject: str = _opt("mailto:admin@localhost", "VAPID subject (mailto: or https:)")
+    # Attachments.
+    blobs: str = _opt(
+        "", "where uploaded files live: empty for <data dir>/blobs, or s3://bucket[/prefix]"
+    )
+    s3_endpoint: str = _opt("", "S3: endpoint URL of an S3-compatible store (default AWS)")
+    s3_region: str = _opt("us-east-1", "S3: region")
+    s3_access_key: str = _opt("", "S3: access key id (default: the environment's credentials)")
+    s3_secret_key: str = _opt("", "S3: secret access key")
+    max_upload_bytes: int = _opt(100 << 20, "largest uploaded file, in bytes")
+    max_image_pixels: int = _opt(
+        40_000_000, "images with more pixels (width x height) are refused as image bombs"
+    )
+    unsent_upload_ttl: float = _opt(86_400.0, "seconds an upload no message carries is kept")
+    upload_sweep_interval: float = _opt(600.0, "seconds between sweeps of unsent uploads")
 
     @property
     def data_path(self) -> Path:
@@ -130,6 +144,10 @@ class Settings:
     @property
     def sqlite_path(self) -> Path:
         return self.data_path / "chinwag.db"
+
+    @property
+    def blobs_path(self) -> Path:
+        return self.data_path / "blobs"
 
     @property
     def uses_postgres(self) -> bool:
@@ -161,6 +179,10 @@ class Settings:
             raise ValueError("wal_limit_mb must be at least 1")
         if self.small_group_limit < 2:
             raise ValueError("small_group_limit must be at least 2")
+        if self.blobs and not self.blobs.startswith("s3://"):
+            raise ValueError("blobs must be empty (a directory in the data dir) or s3://bucket")
+        if self.max_upload_bytes < 1:
+            raise ValueError("max_upload_bytes must be at least 1")
         self._validate_cluster_addressing()
         parse_networks(self.trusted_proxies)  # ValueError names a bad entry
         parse_networks(self.push_allowed_networks)

@@ -16,6 +16,7 @@ from chinwag.config import Settings
 from chinwag.discovery.service import Discovery
 from chinwag.e2ee.service import E2eeService
 from chinwag.friends.service import FriendService
+from chinwag.media.service import MediaService
 from chinwag.messaging.changes import ChangeService
 from chinwag.messaging.service import MessagingService
 from chinwag.presence.service import PresenceService
@@ -48,3 +49,4 @@ class Services:
     reports: ReportService
     admin: AdminService
     lifecycle: LifecycleService
+    media: MediaService

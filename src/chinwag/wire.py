@@ -34,6 +34,25 @@ class User(Protocol):
     def group_adds(self) -> str: ...
 
 
+class Attachment(Protocol):
+    @property
+    def id(self) -> str: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def size(self) -> int: ...
+    @property
+    def content_type(self) -> str: ...
+    @property
+    def sha256(self) -> str: ...
+    @property
+    def width(self) -> int | None: ...
+    @property
+    def height(self) -> int | None: ...
+    @property
+    def created_at(self) -> int: ...
+
+
 class Message(Protocol):
     @property
     def channel_id(self) -> str: ...
@@ -57,6 +76,8 @@ class Message(Protocol):
     def reactions(self) -> Sequence[tuple[str, Sequence[str]]]: ...
     @property
     def mentions(self) -> Sequence[str]: ...
+    @property
+    def attachments(self) -> Sequence[Attachment]: ...
 
 
 class Channel(Protocol):
@@ -117,6 +138,17 @@ class MeOut(UserOut):
     group_adds: str
 
 
+class AttachmentOut(msgspec.Struct, omit_defaults=True):
+    id: str
+    name: str
+    size: int
+    content_type: str
+    sha256: str
+    created_at: str
+    width: int | None = None  # images only
+    height: int | None = None
+
+
 class MessageOut(msgspec.Struct, omit_defaults=True):
     channel_id: str
     message_id: int
@@ -129,6 +161,7 @@ class MessageOut(msgspec.Struct, omit_defaults=True):
     deleted: bool
     reactions: dict[str, list[str]]
     mentions: list[str]
+    attachments: list[AttachmentOut]
     # End-to-end encrypted messages: the body exactly as stored, and `text` empty.
     encrypted: msgspec.Raw | None = None
 
@@ -160,6 +193,12 @@ def me(u: User) -> MeOut:
     )
 
 
+def attachment(a: Attachment) -> AttachmentOut:
+    return AttachmentOut(
+        a.id, a.name, a.size, a.content_type, a.sha256, rfc3339(a.created_at), a.width, a.height
+    )
+
+
 def message(m: Message) -> MessageOut:
     text, body = m.text, None
     if text.startswith(ENCRYPTED_MARK):
@@ -176,6 +215,7 @@ def message(m: Message) -> MessageOut:
         m.deleted,
         {emoji: list(users) for emoji, users in m.reactions},
         list(m.mentions),
+        [attachment(a) for a in m.attachments],
         body,
     )
 

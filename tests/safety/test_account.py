@@ -75,9 +75,9 @@ async def test_export_streams_a_large_history(
     size, found, tail = 0, 0, b""
     tracemalloc.start()
     try:
-        # Uncompressed, so the chunks can be counted as they come.
-        plain = {**a.auth, "Accept-Encoding": "identity"}
-        async with http.stream("GET", "/v1/me/export", headers=plain) as r:
+        # Uncompressed, so the client can count messages in the raw bytes.
+        headers = {**a.auth, "Accept-Encoding": "identity"}
+        async with http.stream("GET", "/v1/me/export", headers=headers) as r:
             assert r.status_code == 200
             assert "content-length" not in r.headers
             assert r.headers["transfer-encoding"] == "chunked"

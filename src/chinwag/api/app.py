@@ -9,7 +9,7 @@ from typing import Any
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
-from starlette.middleware.gzip import GZipMiddleware
+from starlette.middleware.gzip import DEFAULT_EXCLUDED_CONTENT_TYPES, GZipMiddleware
 from starlette.routing import Mount, Route
 
 from chinwag.api.errors import HANDLERS
@@ -23,8 +23,11 @@ from chinwag.api.table import ENDPOINTS
 # client loads at start (friends, channels, history pages) shrink to a fifth, which on a
 # slow phone network is most of their time. Smaller ones (sends, acks) are left alone.
 # The web files compress themselves (static.py) and pass through untouched.
+# Attachments go out as stored (every file that is not an image is served as
+# application/octet-stream): their Content-Length, ETag and ranges speak of those bytes.
 GZIP_MIN_BYTES = 1024
 GZIP_LEVEL = 6
+GZIP_EXCLUDED = (*DEFAULT_EXCLUDED_CONTENT_TYPES, "application/octet-stream")
 
 Lifespan = Callable[[Starlette], AbstractAsyncContextManager[Any]]
 
@@ -45,7 +48,12 @@ def build(
         exception_handlers=HANDLERS,  # type: ignore[arg-type]
         middleware=[
             Middleware(RequestLog, metrics=metrics, routes=routes),
-            Middleware(GZipMiddleware, minimum_size=GZIP_MIN_BYTES, compresslevel=GZIP_LEVEL),
+            Middleware(
+                GZipMiddleware,
+                minimum_size=GZIP_MIN_BYTES,
+                compresslevel=GZIP_LEVEL,
+                exclude_content_types=GZIP_EXCLUDED,
+            ),
         ],
         lifespan=lifespan,
     )

@@ -83,6 +83,7 @@ class MessageBody(Body, frozen=True):
     text: str = ""
     encrypted: EncryptedBody | None = None
     reply_to: WireInt | None = None
+    attachment_ids: tuple[str, ...] = ()
 
 
 class EditBody(Body, frozen=True):

@@ -24,7 +24,9 @@ SECURITY_HEADERS = [
     (b"permissions-policy", b"camera=(), microphone=(), geolocation=()"),
     (
         b"content-security-policy",
-        b"default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' https: data:;"
+        b"default-src 'self'; script-src 'self'; style-src 'self';"
+        # blob: for pictures of messages, fetched with the token and shown from memory.
+        b" img-src 'self' https: data: blob:;"
         b" connect-src 'self' ws: wss:; worker-src 'self'; frame-ancestors 'none';"
         b" base-uri 'none'; form-action 'self'",
     ),
@@ -62,8 +64,11 @@ class RequestLog:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
-                headers = list(message.get("headers", [])) + SECURITY_HEADERS
-                if api and not any(name.lower() == b"cache-control" for name, _ in headers):
+                headers = list(message.get("headers", []))
+                # A route's own (e.g. the stricter policy of downloads) stands.
+                present = {name.lower() for name, _ in headers}
+                headers += [h for h in SECURITY_HEADERS if h[0] not in present]
+                if api and b"cache-control" not in present:
                     headers.append(NO_STORE)
                 message["headers"] = headers
             await send(message)

@@ -156,6 +156,7 @@ async def post_message(request: Request) -> Response:
         b.text,
         b.encrypted,
         reply_to=b.reply_to,
+        attachment_ids=b.attachment_ids,
     )
     return http.json(wire.message(stored.message), 200 if stored.duplicate else 201)
 

@@ -39,6 +39,8 @@ workloads:
   timeline   one PNG of several runs: rate per second, database and log sizes
   search     search latency (p50/p99) over a large store on either engine
              (chinwag bench search --help)
+  upload     upload and download MB/s, thumbnails/s, server memory under many uploads
+             (chinwag bench upload --help)
 """
 
 

@@ -132,7 +132,17 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     add("restore", commands.restore, "restore message keys from the backup (recovery key on stdin)")
     p = add("send", commands.send, "send a message to a channel or a friend")
     p.add_argument("target", metavar="CHANNEL_OR_USERNAME")
-    p.add_argument("text", nargs="+")
+    p.add_argument("text", nargs="*")
+    p.add_argument(
+        "--file",
+        action="append",
+        default=[],
+        metavar="PATH",
+        help="attach a file (repeat for more, at most 10); the text may then be left out",
+    )
+    p = add("download", commands.download, "save an attachment to a file")
+    p.add_argument("attachment_id", metavar="ATTACHMENT_ID")
+    p.add_argument("--out", metavar="PATH", help="where to save it (default: ./ATTACHMENT_ID)")
     p = add("history", commands.history, "print a channel's recent messages")
     p.add_argument("target", metavar="CHANNEL_OR_USERNAME")
     p.add_argument("--limit", type=int, default=None, metavar="N", help="how many (1 to 200)")

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import contextlib
 import sys
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import msgspec
@@ -228,17 +230,48 @@ async def restore(ctx: Context) -> None:
 
 async def send(ctx: Context) -> None:
     text = " ".join(ctx.args.text)
-    if not text.strip():
+    paths = [Path(p) for p in ctx.args.file]
+    if not text.strip() and not paths:
         raise CliError("nothing to send")
+    for path in paths:
+        if not path.is_file():
+            raise CliError(f"no such file: {path}")
     api, saved = ctx.logged_in()
     async with api:
         channel = await find_channel(api, ctx.args.target)
         if channel.encrypted:
+            # Files there must be encrypted by the client first, which this one cannot do.
+            if paths:
+                raise CliError("this client sends no files to an end-to-end encrypted channel")
             crypto = await _secret().device(ctx, api, saved)
             message = await crypto.send(channel.id, {"msgtype": "m.text", "body": text})
         else:
-            message = await api.send_http(channel.id, text)
+            ids = []
+            for path in paths:
+                attachment = await api.upload(path, progress=_progress(path.name))
+                print(file=sys.stderr)
+                ids.append(attachment.id)
+            message = await api.send_http(channel.id, text, attachment_ids=ids)
     print(f"sent #{message.message_id}")
+
+
+async def download(ctx: Context) -> None:
+    api, _ = ctx.logged_in()
+    dest = Path(ctx.args.out or ctx.args.attachment_id)
+    async with api:
+        size = await api.download(ctx.args.attachment_id, dest, progress=_progress(str(dest)))
+    print(file=sys.stderr)
+    print(f"saved {size} bytes to {dest}")
+
+
+def _progress(label: str) -> Callable[[int, int], None]:
+    """A progress line on stderr, rewritten in place."""
+
+    def show(done: int, total: int) -> None:
+        share = f"{100 * done // total}%" if total else f"{done} bytes"
+        print(f"\r{label}: {share}", end="", file=sys.stderr, flush=True)
+
+    return show
 
 
 async def history(ctx: Context) -> None:

@@ -18,7 +18,10 @@ def local_time(rfc3339: str | None) -> str:
 
 
 def message_line(message: Message, sender: str) -> str:
-    return f"[{local_time(message.created_at)}] {sender}: {message.text}"
+    files = "".join(
+        f" [{a.name!r}, {a.size} bytes, {a.content_type}, id {a.id}]" for a in message.attachments
+    )
+    return f"[{local_time(message.created_at)}] {sender}: {message.text}{files}"
 
 
 def presence_text(presence: Presence) -> str:

@@ -31,10 +31,11 @@ class Hello(msgspec.Struct, tag="hello", tag_field="type", frozen=True, omit_def
     cursor: int | None = None
 
 
-class Send(msgspec.Struct, tag="send", tag_field="type", frozen=True):
+class Send(msgspec.Struct, tag="send", tag_field="type", frozen=True, omit_defaults=True):
     channel_id: str
     client_msg_id: str
     text: str
+    attachment_ids: tuple[str, ...] = ()
 
 
 class Sync(msgspec.Struct, tag="sync", tag_field="type", frozen=True):

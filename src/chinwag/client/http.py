@@ -7,9 +7,11 @@ run the client against the in-process app (`httpx.ASGITransport`) or a real sock
 
 from __future__ import annotations
 
+import asyncio
 import math
 import uuid
 from collections.abc import Iterable, Mapping
+from pathlib import Path
 from types import TracebackType
 from typing import Any, Literal, TypeVar
 from urllib.parse import quote, urlsplit, urlunsplit
@@ -17,8 +19,11 @@ from urllib.parse import quote, urlsplit, urlunsplit
 import httpx
 import msgspec
 
+from chinwag.client import files
 from chinwag.client.errors import ChinwagApiError, ServerUnreachable
+from chinwag.client.files import Progress
 from chinwag.client.models import (
+    Attachment,
     Channel,
     Friend,
     FriendRequest,
@@ -298,11 +303,17 @@ class ApiClient:
         client_msg_id: str | None = None,
         *,
         reply_to: int | None = None,
+        attachment_ids: Iterable[str] = (),
     ) -> Message:
-        """Send over HTTP. Retrying with the same `client_msg_id` stores it only once."""
+        """Send over HTTP. Retrying with the same `client_msg_id` stores it only once.
+        `attachment_ids` are uploads of this user's (`upload`); with any, `text` may be
+        empty."""
         body: dict[str, Any] = {"client_msg_id": client_msg_id or uuid.uuid4().hex, "text": text}
         if reply_to is not None:
             body["reply_to"] = reply_to
+        ids = list(attachment_ids)
+        if ids:
+            body["attachment_ids"] = ids
         return await self._post(f"/v1/channels/{_seg(channel_id)}/messages", body, Message)
 
     async def send_encrypted(
@@ -350,6 +361,53 @@ class ApiClient:
         params = {"q": q, "channel_id": channel_id, "before": before, "limit": limit}
         query = {k: v for k, v in params.items() if v is not None}
         return (await self._get("/v1/search", _Results, params=query)).results
+
+    # -- files --------------------------------------------------------------------------
+
+    async def upload(
+        self, path: str | Path, *, name: str | None = None, progress: Progress | None = None
+    ) -> Attachment:
+        """Upload a file, streamed from disk (never read whole into memory); `progress`
+        is called with (bytes sent, total) as it goes."""
+        source = Path(path)
+        size = (await asyncio.to_thread(source.stat)).st_size
+        headers = self._auth()
+        headers["Content-Length"] = str(size)
+        params = {"filename": name or source.name}
+        try:
+            response = await self._http.post(
+                "/v1/uploads",
+                params=params,
+                content=files.read_chunks(source, size, progress),
+                headers=headers,
+                timeout=None,
+            )
+        except httpx.TransportError as exc:
+            raise ServerUnreachable(self.base_url, str(exc) or type(exc).__name__) from exc
+        if response.status_code >= 400:
+            raise error_from_response(response)
+        return _decode(response, Attachment)
+
+    async def download(
+        self, attachment_id: str, dest: str | Path, *, progress: Progress | None = None
+    ) -> int:
+        """Stream an attachment into the file `dest` (written whole, or not at all);
+        returns its size."""
+        path = f"/v1/attachments/{_seg(attachment_id)}"
+        try:
+            async with self._http.stream("GET", path, headers=self._auth(), timeout=None) as r:
+                if r.status_code >= 400:
+                    await r.aread()
+                    raise error_from_response(r)
+                total = int(r.headers.get("content-length", "0"))
+                return await files.write_chunks(
+                    r.aiter_bytes(files.CHUNK), Path(dest), total, progress
+                )
+        except httpx.TransportError as exc:
+            raise ServerUnreachable(self.base_url, str(exc) or type(exc).__name__) from exc
+
+    def _auth(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"} if self.token else {}
 
     # -- presence and discovery -------------------------------------------------------
 

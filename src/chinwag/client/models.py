@@ -53,6 +53,20 @@ class Channel(msgspec.Struct, frozen=True):
     role: str | None = None
 
 
+class Attachment(msgspec.Struct, frozen=True):
+    """An uploaded file; `content_type` is what the server found in its bytes, and
+    `width`/`height` are set for images."""
+
+    id: str
+    name: str
+    size: int
+    content_type: str
+    sha256: str
+    created_at: str
+    width: int | None = None
+    height: int | None = None
+
+
 class Message(msgspec.Struct, frozen=True):
     """A stored message; `message_id` grows by channel, starting at 1."""
 
@@ -69,6 +83,7 @@ class Message(msgspec.Struct, frozen=True):
     deleted: bool = False
     reactions: dict[str, list[str]] = {}
     mentions: list[str] = []
+    attachments: tuple[Attachment, ...] = ()
 
 
 class FriendRequest(msgspec.Struct, frozen=True):

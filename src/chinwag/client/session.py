@@ -7,7 +7,7 @@ import contextlib
 import logging
 import random
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Iterable, Sequence
 from types import TracebackType
 
 from chinwag.client.catchup import Item, group_items, reset_items
@@ -200,15 +200,16 @@ class ChatSession:
             raise StopAsyncIteration
         return event
 
-    async def send(self, channel_id: str, text: str) -> Ack:
-        """Send a message; returns once the server has stored it.
+    async def send(self, channel_id: str, text: str, *, attachment_ids: Iterable[str] = ()) -> Ack:
+        """Send a message; returns once the server has stored it. `attachment_ids` are
+        this user's uploads (`ApiClient.upload`); with any, `text` may be empty.
 
         Raises `ChinwagApiError` if the server refuses it (not a member, rate limited,
         text too long, ...). Cancelling the call does not withdraw the message."""
         self._check_usable()
         self.start()
         client_msg_id = uuid.uuid4().hex
-        frame = self._codec.encode(Send(channel_id, client_msg_id, text))
+        frame = self._codec.encode(Send(channel_id, client_msg_id, text, tuple(attachment_ids)))
         if len(frame) > self._opts.max_frame_bytes:
             limit = self._opts.max_frame_bytes
             raise ChinwagApiError("too_large", f"the message is over {limit} bytes", 413)

@@ -59,6 +59,7 @@ class MessageCalls(Protocol):
         *,
         encrypted: EncryptedBody | None = None,
         reply_to: int | None = None,
+        attachment_ids: tuple[str, ...] = (),
     ) -> None: ...
     async def inbox_head(self, user_id: str) -> int: ...
     async def inbox_after(self, user_id: str, cursor: int, limit: int) -> list[InboxEntry]: ...
@@ -224,6 +225,7 @@ class Connection(WSListener):  # type: ignore[misc]
             lambda outcome: self._sent(frame, outcome),
             encrypted=frame.encrypted,
             reply_to=frame.reply_to,
+            attachment_ids=frame.attachment_ids,
         )
 
     def _sent(self, frame: Send, outcome: Stored | ChinwagError) -> None:

@@ -80,6 +80,8 @@ def make_ws_protocol(hub: Hub, address: str) -> Any:
 # Seconds a refused connection keeps reading (and dropping) what the client still sends,
 # so that closing with unread input does not reset the connection before our answer.
 LINGER = 2.0
+# Request targets whose bodies stream for as long as they keep moving (uploads).
+STREAMED_PATHS = (b"/v1/uploads",)
 
 
 class ChinwagHttpProtocol(HttpToolsProtocol):  # type: ignore[misc]
@@ -91,8 +93,9 @@ class ChinwagHttpProtocol(HttpToolsProtocol):  # type: ignore[misc]
       buffers more; complete within `header_timeout` of the request's first byte (or of
       the connection opening). Too big: 431; too slow (slowloris): the connection drops.
     * Body: complete within `body_timeout` of the headers, whether or not the route
-      reads it; else 408. A client that goes away mid-body is the route's concern
-      (`api/errors.py`), not an error.
+      reads it; else 408. Uploads (STREAMED_PATHS) may take as long as they need while
+      bytes keep coming: for them `body_timeout` is the longest silence. A client that
+      goes away mid-body is the route's concern (`api/errors.py`), not an error.
     * Client address: from `X-Forwarded-For` only when the peer is a trusted proxy.
     """
 
@@ -104,6 +107,8 @@ class ChinwagHttpProtocol(HttpToolsProtocol):  # type: ignore[misc]
     _head_size = 0  # request line and headers as parsed
     _in_body = False
     _refused = False
+    _streamed = False  # a body of STREAMED_PATHS: body_timeout is an idle limit
+    _body_seen = 0.0  # loop time of its latest bytes
 
     @classmethod
     def bound(cls, edge: Edge) -> type[ChinwagHttpProtocol]:
@@ -127,8 +132,11 @@ class ChinwagHttpProtocol(HttpToolsProtocol):  # type: ignore[misc]
             if self._head_bytes > self.edge.max_header_bytes:
                 self._head_too_big()
                 return
-        if self._in_body and self._body_deadline is None and not self._refused:
-            self._body_deadline = self.loop.call_later(self.edge.body_timeout, self._body_late)
+        if self._in_body and not self._refused:
+            if self._streamed:
+                self._body_seen = self.loop.time()
+            if self._body_deadline is None:
+                self._body_deadline = self.loop.call_later(self.edge.body_timeout, self._body_late)
 
     # Parser callbacks. After a refusal the parser may still run over the rest of the
     # bytes it was given; they are ignored.
@@ -164,6 +172,7 @@ class ChinwagHttpProtocol(HttpToolsProtocol):  # type: ignore[misc]
             self._head_too_big()
             return
         self._in_body = True
+        self._streamed = self.url.startswith(STREAMED_PATHS)
         proxies = self.edge.proxies
         if proxies.networks and self.client and proxies.trusts(self.client[0]):
             self._believe_proxy(proxies, self.client[0])
@@ -224,6 +233,13 @@ class ChinwagHttpProtocol(HttpToolsProtocol):  # type: ignore[misc]
     def _body_late(self) -> None:
         self._body_deadline = None
         if not self._in_body:
+            return
+        quiet = self.loop.time() - self._body_seen
+        if self._streamed and quiet < self.edge.body_timeout:
+            # Bytes keep coming: wait again, from the latest of them.
+            self._body_deadline = self.loop.call_later(
+                self.edge.body_timeout - quiet, self._body_late
+            )
             return
         cycle = self.cycle
         if cycle is not None and cycle.response_complete:

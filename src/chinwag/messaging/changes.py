@@ -17,6 +17,7 @@ a plaintext one would leak into the channel (docs/protocol.md).
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Awaitable, Callable
 from typing import Protocol
 
@@ -36,8 +37,8 @@ from chinwag.messaging.models import (
     React,
 )
 from chinwag.messaging.reactions import check_emoji
-from chinwag.messaging.service import Encryption
-from chinwag.messaging.store import MessageStore
+from chinwag.messaging.service import Encryption, with_attachments
+from chinwag.messaging.store import AttachmentLookup, MessageStore
 from chinwag.protocol.codec import ENCRYPTED_MARK, MARK_REFUSED, update_frame
 
 ADMIN_ROLES = ("owner", "admin")
@@ -67,9 +68,11 @@ class ChangeService:
         *,
         max_text_chars: int,
         encryption: Encryption | None = None,
+        attachments: AttachmentLookup | None = None,
     ) -> None:
         self._store = store
         self._encryption = encryption
+        self._attachments = attachments
         self._members = memberships
         self._bus = bus
         self._clock = clock
@@ -157,6 +160,9 @@ class ChangeService:
         if done is ChangeRefusal.DELETED:  # deleted since it was read
             raise conflict("the message was deleted")
         assert isinstance(done, Changed)
+        # The message's files, as every Message carries them (a deleted one has none).
+        [message] = await with_attachments(self._attachments, [done.message])
+        done = dataclasses.replace(done, message=message)
         if done.changed:
             self.publish(done)
         return done

@@ -5,14 +5,17 @@ from enum import Enum, StrEnum
 
 import msgspec
 
+from chinwag.media.models import Attachment
+
 Reactions = tuple[tuple[str, tuple[str, ...]], ...]
 
 
 class Message(msgspec.Struct, frozen=True):
     """A stored message in its current state. Times are milliseconds since the epoch.
 
-    A deleted message keeps its ids, sender and time; its text, reply, mentions and
-    reactions are gone. `reactions` lists (emoji, user ids) in the order they came."""
+    A deleted message keeps its ids, sender and time; its text, reply, mentions,
+    reactions and attachments are gone. `reactions` lists (emoji, user ids) in the
+    order they came."""
 
     channel_id: str
     message_id: int
@@ -25,6 +28,8 @@ class Message(msgspec.Struct, frozen=True):
     edited_at: int | None = None
     deleted: bool = False
     reactions: Reactions = ()
+    # Set by the messaging service (the engines store only the links).
+    attachments: tuple[Attachment, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,6 +43,9 @@ class SendRequest:
     reply_to: int | None = None
     # Members named as @username in the text, resolved before the send is stored.
     mentions: tuple[str, ...] = ()
+    # Checked by the service (each uploaded by the sender); the engine links them to
+    # the message in the send transaction.
+    attachment_ids: tuple[str, ...] = ()
 
 
 class SendRefusal(Enum):

@@ -9,9 +9,10 @@ The caller sends the `sent` acknowledgement after `send` returns.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
-from collections.abc import Callable
-from dataclasses import dataclass, replace
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Protocol
 
 import msgspec
@@ -20,10 +21,11 @@ from chinwag import wire
 from chinwag.clock import Clock, now_ms
 from chinwag.errors import ChinwagError, Code, forbidden, invalid, not_found, rate_limited
 from chinwag.events import Publisher
+from chinwag.media.models import MAX_PER_MESSAGE
 from chinwag.messaging.mentions import usernames_in
 from chinwag.messaging.models import InboxEntry, Message, SendRefusal, SendRequest, Stored
 from chinwag.messaging.search import SearchQuery
-from chinwag.messaging.store import MessageStore
+from chinwag.messaging.store import AttachmentLookup, MessageStore
 from chinwag.protocol.codec import (
     ENCRYPTED_MARK,
     MARK_REFUSED,
@@ -86,9 +88,11 @@ class MessagingService:
         clock: Clock,
         limits: SendLimits,
         encryption: Encryption | None = None,
+        attachments: AttachmentLookup | None = None,
     ) -> None:
         self._store = store
         self._encryption: Encryption = encryption or _Plain()
+        self._attachments = attachments
         self._bus = bus
         self._clock = clock
         self._limits = limits
@@ -99,16 +103,28 @@ class MessagingService:
         """Called after each new message is committed and published (e.g. push)."""
         self._listeners.append(listener)
 
-    def check(self, client_msg_id: str, text: str, encrypted: EncryptedBody | None = None) -> str:
+    def check(
+        self,
+        client_msg_id: str,
+        text: str,
+        encrypted: EncryptedBody | None = None,
+        attachment_ids: tuple[str, ...] = (),
+    ) -> str:
         """Validate a send; returns the text to store (an encrypted body behind its mark)."""
         if not 1 <= len(client_msg_id) <= MAX_CLIENT_MSG_ID:
             raise invalid("client_msg_id must be 1 to 64 characters")
+        if len(attachment_ids) > MAX_PER_MESSAGE:
+            raise invalid(f"a message carries at most {MAX_PER_MESSAGE} attachments")
+        if len(set(attachment_ids)) != len(attachment_ids):
+            raise invalid("an attachment is listed twice")
         if encrypted is not None:
+            # Its attachments, if any, are the client's ciphertext; linking them lets the
+            # members download them and keeps them from the sweep.
             problem = encrypted_problem(text, encrypted, self._limits.max_text_chars)
             if problem:
                 raise invalid(problem)
             return ENCRYPTED_MARK + _body_encoder.encode(encrypted).decode()
-        if not text:
+        if not text and not attachment_ids:
             raise invalid("text must not be empty")
         if len(text) > self._limits.max_text_chars:
             raise invalid(f"text is longer than {self._limits.max_text_chars} characters")
@@ -126,6 +142,7 @@ class MessagingService:
         encrypted: EncryptedBody | None = None,
         *,
         reply_to: int | None = None,
+        attachment_ids: tuple[str, ...] = (),
     ) -> Stored:
         """Store and publish a message; returns once it is committed and published."""
         done: asyncio.Future[Stored] = asyncio.get_running_loop().create_future()
@@ -146,6 +163,7 @@ class MessagingService:
             ack_first=False,
             encrypted=encrypted,
             reply_to=reply_to,
+            attachment_ids=attachment_ids,
         )
         return await done
 
@@ -161,12 +179,13 @@ class MessagingService:
         ack_first: bool = True,
         encrypted: EncryptedBody | None = None,
         reply_to: int | None = None,
+        attachment_ids: tuple[str, ...] = (),
     ) -> None:
         """The same as `send` without a task per message (the gateway's hot path):
         `on_done` gets the outcome after the commit; with `ack_first` it runs before the
         publish (it sends `sent`), else after it."""
         try:
-            stored_text = self.check(client_msg_id, text, encrypted)
+            stored_text = self.check(client_msg_id, text, encrypted, attachment_ids)
             wait = self._rate.take(user_id)
             if wait:
                 raise rate_limited(wait)
@@ -178,6 +197,7 @@ class MessagingService:
                 stored_text,
                 now_ms(self._clock),
                 reply_to,
+                attachment_ids=attachment_ids,
             )
             known = self._encryption.known(channel_id)
             is_encrypted = encrypted is not None
@@ -189,7 +209,7 @@ class MessagingService:
                 )
             else:
                 _match(known, is_encrypted)
-                pending = asyncio.ensure_future(self._store.append(request))
+                pending = asyncio.ensure_future(self._append(request))
         except ChinwagError as exc:
             on_done(exc)
             return
@@ -211,8 +231,13 @@ class MessagingService:
         names = () if encrypted else usernames_in(request.text)
         if names:
             ids = tuple(await self._store.members_named(request.channel_id, names))
-            request = replace(request, mentions=ids)
-        return await self._store.append(request)
+            request = dataclasses.replace(request, mentions=ids)
+        return await self._append(request)
+
+    def _append(self, request: SendRequest) -> Awaitable[Stored | SendRefusal]:
+        if request.attachment_ids:
+            return self._append_with_attachments(request)
+        return self._store.append(request)
 
     def _committed(
         self,
@@ -248,6 +273,30 @@ class MessagingService:
         if not ack_first:
             on_done(result)
 
+    async def _append_with_attachments(self, request: SendRequest) -> Stored | SendRefusal:
+        """Each attachment must be an upload of the sender's; the engine links them to
+        the message in the send transaction."""
+        if self._attachments is None:
+            raise invalid("attachments are not served here")
+        ids = list(request.attachment_ids)
+        found = {a.id: a for a in await self._attachments.owned(ids, request.sender_id)}
+        if len(found) != len(ids):
+            # Never uploaded, or someone else's: the same answer, so ids reveal nothing.
+            raise invalid("unknown attachment id: " + next(i for i in ids if i not in found))
+        outcome = await self._store.append(request)
+        if not isinstance(outcome, Stored):
+            return outcome
+        if outcome.duplicate:
+            # The original's own attachments, whatever this resend lists.
+            return dataclasses.replace(
+                outcome, message=(await self._with_attachments([outcome.message]))[0]
+            )
+        message = msgspec.structs.replace(outcome.message, attachments=tuple(found[i] for i in ids))
+        return dataclasses.replace(outcome, message=message)
+
+    async def _with_attachments(self, messages: list[Message]) -> list[Message]:
+        return await with_attachments(self._attachments, messages)
+
     def publish(self, stored: Stored) -> None:
         body = wire.message_json(stored.message)
         if stored.cursors:
@@ -262,17 +311,39 @@ class MessagingService:
         self, channel_id: str, *, before: int | None, after: int | None, limit: int
     ) -> list[Message]:
         """History of a channel; the caller has checked membership."""
-        return await self._store.history(channel_id, before=before, after=after, limit=limit)
+        found = await self._store.history(channel_id, before=before, after=after, limit=limit)
+        return await self._with_attachments(found)
 
     async def search(self, query: SearchQuery) -> list[Message]:
         """Messages the user may see that match the query (see `MessageStore.search`)."""
-        return await self._store.search(query)
+        return await self._with_attachments(await self._store.search(query))
 
     async def inbox_after(self, user_id: str, cursor: int, limit: int) -> list[InboxEntry]:
-        return await self._store.inbox_after(user_id, cursor, limit)
+        entries = await self._store.inbox_after(user_id, cursor, limit)
+        if self._attachments is None or not entries:
+            return entries
+        messages = await self._with_attachments([e.message for e in entries])
+        return [InboxEntry(e.seq, m, e.event) for e, m in zip(entries, messages, strict=True)]
 
     async def inbox_head(self, user_id: str) -> int:
         return await self._store.inbox_head(user_id)
+
+
+async def with_attachments(
+    lookup: AttachmentLookup | None, messages: list[Message]
+) -> list[Message]:
+    """The messages with their attachments (the engines store only the links)."""
+    if lookup is None or not messages:
+        return messages
+    found = await lookup.for_messages([(m.channel_id, m.message_id) for m in messages])
+    if not found:
+        return messages
+    return [
+        msgspec.structs.replace(m, attachments=tuple(found[(m.channel_id, m.message_id)]))
+        if (m.channel_id, m.message_id) in found
+        else m
+        for m in messages
+    ]
 
 
 def is_retryable(exc: ChinwagError) -> bool:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Awaitable
 from typing import Protocol
 
+from chinwag.media.models import Attachment
 from chinwag.messaging.models import (
     Change,
     Changed,
@@ -48,12 +49,12 @@ class MessageStore(Protocol):
         self, channel_id: str, message_id: int, change: Change
     ) -> Awaitable[Changed | ChangeRefusal]:
         """One transaction: apply the change to the message (an edit replaces text,
-        mentions and `edited_at`; a delete empties text, reply, mentions and reactions
-        and marks it deleted; a reaction is added or removed), keep the search index in
-        step, and, if anything changed, append one inbox entry per member (fan-out on
-        write) carrying the event, as a send does. A delete of a deleted message, or a
-        reaction already in the asked state, changes nothing. The caller has checked
-        who may make the change."""
+        mentions and `edited_at`; a delete empties text, reply, mentions and reactions,
+        unlinks its attachments and marks it deleted; a reaction is added or removed),
+        keep the search index in step, and, if anything changed, append one inbox entry
+        per member (fan-out on write) carrying the event, as a send does. A delete of a
+        deleted message, or a reaction already in the asked state, changes nothing. The
+        caller has checked who may make the change."""
         ...
 
     async def members_named(self, channel_id: str, usernames: list[str]) -> list[str]:
@@ -65,3 +66,13 @@ class MessageStore(Protocol):
         channels they are a member of now, sent since they joined, not deleted, by
         their current text."""
         ...
+
+
+class AttachmentLookup(Protocol):
+    """What a send needs to know of uploads (media.store.AttachmentStore has it)."""
+
+    async def owned(self, ids: list[str], owner_id: str) -> list[Attachment]: ...
+
+    async def for_messages(
+        self, keys: list[tuple[str, int]]
+    ) -> dict[tuple[str, int], list[Attachment]]: ...

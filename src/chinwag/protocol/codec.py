@@ -96,7 +96,7 @@ def _check_send(frame: Send, limits: Limits) -> None:
         problem = encrypted_problem(frame.text, frame.encrypted, limits.max_text_chars)
         if problem:
             raise FrameError(Code.INVALID_REQUEST, problem, ref)
-    elif not frame.text:
+    elif not frame.text and not frame.attachment_ids:
         raise FrameError(Code.INVALID_REQUEST, "text must not be empty", ref)
     elif frame.text.startswith(ENCRYPTED_MARK):
         raise FrameError(Code.INVALID_REQUEST, MARK_REFUSED, ref)

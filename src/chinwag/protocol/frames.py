@@ -34,6 +34,8 @@ class Send(ClientFrame, tag="send", frozen=True):
     text: str = ""
     encrypted: EncryptedBody | None = None
     reply_to: int | None = None
+    # Uploads of the sender (POST /v1/uploads); with at least one, text may be empty.
+    attachment_ids: tuple[str, ...] = ()
 
 
 class Sync(ClientFrame, tag="sync", frozen=True):

@@ -30,6 +30,7 @@ class Notification:
     sender_name: str
     count: int = 1
     text: str | None = None
+    media: str | None = None  # "photo" or "file": the newest message carried some
 
     def merged(self, newer: Notification) -> Notification:
         """One notification for both: the newer sender and text, the summed count."""
@@ -47,12 +48,16 @@ class Notification:
         }
         if self.text is not None:
             out["text"] = self.text
+        if self.media is not None:
+            out["media"] = self.media
         return out
 
     def summary(self) -> str:
         """A human line for providers that show an alert (FCM, APNs)."""
         if self.text is not None:
             return self.text
+        if self.media is not None and self.count == 1:
+            return f"sent a {self.media}"
         return "1 new message" if self.count == 1 else f"{self.count} new messages"
 
 

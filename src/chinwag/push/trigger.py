@@ -27,6 +27,8 @@ import msgspec
 
 from chinwag.accounts.store import AccountStore
 from chinwag.events import Publisher
+from chinwag.media.models import Attachment
+from chinwag.media.sniff import is_image
 from chinwag.messaging.models import Message, Stored
 from chinwag.protocol.codec import ENCRYPTED_MARK
 
@@ -42,6 +44,7 @@ class PushEvent(msgspec.Struct, frozen=True):
     sender_name: str
     count: int
     text: str | None = None
+    media: str | None = None  # "photo" or "file": what the newest message carried
 
 
 @dataclass
@@ -53,6 +56,7 @@ class _Due:
     message_id: int = 0  # the latest message's id
     mention: str | None = None  # the latest text of the burst that mentions the recipient
     mention_id: int = 0  # its message's id
+    media: str | None = None  # "photo" or "file": what the latest message carried
 
 
 class PushTrigger:
@@ -91,14 +95,18 @@ class PushTrigger:
                 continue
             key = (user_id, message.channel_id)
             due = self._due.get(key)
+            # Push carries no content of an end-to-end encrypted message, nor its kind.
+            media = None if message.text.startswith(ENCRYPTED_MARK) else _media(message.attachments)
             if due is not None:
                 due.count += 1
-                due.sender_id, due.text = message.sender_id, message.text
+                due.sender_id, due.text, due.media = message.sender_id, message.text, media
                 due.message_id = message.message_id
                 if user_id in message.mentions:
                     due.mention, due.mention_id = message.text, message.message_id
             elif len(self._due) < self._max_pending:
-                self._due[key] = _Due(at, message.sender_id, 1, message.text, message.message_id)
+                self._due[key] = _Due(
+                    at, message.sender_id, 1, message.text, message.message_id, media=media
+                )
                 if user_id in message.mentions:
                     self._due[key].mention = message.text
                     self._due[key].mention_id = message.message_id
@@ -107,7 +115,7 @@ class PushTrigger:
 
     async def on_deleted(self, message: Message) -> None:
         """A deleted message leaves the pushes not yet sent: alone, its push goes; in a
-        burst, the burst is pushed without its text."""
+        burst, the burst is pushed without its text and files."""
         for key, due in list(self._due.items()):
             if key[1] != message.channel_id:
                 continue
@@ -119,7 +127,7 @@ class PushTrigger:
                 del self._due[key]
             else:
                 due.count -= 1
-                due.text = None
+                due.text, due.media = None, None
 
     def start(self) -> None:
         self._task = asyncio.get_running_loop().create_task(self._sweep())
@@ -156,7 +164,7 @@ class PushTrigger:
         name = sender.display_name if sender is not None else ""
         # Push carries no content of an end-to-end encrypted message.
         text = due.text if self._include_text else None
-        if text is not None and text.startswith(ENCRYPTED_MARK):
+        if not text or text.startswith(ENCRYPTED_MARK):
             text = None
         event = PushEvent(
             user_id,
@@ -165,5 +173,13 @@ class PushTrigger:
             name,
             due.count,
             text,
+            due.media,
         )
         self._bus.push(msgspec.json.encode(event))
+
+
+def _media(attachments: tuple[Attachment, ...]) -> str | None:
+    """What a push says of a message's files (never the files themselves)."""
+    if not attachments:
+        return None
+    return "photo" if all(is_image(a.content_type) for a in attachments) else "file"

@@ -9,6 +9,7 @@ from chinwag.accounts.store import AccountStore
 from chinwag.channels.store import ChannelStore
 from chinwag.e2ee.store import KeyStore
 from chinwag.friends.store import FriendStore
+from chinwag.media.store import AttachmentStore
 from chinwag.messaging.store import MessageStore
 from chinwag.push.keys import SecretStore
 from chinwag.push.store import PushStore
@@ -41,6 +42,11 @@ class Store(Protocol):
     @property
     def safety(self) -> SafetyStore:
         """Blocks, mutes, reports, admins, devices and account erasure."""
+        ...
+
+    @property
+    def attachments(self) -> AttachmentStore:
+        """Uploads: their records and the messages that carry them."""
         ...
 
     @property

@@ -9,8 +9,8 @@
 // data in IndexedDB.
 
 // build:start
-const VERSION = '95040b9359ab';
-const SHELL = ["/", "/assets/app-6c2dd4d7b3.css", "/assets/boot-c4bc42d6a9.js", "/assets/app-6ddf7eabad.js", "/manifest.webmanifest", "/icons/icon.svg", "/icons/icon-192.png", "/icons/icon-512.png", "/icons/maskable-512.png"];
+const VERSION = '11d2ec3fb23b';
+const SHELL = ["/", "/assets/app-417383c41a.css", "/assets/boot-c4bc42d6a9.js", "/assets/app-ed226d74f1.js", "/manifest.webmanifest", "/icons/icon.svg", "/icons/icon-192.png", "/icons/icon-512.png", "/icons/maskable-512.png"];
 // build:end
 
 const PREFIX = 'chinwag-shell-';
@@ -66,6 +66,8 @@ function describe(payload) {
   if (typeof payload.text === 'string' && payload.text) {
     body = payload.text.length > 200 ? `${payload.text.slice(0, 200)}…` : payload.text;
     if (count > 1) body = `${body} (+${count - 1} more)`;
+  } else if (count === 1 && (payload.media === 'photo' || payload.media === 'file')) {
+    body = `sent a ${payload.media}`;
   } else {
     body = count > 1 ? `${count} new messages` : 'New message';
   }

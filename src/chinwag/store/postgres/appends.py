@@ -197,13 +197,18 @@ class BatchAppender:
         channels = sorted({r.channel_id for r in reqs})
         position = {cid: n for n, cid in enumerate(channels, 1)}
         extras = [r for r in reqs if r.reply_to is not None or r.mentions]
+        linked = any(r.attachment_ids for r in reqs)
         async with self._db.connection() as conn:
             try:
-                if extras:
-                    # Replies and mentions ride in the same transaction as the batch.
+                if extras or linked:
+                    # Replies, mentions and attachment links ride in the same transaction
+                    # as the batch.
                     async with conn.transaction():
                         rows = await self._fetch(conn, channels, position, reqs, held)
-                        await _store_extras(conn, reqs, rows)
+                        if extras:
+                            await _store_extras(conn, reqs, rows)
+                        if linked:
+                            await _link_attachments(conn, reqs, rows)
                     return rows
                 rows = await self._fetch(conn, channels, position, reqs, held)
             except asyncpg.DataError as exc:
@@ -302,6 +307,22 @@ async def _store_extras(conn: Any, reqs: list[SendRequest], rows: list[Any]) -> 
         [p[2] for p in picked],
         [p[3] for p in picked],
     )
+
+
+async def _link_attachments(conn: Any, reqs: list[SendRequest], rows: list[Any]) -> None:
+    """Each stored message's attachments, in the transaction that stored it."""
+    links = [
+        (req.channel_id, row[2], n, aid)
+        for req, row in zip(reqs, rows, strict=True)
+        if row[0] == "stored"
+        for n, aid in enumerate(req.attachment_ids)
+    ]
+    if links:
+        await conn.executemany(
+            "INSERT INTO message_attachments (channel_id, message_id, position, attachment_id)"
+            " VALUES ($1, $2, $3, $4)",
+            links,
+        )
 
 
 def _entries(first: Any) -> dict[int, tuple[list[str], list[int]]]:

@@ -53,6 +53,10 @@ async def _apply(conn: Any, cid: str, mid: int, change: Change) -> tuple[Event, 
         await conn.execute(
             "DELETE FROM reactions WHERE channel_id = $1 AND message_id = $2", cid, mid
         )
+        # Its files are no longer readable through it (the sweep takes unsent uploads).
+        await conn.execute(
+            "DELETE FROM message_attachments WHERE channel_id = $1 AND message_id = $2", cid, mid
+        )
         return Event.DELETED, True
     assert isinstance(change, React)
     if change.add:

@@ -6,6 +6,7 @@ from chinwag.clock import Clock, SystemClock, now_ms
 from chinwag.errors import ChinwagError
 from chinwag.store.base import Gauge
 from chinwag.store.postgres.accounts import PostgresAccounts
+from chinwag.store.postgres.attachments import PostgresAttachments
 from chinwag.store.postgres.buckets import BucketKeeper
 from chinwag.store.postgres.channels import PostgresChannels
 from chinwag.store.postgres.db import Database
@@ -57,6 +58,7 @@ class PostgresStore:
         self.accounts = PostgresAccounts(self.db)
         self.friends = PostgresFriends(self.db)
         self.channels = PostgresChannels(self.db)
+        self.attachments = PostgresAttachments(self.db)
         replica = None
         if replica_url:
             replica = Database(

@@ -35,6 +35,10 @@ def _apply(conn: sqlite3.Connection, cid: str, mid: int, change: Change) -> tupl
             (cid, mid),
         )
         conn.execute("DELETE FROM reactions WHERE channel_id = ? AND message_id = ?", (cid, mid))
+        # Its files are no longer readable through it (the sweep takes unsent uploads).
+        conn.execute(
+            "DELETE FROM message_attachments WHERE channel_id = ? AND message_id = ?", (cid, mid)
+        )
         return Event.DELETED, True
     assert isinstance(change, React)
     if change.add:

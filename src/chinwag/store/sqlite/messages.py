@@ -147,6 +147,12 @@ def _append(conn: sqlite3.Connection, state: WriterState, req: SendRequest) -> S
         req.reply_to,
         req.mentions,
     )
+    if req.attachment_ids:
+        conn.executemany(
+            "INSERT INTO message_attachments (channel_id, message_id, position, attachment_id)"
+            " VALUES (?, ?, ?, ?)",
+            [(cid, mid, n, aid) for n, aid in enumerate(req.attachment_ids)],
+        )
     cursors: dict[str, int] = {}
     if fanout == "write":
         rows = []

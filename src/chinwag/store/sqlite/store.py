@@ -12,6 +12,7 @@ from typing import IO
 from chinwag.store.base import Gauge
 from chinwag.store.secret_files import FileSecrets
 from chinwag.store.sqlite.accounts import SqliteAccounts
+from chinwag.store.sqlite.attachments import SqliteAttachments
 from chinwag.store.sqlite.channels import SqliteChannels
 from chinwag.store.sqlite.db import WAL_LIMIT, Database
 from chinwag.store.sqlite.friends import SqliteFriends
@@ -34,6 +35,7 @@ class SqliteStore:
         self.push = SqlitePush(self.db)
         self.keys = SqliteKeys(self.db)
         self.safety = SqliteSafety(self.db)
+        self.attachments = SqliteAttachments(self.db)
         self.secrets = FileSecrets(path.parent)  # the data dir, as before
         self._lock: IO[str] | None = None
 

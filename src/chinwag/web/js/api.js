@@ -189,6 +189,47 @@ export class Api {
   adminReactivate(userId) { return this.post(`/v1/admin/users/${enc(userId)}/reactivate`); }
   adminReports() { return this.get('/v1/admin/reports'); }
 
+  // Files (docs/protocol.md, "Attachments").
+  /**
+   * Upload a File or Blob, streamed by the browser (never read into memory here).
+   * Returns {done: Promise<Attachment>, cancel()}; `onProgress(sent, total)` as it goes.
+   */
+  upload(file, name, onProgress) {
+    const xhr = new XMLHttpRequest();
+    const done = new Promise((resolve, reject) => {
+      xhr.open('POST', `/v1/uploads?filename=${enc(name)}`);
+      const token = this.getToken();
+      if (token) xhr.setRequestHeader('Authorization', `Bearer ${token}`);
+      xhr.upload.onprogress = (e) => onProgress?.(e.loaded, e.total || file.size);
+      xhr.onload = () => {
+        let data = null;
+        try { data = JSON.parse(xhr.responseText); } catch { data = null; }
+        if (xhr.status === 201 && data) return resolve(data);
+        const e = data && data.error ? data.error : {};
+        const code = e.code || codeForStatus(xhr.status);
+        reject(new ApiError(xhr.status, code, e.message || FRIENDLY[code]));
+      };
+      xhr.onerror = () => reject(new ApiError(0, 'network', FRIENDLY.network));
+      xhr.onabort = () => reject(new DOMException('cancelled', 'AbortError'));
+      xhr.send(file);
+    });
+    return { done, cancel: () => xhr.abort() };
+  }
+
+  /** An attachment's bytes (or its thumbnail's) as a Blob. */
+  async attachment(id, { thumbnail = false } = {}) {
+    const token = this.getToken();
+    const path = `/v1/attachments/${enc(id)}${thumbnail ? '/thumbnail' : ''}`;
+    let res;
+    try {
+      res = await fetch(path, { headers: token ? { Authorization: `Bearer ${token}` } : {} });
+    } catch {
+      throw new ApiError(0, 'network', FRIENDLY.network);
+    }
+    if (!res.ok) throw new ApiError(res.status, codeForStatus(res.status), FRIENDLY[codeForStatus(res.status)]);
+    return res.blob();
+  }
+
   // Discovery and push.
   discovery(opts) { return this.get('/v1/discovery', opts); }
   vapidKey() { return this.get('/v1/push/vapid-public-key'); }

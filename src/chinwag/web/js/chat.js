@@ -255,7 +255,7 @@ export class Chat {
     }
   }
 
-  send(channelId, text, { replyTo = null } = {}) {
+  send(channelId, text, { replyTo = null, attachments = [] } = {}) {
     const st = this.state;
     const item = {
       client_msg_id: newId(),
@@ -263,6 +263,7 @@ export class Chat {
       sender_id: st.me.id,
       text,
       reply_to: Number.isSafeInteger(replyTo) ? replyTo : null,
+      attachments,
       created_at: new Date().toISOString(),
       seq: Date.now() * 1000 + (++sendSeq % 1000),
     };
@@ -328,7 +329,9 @@ export class Chat {
     const entry = this.state.log(channelId).pending.get(cmid);
     if (!entry) return;
     this.dismissFailed(channelId, cmid);
-    this.send(channelId, entry.text);
+    this.send(channelId, entry.text, {
+      replyTo: entry.reply_to ?? null, attachments: entry.attachments || [],
+    });
   }
 
   markRead(channelId, messageId) {

@@ -166,6 +166,7 @@ export class Connection {
       client_msg_id: entry.client_msg_id, text: entry.text,
     };
     if (Number.isSafeInteger(entry.reply_to)) frame.reply_to = entry.reply_to;
+    if (entry.attachments?.length) frame.attachment_ids = entry.attachments.map((a) => a.id);
     const ok = this.send(frame);
     if (ok) entry.lastSentAt = Date.now();
   }

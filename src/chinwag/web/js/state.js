@@ -4,10 +4,12 @@
 
 let localSeq = 0;
 
-/** What of a message can change after it is stored (edits, deletes, reactions). */
+/** What of a message can change after it is stored (edits, deletes, reactions; a
+ * deleted message loses its attachments). */
 export function stateOf(m) {
   return {
     text: m.text,
+    attachments: m.attachments || [],
     reply_to: m.reply_to ?? null,
     edited_at: m.edited_at ?? null,
     deleted: Boolean(m.deleted),
@@ -20,7 +22,8 @@ function changedState(known, m) {
   const now = stateOf(m);
   return known.text !== now.text || known.edited_at !== now.edited_at
     || Boolean(known.deleted) !== now.deleted || known.reply_to !== now.reply_to
-    || JSON.stringify(known.reactions || {}) !== JSON.stringify(now.reactions);
+    || JSON.stringify(known.reactions || {}) !== JSON.stringify(now.reactions)
+    || (known.attachments || []).map((a) => a.id).join() !== now.attachments.map((a) => a.id).join();
 }
 
 /** One channel's messages: confirmed ones by message_id, then our pending ones. */
@@ -59,6 +62,7 @@ export class ChannelLog {
       this.pending.delete(m.client_msg_id);
       Object.assign(pending, {
         message_id: m.message_id, created_at: m.created_at, state: 'sent', ...stateOf(m),
+        attachments: m.attachments || pending.attachments || [],
       });
       this.byId.set(m.message_id, pending);
       this.dirty();
@@ -70,6 +74,7 @@ export class ChannelLog {
       message_id: m.message_id,
       sender_id: m.sender_id,
       text: m.text,
+      attachments: m.attachments || [],
       created_at: m.created_at,
       client_msg_id: m.client_msg_id ?? null,
       state: 'sent',
@@ -86,6 +91,7 @@ export class ChannelLog {
       message_id: null,
       sender_id: item.sender_id,
       text: item.text,
+      attachments: item.attachments || [],
       created_at: item.created_at,
       client_msg_id: item.client_msg_id,
       reply_to: item.reply_to ?? null,

@@ -2,7 +2,9 @@
 // channel, the outbox of unacknowledged sends, and small snapshots (channels, friends,
 // users) so that a reload renders at once, before the network answers.
 
-const DB_VERSION = 1;
+const DB_VERSION = 2;
+// Thumbnails, and images up to this size, are kept with the messages that show them.
+export const MEDIA_CACHE_BYTES = 4 << 20;
 const MAX_ID = Number.MAX_SAFE_INTEGER;
 export const RECENT_PER_CHANNEL = 200;
 
@@ -39,6 +41,7 @@ export function toRecord(m) {
     deleted: Boolean(m.deleted),
     reactions: m.reactions || {},
     mentions: m.mentions || [],
+    attachments: m.attachments || [],
   };
 }
 
@@ -53,10 +56,14 @@ export function openCache(userId) {
     const r = indexedDB.open(dbName(userId), DB_VERSION);
     r.onupgradeneeded = () => {
       const d = r.result;
-      d.createObjectStore('meta');
-      d.createObjectStore('messages', { keyPath: ['channel_id', 'message_id'] });
-      d.createObjectStore('outbox', { keyPath: 'client_msg_id' });
-      d.createObjectStore('users', { keyPath: 'id' });
+      const made = d.objectStoreNames;
+      if (!made.contains('meta')) d.createObjectStore('meta');
+      if (!made.contains('messages')) {
+        d.createObjectStore('messages', { keyPath: ['channel_id', 'message_id'] });
+      }
+      if (!made.contains('outbox')) d.createObjectStore('outbox', { keyPath: 'client_msg_id' });
+      if (!made.contains('users')) d.createObjectStore('users', { keyPath: 'id' });
+      if (!made.contains('media')) d.createObjectStore('media'); // Blobs by "thumb:ID" / "file:ID"
     };
     r.onsuccess = () => resolve(r.result);
     r.onerror = () => reject(r.error);
@@ -208,6 +215,20 @@ class Cache {
     if (!db) return [];
     const tx = db.transaction('outbox');
     return request(tx.objectStore('outbox').getAll());
+  }
+
+  async getMedia(key) {
+    const db = await this.ready;
+    if (!db) return undefined;
+    return request(db.transaction('media').objectStore('media').get(key));
+  }
+
+  async putMedia(key, blob) {
+    const db = await this.ready;
+    if (!db) return undefined;
+    const tx = db.transaction('media', 'readwrite');
+    tx.objectStore('media').put(blob, key);
+    return finished(tx);
   }
 
   async users() {

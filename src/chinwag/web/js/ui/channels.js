@@ -1,5 +1,6 @@
 // The channel list: one entry per conversation, newest activity first, with unread badges.
 
+import { isImage } from '../media.js';
 import { avatar, byTestId, displayName, fillAvatar, formatTime, h, reconcile, setText } from '../dom.js';
 
 /** The other person of a direct channel (their id), or null. */
@@ -19,7 +20,10 @@ export function channelTitle(state, ch) {
 
 export function preview(state, m) {
   if (!m) return '';
-  const text = m.text.length > 140 ? m.text.slice(0, 140) : m.text;
+  const files = m.attachments || [];
+  const label = files.length ? (files.every(isImage) ? 'Photo' : 'File') : '';
+  const body = m.text || label;
+  const text = body.length > 140 ? body.slice(0, 140) : body;
   const flat = text.replace(/\s+/g, ' ').trim();
   if (m.sender_id === state.me.id) return `${m.state === 'pending' ? 'Sending: ' : 'You: '}${flat}`;
   const ch = state.channels.get(m.channel_id);

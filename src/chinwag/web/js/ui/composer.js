@@ -1,7 +1,13 @@
 // The message box: Enter sends, Shift+Enter adds a line, typing notifications (throttled
-// in chat.js), a draft per channel, and the length limit.
+// in chat.js), a draft per channel, and the length limit. Files (attach button, drag and
+// drop onto the conversation, paste) upload at once, each with a progress bar and a
+// cancel button; the message carries those that finished.
 
 import { byTestId, displayName, h, setText } from '../dom.js';
+import { friendlyError } from '../api.js';
+import { formatSize } from '../media.js';
+
+export const MAX_FILES = 10;
 
 export const MAX_CHARS = 100000;
 
@@ -80,6 +86,65 @@ export function mountComposer(ctx) {
     input.focus();
   }
 
+  const tray = byTestId('upload-tray');
+  const picker = byTestId('composer-file');
+  const uploads = new Map(); // channel id -> [upload]
+
+  const mine = () => uploads.get(current) || [];
+
+  function renderTray() {
+    const list = mine();
+    tray.hidden = !list.length;
+    tray.replaceChildren(...list.map((u) => u.el));
+  }
+
+  function addFiles(files) {
+    const cid = ctx.conversation?.channelId;
+    if (!cid || !files.length) return;
+    const list = uploads.get(cid) || [];
+    if (list.length + files.length > MAX_FILES) {
+      error.textContent = `A message can carry at most ${MAX_FILES} files.`;
+      return;
+    }
+    error.textContent = '';
+    for (const file of files) list.push(startUpload(cid, file));
+    uploads.set(cid, list);
+    renderTray();
+  }
+
+  function startUpload(cid, file) {
+    const name = file.name || `pasted.${(file.type.split('/')[1] || 'bin').replace(/[^a-z0-9]/g, '')}`;
+    const bar = h('progress', { max: 1, value: 0, dataset: { testid: 'upload-progress' } });
+    const status = h('span', { class: 'upload-status', dataset: { testid: 'upload-status' } }, 'Uploading…');
+    const u = { name, attachment: null, failed: false };
+    const cancel = h('button', {
+      type: 'button', class: 'link', dataset: { testid: 'upload-cancel' },
+      'aria-label': `Remove ${name}`,
+      onclick: () => {
+        u.handle.cancel();
+        uploads.set(cid, (uploads.get(cid) || []).filter((x) => x !== u));
+        renderTray();
+      },
+    }, '✕');
+    u.el = h('li', { class: 'upload', dataset: { testid: 'upload' } },
+      h('span', { class: 'file-name' }, name),
+      h('span', { class: 'file-size' }, formatSize(file.size)),
+      bar, status, cancel);
+    u.handle = chat.api.upload(file, name, (sent, total) => { bar.value = total ? sent / total : 0; });
+    u.handle.done.then((attachment) => {
+      u.attachment = attachment;
+      bar.value = 1;
+      setText(status, 'Ready');
+      u.el.dataset.state = 'done';
+    }, (e) => {
+      if (e && e.name === 'AbortError') return;
+      u.failed = true;
+      u.el.dataset.state = 'failed';
+      setText(status, friendlyError(e));
+    });
+    return u;
+  }
+
   const resize = () => {
     input.style.height = 'auto';
     input.style.height = `${Math.min(input.scrollHeight + 2, window.innerHeight * 0.4)}px`;
@@ -88,22 +153,62 @@ export function mountComposer(ctx) {
   function submit() {
     const cid = ctx.conversation?.channelId;
     const text = input.value;
-    if (!cid || !text.trim()) return;
+    const files = uploads.get(cid) || [];
+    if (!cid || (!text.trim() && !files.length)) return;
+    if (files.some((u) => !u.attachment && !u.failed)) {
+      error.textContent = 'Wait for the files to finish uploading.';
+      return;
+    }
+    if (files.some((u) => u.failed)) {
+      error.textContent = 'Remove the files that could not be uploaded first.';
+      return;
+    }
     const n = codePoints(text);
     if (n > MAX_CHARS) {
       error.textContent = `Messages can be at most ${MAX_CHARS.toLocaleString()} characters; this one has ${n.toLocaleString()}.`;
       return;
     }
     error.textContent = '';
-    chat.send(cid, text, { replyTo: replyTo?.message_id ?? null });
+    chat.send(cid, text, {
+      replyTo: replyTo?.message_id ?? null,
+      attachments: files.map((u) => u.attachment),
+    });
     setReply(null);
     mentionList.hidden = true;
+    uploads.delete(cid);
+    renderTray();
     input.value = '';
     drafts.delete(cid);
     resize();
     ctx.conversation.scrollToBottom();
     input.focus();
   }
+
+  byTestId('composer-attach').addEventListener('click', () => picker.click(), { signal });
+  picker.addEventListener('change', () => {
+    addFiles([...picker.files]);
+    picker.value = '';
+  }, { signal });
+  input.addEventListener('paste', (e) => {
+    const files = [...(e.clipboardData?.files || [])];
+    if (!files.length) return;
+    e.preventDefault();
+    addFiles(files);
+  }, { signal });
+  const dropZone = byTestId('conversation');
+  dropZone.addEventListener('dragover', (e) => {
+    if (!e.dataTransfer?.types.includes('Files')) return;
+    e.preventDefault();
+    dropZone.classList.add('dropping');
+  }, { signal });
+  dropZone.addEventListener('dragleave', () => dropZone.classList.remove('dropping'), { signal });
+  dropZone.addEventListener('drop', (e) => {
+    dropZone.classList.remove('dropping');
+    const files = [...(e.dataTransfer?.files || [])];
+    if (!files.length) return;
+    e.preventDefault();
+    addFiles(files);
+  }, { signal });
 
   form.addEventListener('submit', (e) => {
     e.preventDefault();
@@ -155,6 +260,7 @@ export function mountComposer(ctx) {
     mentionList.hidden = true;
     input.value = (cid && drafts.get(cid)) || '';
     error.textContent = '';
+    renderTray();
     resize();
     if (cid && focus) input.focus();
   };

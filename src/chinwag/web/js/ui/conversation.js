@@ -4,7 +4,8 @@
 
 import { byTestId, displayName, fillAvatar, setText } from '../dom.js';
 import { channelTitle, directPeer } from './channels.js';
-import { confirmDialog, toast, toastError } from './dialogs.js';
+import { closeOnBackdrop, confirmDialog, openDialog, toast, toastError } from './dialogs.js';
+import { Media } from '../media.js';
 import { createMessage, updateMessage } from './messages.js';
 import { presenceText } from './people.js';
 import { attachPull } from './pull.js';
@@ -33,6 +34,29 @@ export function mountConversation(ctx) {
   const visible = new Set();
   let readTimer = null;
 
+  const media = new Media(chat.api, chat.cache);
+  signal.addEventListener('abort', () => media.dispose());
+  const viewer = byTestId('media-viewer');
+  const viewerImage = byTestId('media-viewer-image');
+  let viewing = null;
+  closeOnBackdrop(viewer);
+  byTestId('media-viewer-close').addEventListener('click', () => viewer.close(), { signal });
+  byTestId('media-viewer-download').addEventListener('click', () => {
+    if (viewing) media.download(viewing).catch(toastError);
+  }, { signal });
+
+  /** An image at full size, in the viewer dialog. */
+  function viewImage(a) {
+    viewing = a;
+    viewerImage.removeAttribute('src');
+    viewerImage.alt = a.name;
+    setText(byTestId('media-viewer-name'), a.name);
+    openDialog(viewer);
+    media.url(a, { full: true }).then((url) => {
+      if (viewing === a) viewerImage.src = url;
+    }, toastError);
+  }
+
   const actions = {
     retry: (e) => chat.retryFailed(e.channel_id, e.client_msg_id),
     dismiss: (e) => chat.dismissFailed(e.channel_id, e.client_msg_id),
@@ -57,6 +81,8 @@ export function mountConversation(ctx) {
         toastError(err);
       }
     },
+    media,
+    view: viewImage,
   };
 
   /** Open a conversation at one message (from search or a reply's quote) and mark it. */

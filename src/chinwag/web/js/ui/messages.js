@@ -2,10 +2,12 @@
 // The text is always set as text nodes (never parsed as HTML).
 
 import { appendLinkified, avatar, displayName, fillAvatar, formatTime, fullTime, h, setText } from '../dom.js';
+import { formatSize, isImage } from '../media.js';
 
 export const REACTIONS = ['👍', '❤️', '😂', '😮', '😢', '🎉'];
 const COLLAPSE_CHARS = 3000;
 const COLLAPSE_LINES = 40;
+const NO_FILES = Object.freeze([]);
 
 function isLong(text) {
   if (text.length > COLLAPSE_CHARS) return true;
@@ -26,6 +28,7 @@ function template() {
         h('time', { class: 'msg-time', dataset: { testid: 'message-time' } }),
         h('span', { class: 'msg-edited', dataset: { testid: 'message-edited' }, hidden: true }, '(edited)')),
       h('button', { type: 'button', class: 'msg-reply', dataset: { testid: 'message-reply' }, hidden: true }),
+      h('div', { class: 'msg-files', dataset: { testid: 'message-files' }, hidden: true }),
       h('div', { class: 'msg-text', dataset: { testid: 'message-text' } }),
       h('form', { class: 'msg-edit', dataset: { testid: 'message-edit-form' }, hidden: true },
         h('textarea', { rows: 2, 'aria-label': 'Edit message', dataset: { testid: 'message-edit-input' } }),
@@ -125,7 +128,40 @@ export function createMessage(entry, actions) {
   li.addEventListener('click', (e) => {
     if (!e.target.closest('button, a')) li.classList.toggle('selected');
   });
+  li.actions = actions;
   return li;
+}
+
+/** Images as thumbnails that open full size; other files as cards with a download. */
+function renderFiles(li, attachments) {
+  const box = li.querySelector('.msg-files');
+  box.replaceChildren();
+  box.hidden = !attachments.length;
+  const { media, view } = li.actions;
+  for (const a of attachments) {
+    if (isImage(a)) {
+      const img = h('img', { alt: a.name, dataset: { testid: 'attachment-thumbnail' }, decoding: 'async' });
+      if (a.width && a.height) {
+        const scale = Math.min(1, 320 / Math.max(a.width, a.height));
+        img.width = Math.max(1, Math.round(a.width * scale));
+        img.height = Math.max(1, Math.round(a.height * scale));
+      }
+      media.url(a).then((url) => { img.src = url; }, () => { img.alt = `${a.name} (not available)`; });
+      box.append(h('button', {
+        type: 'button', class: 'file-image', dataset: { testid: 'attachment-image' },
+        'aria-label': `Open image ${a.name}`, onclick: () => view(a),
+      }, img));
+    } else {
+      box.append(h('div', { class: 'file-card', dataset: { testid: 'attachment-file' } },
+        h('span', { class: 'file-icon', 'aria-hidden': 'true' }, '📄'),
+        h('span', { class: 'file-name', dataset: { testid: 'attachment-name' } }, a.name),
+        h('span', { class: 'file-size' }, formatSize(a.size)),
+        h('button', {
+          type: 'button', dataset: { testid: 'attachment-download' },
+          'aria-label': `Download ${a.name}`, onclick: () => media.download(a),
+        }, 'Download')));
+    }
+  }
 }
 
 export function updateMessage(li, vm, state) {
@@ -184,10 +220,17 @@ export function updateMessage(li, vm, state) {
   }
   if (deleted) li.querySelector('.reaction-picker').hidden = true;
 
+  // A blocked sender's files are hidden with the text; a deleted message has none.
+  const files = vm.hidden || deleted ? NO_FILES : e.attachments || NO_FILES;
+  if (li.renderedFiles !== files && files.map((a) => a.id).join() !== li.renderedFileIds) {
+    li.renderedFileIds = files.map((a) => a.id).join();
+    renderFiles(li, files);
+  }
+  li.renderedFiles = files;
   const textEl = li.querySelector('.msg-text');
-  textEl.hidden = Boolean(li.editing);
   const shown = vm.hidden ? 'Message from someone you blocked.'
     : deleted ? 'This message was deleted.' : e.text;
+  textEl.hidden = Boolean(li.editing) || (!shown && files.length > 0);
   li.classList.toggle('hidden-sender', !!vm.hidden);
   textEl.classList.toggle('deleted', deleted);
   if (li.renderedText !== shown) {

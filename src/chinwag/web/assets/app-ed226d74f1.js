@@ -167,6 +167,39 @@ adminUsers(username) { return this.get(`/v1/admin/users?username=${enc(username)
 adminDeactivate(userId) { return this.post(`/v1/admin/users/${enc(userId)}/deactivate`); }
 adminReactivate(userId) { return this.post(`/v1/admin/users/${enc(userId)}/reactivate`); }
 adminReports() { return this.get('/v1/admin/reports'); }
+upload(file, name, onProgress) {
+const xhr = new XMLHttpRequest();
+const done = new Promise((resolve, reject) => {
+xhr.open('POST', `/v1/uploads?filename=${enc(name)}`);
+const token = this.getToken();
+if (token) xhr.setRequestHeader('Authorization', `Bearer ${token}`);
+xhr.upload.onprogress = (e) => onProgress?.(e.loaded, e.total || file.size);
+xhr.onload = () => {
+let data = null;
+try { data = JSON.parse(xhr.responseText); } catch { data = null; }
+if (xhr.status === 201 && data) return resolve(data);
+const e = data && data.error ? data.error : {};
+const code = e.code || codeForStatus(xhr.status);
+reject(new ApiError(xhr.status, code, e.message || FRIENDLY[code]));
+};
+xhr.onerror = () => reject(new ApiError(0, 'network', FRIENDLY.network));
+xhr.onabort = () => reject(new DOMException('cancelled', 'AbortError'));
+xhr.send(file);
+});
+return { done, cancel: () => xhr.abort() };
+}
+async attachment(id, { thumbnail = false } = {}) {
+const token = this.getToken();
+const path = `/v1/attachments/${enc(id)}${thumbnail ? '/thumbnail' : ''}`;
+let res;
+try {
+res = await fetch(path, { headers: token ? { Authorization: `Bearer ${token}` } : {} });
+} catch {
+throw new ApiError(0, 'network', FRIENDLY.network);
+}
+if (!res.ok) throw new ApiError(res.status, codeForStatus(res.status), FRIENDLY[codeForStatus(res.status)]);
+return res.blob();
+}
 discovery(opts) { return this.get('/v1/discovery', opts); }
 vapidKey() { return this.get('/v1/push/vapid-public-key'); }
 addPushSubscription(body) { return this.post('/v1/push/subscriptions', body); }
@@ -732,7 +765,7 @@ log.loadingBefore = false;
 this.state.changed('messages', channelId);
 }
 }
-send(channelId, text, { replyTo = null } = {}) {
+send(channelId, text, { replyTo = null, attachments = [] } = {}) {
 const st = this.state;
 const item = {
 client_msg_id: newId(),
@@ -740,6 +773,7 @@ channel_id: channelId,
 sender_id: st.me.id,
 text,
 reply_to: Number.isSafeInteger(replyTo) ? replyTo : null,
+attachments,
 created_at: new Date().toISOString(),
 seq: Date.now() * 1000 + (++sendSeq % 1000),
 };
@@ -788,7 +822,9 @@ retryFailed(channelId, cmid) {
 const entry = this.state.log(channelId).pending.get(cmid);
 if (!entry) return;
 this.dismissFailed(channelId, cmid);
-this.send(channelId, entry.text);
+this.send(channelId, entry.text, {
+replyTo: entry.reply_to ?? null, attachments: entry.attachments || [],
+});
 }
 markRead(channelId, messageId) {
 const ch = this.state.channels.get(channelId);
@@ -1418,6 +1454,7 @@ type: 'send', channel_id: entry.channel_id,
 client_msg_id: entry.client_msg_id, text: entry.text,
 };
 if (Number.isSafeInteger(entry.reply_to)) frame.reply_to = entry.reply_to;
+if (entry.attachments?.length) frame.attachment_ids = entry.attachments.map((a) => a.id);
 const ok = this.send(frame);
 if (ok) entry.lastSentAt = Date.now();
 }
@@ -1580,6 +1617,7 @@ let localSeq = 0;
 function stateOf(m) {
 return {
 text: m.text,
+attachments: m.attachments || [],
 reply_to: m.reply_to ?? null,
 edited_at: m.edited_at ?? null,
 deleted: Boolean(m.deleted),
@@ -1591,7 +1629,8 @@ function changedState(known, m) {
 const now = stateOf(m);
 return known.text !== now.text || known.edited_at !== now.edited_at
 || Boolean(known.deleted) !== now.deleted || known.reply_to !== now.reply_to
-|| JSON.stringify(known.reactions || {}) !== JSON.stringify(now.reactions);
+|| JSON.stringify(known.reactions || {}) !== JSON.stringify(now.reactions)
+|| (known.attachments || []).map((a) => a.id).join() !== now.attachments.map((a) => a.id).join();
 }
 class ChannelLog {
 constructor(channelId) {
@@ -1622,6 +1661,7 @@ if (pending) {
 this.pending.delete(m.client_msg_id);
 Object.assign(pending, {
 message_id: m.message_id, created_at: m.created_at, state: 'sent', ...stateOf(m),
+attachments: m.attachments || pending.attachments || [],
 });
 this.byId.set(m.message_id, pending);
 this.dirty();
@@ -1633,6 +1673,7 @@ channel_id: m.channel_id,
 message_id: m.message_id,
 sender_id: m.sender_id,
 text: m.text,
+attachments: m.attachments || [],
 created_at: m.created_at,
 client_msg_id: m.client_msg_id ?? null,
 state: 'sent',
@@ -1648,6 +1689,7 @@ channel_id: item.channel_id,
 message_id: null,
 sender_id: item.sender_id,
 text: item.text,
+attachments: item.attachments || [],
 created_at: item.created_at,
 client_msg_id: item.client_msg_id,
 reply_to: item.reply_to ?? null,
@@ -1833,7 +1875,8 @@ return [...map.entries()].filter(([, exp]) => exp > now).map(([uid]) => uid);
 
 // ---- js/store.js
 modules["store.js"] = (() => {
-const DB_VERSION = 1;
+const DB_VERSION = 2;
+const MEDIA_CACHE_BYTES = 4 << 20;
 const MAX_ID = Number.MAX_SAFE_INTEGER;
 const RECENT_PER_CHANNEL = 200;
 const dbName = (userId) => `chinwag-user-${userId}`;
@@ -1865,6 +1908,7 @@ edited_at: m.edited_at ?? null,
 deleted: Boolean(m.deleted),
 reactions: m.reactions || {},
 mentions: m.mentions || [],
+attachments: m.attachments || [],
 };
 }
 function openCache(userId) {
@@ -1873,10 +1917,14 @@ const db = new Promise((resolve, reject) => {
 const r = indexedDB.open(dbName(userId), DB_VERSION);
 r.onupgradeneeded = () => {
 const d = r.result;
-d.createObjectStore('meta');
+const made = d.objectStoreNames;
+if (!made.contains('meta')) d.createObjectStore('meta');
+if (!made.contains('messages')) {
 d.createObjectStore('messages', { keyPath: ['channel_id', 'message_id'] });
-d.createObjectStore('outbox', { keyPath: 'client_msg_id' });
-d.createObjectStore('users', { keyPath: 'id' });
+}
+if (!made.contains('outbox')) d.createObjectStore('outbox', { keyPath: 'client_msg_id' });
+if (!made.contains('users')) d.createObjectStore('users', { keyPath: 'id' });
+if (!made.contains('media')) d.createObjectStore('media'); // Blobs by "thumb:ID" / "file:ID"
 };
 r.onsuccess = () => resolve(r.result);
 r.onerror = () => reject(r.error);
@@ -2008,6 +2056,18 @@ if (!db) return [];
 const tx = db.transaction('outbox');
 return request(tx.objectStore('outbox').getAll());
 }
+async getMedia(key) {
+const db = await this.ready;
+if (!db) return undefined;
+return request(db.transaction('media').objectStore('media').get(key));
+}
+async putMedia(key, blob) {
+const db = await this.ready;
+if (!db) return undefined;
+const tx = db.transaction('media', 'readwrite');
+tx.objectStore('media').put(blob, key);
+return finished(tx);
+}
 async users() {
 const db = await this.ready;
 if (!db) return [];
@@ -2015,7 +2075,7 @@ const tx = db.transaction('users');
 return request(tx.objectStore('users').getAll());
 }
 }
-  return { RECENT_PER_CHANNEL, toRecord, openCache, deleteCache };
+  return { MEDIA_CACHE_BYTES, RECENT_PER_CHANNEL, toRecord, openCache, deleteCache };
 })();
 
 // ---- js/snapshot.js
@@ -2203,9 +2263,77 @@ document.getElementById('main-view').hidden = false;
   return { deviceName, mountAuth, showAuth, hideAuth };
 })();
 
+// ---- js/media.js
+modules["media.js"] = (() => {
+  const { MEDIA_CACHE_BYTES } = modules["store.js"];
+
+const IMAGE_TYPES = new Set(['image/png', 'image/jpeg', 'image/gif', 'image/webp']);
+const MAX_URLS = 300;
+const isImage = (a) => IMAGE_TYPES.has(a.content_type);
+function formatSize(bytes) {
+if (bytes < 1024) return `${bytes} B`;
+const units = ['KB', 'MB', 'GB'];
+let n = bytes / 1024;
+let i = 0;
+while (n >= 1024 && i < units.length - 1) { n /= 1024; i++; }
+return `${n < 10 ? n.toFixed(1) : Math.round(n)} ${units[i]}`;
+}
+class Media {
+constructor(api, cache) {
+this.api = api;
+this.cache = cache;
+this.urls = new Map(); // key -> Promise<object URL>, oldest first
+}
+url(attachment, { full = false } = {}) {
+const key = `${full ? 'file' : 'thumb'}:${attachment.id}`;
+let pending = this.urls.get(key);
+if (pending) {
+this.urls.delete(key); // most recently used goes last
+this.urls.set(key, pending);
+return pending;
+}
+pending = this.blob(attachment, key, !full).then((b) => URL.createObjectURL(b));
+pending.catch(() => this.urls.delete(key));
+this.urls.set(key, pending);
+while (this.urls.size > MAX_URLS) {
+const [oldest, url] = this.urls.entries().next().value;
+this.urls.delete(oldest);
+url.then((u) => URL.revokeObjectURL(u), () => {});
+}
+return pending;
+}
+async blob(attachment, key, thumbnail) {
+const cached = await this.cache?.getMedia(key).catch(() => undefined);
+if (cached) return cached;
+const blob = await this.api.attachment(attachment.id, { thumbnail });
+if (thumbnail || blob.size <= MEDIA_CACHE_BYTES) this.cache?.putMedia(key, blob).catch(() => {});
+return blob;
+}
+async download(attachment) {
+const blob = await this.blob(attachment, `file:${attachment.id}`, false);
+const url = URL.createObjectURL(blob);
+const a = document.createElement('a');
+a.href = url;
+a.download = attachment.name;
+a.rel = 'noopener';
+document.body.append(a);
+a.click();
+a.remove();
+setTimeout(() => URL.revokeObjectURL(url), 60_000);
+}
+dispose() {
+for (const url of this.urls.values()) url.then((u) => URL.revokeObjectURL(u), () => {});
+this.urls.clear();
+}
+}
+  return { isImage, formatSize, Media };
+})();
+
 // ---- js/ui/channels.js
 modules["ui/channels.js"] = (() => {
+  const { isImage } = modules["media.js"];
   const { avatar, byTestId, displayName, fillAvatar, formatTime, h, reconcile, setText } = modules["dom.js"];
+
 
 function directPeer(state, ch) {
 if (!ch || ch.kind !== 'direct') return null;
@@ -2221,7 +2349,10 @@ return ch.name || 'Unnamed group';
 }
 function preview(state, m) {
 if (!m) return '';
-const text = m.text.length > 140 ? m.text.slice(0, 140) : m.text;
+const files = m.attachments || [];
+const label = files.length ? (files.every(isImage) ? 'Photo' : 'File') : '';
+const body = m.text || label;
+const text = body.length > 140 ? body.slice(0, 140) : body;
 const flat = text.replace(/\s+/g, ' ').trim();
 if (m.sender_id === state.me.id) return `${m.state === 'pending' ? 'Sending: ' : 'You: '}${flat}`;
 const ch = state.channels.get(m.channel_id);
@@ -2305,7 +2436,12 @@ render();
 // ---- js/ui/composer.js
 modules["ui/composer.js"] = (() => {
   const { byTestId, displayName, h, setText } = modules["dom.js"];
+  const { friendlyError } = modules["api.js"];
+  const { formatSize } = modules["media.js"];
 
+
+
+const MAX_FILES = 10;
 const MAX_CHARS = 100000;
 function codePoints(text) {
 let n = 0;
@@ -2375,6 +2511,60 @@ options = [];
 mentionList.hidden = true;
 input.focus();
 }
+const tray = byTestId('upload-tray');
+const picker = byTestId('composer-file');
+const uploads = new Map(); // channel id -> [upload]
+const mine = () => uploads.get(current) || [];
+function renderTray() {
+const list = mine();
+tray.hidden = !list.length;
+tray.replaceChildren(...list.map((u) => u.el));
+}
+function addFiles(files) {
+const cid = ctx.conversation?.channelId;
+if (!cid || !files.length) return;
+const list = uploads.get(cid) || [];
+if (list.length + files.length > MAX_FILES) {
+error.textContent = `A message can carry at most ${MAX_FILES} files.`;
+return;
+}
+error.textContent = '';
+for (const file of files) list.push(startUpload(cid, file));
+uploads.set(cid, list);
+renderTray();
+}
+function startUpload(cid, file) {
+const name = file.name || `pasted.${(file.type.split('/')[1] || 'bin').replace(/[^a-z0-9]/g, '')}`;
+const bar = h('progress', { max: 1, value: 0, dataset: { testid: 'upload-progress' } });
+const status = h('span', { class: 'upload-status', dataset: { testid: 'upload-status' } }, 'Uploading…');
+const u = { name, attachment: null, failed: false };
+const cancel = h('button', {
+type: 'button', class: 'link', dataset: { testid: 'upload-cancel' },
+'aria-label': `Remove ${name}`,
+onclick: () => {
+u.handle.cancel();
+uploads.set(cid, (uploads.get(cid) || []).filter((x) => x !== u));
+renderTray();
+},
+}, '✕');
+u.el = h('li', { class: 'upload', dataset: { testid: 'upload' } },
+h('span', { class: 'file-name' }, name),
+h('span', { class: 'file-size' }, formatSize(file.size)),
+bar, status, cancel);
+u.handle = chat.api.upload(file, name, (sent, total) => { bar.value = total ? sent / total : 0; });
+u.handle.done.then((attachment) => {
+u.attachment = attachment;
+bar.value = 1;
+setText(status, 'Ready');
+u.el.dataset.state = 'done';
+}, (e) => {
+if (e && e.name === 'AbortError') return;
+u.failed = true;
+u.el.dataset.state = 'failed';
+setText(status, friendlyError(e));
+});
+return u;
+}
 const resize = () => {
 input.style.height = 'auto';
 input.style.height = `${Math.min(input.scrollHeight + 2, window.innerHeight * 0.4)}px`;
@@ -2382,22 +2572,61 @@ input.style.height = `${Math.min(input.scrollHeight + 2, window.innerHeight * 0.
 function submit() {
 const cid = ctx.conversation?.channelId;
 const text = input.value;
-if (!cid || !text.trim()) return;
+const files = uploads.get(cid) || [];
+if (!cid || (!text.trim() && !files.length)) return;
+if (files.some((u) => !u.attachment && !u.failed)) {
+error.textContent = 'Wait for the files to finish uploading.';
+return;
+}
+if (files.some((u) => u.failed)) {
+error.textContent = 'Remove the files that could not be uploaded first.';
+return;
+}
 const n = codePoints(text);
 if (n > MAX_CHARS) {
 error.textContent = `Messages can be at most ${MAX_CHARS.toLocaleString()} characters; this one has ${n.toLocaleString()}.`;
 return;
 }
 error.textContent = '';
-chat.send(cid, text, { replyTo: replyTo?.message_id ?? null });
+chat.send(cid, text, {
+replyTo: replyTo?.message_id ?? null,
+attachments: files.map((u) => u.attachment),
+});
 setReply(null);
 mentionList.hidden = true;
+uploads.delete(cid);
+renderTray();
 input.value = '';
 drafts.delete(cid);
 resize();
 ctx.conversation.scrollToBottom();
 input.focus();
 }
+byTestId('composer-attach').addEventListener('click', () => picker.click(), { signal });
+picker.addEventListener('change', () => {
+addFiles([...picker.files]);
+picker.value = '';
+}, { signal });
+input.addEventListener('paste', (e) => {
+const files = [...(e.clipboardData?.files || [])];
+if (!files.length) return;
+e.preventDefault();
+addFiles(files);
+}, { signal });
+const dropZone = byTestId('conversation');
+dropZone.addEventListener('dragover', (e) => {
+if (!e.dataTransfer?.types.includes('Files')) return;
+e.preventDefault();
+dropZone.classList.add('dropping');
+}, { signal });
+dropZone.addEventListener('dragleave', () => dropZone.classList.remove('dropping'), { signal });
+dropZone.addEventListener('drop', (e) => {
+dropZone.classList.remove('dropping');
+const files = [...(e.dataTransfer?.files || [])];
+if (!files.length) return;
+e.preventDefault();
+addFiles(files);
+}, { signal });
 form.addEventListener('submit', (e) => {
 e.preventDefault();
 submit();
@@ -2444,11 +2673,12 @@ setReply(null);
 mentionList.hidden = true;
 input.value = (cid && drafts.get(cid)) || '';
 error.textContent = '';
+renderTray();
 resize();
 if (cid && focus) input.focus();
 };
 }
-  return { MAX_CHARS, mountComposer };
+  return { MAX_FILES, MAX_CHARS, mountComposer };
 })();
 
 // ---- js/ui/dialogs.js
@@ -2556,10 +2786,13 @@ save.disabled = false;
 // ---- js/ui/messages.js
 modules["ui/messages.js"] = (() => {
   const { appendLinkified, avatar, displayName, fillAvatar, formatTime, fullTime, h, setText } = modules["dom.js"];
+  const { formatSize, isImage } = modules["media.js"];
+
 
 const REACTIONS = ['👍', '❤️', '😂', '😮', '😢', '🎉'];
 const COLLAPSE_CHARS = 3000;
 const COLLAPSE_LINES = 40;
+const NO_FILES = Object.freeze([]);
 function isLong(text) {
 if (text.length > COLLAPSE_CHARS) return true;
 let lines = 1;
@@ -2577,6 +2810,7 @@ h('span', { class: 'msg-sender', dataset: { testid: 'message-sender' } }),
 h('time', { class: 'msg-time', dataset: { testid: 'message-time' } }),
 h('span', { class: 'msg-edited', dataset: { testid: 'message-edited' }, hidden: true }, '(edited)')),
 h('button', { type: 'button', class: 'msg-reply', dataset: { testid: 'message-reply' }, hidden: true }),
+h('div', { class: 'msg-files', dataset: { testid: 'message-files' }, hidden: true }),
 h('div', { class: 'msg-text', dataset: { testid: 'message-text' } }),
 h('form', { class: 'msg-edit', dataset: { testid: 'message-edit-form' }, hidden: true },
 h('textarea', { rows: 2, 'aria-label': 'Edit message', dataset: { testid: 'message-edit-input' } }),
@@ -2666,7 +2900,38 @@ li.querySelector('[data-testid="message-report"]').addEventListener('click', () 
 li.addEventListener('click', (e) => {
 if (!e.target.closest('button, a')) li.classList.toggle('selected');
 });
+li.actions = actions;
 return li;
+}
+function renderFiles(li, attachments) {
+const box = li.querySelector('.msg-files');
+box.replaceChildren();
+box.hidden = !attachments.length;
+const { media, view } = li.actions;
+for (const a of attachments) {
+if (isImage(a)) {
+const img = h('img', { alt: a.name, dataset: { testid: 'attachment-thumbnail' }, decoding: 'async' });
+if (a.width && a.height) {
+const scale = Math.min(1, 320 / Math.max(a.width, a.height));
+img.width = Math.max(1, Math.round(a.width * scale));
+img.height = Math.max(1, Math.round(a.height * scale));
+}
+media.url(a).then((url) => { img.src = url; }, () => { img.alt = `${a.name} (not available)`; });
+box.append(h('button', {
+type: 'button', class: 'file-image', dataset: { testid: 'attachment-image' },
+'aria-label': `Open image ${a.name}`, onclick: () => view(a),
+}, img));
+} else {
+box.append(h('div', { class: 'file-card', dataset: { testid: 'attachment-file' } },
+h('span', { class: 'file-icon', 'aria-hidden': 'true' }, '📄'),
+h('span', { class: 'file-name', dataset: { testid: 'attachment-name' } }, a.name),
+h('span', { class: 'file-size' }, formatSize(a.size)),
+h('button', {
+type: 'button', dataset: { testid: 'attachment-download' },
+'aria-label': `Download ${a.name}`, onclick: () => media.download(a),
+}, 'Download')));
+}
+}
 }
 function updateMessage(li, vm, state) {
 const e = vm.entry;
@@ -2719,10 +2984,16 @@ li.editing = false;
 li.querySelector('.msg-edit').hidden = true;
 }
 if (deleted) li.querySelector('.reaction-picker').hidden = true;
+const files = vm.hidden || deleted ? NO_FILES : e.attachments || NO_FILES;
+if (li.renderedFiles !== files && files.map((a) => a.id).join() !== li.renderedFileIds) {
+li.renderedFileIds = files.map((a) => a.id).join();
+renderFiles(li, files);
+}
+li.renderedFiles = files;
 const textEl = li.querySelector('.msg-text');
-textEl.hidden = Boolean(li.editing);
 const shown = vm.hidden ? 'Message from someone you blocked.'
 : deleted ? 'This message was deleted.' : e.text;
+textEl.hidden = Boolean(li.editing) || (!shown && files.length > 0);
 li.classList.toggle('hidden-sender', !!vm.hidden);
 textEl.classList.toggle('deleted', deleted);
 if (li.renderedText !== shown) {
@@ -3263,11 +3534,13 @@ return lo;
 modules["ui/conversation.js"] = (() => {
   const { byTestId, displayName, fillAvatar, setText } = modules["dom.js"];
   const { channelTitle, directPeer } = modules["ui/channels.js"];
-  const { confirmDialog, toast, toastError } = modules["ui/dialogs.js"];
+  const { closeOnBackdrop, confirmDialog, openDialog, toast, toastError } = modules["ui/dialogs.js"];
+  const { Media } = modules["media.js"];
   const { createMessage, updateMessage } = modules["ui/messages.js"];
   const { presenceText } = modules["ui/people.js"];
   const { attachPull } = modules["ui/pull.js"];
   const { VirtualList } = modules["ui/virtual-list.js"];
+
 
 
 
@@ -3296,6 +3569,26 @@ const leaveButton = byTestId('leave-group-button');
 let channelId = null;
 const visible = new Set();
 let readTimer = null;
+const media = new Media(chat.api, chat.cache);
+signal.addEventListener('abort', () => media.dispose());
+const viewer = byTestId('media-viewer');
+const viewerImage = byTestId('media-viewer-image');
+let viewing = null;
+closeOnBackdrop(viewer);
+byTestId('media-viewer-close').addEventListener('click', () => viewer.close(), { signal });
+byTestId('media-viewer-download').addEventListener('click', () => {
+if (viewing) media.download(viewing).catch(toastError);
+}, { signal });
+function viewImage(a) {
+viewing = a;
+viewerImage.removeAttribute('src');
+viewerImage.alt = a.name;
+setText(byTestId('media-viewer-name'), a.name);
+openDialog(viewer);
+media.url(a, { full: true }).then((url) => {
+if (viewing === a) viewerImage.src = url;
+}, toastError);
+}
 const actions = {
 retry: (e) => chat.retryFailed(e.channel_id, e.client_msg_id),
 dismiss: (e) => chat.dismissFailed(e.channel_id, e.client_msg_id),
@@ -3320,6 +3613,8 @@ await chat.deleteMessage(e.channel_id, e.message_id);
 toastError(err);
 }
 },
+media,
+view: viewImage,
 };
 async function jumpTo(cid, messageId) {
 if (!Number.isSafeInteger(messageId)) return;

@@ -1,0 +1,1 @@
+"""Blob engines: the bytes of uploads (the interface is `media.blobs.BlobStore`)."""

@@ -1,0 +1,1 @@
+"""Media: files uploaded into chats, their metadata, thumbnails and who may read them."""
