@@ -42,7 +42,9 @@ async def test_push_names_the_kind_of_file(kinds: list[str], text: str, says: st
     )  # type: ignore[arg-type]
     trigger.start()
     try:
-        message = Message("c1", 1, "u1", text, 1, "m1", tuple(attachment(k) for k in kinds))
+        message = Message(
+            "c1", 1, "u1", text, 1, "m1", attachments=tuple(attachment(k) for k in kinds)
+        )
         trigger.on_stored(Stored(message, {"u1": 1, "u2": 1}, ("u1", "u2")))
         await wait_for(lambda: bool(events))
     finally:
@@ -64,7 +66,7 @@ async def test_push_of_an_encrypted_message_names_no_kind_of_file() -> None:
     trigger.start()
     try:
         body = ENCRYPTED_MARK + '{"algorithm":"m.megolm.v1.aes-sha2","ciphertext":"AwgA"}'
-        message = Message("c1", 1, "u1", body, 1, "m1", (attachment("image/png"),))
+        message = Message("c1", 1, "u1", body, 1, "m1", attachments=(attachment("image/png"),))
         trigger.on_stored(Stored(message, {"u1": 1, "u2": 1}, ("u1", "u2")))
         await wait_for(lambda: bool(events))
     finally:
