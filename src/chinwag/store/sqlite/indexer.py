@@ -1,0 +1,39 @@
+"""The search indexer on SQLite: moves pending messages (search_pending, filled by the
+send transaction's trigger, migrations/0007) into the FTS5 index in bounded chunks, on
+the writer thread between group commits, so a send never pays for indexing."""
+
+from __future__ import annotations
+
+import sqlite3
+
+CHUNK = 64  # messages per indexing transaction: sends queued behind it wait this long
+
+
+def index_chunk(conn: sqlite3.Connection, limit: int = CHUNK) -> bool:
+    """Index up to `limit` pending messages, oldest first, inside the caller's
+    transaction; True if any were pending (there may be more)."""
+    row = conn.execute(
+        "SELECT max(id) FROM (SELECT id FROM search_pending ORDER BY id LIMIT ?)", (limit,)
+    ).fetchone()
+    upto = row[0]
+    if upto is None:
+        return False
+    # Oldest first, so search_docs rowids keep time order. A deleted message gets a doc
+    # (edits find it by key) but no text.
+    conn.execute(
+        "INSERT OR IGNORE INTO search_docs (channel_id, message_id, created_at)"
+        " SELECT m.channel_id, m.message_id, m.created_at FROM search_pending p"
+        " JOIN messages m ON m.channel_id = p.channel_id AND m.message_id = p.message_id"
+        " WHERE p.id <= ? ORDER BY p.id",
+        (upto,),
+    )
+    conn.execute(
+        "INSERT INTO search_text (rowid, text)"
+        " SELECT d.id, m.text FROM search_pending p"
+        " JOIN search_docs d ON d.channel_id = p.channel_id AND d.message_id = p.message_id"
+        " JOIN messages m ON m.channel_id = p.channel_id AND m.message_id = p.message_id"
+        " WHERE p.id <= ? AND NOT m.deleted ORDER BY p.id",
+        (upto,),
+    )
+    conn.execute("DELETE FROM search_pending WHERE id <= ?", (upto,))
+    return True
