@@ -48,9 +48,9 @@ T = TypeVar("T")
 
 MAX_BATCH = 1024
 # Background work (the search indexer) runs when no jobs wait; under a sustained load
-# that never leaves the queue empty it still gets one chunk every this many commits,
-# so its backlog stays bounded.
-BACKGROUND_EVERY = 16
+# that never leaves the queue empty it still gets one step after this many jobs, so its
+# backlog stays bounded (a step of the indexer covers as many messages).
+BACKGROUND_EVERY = 256
 CHECKPOINT_EVERY = 0.25  # seconds between passive checkpoints while there are commits
 WAL_CHECK_EVERY = 0.02  # seconds between looks at the log's size
 WAL_LIMIT = 256 << 20  # bytes; the default of the `wal_limit_mb` setting
@@ -304,7 +304,7 @@ class Database:
                 if self.wal_size() > self.wal_limit:
                     self._force_checkpoint(conn)
             self.commits += 1
-            since_background += 1
+            since_background += len(batch)
             self._background_more = True  # the commit may have left work for it
             self.jobs += len(batch)
             self.state.bound()

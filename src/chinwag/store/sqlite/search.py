@@ -5,8 +5,8 @@ substrings of the candidates' text. A query of short terms only has no index to 
 reads each of the user's channels newest first until enough match.
 
 Messages sent since the indexer last ran (search_pending, a short tail) are not in the
-index yet: they are matched directly, every term as a substring, and come first (they
-are the newest)."""
+index yet: they are matched directly, every term as a substring (bounded: `TAIL`), and
+come first (they are the newest)."""
 
 from __future__ import annotations
 
@@ -19,6 +19,10 @@ from chinwag.messaging.search import SearchQuery
 from chinwag.store.sqlite.rows import M_COLS, with_reactions
 
 TRIGRAM = 3
+# At most this many unindexed messages are read directly, newest first. The indexer
+# keeps the backlog far below it; only a restart after a bulk import (bench prefill)
+# leaves more, and then the older part is found once indexed.
+TAIL = 10_000
 
 
 def _phrase(term: str) -> str:
@@ -99,7 +103,7 @@ def _pending(
 ) -> list[Any]:
     """Matches among the messages not indexed yet, newest first."""
     sql = (
-        f"SELECT {M_COLS} FROM search_pending p"
+        f"SELECT {M_COLS} FROM (SELECT * FROM search_pending ORDER BY id DESC LIMIT {TAIL}) p"
         " JOIN members mb ON mb.channel_id = p.channel_id AND mb.user_id = ?"
         " JOIN messages m ON m.channel_id = p.channel_id AND m.message_id = p.message_id"
         " WHERE m.created_at >= mb.joined_at"

@@ -45,8 +45,12 @@ CREATE TABLE search_pending (
     message_id INTEGER NOT NULL
 );
 
-INSERT INTO search_pending (channel_id, message_id)
-SELECT channel_id, message_id FROM messages ORDER BY created_at, channel_id, message_id;
+-- The messages already stored are indexed here, once, so search starts with no backlog.
+INSERT INTO search_docs (channel_id, message_id, created_at)
+SELECT channel_id, message_id, created_at FROM messages ORDER BY created_at, channel_id, message_id;
+INSERT INTO search_text (rowid, text)
+SELECT d.id, m.text FROM search_docs d
+  JOIN messages m ON m.channel_id = d.channel_id AND m.message_id = d.message_id;
 
 CREATE TRIGGER messages_search_insert AFTER INSERT ON messages
 BEGIN
