@@ -48,8 +48,8 @@ T = TypeVar("T")
 
 MAX_BATCH = 1024
 # Background work (the search indexer) runs when no jobs wait; under a sustained load
-# that never leaves the queue empty it still gets one step after this many jobs, so its
-# backlog stays bounded (a step of the indexer covers as many messages).
+# that never leaves the queue empty it is asked again after this many jobs, told that
+# jobs wait, so it can keep its backlog bounded.
 BACKGROUND_EVERY = 256
 CHECKPOINT_EVERY = 0.25  # seconds between passive checkpoints while there are commits
 WAL_CHECK_EVERY = 0.02  # seconds between looks at the log's size
@@ -140,9 +140,9 @@ class Database:
         self.wal_forced = 0  # by the writer, when the checkpoint thread fell behind
         self.wal_pause_s = 0.0  # time the writer was held for restarts, in all
         self.wal_pause_max_s = 0.0
-        # Runs inside its own transaction on the writer thread between group commits;
-        # returns True while it has more to do. Set by `run_in_background`.
-        self._background: Callable[[sqlite3.Connection], bool] | None = None
+        # Runs inside its own transaction on the writer thread between group commits,
+        # told whether jobs wait; returns True while it has more to do.
+        self._background: Callable[[sqlite3.Connection, bool], bool] | None = None
         self._background_more = True
         self.background_runs = 0
 
@@ -275,13 +275,13 @@ class Database:
             try:
                 first = self._queue.get_nowait()
             except queue.Empty:
-                if self._run_background(conn):
+                if self._run_background(conn, busy=False):
                     since_background = 0
                     continue
                 first = self._queue.get()
             if since_background >= BACKGROUND_EVERY:
                 since_background = 0
-                self._run_background(conn)
+                self._run_background(conn, busy=True)
             if first is _STOP:
                 break
             if first is _WAKE:
@@ -314,13 +314,13 @@ class Database:
             except RuntimeError:  # loop closed during shutdown
                 return
 
-    def run_in_background(self, fn: Callable[[sqlite3.Connection], bool]) -> None:
+    def run_in_background(self, fn: Callable[[sqlite3.Connection, bool], bool]) -> None:
         """Give the writer background work (after migrations: it uses their tables); it
         starts now, for a backlog left by the last run."""
         self._background = fn
         self._queue.put(_WAKE)
 
-    def _run_background(self, conn: sqlite3.Connection) -> bool:
+    def _run_background(self, conn: sqlite3.Connection, *, busy: bool) -> bool:
         """One step of background work in its own transaction; True if it did any.
         A failure is logged and retried after the next commit, never raised."""
         if self._background is None or not self._background_more:
@@ -330,7 +330,7 @@ class Database:
         with self._gate:
             try:
                 conn.execute("BEGIN IMMEDIATE")
-                more = self._background(conn)
+                more = self._background(conn, busy)
                 conn.execute("COMMIT")
             except Exception:
                 log.exception("background work failed")

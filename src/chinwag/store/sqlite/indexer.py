@@ -9,11 +9,19 @@ import sqlite3
 # Messages per indexing transaction: larger chunks index more cheaply (FTS5 writes its
 # segments once per transaction); sends queued behind one wait for it (a few ms).
 CHUNK = 256
+# While sends are waiting the indexer steps aside unless its backlog is above this: the
+# work is then done in idle moments, and search's direct read of the tail stays bounded.
+BACKLOG_MAX = 4_000
 
 
-def index_chunk(conn: sqlite3.Connection, limit: int = CHUNK) -> bool:
+def index_chunk(conn: sqlite3.Connection, busy: bool, limit: int = CHUNK) -> bool:
     """Index up to `limit` pending messages, oldest first, inside the caller's
-    transaction; True if any were pending (there may be more)."""
+    transaction; True if any were pending (there may be more). With `busy` (jobs are
+    waiting) only a backlog above BACKLOG_MAX is worked on."""
+    if busy:
+        lo, hi = conn.execute("SELECT min(id), max(id) FROM search_pending").fetchone()
+        if lo is None or hi - lo < BACKLOG_MAX:
+            return False
     row = conn.execute(
         "SELECT max(id) FROM (SELECT id FROM search_pending ORDER BY id LIMIT ?)", (limit,)
     ).fetchone()
