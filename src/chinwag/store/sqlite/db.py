@@ -276,7 +276,6 @@ class Database:
                 first = self._queue.get_nowait()
             except queue.Empty:
                 if self._run_background(conn, busy=False):
-                    since_background = 0
                     continue
                 first = self._queue.get()
             if since_background >= BACKGROUND_EVERY:

@@ -22,6 +22,8 @@ def index_chunk(conn: sqlite3.Connection, busy: bool, limit: int = CHUNK) -> boo
         lo, hi = conn.execute("SELECT min(id), max(id) FROM search_pending").fetchone()
         if lo is None or hi - lo < BACKLOG_MAX:
             return False
+        # Back down to the bound: as many as were sent since the last call, at most.
+        limit = min(hi - lo + 1 - BACKLOG_MAX, 8 * limit)
     row = conn.execute(
         "SELECT max(id) FROM (SELECT id FROM search_pending ORDER BY id LIMIT ?)", (limit,)
     ).fetchone()

@@ -22,7 +22,7 @@ TRIGRAM = 3
 # At most this many unindexed messages are read directly, newest first. The indexer
 # keeps the backlog far below it; only a restart after a bulk import (bench prefill)
 # leaves more, and then the older part is found once indexed.
-TAIL = 10_000  # the indexer keeps the backlog under BACKLOG_MAX + a chunk
+TAIL = 10_000  # the indexer keeps the backlog under BACKLOG_MAX + one group commit
 
 
 def _phrase(term: str) -> str:
