@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import httpx
@@ -103,3 +104,18 @@ async def test_visibility(server: RunningServer, http: httpx.AsyncClient) -> Non
     assert "later alpha" in await _search(http, late, q="alpha")
     assert await _search(http, x, q="alpha") == []
     assert await _search(http, x, q="later") == []
+
+
+async def test_found_right_after_sending(server: RunningServer, http: httpx.AsyncClient) -> None:
+    """Indexing may lag the send (SQLite indexes between commits): search must not."""
+    a, b, cid = await api.friends_in_chat(http)
+    for i in range(20):
+        await _send(http, a, cid, f"fresh note{i:03d}")
+        assert await _search(http, b, q=f"note{i:03d}") == [f"fresh note{i:03d}"]
+    burst = [f"burst word{i:03d}" for i in range(60)]
+    for start in range(0, len(burst), 20):
+        await asyncio.gather(*(_send(http, a, cid, t) for t in burst[start : start + 20]))
+    found = await _search(http, b, q="burst", limit=100)
+    assert sorted(found) == sorted(burst)
+    for t in burst[::9]:
+        assert await _search(http, b, q=t) == [t]

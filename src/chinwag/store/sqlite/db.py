@@ -47,12 +47,17 @@ log = logging.getLogger("chinwag.store.sqlite")
 T = TypeVar("T")
 
 MAX_BATCH = 1024
+# Background work (the search indexer) runs when no jobs wait; under a sustained load
+# that never leaves the queue empty it is asked again after this many jobs, told that
+# jobs wait, so it can keep its backlog bounded.
+BACKGROUND_EVERY = 256
 CHECKPOINT_EVERY = 0.25  # seconds between passive checkpoints while there are commits
 WAL_CHECK_EVERY = 0.02  # seconds between looks at the log's size
 WAL_LIMIT = 256 << 20  # bytes; the default of the `wal_limit_mb` setting
 CATCH_UP_PASSES = 4  # most passive checkpoints before a restart holds the writer
 QUICK_PASS = 0.005  # seconds: a pass this quick leaves little for the held one
 _STOP = object()
+_WAKE = object()  # no job: look for background work
 
 
 @dataclass
@@ -135,6 +140,11 @@ class Database:
         self.wal_forced = 0  # by the writer, when the checkpoint thread fell behind
         self.wal_pause_s = 0.0  # time the writer was held for restarts, in all
         self.wal_pause_max_s = 0.0
+        # Runs inside its own transaction on the writer thread between group commits,
+        # told whether jobs wait; returns True while it has more to do.
+        self._background: Callable[[sqlite3.Connection, bool], bool] | None = None
+        self._background_more = True
+        self.background_runs = 0
 
     def start(self, loop: asyncio.AbstractEventLoop) -> None:
         self._loop = loop
@@ -260,10 +270,21 @@ class Database:
         conn = self._writer_conn
         assert conn is not None
         stop = False
+        since_background = 0
         while not stop:
-            first = self._queue.get()
+            try:
+                first = self._queue.get_nowait()
+            except queue.Empty:
+                if self._run_background(conn, busy=False):
+                    continue
+                first = self._queue.get()
+            if since_background >= BACKGROUND_EVERY:
+                since_background = 0
+                self._run_background(conn, busy=True)
             if first is _STOP:
                 break
+            if first is _WAKE:
+                continue
             batch: list[_Pending] = list(first)
             while len(batch) < MAX_BATCH:
                 try:
@@ -273,7 +294,8 @@ class Database:
                 if item is _STOP:
                     stop = True
                     break
-                batch.extend(item)
+                if item is not _WAKE:
+                    batch.extend(item)
             if self._gate_wanted:
                 self._gate_free.wait()
             with self._gate:
@@ -281,6 +303,8 @@ class Database:
                 if self.wal_size() > self.wal_limit:
                     self._force_checkpoint(conn)
             self.commits += 1
+            since_background += len(batch)
+            self._background_more = True  # the commit may have left work for it
             self.jobs += len(batch)
             self.state.bound()
             assert self._loop is not None
@@ -288,6 +312,33 @@ class Database:
                 self._loop.call_soon_threadsafe(_resolve, outcomes)
             except RuntimeError:  # loop closed during shutdown
                 return
+
+    def run_in_background(self, fn: Callable[[sqlite3.Connection, bool], bool]) -> None:
+        """Give the writer background work (after migrations: it uses their tables); it
+        starts now, for a backlog left by the last run."""
+        self._background = fn
+        self._queue.put(_WAKE)
+
+    def _run_background(self, conn: sqlite3.Connection, *, busy: bool) -> bool:
+        """One step of background work in its own transaction; True if it did any.
+        A failure is logged and retried after the next commit, never raised."""
+        if self._background is None or not self._background_more:
+            return False
+        if self._gate_wanted:
+            self._gate_free.wait()
+        with self._gate:
+            try:
+                conn.execute("BEGIN IMMEDIATE")
+                more = self._background(conn, busy)
+                conn.execute("COMMIT")
+            except Exception:
+                log.exception("background work failed")
+                self._rollback(conn)
+                self._background_more = False
+                return False
+        self.background_runs += 1
+        self._background_more = more
+        return more
 
     def _force_checkpoint(self, conn: sqlite3.Connection) -> None:
         """The checkpoint thread fell behind (starved of CPU, or a reader held the log):
