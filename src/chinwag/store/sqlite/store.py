@@ -16,8 +16,8 @@ from chinwag.store.sqlite.attachments import SqliteAttachments
 from chinwag.store.sqlite.channels import SqliteChannels
 from chinwag.store.sqlite.db import WAL_LIMIT, Database
 from chinwag.store.sqlite.friends import SqliteFriends
-from chinwag.store.sqlite.keys import SqliteKeys
 from chinwag.store.sqlite.indexer import index_chunk
+from chinwag.store.sqlite.keys import SqliteKeys
 from chinwag.store.sqlite.messages import SqliteMessages
 from chinwag.store.sqlite.migrate import migrate
 from chinwag.store.sqlite.push import SqlitePush
