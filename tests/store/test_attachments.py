@@ -15,7 +15,7 @@ def upload(aid: str, owner: str, at: int = 10, width: int | None = None) -> Atta
 
 async def send_with(store: Store, sender: str, cid: str, cmid: str, ids: tuple[str, ...]) -> Stored:
     result = await store.messages.append(
-        SendRequest(sender, f"d_{sender}", cid, cmid, "", 100, ids)
+        SendRequest(sender, f"d_{sender}", cid, cmid, "", 100, attachment_ids=ids)
     )
     assert isinstance(result, Stored), result
     return result
