@@ -28,9 +28,7 @@ def edges() -> list[tuple[str, str]]:
     sys.path.insert(0, str(ROOT / "src"))
     graph = grimp.build_graph("chinwag", cache_dir=None)
     names = sorted(
-        m.split(".")[1]
-        for m in graph.find_children("chinwag")
-        if m.split(".")[1] not in LEAVES
+        m.split(".")[1] for m in graph.find_children("chinwag") if m.split(".")[1] not in LEAVES
     )
     direct = {
         (a, b)
@@ -74,7 +72,7 @@ def main() -> None:
     new = text[:start] + diagram() + text[end:]
     if args.check:
         if new != text:
-            sys.exit("docs/architecture.md: the package graph is stale; run scripts/package-graph.py")
+            sys.exit("docs/architecture.md: package graph stale; run scripts/package-graph.py")
         return
     DOC.write_text(new)
 
