@@ -38,7 +38,8 @@ def small_disk(tmp_path: Path) -> Iterator[Path]:
 
 def _fill(path: Path) -> None:
     """Take every free byte on the file system of `path`."""
-    with open(path, "wb") as f:
+    # Unbuffered: a buffered file would try the refused bytes again on close and raise.
+    with open(path, "wb", buffering=0) as f:
         chunk = b"\0" * 65536
         try:
             while True:
