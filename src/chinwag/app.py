@@ -289,6 +289,7 @@ class App:
                 bus,
                 clock,
                 username_hold_seconds=s.deleted_username_hold_days * 86_400,
+                device_lists=e2ee,
             ),
             media=media,
         )
