@@ -313,6 +313,7 @@ class App:
                 e2ee,
                 presence,
                 tracker,
+                self.services.blocks,
             )
             self._tasks.append(asyncio.create_task(self._presence_ticks(tracker)))
             self._register_gauges()

@@ -23,6 +23,10 @@ class SafetyStore(Protocol):
 
     async def blocked_ids(self, blocker_id: str) -> list[str]: ...
 
+    async def blocks_around(self, user_id: str) -> tuple[list[str], list[str]]:
+        """(users `user_id` blocked, users who blocked `user_id`)."""
+        ...
+
     async def blocked_either(self, user_id: str, others: list[str]) -> set[str]:
         """Those of `others` with a block between them and `user_id`, either way."""
         ...

@@ -74,6 +74,14 @@ class PostgresSafety:
         )
         return [r[0] for r in rows]
 
+    async def blocks_around(self, user_id: str) -> tuple[list[str], list[str]]:
+        rows = await self._db.fetch(
+            "SELECT true, blocked_id FROM blocks WHERE blocker_id = $1"
+            " UNION ALL SELECT false, blocker_id FROM blocks WHERE blocked_id = $1",
+            user_id,
+        )
+        return [r[1] for r in rows if r[0]], [r[1] for r in rows if not r[0]]
+
     async def blocked_either(self, user_id: str, others: list[str]) -> set[str]:
         if not others:
             return set()

@@ -81,6 +81,17 @@ class SqliteSafety:
 
         return await self._db.read(q)
 
+    async def blocks_around(self, user_id: str) -> tuple[list[str], list[str]]:
+        def q(conn: sqlite3.Connection) -> tuple[list[str], list[str]]:
+            rows = conn.execute(
+                "SELECT 1, blocked_id FROM blocks WHERE blocker_id = ?"
+                " UNION ALL SELECT 0, blocker_id FROM blocks WHERE blocked_id = ?",
+                (user_id, user_id),
+            ).fetchall()
+            return [r[1] for r in rows if r[0]], [r[1] for r in rows if not r[0]]
+
+        return await self._db.read(q)
+
     async def blocked_either(self, user_id: str, others: list[str]) -> set[str]:
         if not others:
             return set()
