@@ -2,13 +2,14 @@
 
 Files under `assets/` carry a content hash in their name (the web build writes them), so
 they never change and are cached for a year (`immutable`); so are files under `vendor/`,
-whose directory names carry the pinned version of the library they hold. Everything else (`/`, `sw.js`,
-the manifest, icons) is `no-cache`: the browser keeps it but asks again, and gets a 304
-while the ETag holds. Text files are served gzip-compressed to clients that accept it.
+whose directory names carry the pinned version of the library they hold. Everything
+else (`/`, `sw.js`, the manifest, icons) is `no-cache`: the browser keeps it but asks
+again, and gets a 304 while the ETag holds. Text files are served gzip-compressed to
+clients that accept it.
 
 A file with a committed `<name>.gz` beside it is served from that (the vendored 7.8 MB
-WebAssembly module is never compressed on the event loop); other text files are read and
-compressed on their first request and kept while its size and mtime stay
+WebAssembly module is never compressed on the event loop); other text files are
+compressed on their first request. Either is kept while the file's size and mtime stay
 the same, so a rebuilt client is picked up without a restart.
 """
 
@@ -82,7 +83,11 @@ class WebFiles:
 
     def resolve(self, url_path: str) -> Path | None:
         rel = PurePosixPath(url_path.lstrip("/") or "index.html")
-        if rel.name in NOT_SERVED or rel.suffix == ".gz" or any(p in ("..", "") or p.startswith(".") for p in rel.parts):
+        if (
+            rel.name in NOT_SERVED
+            or rel.suffix == ".gz"
+            or any(p in ("..", "") or p.startswith(".") for p in rel.parts)
+        ):
             return None
         path = (self.root / rel).resolve()
         if not path.is_relative_to(self.root) or not path.is_file():

@@ -45,6 +45,7 @@ export class Chat {
     this.api = api;
     this.sync = sync;
     this.conn = null; // set by app.js once the connection exists
+    this.e2ee = null; // set by app.js
     this.unsentReads = new Map();
     this.lastTyping = new Map();
     this.refreshing = null;
@@ -271,7 +272,9 @@ export class Chat {
     st.lastMessage.set(channelId, entry);
     st.changed('messages', channelId);
     st.changed('channels', channelId);
-    this.conn.sendMessage(item);
+    // In an encrypted channel the text goes out inside the ciphertext (js/e2ee/).
+    if (st.channels.get(channelId)?.encrypted) this.e2ee.send(item);
+    else this.conn.sendMessage(item);
     return item.client_msg_id;
   }
 
@@ -369,8 +372,8 @@ export class Chat {
     return ch.id;
   }
 
-  async createGroup(name, memberIds) {
-    const ch = await this.api.createGroup(name, memberIds);
+  async createGroup(name, memberIds, { encrypted = false } = {}) {
+    const ch = await this.api.createGroup(name, memberIds, encrypted);
     this.state.putChannel(ch);
     return ch.id;
   }

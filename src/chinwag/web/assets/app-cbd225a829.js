@@ -109,8 +109,10 @@ declineRequest(id) { return this.post(`/v1/friends/requests/${enc(id)}/decline`)
 friends() { return this.get('/v1/friends'); }
 removeFriend(userId) { return this.del(`/v1/friends/${enc(userId)}`); }
 openDirect(userId) { return this.post('/v1/channels', { kind: 'direct', user_id: userId }); }
-createGroup(name, memberIds) {
-return this.post('/v1/channels', { kind: 'group', name, member_ids: memberIds });
+createGroup(name, memberIds, encrypted = false) {
+const body = { kind: 'group', name, member_ids: memberIds };
+if (encrypted) body.encrypted = true;
+return this.post('/v1/channels', body);
 }
 channels() { return this.get('/v1/channels'); }
 channel(id) { return this.get(`/v1/channels/${enc(id)}`); }
@@ -279,6 +281,7 @@ case 'read': return this.onRead(f);
 case 'channel': return this.onChannel(f);
 case 'friend': return this.onFriend(f);
 case 'error': return f.ref ? undefined : this.hooks.error?.(f);
+case 'to_device': case 'device_lists': case 'keys_count': return this.hooks.e2ee?.(f);
 default: return undefined;
 }
 }
@@ -584,6 +587,7 @@ this.cache = cache;
 this.api = api;
 this.sync = sync;
 this.conn = null; // set by app.js once the connection exists
+this.e2ee = null; // set by app.js
 this.unsentReads = new Map();
 this.lastTyping = new Map();
 this.refreshing = null;
@@ -781,7 +785,8 @@ const entry = st.log(channelId).addPending(item);
 st.lastMessage.set(channelId, entry);
 st.changed('messages', channelId);
 st.changed('channels', channelId);
-this.conn.sendMessage(item);
+if (st.channels.get(channelId)?.encrypted) this.e2ee.send(item);
+else this.conn.sendMessage(item);
 return item.client_msg_id;
 }
 async editMessage(channelId, messageId, text) {
@@ -855,8 +860,8 @@ const ch = await this.api.openDirect(userId);
 this.state.putChannel(ch);
 return ch.id;
 }
-async createGroup(name, memberIds) {
-const ch = await this.api.createGroup(name, memberIds);
+async createGroup(name, memberIds, { encrypted = false } = {}) {
+const ch = await this.api.createGroup(name, memberIds, encrypted);
 this.state.putChannel(ch);
 return ch.id;
 }
@@ -1455,6 +1460,10 @@ client_msg_id: entry.client_msg_id, text: entry.text,
 };
 if (Number.isSafeInteger(entry.reply_to)) frame.reply_to = entry.reply_to;
 if (entry.attachments?.length) frame.attachment_ids = entry.attachments.map((a) => a.id);
+if (entry.encrypted) {
+frame.encrypted = entry.encrypted;
+delete frame.text;
+}
 const ok = this.send(frame);
 if (ok) entry.lastSentAt = Date.now();
 }
@@ -1623,6 +1632,7 @@ edited_at: m.edited_at ?? null,
 deleted: Boolean(m.deleted),
 reactions: m.reactions || {},
 mentions: m.mentions || [],
+encrypted: m.encrypted ?? null,
 };
 }
 function changedState(known, m) {
@@ -1697,6 +1707,7 @@ edited_at: null,
 deleted: false,
 reactions: {},
 mentions: [],
+encrypted: item.encrypted ?? null,
 state: 'pending',
 seq: item.seq ?? ++localSeq,
 };
@@ -1773,6 +1784,7 @@ this.logs = new Map();
 this.lastMessage = new Map(); // channel id -> newest known message (list preview)
 this.typing = new Map(); // channel id -> Map(user id -> expiry ms)
 this.reads = new Map(); // channel id -> Map(user id -> message_id), other members
+this.decrypted = new Map(); // message key -> {text, content}, in memory only
 this.connection = { state: 'connecting', retryAt: null };
 this.currentChannelId = null;
 this.pendingEvents = new Map();
@@ -2970,7 +2982,10 @@ if (!reply.hidden) {
 const orig = vm.replied;
 let quote = 'Original message';
 if (orig?.deleted) quote = 'Deleted message';
-else if (orig) quote = `${displayName(state.user(orig.sender_id))}: ${orig.text.slice(0, 120)}`;
+else if (orig) {
+const said = orig.encrypted ? state.decrypted.get(orig.key)?.text ?? 'Encrypted message' : orig.text;
+quote = `${displayName(state.user(orig.sender_id))}: ${said.slice(0, 120)}`;
+}
 reply.dataset.replyTo = String(e.reply_to);
 setText(reply, `↪ ${quote}`);
 }
@@ -2991,8 +3006,14 @@ renderFiles(li, files);
 }
 li.renderedFiles = files;
 const textEl = li.querySelector('.msg-text');
+const secret = e.encrypted ? state.decrypted.get(e.key) : null;
+const waiting = Boolean(e.encrypted) && !secret && !deleted && !vm.hidden;
+li.dataset.e2ee = e.encrypted ? (secret ? 'decrypted' : 'waiting') : '';
+textEl.classList.toggle('waiting', waiting);
 const shown = vm.hidden ? 'Message from someone you blocked.'
-: deleted ? 'This message was deleted.' : e.text;
+: deleted ? 'This message was deleted.'
+: waiting ? 'Encrypted message: cannot decrypt it yet (waiting for its key).'
+: secret ? secret.text : e.text;
 textEl.hidden = Boolean(li.editing) || (!shown && files.length > 0);
 li.classList.toggle('hidden-sender', !!vm.hidden);
 textEl.classList.toggle('deleted', deleted);
@@ -4032,7 +4053,8 @@ const ids = [...options.querySelectorAll('input:checked')].map((i) => i.value);
 createButton.disabled = true;
 groupError.textContent = '';
 try {
-const id = await chat.createGroup(name, ids);
+const encrypted = groupForm.elements.encrypted?.checked === true;
+const id = await chat.createGroup(name, ids, { encrypted });
 groupDialog.close('created');
 toast(`Group “${name}” created.`);
 ctx.navigate(id);
@@ -4586,6 +4608,65 @@ apply();
   return { trackViewport };
 })();
 
+// ---- js/e2ee/lazy.js
+modules["e2ee/lazy.js"] = (() => {
+  const { toastError } = modules["ui/dialogs.js"];
+
+const BUNDLE = '/assets/e2ee-196ad8ced3.js';
+const LIBRARY = '/vendor/matrix-sdk-crypto-wasm-18.9.0/index.mjs';
+const NOTICES = new Set(['to_device', 'device_lists', 'keys_count']);
+class E2ee {
+constructor(ctx, session) {
+this.ctx = ctx;
+this.session = session; // {user, device_id}
+this.bundle = null;
+this.loading = null;
+this.crypto = null;
+this.declined = false; // the passphrase was not given: ask again on the next opening
+ctx.state.on('route', () => this.opened(ctx.state.currentChannelId));
+ctx.state.on('channels', () => { if (!this.declined) this.opened(ctx.state.currentChannelId); });
+}
+load() {
+if (!this.bundle) {
+this.bundle = import(BUNDLE).then((m) => { m.e2ee.mount(this.ctx); return m.e2ee; });
+this.bundle.catch(() => { this.bundle = null; });
+}
+return this.bundle;
+}
+ready() {
+if (!this.loading) {
+this.loading = this.load()
+.then((m) => m.start(this.ctx, this.session, LIBRARY))
+.then((crypto) => { this.crypto = crypto; return crypto; })
+.catch((err) => { this.loading = null; throw err; });
+}
+return this.loading;
+}
+encrypted(channelId) {
+return Boolean(this.ctx.state.channels.get(channelId)?.encrypted);
+}
+opened(channelId) {
+if (!channelId || !this.encrypted(channelId) || this.loading) return;
+this.declined = false;
+this.ready().catch((err) => { this.declined = true; toastError(err); });
+}
+frame(f) {
+if (NOTICES.has(f.type) && this.crypto) this.crypto.frame(f);
+}
+async send(item) {
+const { state } = this.ctx;
+try {
+const crypto = await this.ready();
+await crypto.send(item);
+} catch (err) {
+state.log(item.channel_id).fail(item.client_msg_id, err?.message || String(err));
+state.changed('messages', item.channel_id);
+}
+}
+}
+  return { LIBRARY, E2ee };
+})();
+
 // ---- js/app.js
 modules["app.js"] = (() => {
   const { Api, friendlyError } = modules["api.js"];
@@ -4612,6 +4693,8 @@ modules["app.js"] = (() => {
   const { mountShell, setView } = modules["ui/shell.js"];
   const { showUpdatePrompt } = modules["ui/update.js"];
   const { trackViewport } = modules["viewport.js"];
+  const { E2ee } = modules["e2ee/lazy.js"];
+
 
 
 
@@ -4692,12 +4775,15 @@ navigate(null);
 }
 },
 friendEvent: (f) => onFriendEvent(c, f),
+e2ee: (f) => c.e2ee.frame(f),
 error: (f) => { if (f.code !== 'rate_limited') toast(friendlyError(f), 'error'); },
 },
 });
 const chat = new Chat({ state, cache, api, sync });
 c.sync = sync;
 c.chat = chat;
+c.e2ee = new E2ee(c, session);
+chat.e2ee = c.e2ee;
 state.on('me', () => {
 if (session === mine) {
 session.user = state.me;
@@ -4747,6 +4833,7 @@ route();
 conn.start();
 await refreshed;
 startWorkerOnce();
+(window.requestIdleCallback || setTimeout)(() => { if (ctx === c) c.e2ee.load().catch(() => {}); });
 }
 function onIncoming(c, m) {
 const st = c.state;

@@ -1,0 +1,72 @@
+// End-to-end encryption, as the app shell sees it: a hook, kept small. The rest is its
+// own bundle (js/e2ee/main.js): its controls (badge, "Encrypt", the new-group choice) come
+// when the browser is idle after the start; the vendored WebAssembly library only when an
+// encrypted conversation is opened or created.
+
+import { toastError } from '../ui/dialogs.js';
+
+// Rewritten by the build to the hashed name of the e2ee bundle.
+const BUNDLE = '/assets/e2ee.js';
+export const LIBRARY = '/vendor/matrix-sdk-crypto-wasm-18.9.0/index.mjs';
+const NOTICES = new Set(['to_device', 'device_lists', 'keys_count']);
+
+export class E2ee {
+  constructor(ctx, session) {
+    this.ctx = ctx;
+    this.session = session; // {user, device_id}
+    this.bundle = null;
+    this.loading = null;
+    this.crypto = null;
+    this.declined = false; // the passphrase was not given: ask again on the next opening
+    ctx.state.on('route', () => this.opened(ctx.state.currentChannelId));
+    ctx.state.on('channels', () => { if (!this.declined) this.opened(ctx.state.currentChannelId); });
+  }
+
+  /** The e2ee bundle, its controls mounted (once). */
+  load() {
+    if (!this.bundle) {
+      this.bundle = import(BUNDLE).then((m) => { m.e2ee.mount(this.ctx); return m.e2ee; });
+      this.bundle.catch(() => { this.bundle = null; });
+    }
+    return this.bundle;
+  }
+
+  /** The crypto machine, loading and unlocking it first (asks for the passphrase). */
+  ready() {
+    if (!this.loading) {
+      this.loading = this.load()
+        .then((m) => m.start(this.ctx, this.session, LIBRARY))
+        .then((crypto) => { this.crypto = crypto; return crypto; })
+        .catch((err) => { this.loading = null; throw err; });
+    }
+    return this.loading;
+  }
+
+  encrypted(channelId) {
+    return Boolean(this.ctx.state.channels.get(channelId)?.encrypted);
+  }
+
+  /** A conversation was opened: an encrypted one needs the machine. */
+  opened(channelId) {
+    if (!channelId || !this.encrypted(channelId) || this.loading) return;
+    this.declined = false;
+    this.ready().catch((err) => { this.declined = true; toastError(err); });
+  }
+
+  /** Key notices from the server; before the machine runs they wait on the server. */
+  frame(f) {
+    if (NOTICES.has(f.type) && this.crypto) this.crypto.frame(f);
+  }
+
+  /** Send a pending item of an encrypted channel (see Chat.send). */
+  async send(item) {
+    const { state } = this.ctx;
+    try {
+      const crypto = await this.ready();
+      await crypto.send(item);
+    } catch (err) {
+      state.log(item.channel_id).fail(item.client_msg_id, err?.message || String(err));
+      state.changed('messages', item.channel_id);
+    }
+  }
+}

@@ -1,0 +1,216 @@
+// One device's OlmMachine (matrix-sdk-crypto) and its I/O through chinwag's routes: key
+// upload and queries, one-time key claims, to-device messages, room keys shared before
+// each send, and decryption of the messages the conversation shows. The library does no
+// I/O itself; every request it wants goes out here. Calls into the machine run one at a
+// time (`locked`), as it expects.
+
+const MX = ':chinwag';
+const ALGORITHM = 'm.megolm.v1.aes-sha2';
+const TO_DEVICE_PAGE = 500;
+
+export const mx = (id) => `@${id}${MX}`;
+const unmx = (id) => String(id).slice(1, -MX.length);
+const roomOf = (channelId) => `!${channelId}${MX}`;
+
+export function storeName(userId, deviceId) {
+  return `chinwag-e2ee-${userId}-${deviceId}`;
+}
+
+export class Crypto {
+  constructor(ctx, sdk, machine, session) {
+    this.ctx = ctx;
+    this.sdk = sdk;
+    this.machine = machine;
+    this.session = session;
+    this.queue = Promise.resolve();
+    this.seq = 0; // the last to-device seq processed
+    this.counts = new Map();
+    this.fallback = new Set();
+    this.trying = new Set(); // entry keys being decrypted
+  }
+
+  /** wasm-bindgen takes these by value: each call needs its own. */
+  settings() {
+    return new this.sdk.DecryptionSettings(this.sdk.TrustRequirement.Untrusted);
+  }
+
+  /** Run `fn` after every earlier machine call: the machine takes one at a time. */
+  locked(fn) {
+    const run = this.queue.then(fn);
+    this.queue = run.catch(() => {});
+    return run;
+  }
+
+  api(method, path, body) {
+    return this.ctx.api.request(method, path, body);
+  }
+
+  users(ids) {
+    // wasm-bindgen takes arrays of ids by value: every call gets ids of its own.
+    return ids.map((id) => new this.sdk.UserId(mx(id)));
+  }
+
+  async begin() {
+    const { state } = this.ctx;
+    const counts = await this.api('GET', '/v1/keys/counts');
+    this.takeCounts(counts);
+    await this.locked(async () => {
+      const tracked = new Set([state.me.id]);
+      for (const ch of state.channels.values()) if (ch.encrypted) for (const u of ch.members || []) tracked.add(u);
+      await this.machine.updateTrackedUsers(this.users([...tracked]));
+      await this.sync([], null);
+      await this.pull();
+    });
+    state.on('messages', (keys) => { if (keys.has(state.currentChannelId)) this.decryptOpen(); });
+    state.on('route', () => this.decryptOpen());
+    this.decryptOpen();
+  }
+
+  takeCounts(c) {
+    if (c?.one_time_key_counts) this.counts = new Map(Object.entries(c.one_time_key_counts));
+    if (Array.isArray(c?.unused_fallback_key_types)) this.fallback = new Set(c.unused_fallback_key_types);
+  }
+
+  /** Hand to-device events and device-list changes to the machine, then do its requests. */
+  async sync(events, lists) {
+    const { sdk } = this;
+    const changed = lists ? this.users((lists.changed || []).map(unmx)) : [];
+    const left = lists ? this.users((lists.left || []).map(unmx)) : [];
+    await this.machine.receiveSyncChanges(JSON.stringify(events), new sdk.DeviceLists(changed, left),
+      new Map(this.counts), new Set(this.fallback), this.settings());
+    await this.flush();
+  }
+
+  /** Carry out every request the machine has queued (key upload, queries, to-device). */
+  async flush() {
+    const { RequestType } = this.sdk;
+    for (const req of await this.machine.outgoingRequests()) {
+      let answer;
+      if (req.type === RequestType.KeysUpload) {
+        answer = await this.api('POST', '/v1/keys/upload', JSON.parse(req.body));
+        this.takeCounts(answer);
+      } else if (req.type === RequestType.KeysQuery) answer = await this.api('POST', '/v1/keys/query', JSON.parse(req.body));
+      else if (req.type === RequestType.KeysClaim) answer = await this.api('POST', '/v1/keys/claim', JSON.parse(req.body));
+      else if (req.type === RequestType.ToDevice) answer = await this.toDevice(req);
+      else continue; // signatures, room messages, backups: not used here
+      await this.machine.markRequestAsSent(req.id, req.type, JSON.stringify(answer || {}));
+    }
+  }
+
+  async toDevice(req) {
+    const path = `/v1/to-device/${encodeURIComponent(req.event_type)}/${encodeURIComponent(req.txn_id)}`;
+    return (await this.api('PUT', path, JSON.parse(req.body))) || {};
+  }
+
+  /** Every to-device message waiting on the server (those sent while this was not running). */
+  async pull() {
+    for (;;) {
+      const { events = [] } = await this.api('GET', `/v1/to-device?after=${this.seq}&limit=${TO_DEVICE_PAGE}`);
+      if (!events.length) return;
+      await this.take(events.map((e) => ({ seq: e.seq, sender: e.sender, type: e.type, content: e.content })));
+      if (events.length < TO_DEVICE_PAGE) return;
+    }
+  }
+
+  async take(events) {
+    const fresh = events.filter((e) => e.seq > this.seq);
+    if (!fresh.length) return;
+    await this.sync(fresh.map(({ sender, type, content }) => ({ sender, type, content })), null);
+    this.seq = fresh[fresh.length - 1].seq;
+    await this.api('POST', '/v1/to-device/ack', { seq: this.seq });
+  }
+
+  /** A server notice frame: to_device, device_lists or keys_count. */
+  frame(f) {
+    this.locked(async () => {
+      if (f.type === 'to_device') {
+        await this.take([{ seq: f.seq, sender: f.sender, type: f.event_type, content: f.content }]);
+      } else if (f.type === 'device_lists') {
+        await this.sync([], f);
+      } else if (f.type === 'keys_count') {
+        this.takeCounts(f);
+        await this.sync([], null);
+      }
+    }).then(() => {
+      if (f.type === 'to_device') this.decryptOpen();
+    }, (err) => console.warn('chinwag: an encryption notice failed', err));
+  }
+
+  /** Encrypt `content` for the channel's members' devices (sharing the room key first). */
+  encrypt(channelId, content) {
+    return this.locked(async () => {
+      const { sdk, machine } = this;
+      const ch = await this.ctx.api.channel(channelId);
+      this.ctx.state.putChannel(ch);
+      const members = ch.members || [];
+      await machine.updateTrackedUsers(this.users(members));
+      await this.flush(); // key queries of new members before sessions are claimed
+      const claim = await machine.getMissingSessions(this.users(members));
+      if (claim) {
+        const answer = await this.api('POST', '/v1/keys/claim', JSON.parse(claim.body));
+        await machine.markRequestAsSent(claim.id, claim.type, JSON.stringify(answer));
+      }
+      // A member who left is not in `members`: the machine then starts a new session.
+      const room = new sdk.RoomId(roomOf(channelId));
+      for (const req of await machine.shareRoomKey(room, this.users(members), new sdk.EncryptionSettings())) {
+        await machine.markRequestAsSent(req.id, req.type, JSON.stringify(await this.toDevice(req)));
+      }
+      const body = await machine.encryptRoomEvent(new sdk.RoomId(roomOf(channelId)), 'm.room.message', JSON.stringify(content));
+      return JSON.parse(body);
+    });
+  }
+
+  /** Send a pending message of an encrypted channel: its text goes inside the ciphertext. */
+  async send(item) {
+    const { state, conn } = this.ctx;
+    const content = { msgtype: 'm.text', body: item.text };
+    const encrypted = await this.encrypt(item.channel_id, content);
+    state.decrypted.set(`c:${item.client_msg_id}`, { text: item.text });
+    conn.sendMessage({ ...item, text: '', encrypted });
+  }
+
+  /** Decrypt what the open conversation shows and is not decrypted yet. */
+  decryptOpen() {
+    const { state } = this.ctx;
+    const cid = state.currentChannelId;
+    if (!cid || !state.channels.get(cid)?.encrypted) return;
+    const todo = state.log(cid).sorted().filter((e) => e.encrypted && !state.decrypted.has(e.key)
+      && !this.trying.has(e.key));
+    if (!todo.length) return;
+    for (const e of todo) this.trying.add(e.key);
+    this.locked(async () => {
+      let any = false;
+      for (const e of todo) {
+        try {
+          const content = await this.decrypt(e);
+          state.decrypted.set(e.key, { text: typeof content.body === 'string' ? content.body : '', content });
+          any = true;
+        } catch (err) {
+          // No key yet (it may come in a to-device message later), or refused for good.
+          console.warn('chinwag: not decrypted', err?.message || err);
+        }
+      }
+      return any;
+    }).then((any) => {
+      for (const e of todo) this.trying.delete(e.key);
+      if (any) state.changed('messages', cid);
+    });
+  }
+
+  async decrypt(e) {
+    if (e.encrypted.algorithm !== ALGORITHM || !Number.isSafeInteger(e.message_id)) throw new Error('Unable to decrypt: not stored yet');
+    const event = {
+      type: 'm.room.encrypted',
+      event_id: `$${e.channel_id}_${e.message_id}`,
+      sender: mx(e.sender_id),
+      origin_server_ts: Date.parse(e.created_at),
+      room_id: roomOf(e.channel_id),
+      content: e.encrypted,
+    };
+    const room = new this.sdk.RoomId(roomOf(e.channel_id));
+    const decrypted = await this.machine.decryptRoomEvent(JSON.stringify(event), room, this.settings());
+    const inner = JSON.parse(decrypted.event);
+    if (inner.room_id && inner.room_id !== roomOf(e.channel_id)) throw new Error('a message of another channel');
+    return inner.content || {};
+  }
+}
