@@ -11,10 +11,11 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import pytest
+from PIL import Image
 from playwright.sync_api import BrowserContext, Page, expect
 
 from chinwag.client import ApiClient
-from chinwag.client.e2ee import DecryptionRefused, E2eeDevice, SealedFile
+from chinwag.client.e2ee import DecryptionRefused, E2eeDevice, SealedFile, attachments
 from tests.browser.a11y import assert_accessible
 from tests.browser.support import (
     PASSWORD,
@@ -165,9 +166,45 @@ def test_browsers_and_a_python_device_talk_in_an_encrypted_group(
     cem_id = send_stored(c, "and from cem")
     assert text_of(b, cem_id) == "and from cem"
 
+    # Files: a picture from Python, shown decrypted in the browsers.
+    picture = tmp_path / "picture.png"
+    Image.linear_gradient("L").resize((300, 200)).convert("RGB").save(picture)
+    blob, info = attachments.encrypt(picture.read_bytes())
+    sealed = tmp_path / "sealed.bin"
+    sealed.write_bytes(blob)
+    upload = loop.run(olga.api.upload(sealed, name="encrypted"))
+    item = {"id": upload.id, "name": "picture.png", "mimetype": "image/png", "file": info}
+    item["size"] = picture.stat().st_size
+    content = {"msgtype": "m.text", "body": "a picture", "files": [item]}
+    pic = loop.run(olga.send(channel, content, attachment_ids=[upload.id]))
+    for page in (b, c):
+        assert text_of(page, pic.message_id) == "a picture"
+        shown = page.locator(
+            f'[data-message-id="{pic.message_id}"] [data-testid="attachment-thumbnail"]'
+        )
+        expect(shown).to_have_attribute("alt", "picture.png")
+        expect(shown).to_have_js_property("naturalWidth", 300)
+
+    # ... and a file from a browser, which Python downloads and decrypts byte for byte.
+    report = tmp_path / "report.bin"
+    report.write_bytes(os.urandom(5000))
+    tid(b, "composer-file").set_input_files(str(report))
+    expect(tid(b, "upload")).to_have_attribute("data-state", "done")
+    file_id = send_stored(b, "the report")
+    card = c.locator(f'[data-message-id="{file_id}"] [data-testid="attachment-name"]')
+    expect(card).to_have_text("report.bin")
+    stored = next(m for m in loop.run(olga.api.history(channel)) if m.message_id == file_id)
+    [got] = loop.run(olga.decrypt(stored)).content["files"]
+    assert (got["name"], got["size"]) == ("report.bin", 5000)
+    assert [a.id for a in stored.attachments] == [got["id"]]
+    loop.run(olga.api.download(got["id"], tmp_path / "got.bin"))
+    opaque = (tmp_path / "got.bin").read_bytes()
+    assert b"report" not in opaque
+    assert attachments.decrypt(opaque, got["file"]) == report.read_bytes()
+
     # Dan (Python) leaves: what Bea sends next goes out under a new session he never gets.
     first = loop.run(dans.api.history(channel))[-1]
-    assert loop.run(dans.decrypt(first)).content["body"] == "and from cem"
+    assert loop.run(dans.decrypt(first)).content["body"] == "the report"
     loop.run(dans.api.remove_member(channel, dan.id))
     expect(tid(b, "conversation-subtitle")).to_contain_text("3 members")
     after = send_stored(b, "after dan left")

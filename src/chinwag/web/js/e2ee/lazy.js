@@ -42,6 +42,25 @@ export class E2ee {
     return this.loading;
   }
 
+  /** Upload a file of an encrypted channel: encrypted here, an opaque blob to the server. */
+  upload(file, name, onProgress) {
+    let inner = null;
+    let cancelled = false;
+    const done = (async () => {
+      const sealed = await (await this.ready()).seal(file);
+      if (cancelled) throw new DOMException('cancelled', 'AbortError');
+      inner = this.ctx.api.upload(sealed.blob, 'encrypted', onProgress);
+      const { id } = await inner.done;
+      return { id, name, content_type: file.type || 'application/octet-stream', size: file.size, file: sealed.info };
+    })();
+    return { done, cancel: () => { cancelled = true; inner?.cancel(); } };
+  }
+
+  /** The plaintext of an encrypted file (a Blob), for media.js. */
+  async open(attachment) {
+    return (await this.ready()).open(attachment);
+  }
+
   encrypted(channelId) {
     return Boolean(this.ctx.state.channels.get(channelId)?.encrypted);
   }
@@ -58,12 +77,18 @@ export class E2ee {
     if (NOTICES.has(f.type) && this.crypto) this.crypto.frame(f);
   }
 
-  /** Send a pending item of an encrypted channel (see Chat.send). */
-  async send(item) {
+  /** What the model holds of a message to encrypt: no text, no files (memory has them). */
+  hold(item) {
+    this.ctx.state.decrypted.set(`c:${item.client_msg_id}`, { text: item.text, files: item.attachments });
+    return { ...item, text: '', attachments: [], encrypted: {} };
+  }
+
+  /** Encrypt and send a pending item of an encrypted channel (see Chat.send). */
+  async send(item, entry) {
     const { state } = this.ctx;
     try {
       const crypto = await this.ready();
-      await crypto.send(item);
+      await crypto.send(item, entry);
     } catch (err) {
       state.log(item.channel_id).fail(item.client_msg_id, err?.message || String(err));
       state.changed('messages', item.channel_id);

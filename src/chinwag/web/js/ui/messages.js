@@ -224,15 +224,15 @@ export function updateMessage(li, vm, state) {
   if (deleted) li.querySelector('.reaction-picker').hidden = true;
 
   // A blocked sender's files are hidden with the text; a deleted message has none.
-  const files = vm.hidden || deleted ? NO_FILES : e.attachments || NO_FILES;
+  const secret = e.encrypted ? state.decrypted.get(e.key) : null;
+  const files = vm.hidden || deleted ? NO_FILES : (e.encrypted ? secret?.files : e.attachments) || NO_FILES;
   if (li.renderedFiles !== files && files.map((a) => a.id).join() !== li.renderedFileIds) {
     li.renderedFileIds = files.map((a) => a.id).join();
     renderFiles(li, files);
   }
   li.renderedFiles = files;
   const textEl = li.querySelector('.msg-text');
-  // End-to-end encrypted: the text decrypted on this device, or a wait for its key.
-  const secret = e.encrypted ? state.decrypted.get(e.key) : null;
+  // End-to-end encrypted: what was decrypted on this device, or a wait for its key.
   const waiting = Boolean(e.encrypted) && !secret && !deleted && !vm.hidden;
   li.dataset.e2ee = e.encrypted ? (secret ? 'decrypted' : 'waiting') : '';
   textEl.classList.toggle('waiting', waiting);

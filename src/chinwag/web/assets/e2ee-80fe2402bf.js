@@ -12,6 +12,17 @@ const roomOf = (channelId) => `!${channelId}${MX}`;
 function storeName(userId, deviceId) {
 return `chinwag-e2ee-${userId}-${deviceId}`;
 }
+function filesOf(content, e) {
+const carried = new Set((e.attachments || []).map((a) => a.id));
+const files = Array.isArray(content.files) ? content.files : [];
+return files.filter((f) => f && carried.has(f.id) && f.file && typeof f.file === 'object').map((f) => ({
+id: f.id,
+name: String(f.name || 'file'),
+content_type: String(f.mimetype || 'application/octet-stream'),
+size: Number.isSafeInteger(f.size) ? f.size : 0,
+file: f.file,
+}));
+}
 class Crypto {
 constructor(ctx, sdk, machine, session) {
 this.ctx = ctx;
@@ -133,12 +144,25 @@ const body = await machine.encryptRoomEvent(new sdk.RoomId(roomOf(channelId)), '
 return JSON.parse(body);
 });
 }
-async send(item) {
-const { state, conn } = this.ctx;
+async send(item, entry) {
 const content = { msgtype: 'm.text', body: item.text };
+const files = item.attachments || [];
+if (files.length) {
+content.files = files.map((a) => ({ id: a.id, name: a.name, mimetype: a.content_type, size: a.size, file: a.file }));
+}
 const encrypted = await this.encrypt(item.channel_id, content);
-state.decrypted.set(`c:${item.client_msg_id}`, { text: item.text });
-conn.sendMessage({ ...item, text: '', encrypted });
+entry.encrypted = encrypted;
+this.ctx.conn.sendMessage({ ...item, text: '', attachments: files.map((a) => ({ id: a.id })), encrypted });
+}
+async seal(file) {
+const sealed = this.sdk.Attachment.encrypt(new Uint8Array(await file.arrayBuffer()));
+const blob = new Blob([sealed.encryptedData], { type: 'application/octet-stream' });
+return { blob, info: JSON.parse(sealed.mediaEncryptionInfo) };
+}
+async open(a) {
+const data = new Uint8Array(await (await this.ctx.api.attachment(a.id)).arrayBuffer());
+const plain = this.sdk.Attachment.decrypt(new this.sdk.EncryptedAttachment(data, JSON.stringify(a.file)));
+return new Blob([plain], { type: a.content_type || 'application/octet-stream' });
 }
 decryptOpen() {
 const { state } = this.ctx;
@@ -153,7 +177,8 @@ let any = false;
 for (const e of todo) {
 try {
 const content = await this.decrypt(e);
-state.decrypted.set(e.key, { text: typeof content.body === 'string' ? content.body : '', content });
+const text = typeof content.body === 'string' ? content.body : '';
+state.decrypted.set(e.key, { text, files: filesOf(content, e) });
 any = true;
 } catch (err) {
 console.warn('chinwag: not decrypted', err?.message || err);

@@ -771,6 +771,7 @@ this.state.changed('messages', channelId);
 }
 send(channelId, text, { replyTo = null, attachments = [] } = {}) {
 const st = this.state;
+const encrypted = st.channels.get(channelId)?.encrypted;
 const item = {
 client_msg_id: newId(),
 channel_id: channelId,
@@ -781,11 +782,11 @@ attachments,
 created_at: new Date().toISOString(),
 seq: Date.now() * 1000 + (++sendSeq % 1000),
 };
-const entry = st.log(channelId).addPending(item);
+const entry = st.log(channelId).addPending(encrypted ? this.e2ee.hold(item) : item);
 st.lastMessage.set(channelId, entry);
 st.changed('messages', channelId);
 st.changed('channels', channelId);
-if (st.channels.get(channelId)?.encrypted) this.e2ee.send(item);
+if (encrypted) this.e2ee.send(item, entry);
 else this.conn.sendMessage(item);
 return item.client_msg_id;
 }
@@ -827,8 +828,9 @@ retryFailed(channelId, cmid) {
 const entry = this.state.log(channelId).pending.get(cmid);
 if (!entry) return;
 this.dismissFailed(channelId, cmid);
-this.send(channelId, entry.text, {
-replyTo: entry.reply_to ?? null, attachments: entry.attachments || [],
+const held = this.state.decrypted.get(entry.key); // an encrypted channel's
+this.send(channelId, held ? held.text : entry.text, {
+replyTo: entry.reply_to ?? null, attachments: (held ? held.files : entry.attachments) || [],
 });
 }
 markRead(channelId, messageId) {
@@ -2291,9 +2293,10 @@ while (n >= 1024 && i < units.length - 1) { n /= 1024; i++; }
 return `${n < 10 ? n.toFixed(1) : Math.round(n)} ${units[i]}`;
 }
 class Media {
-constructor(api, cache) {
+constructor(api, cache, e2ee = null) {
 this.api = api;
 this.cache = cache;
+this.e2ee = e2ee;
 this.urls = new Map(); // key -> Promise<object URL>, oldest first
 }
 url(attachment, { full = false } = {}) {
@@ -2315,6 +2318,7 @@ url.then((u) => URL.revokeObjectURL(u), () => {});
 return pending;
 }
 async blob(attachment, key, thumbnail) {
+if (attachment.file) return this.e2ee.open(attachment);
 const cached = await this.cache?.getMedia(key).catch(() => undefined);
 if (cached) return cached;
 const blob = await this.api.attachment(attachment.id, { thumbnail });
@@ -2563,7 +2567,8 @@ u.el = h('li', { class: 'upload', dataset: { testid: 'upload' } },
 h('span', { class: 'file-name' }, name),
 h('span', { class: 'file-size' }, formatSize(file.size)),
 bar, status, cancel);
-u.handle = chat.api.upload(file, name, (sent, total) => { bar.value = total ? sent / total : 0; });
+const uploader = ctx.e2ee.encrypted(cid) ? ctx.e2ee : chat.api;
+u.handle = uploader.upload(file, name, (sent, total) => { bar.value = total ? sent / total : 0; });
 u.handle.done.then((attachment) => {
 u.attachment = attachment;
 bar.value = 1;
@@ -2999,14 +3004,14 @@ li.editing = false;
 li.querySelector('.msg-edit').hidden = true;
 }
 if (deleted) li.querySelector('.reaction-picker').hidden = true;
-const files = vm.hidden || deleted ? NO_FILES : e.attachments || NO_FILES;
+const secret = e.encrypted ? state.decrypted.get(e.key) : null;
+const files = vm.hidden || deleted ? NO_FILES : (e.encrypted ? secret?.files : e.attachments) || NO_FILES;
 if (li.renderedFiles !== files && files.map((a) => a.id).join() !== li.renderedFileIds) {
 li.renderedFileIds = files.map((a) => a.id).join();
 renderFiles(li, files);
 }
 li.renderedFiles = files;
 const textEl = li.querySelector('.msg-text');
-const secret = e.encrypted ? state.decrypted.get(e.key) : null;
 const waiting = Boolean(e.encrypted) && !secret && !deleted && !vm.hidden;
 li.dataset.e2ee = e.encrypted ? (secret ? 'decrypted' : 'waiting') : '';
 textEl.classList.toggle('waiting', waiting);
@@ -3590,7 +3595,7 @@ const leaveButton = byTestId('leave-group-button');
 let channelId = null;
 const visible = new Set();
 let readTimer = null;
-const media = new Media(chat.api, chat.cache);
+const media = new Media(chat.api, chat.cache, ctx.e2ee);
 signal.addEventListener('abort', () => media.dispose());
 const viewer = byTestId('media-viewer');
 const viewerImage = byTestId('media-viewer-image');
@@ -4612,7 +4617,7 @@ apply();
 modules["e2ee/lazy.js"] = (() => {
   const { toastError } = modules["ui/dialogs.js"];
 
-const BUNDLE = '/assets/e2ee-196ad8ced3.js';
+const BUNDLE = '/assets/e2ee-80fe2402bf.js';
 const LIBRARY = '/vendor/matrix-sdk-crypto-wasm-18.9.0/index.mjs';
 const NOTICES = new Set(['to_device', 'device_lists', 'keys_count']);
 class E2ee {
@@ -4642,6 +4647,21 @@ this.loading = this.load()
 }
 return this.loading;
 }
+upload(file, name, onProgress) {
+let inner = null;
+let cancelled = false;
+const done = (async () => {
+const sealed = await (await this.ready()).seal(file);
+if (cancelled) throw new DOMException('cancelled', 'AbortError');
+inner = this.ctx.api.upload(sealed.blob, 'encrypted', onProgress);
+const { id } = await inner.done;
+return { id, name, content_type: file.type || 'application/octet-stream', size: file.size, file: sealed.info };
+})();
+return { done, cancel: () => { cancelled = true; inner?.cancel(); } };
+}
+async open(attachment) {
+return (await this.ready()).open(attachment);
+}
 encrypted(channelId) {
 return Boolean(this.ctx.state.channels.get(channelId)?.encrypted);
 }
@@ -4653,11 +4673,15 @@ this.ready().catch((err) => { this.declined = true; toastError(err); });
 frame(f) {
 if (NOTICES.has(f.type) && this.crypto) this.crypto.frame(f);
 }
-async send(item) {
+hold(item) {
+this.ctx.state.decrypted.set(`c:${item.client_msg_id}`, { text: item.text, files: item.attachments });
+return { ...item, text: '', attachments: [], encrypted: {} };
+}
+async send(item, entry) {
 const { state } = this.ctx;
 try {
 const crypto = await this.ready();
-await crypto.send(item);
+await crypto.send(item, entry);
 } catch (err) {
 state.log(item.channel_id).fail(item.client_msg_id, err?.message || String(err));
 state.changed('messages', item.channel_id);
