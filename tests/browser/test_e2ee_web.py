@@ -226,6 +226,8 @@ def test_a_message_without_its_key_says_so_and_the_owner_turns_a_chat_encrypted(
     expect(tid(page, "encrypted-badge")).to_be_hidden()
     tid(page, "encrypt-button").click()
     tid(page, "confirm-ok").click()
+    expect(tid(page, "e2ee-dialog")).to_be_visible()
+    assert_accessible(page, "passphrase")
     unlock(page)
     expect(tid(page, "encrypted-badge")).to_be_visible()
     expect(tid(page, "encrypt-button")).to_be_hidden()
@@ -249,3 +251,60 @@ def test_a_message_without_its_key_says_so_and_the_owner_turns_a_chat_encrypted(
     expect(el).to_have_attribute("data-e2ee", "waiting")
     expect(el.locator('[data-testid="message-text"]')).to_have_text(WAITING)
     assert_accessible(page, "conversation with an undecryptable message")
+
+
+def test_a_new_browser_device_restores_history_from_the_recovery_key(
+    web: RunningServer,
+    backend: Backend,
+    contexts: NewContext,
+    page_errors: PageErrors,
+    loop: Loop,
+    tmp_path: Path,
+) -> None:
+    owner, bea = backend.account("Rhea"), backend.account("Sam")
+    backend.befriend(owner, bea)
+    r = backend.http.post(
+        "/v1/channels",
+        json={"kind": "direct", "user_id": bea.id, "encrypted": True},
+        headers=owner.auth,
+    )
+    assert r.status_code in (200, 201), r.text
+    channel = r.json()["id"]
+    rhea = python_device(loop, web.base_url, owner, tmp_path)
+    first = login_ui(page_errors.watch(contexts().new_page(), "sam"), web.base_url, bea)
+    open_channel(first, channel)
+    unlock(first)
+    wait_for_keys(backend, owner, bea, 1)
+    early = loop.run(rhea.send(channel, {"msgtype": "m.text", "body": "from before"}))
+    assert text_of(first, early.message_id) == "from before"
+    own = send_stored(first, "mine from before")
+
+    # A recovery key: the room keys go to the server's backup, encrypted to it.
+    tid(first, "settings-button").click()
+    tid(first, "e2ee-backup-button").click()
+    tid(first, "confirm-ok").click()
+    key = str(tid(first, "e2ee-recovery-key").text_content())
+    assert_accessible(first, "recovery key")
+    tid(first, "e2ee-recovery-done").click()
+    backup = backend.http.get("/v1/keys/backup", headers=bea.auth).json()
+    assert backup["count"] >= 2 and key not in str(backup)
+
+    # A new device has no key of that history until the recovery key restores them.
+    second = login_ui(page_errors.watch(contexts().new_page(), "sam2"), web.base_url, bea)
+    open_channel(second, channel)
+    unlock(second)
+    for message_id in (early.message_id, own):
+        el = second.locator(f'[data-testid="message"][data-message-id="{message_id}"]')
+        expect(el).to_have_attribute("data-e2ee", "waiting")
+    tid(second, "settings-button").click()
+    tid(second, "e2ee-restore-button").click()
+    tid(second, "e2ee-recovery-input").fill("not a key")
+    tid(second, "e2ee-restore-submit").click()
+    expect(tid(second, "e2ee-restore-error")).to_have_text("That is not a recovery key.")
+    assert_accessible(second, "restore from a recovery key")
+    tid(second, "e2ee-recovery-input").fill(key)
+    tid(second, "e2ee-restore-submit").click()
+    expect(tid(second, "e2ee-backup-dialog")).to_have_count(0)
+    tid(second, "settings-close").click()
+    assert text_of(second, early.message_id) == "from before"
+    assert text_of(second, own) == "mine from before"

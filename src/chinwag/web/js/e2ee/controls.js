@@ -3,7 +3,8 @@
 // in the new-group dialog (the shell's markup stays as it was).
 
 import { byTestId, h } from '../dom.js';
-import { confirmDialog, toastError } from '../ui/dialogs.js';
+import { confirmDialog, toast, toastError } from '../ui/dialogs.js';
+import { askRecoveryKey, showRecoveryKey } from './backup.js';
 
 /** The badge and the "turn encryption on" button of the conversation header. */
 export function mount(ctx) {
@@ -38,4 +39,36 @@ export function mount(ctx) {
     h('input', { type: 'checkbox', name: 'encrypted', dataset: { testid: 'group-encrypted' } }),
     ' End-to-end encrypted'));
   render();
+  mountBackup(ctx);
+}
+
+/** Settings: make a recovery key (a new backup), or restore history with one. */
+function mountBackup(ctx) {
+  const create = h('button', { type: 'button', dataset: { testid: 'e2ee-backup-button' } }, 'Make a recovery key');
+  const restore = h('button', { type: 'button', dataset: { testid: 'e2ee-restore-button' } }, 'Restore from a recovery key');
+  const data = [...document.querySelectorAll('#settings-dialog h3')].find((el) => el.textContent === 'Your data');
+  data.before(h('h3', { class: 'section-title' }, 'Encrypted messages'),
+    h('p', { class: 'hint' }, 'A recovery key backs up the keys of your encrypted conversations, so a new device can read their history.'),
+    h('div', { class: 'row' }, create, restore));
+  create.addEventListener('click', async () => {
+    try {
+      const crypto = await ctx.e2ee.ready();
+      if (!(await confirmDialog('Make a new recovery key? A key made before stops working.', 'Make key'))) return;
+      showRecoveryKey(await crypto.createBackup());
+    } catch (err) {
+      toastError(err);
+    }
+  }, { signal: ctx.signal });
+  restore.addEventListener('click', async () => {
+    try {
+      const crypto = await ctx.e2ee.ready();
+      askRecoveryKey(async (key) => {
+        const n = await crypto.restore(key);
+        toast(`Restored ${n} key${n === 1 ? '' : 's'} of encrypted history.`);
+        return n;
+      });
+    } catch (err) {
+      toastError(err);
+    }
+  }, { signal: ctx.signal });
 }

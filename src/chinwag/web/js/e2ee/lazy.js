@@ -72,9 +72,12 @@ export class E2ee {
     this.ready().catch((err) => { this.declined = true; toastError(err); });
   }
 
-  /** Key notices from the server; before the machine runs they wait on the server. */
+  /**
+   * Key notices from the server. While the machine starts they wait for it (its first
+   * pull may have missed them); before that they wait on the server.
+   */
   frame(f) {
-    if (NOTICES.has(f.type) && this.crypto) this.crypto.frame(f);
+    if (NOTICES.has(f.type) && this.loading) this.loading.then((c) => c.frame(f), () => {});
   }
 
   /** What the model holds of a message to encrypt: no text, no files (memory has them). */

@@ -7,6 +7,9 @@
 const MX = ':chinwag';
 const ALGORITHM = 'm.megolm.v1.aes-sha2';
 const TO_DEVICE_PAGE = 500;
+const BACKUP = 'm.megolm_backup.v1.curve25519-aes-sha2';
+// Requests of room keys to back up per run; more wait for the next run.
+const BACKUP_ROUNDS = 20;
 
 export const mx = (id) => `@${id}${MX}`;
 const unmx = (id) => String(id).slice(1, -MX.length);
@@ -72,7 +75,9 @@ export class Crypto {
       for (const ch of state.channels.values()) if (ch.encrypted) for (const u of ch.members || []) tracked.add(u);
       await this.machine.updateTrackedUsers(this.users([...tracked]));
       await this.sync([], null);
+      await this.resumeBackup();
       await this.pull();
+      await this.backUp();
     });
     state.on('messages', (keys) => { if (keys.has(state.currentChannelId)) this.decryptOpen(); });
     state.on('route', () => this.decryptOpen());
@@ -131,6 +136,7 @@ export class Crypto {
     await this.sync(fresh.map(({ sender, type, content }) => ({ sender, type, content })), null);
     this.seq = fresh[fresh.length - 1].seq;
     await this.api('POST', '/v1/to-device/ack', { seq: this.seq });
+    await this.backUp(); // room keys just received
   }
 
   /** A server notice frame: to_device, device_lists or keys_count. */
@@ -186,6 +192,98 @@ export class Crypto {
     const encrypted = await this.encrypt(item.channel_id, content);
     entry.encrypted = encrypted;
     this.ctx.conn.sendMessage({ ...item, text: '', attachments: files.map((a) => ({ id: a.id })), encrypted });
+    // A new group session is backed up after the message has gone.
+    this.locked(() => this.backUp()).catch((err) => console.warn('chinwag: key backup failed', err));
+  }
+
+  // ---- key backup: room keys encrypted to a recovery key only the user holds ----
+
+  /** The server's backup, or null when there is none. */
+  async backupInfo() {
+    try {
+      return await this.api('GET', '/v1/keys/backup');
+    } catch (err) {
+      if (err.status === 404) return null;
+      throw err;
+    }
+  }
+
+  /**
+   * Back up to the server's backup only with its private key in this device's store
+   * (created or restored here): a public key the server hands out could be its own.
+   */
+  async resumeBackup() {
+    const info = await this.backupInfo();
+    const keys = await this.machine.getBackupKeys();
+    const key = keys?.decryptionKey;
+    this.backupOn = Boolean(info && key && keys.backupVersion === info.version
+      && key.megolmV1PublicKey.publicKeyBase64 === info.auth_data?.public_key);
+    if (this.backupOn) await this.machine.enableBackupV1(info.auth_data.public_key, info.version);
+  }
+
+  async backUp() {
+    if (!this.backupOn) return;
+    for (let round = 0; round < BACKUP_ROUNDS; round++) {
+      const req = await this.machine.backupRoomKeys();
+      if (!req) return;
+      const body = JSON.parse(req.body);
+      const answer = await this.api('PUT', '/v1/keys/backup/keys', { version: req.version, rooms: body.rooms || {} });
+      await this.machine.markRequestAsSent(req.id, req.type, JSON.stringify({ etag: String(answer.count), count: answer.count }));
+    }
+  }
+
+  /** A new backup (the previous one is dropped); returns its recovery key. */
+  createBackup() {
+    return this.locked(async () => {
+      const { sdk, machine } = this;
+      const secret = sdk.BackupDecryptionKey.createRandomKey().toBase64();
+      const key = sdk.BackupDecryptionKey.fromBase64(secret);
+      const publicKey = key.megolmV1PublicKey.publicKeyBase64;
+      const { version } = await this.api('PUT', '/v1/keys/backup', { algorithm: BACKUP, auth_data: { public_key: publicKey } });
+      await machine.saveBackupDecryptionKey(key, version);
+      await machine.enableBackupV1(publicKey, version);
+      this.backupOn = true;
+      await this.backUp();
+      return secret;
+    });
+  }
+
+  /** Take every room key of the backup with its recovery key; returns how many. */
+  async restore(recoveryKey) {
+    const imported = await this.locked(async () => {
+      const { sdk, machine } = this;
+      let key;
+      try {
+        key = sdk.BackupDecryptionKey.fromBase64(recoveryKey.trim());
+      } catch {
+        throw new Error('That is not a recovery key.');
+      }
+      const info = await this.backupInfo();
+      if (!info) throw new Error('There is no key backup on the server.');
+      if (info.algorithm !== BACKUP || key.megolmV1PublicKey.publicKeyBase64 !== info.auth_data?.public_key) {
+        throw new Error('That recovery key does not open this account\u2019s backup.');
+      }
+      const { rooms = {} } = await this.api('GET', `/v1/keys/backup/keys?version=${encodeURIComponent(info.version)}`);
+      const byRoom = new Map();
+      for (const [roomId, room] of Object.entries(rooms)) {
+        const sessions = new Map();
+        for (const [sessionId, entry] of Object.entries(room?.sessions || {})) {
+          const sd = entry?.session_data;
+          try {
+            sessions.set(sessionId, JSON.parse(key.decryptV1(sd.ephemeral, sd.mac, sd.ciphertext)));
+          } catch { /* not ours to read: skipped */ }
+        }
+        if (sessions.size) byRoom.set(new sdk.RoomId(roomId), sessions);
+      }
+      const result = await machine.importBackedUpRoomKeys(byRoom, () => {}, info.version);
+      // This device keeps the key and backs up from now on too.
+      await machine.saveBackupDecryptionKey(sdk.BackupDecryptionKey.fromBase64(recoveryKey.trim()), info.version);
+      await machine.enableBackupV1(info.auth_data.public_key, info.version);
+      this.backupOn = true;
+      return result.importedCount;
+    });
+    this.decryptOpen();
+    return imported;
   }
 
   /** Encrypt a file as Matrix does (AES-256-CTR, SHA-256 of the ciphertext). */

@@ -6,6 +6,8 @@ modules["e2ee/machine.js"] = (() => {
 const MX = ':chinwag';
 const ALGORITHM = 'm.megolm.v1.aes-sha2';
 const TO_DEVICE_PAGE = 500;
+const BACKUP = 'm.megolm_backup.v1.curve25519-aes-sha2';
+const BACKUP_ROUNDS = 20;
 const mx = (id) => `@${id}${MX}`;
 const unmx = (id) => String(id).slice(1, -MX.length);
 const roomOf = (channelId) => `!${channelId}${MX}`;
@@ -58,7 +60,9 @@ const tracked = new Set([state.me.id]);
 for (const ch of state.channels.values()) if (ch.encrypted) for (const u of ch.members || []) tracked.add(u);
 await this.machine.updateTrackedUsers(this.users([...tracked]));
 await this.sync([], null);
+await this.resumeBackup();
 await this.pull();
+await this.backUp();
 });
 state.on('messages', (keys) => { if (keys.has(state.currentChannelId)) this.decryptOpen(); });
 state.on('route', () => this.decryptOpen());
@@ -108,6 +112,7 @@ if (!fresh.length) return;
 await this.sync(fresh.map(({ sender, type, content }) => ({ sender, type, content })), null);
 this.seq = fresh[fresh.length - 1].seq;
 await this.api('POST', '/v1/to-device/ack', { seq: this.seq });
+await this.backUp(); // room keys just received
 }
 frame(f) {
 this.locked(async () => {
@@ -153,6 +158,82 @@ content.files = files.map((a) => ({ id: a.id, name: a.name, mimetype: a.content_
 const encrypted = await this.encrypt(item.channel_id, content);
 entry.encrypted = encrypted;
 this.ctx.conn.sendMessage({ ...item, text: '', attachments: files.map((a) => ({ id: a.id })), encrypted });
+this.locked(() => this.backUp()).catch((err) => console.warn('chinwag: key backup failed', err));
+}
+async backupInfo() {
+try {
+return await this.api('GET', '/v1/keys/backup');
+} catch (err) {
+if (err.status === 404) return null;
+throw err;
+}
+}
+async resumeBackup() {
+const info = await this.backupInfo();
+const keys = await this.machine.getBackupKeys();
+const key = keys?.decryptionKey;
+this.backupOn = Boolean(info && key && keys.backupVersion === info.version
+&& key.megolmV1PublicKey.publicKeyBase64 === info.auth_data?.public_key);
+if (this.backupOn) await this.machine.enableBackupV1(info.auth_data.public_key, info.version);
+}
+async backUp() {
+if (!this.backupOn) return;
+for (let round = 0; round < BACKUP_ROUNDS; round++) {
+const req = await this.machine.backupRoomKeys();
+if (!req) return;
+const body = JSON.parse(req.body);
+const answer = await this.api('PUT', '/v1/keys/backup/keys', { version: req.version, rooms: body.rooms || {} });
+await this.machine.markRequestAsSent(req.id, req.type, JSON.stringify({ etag: String(answer.count), count: answer.count }));
+}
+}
+createBackup() {
+return this.locked(async () => {
+const { sdk, machine } = this;
+const secret = sdk.BackupDecryptionKey.createRandomKey().toBase64();
+const key = sdk.BackupDecryptionKey.fromBase64(secret);
+const publicKey = key.megolmV1PublicKey.publicKeyBase64;
+const { version } = await this.api('PUT', '/v1/keys/backup', { algorithm: BACKUP, auth_data: { public_key: publicKey } });
+await machine.saveBackupDecryptionKey(key, version);
+await machine.enableBackupV1(publicKey, version);
+this.backupOn = true;
+await this.backUp();
+return secret;
+});
+}
+async restore(recoveryKey) {
+const imported = await this.locked(async () => {
+const { sdk, machine } = this;
+let key;
+try {
+key = sdk.BackupDecryptionKey.fromBase64(recoveryKey.trim());
+} catch {
+throw new Error('That is not a recovery key.');
+}
+const info = await this.backupInfo();
+if (!info) throw new Error('There is no key backup on the server.');
+if (info.algorithm !== BACKUP || key.megolmV1PublicKey.publicKeyBase64 !== info.auth_data?.public_key) {
+throw new Error('That recovery key does not open this account\u2019s backup.');
+}
+const { rooms = {} } = await this.api('GET', `/v1/keys/backup/keys?version=${encodeURIComponent(info.version)}`);
+const byRoom = new Map();
+for (const [roomId, room] of Object.entries(rooms)) {
+const sessions = new Map();
+for (const [sessionId, entry] of Object.entries(room?.sessions || {})) {
+const sd = entry?.session_data;
+try {
+sessions.set(sessionId, JSON.parse(key.decryptV1(sd.ephemeral, sd.mac, sd.ciphertext)));
+} catch { /* not ours to read: skipped */ }
+}
+if (sessions.size) byRoom.set(new sdk.RoomId(roomId), sessions);
+}
+const result = await machine.importBackedUpRoomKeys(byRoom, () => {}, info.version);
+await machine.saveBackupDecryptionKey(sdk.BackupDecryptionKey.fromBase64(recoveryKey.trim()), info.version);
+await machine.enableBackupV1(info.auth_data.public_key, info.version);
+this.backupOn = true;
+return result.importedCount;
+});
+this.decryptOpen();
+return imported;
 }
 async seal(file) {
 const sealed = this.sdk.Attachment.encrypt(new Uint8Array(await file.arrayBuffer()));
@@ -739,10 +820,61 @@ save.disabled = false;
   return { openDialog, closeOnBackdrop, confirmDialog, toast, toastError, announce, mountProfile };
 })();
 
+// ---- js/e2ee/backup.js
+modules["e2ee/backup.js"] = (() => {
+  const { h } = modules["dom.js"];
+
+function modal(title, ...content) {
+const dialog = h('dialog', { 'aria-labelledby': 'e2ee-backup-title', dataset: { testid: 'e2ee-backup-dialog' } },
+h('div', { class: 'stack' }, h('h2', { id: 'e2ee-backup-title' }, title), ...content));
+dialog.addEventListener('close', () => dialog.remove());
+document.body.append(dialog);
+dialog.showModal();
+return dialog;
+}
+function showRecoveryKey(key) {
+const done = h('button', { type: 'button', class: 'primary', dataset: { testid: 'e2ee-recovery-done' } }, 'I have saved it');
+const dialog = modal('Your recovery key',
+h('p', {}, 'Keep this key somewhere safe, away from this device. With it, a new device can read your encrypted history; without it nobody can, the server included. It is shown only now.'),
+h('p', { class: 'recovery-key', dataset: { testid: 'e2ee-recovery-key' } }, key),
+h('div', { class: 'dialog-buttons' }, done));
+done.addEventListener('click', () => dialog.close());
+done.focus();
+}
+function askRecoveryKey(restore) {
+const input = h('input', { id: 'e2ee-recovery-input', autocomplete: 'off', spellcheck: 'false', dataset: { testid: 'e2ee-recovery-input' } });
+const error = h('p', { class: 'form-error', role: 'alert', dataset: { testid: 'e2ee-restore-error' } });
+const cancel = h('button', { type: 'button' }, 'Cancel');
+const form = h('form', { class: 'stack', novalidate: true },
+h('label', { for: 'e2ee-recovery-input' }, 'Recovery key'), input, error,
+h('div', { class: 'dialog-buttons' }, cancel,
+h('button', { type: 'submit', class: 'primary', dataset: { testid: 'e2ee-restore-submit' } }, 'Restore')));
+const dialog = modal('Restore encrypted history', form);
+cancel.addEventListener('click', () => dialog.close());
+form.addEventListener('submit', async (e) => {
+e.preventDefault();
+error.textContent = '';
+try {
+const n = await restore(input.value);
+dialog.close();
+return n;
+} catch (err) {
+error.textContent = err?.message || String(err);
+input.focus();
+return null;
+}
+});
+input.focus();
+}
+  return { showRecoveryKey, askRecoveryKey };
+})();
+
 // ---- js/e2ee/controls.js
 modules["e2ee/controls.js"] = (() => {
   const { byTestId, h } = modules["dom.js"];
-  const { confirmDialog, toastError } = modules["ui/dialogs.js"];
+  const { confirmDialog, toast, toastError } = modules["ui/dialogs.js"];
+  const { askRecoveryKey, showRecoveryKey } = modules["e2ee/backup.js"];
+
 
 
 function mount(ctx) {
@@ -776,6 +908,36 @@ error.before(h('label', { class: 'check' },
 h('input', { type: 'checkbox', name: 'encrypted', dataset: { testid: 'group-encrypted' } }),
 ' End-to-end encrypted'));
 render();
+mountBackup(ctx);
+}
+function mountBackup(ctx) {
+const create = h('button', { type: 'button', dataset: { testid: 'e2ee-backup-button' } }, 'Make a recovery key');
+const restore = h('button', { type: 'button', dataset: { testid: 'e2ee-restore-button' } }, 'Restore from a recovery key');
+const data = [...document.querySelectorAll('#settings-dialog h3')].find((el) => el.textContent === 'Your data');
+data.before(h('h3', { class: 'section-title' }, 'Encrypted messages'),
+h('p', { class: 'hint' }, 'A recovery key backs up the keys of your encrypted conversations, so a new device can read their history.'),
+h('div', { class: 'row' }, create, restore));
+create.addEventListener('click', async () => {
+try {
+const crypto = await ctx.e2ee.ready();
+if (!(await confirmDialog('Make a new recovery key? A key made before stops working.', 'Make key'))) return;
+showRecoveryKey(await crypto.createBackup());
+} catch (err) {
+toastError(err);
+}
+}, { signal: ctx.signal });
+restore.addEventListener('click', async () => {
+try {
+const crypto = await ctx.e2ee.ready();
+askRecoveryKey(async (key) => {
+const n = await crypto.restore(key);
+toast(`Restored ${n} key${n === 1 ? '' : 's'} of encrypted history.`);
+return n;
+});
+} catch (err) {
+toastError(err);
+}
+}, { signal: ctx.signal });
 }
   return { mount };
 })();

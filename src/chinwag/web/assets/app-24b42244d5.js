@@ -4617,7 +4617,7 @@ apply();
 modules["e2ee/lazy.js"] = (() => {
   const { toastError } = modules["ui/dialogs.js"];
 
-const BUNDLE = '/assets/e2ee-80fe2402bf.js';
+const BUNDLE = '/assets/e2ee-0075134f60.js';
 const LIBRARY = '/vendor/matrix-sdk-crypto-wasm-18.9.0/index.mjs';
 const NOTICES = new Set(['to_device', 'device_lists', 'keys_count']);
 class E2ee {
@@ -4671,7 +4671,7 @@ this.declined = false;
 this.ready().catch((err) => { this.declined = true; toastError(err); });
 }
 frame(f) {
-if (NOTICES.has(f.type) && this.crypto) this.crypto.frame(f);
+if (NOTICES.has(f.type) && this.loading) this.loading.then((c) => c.frame(f), () => {});
 }
 hold(item) {
 this.ctx.state.decrypted.set(`c:${item.client_msg_id}`, { text: item.text, files: item.attachments });
