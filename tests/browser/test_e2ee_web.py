@@ -216,6 +216,15 @@ def test_browsers_and_a_python_device_talk_in_an_encrypted_group(
         loop.run(dans.decrypt(later))
     assert loop.run(olga.decrypt(later)).content["body"] == "after dan left"
 
+    # The server's storage (SQLite files, blobs) holds ciphertext and none of the plaintext.
+    folder = Path(web.app.settings.data_dir)
+    stored = b"".join(p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file())
+    assert later.encrypted["ciphertext"][:64].encode() in stored  # the scan sees messages
+    said = ("hello from python", "hello from bea", "and from cem", "after dan left")
+    for plain in (*said, "report.bin", "picture.png"):
+        assert plain.encode() not in stored, plain
+    assert report.read_bytes()[:64] not in stored
+
 
 def test_a_message_without_its_key_says_so_and_the_owner_turns_a_chat_encrypted(
     web: RunningServer, backend: Backend, contexts: NewContext, page_errors: PageErrors
@@ -251,6 +260,13 @@ def test_a_message_without_its_key_says_so_and_the_owner_turns_a_chat_encrypted(
     expect(el).to_have_attribute("data-e2ee", "waiting")
     expect(el.locator('[data-testid="message-text"]')).to_have_text(WAITING)
     assert_accessible(page, "conversation with an undecryptable message")
+
+    # Logging out deletes this device's keys (its crypto store) with the rest.
+    stores = "async () => (await indexedDB.databases()).map((d) => d.name).filter((n) => n.startsWith('chinwag-e2ee-'))"
+    assert len(page.evaluate(stores)) == 2
+    tid(page, "logout-button").click()
+    expect(tid(page, "login-form")).to_be_visible()
+    page.wait_for_function(f"async () => (await ({stores})()).length === 0")
 
 
 def test_a_new_browser_device_restores_history_from_the_recovery_key(

@@ -267,8 +267,10 @@ async function logout() {
     loggingOut = false;
     session = null;
     localStorage.removeItem(SESSION_KEY);
+    const e2ee = ctx?.e2ee;
     teardown();
     dropSnapshot(userId);
+    await e2ee?.forget().catch(() => {});
     await deleteCache(userId);
     showAuth('');
     toast('You have logged out.');

@@ -9,6 +9,9 @@ import { toastError } from '../ui/dialogs.js';
 const BUNDLE = '/assets/e2ee.js';
 export const LIBRARY = '/vendor/matrix-sdk-crypto-wasm-18.9.0/index.mjs';
 const NOTICES = new Set(['to_device', 'device_lists', 'keys_count']);
+// The library's IndexedDB store of one device (it adds these suffixes to the name).
+const storeName = (s) => `chinwag-e2ee-${s.user.id}-${s.device_id}`;
+const STORE_DBS = ['::matrix-sdk-crypto', '::matrix-sdk-crypto-meta'];
 
 export class E2ee {
   constructor(ctx, session) {
@@ -35,7 +38,7 @@ export class E2ee {
   ready() {
     if (!this.loading) {
       this.loading = this.load()
-        .then((m) => m.start(this.ctx, this.session, LIBRARY))
+        .then((m) => m.start(this.ctx, this.session, LIBRARY, storeName(this.session)))
         .then((crypto) => { this.crypto = crypto; return crypto; })
         .catch((err) => { this.loading = null; throw err; });
     }
@@ -59,6 +62,14 @@ export class E2ee {
   /** The plaintext of an encrypted file (a Blob), for media.js. */
   async open(attachment) {
     return (await this.ready()).open(attachment);
+  }
+
+  /** Logged out: this device's keys are of no more use; they are deleted. */
+  async forget() {
+    const crypto = await this.loading?.catch(() => null);
+    crypto?.machine.close();
+    localStorage.removeItem(`chinwag.e2ee.${this.session.device_id}`);
+    for (const suffix of STORE_DBS) indexedDB.deleteDatabase(storeName(this.session) + suffix);
   }
 
   encrypted(channelId) {

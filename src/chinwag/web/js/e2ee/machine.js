@@ -15,10 +15,6 @@ export const mx = (id) => `@${id}${MX}`;
 const unmx = (id) => String(id).slice(1, -MX.length);
 const roomOf = (channelId) => `!${channelId}${MX}`;
 
-export function storeName(userId, deviceId) {
-  return `chinwag-e2ee-${userId}-${deviceId}`;
-}
-
 /** The files a decrypted message names, among the blobs the server says it carries. */
 function filesOf(content, e) {
   const carried = new Set((e.attachments || []).map((a) => a.id));

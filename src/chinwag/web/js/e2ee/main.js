@@ -2,15 +2,15 @@
 // vendored library, unlocks this device's crypto store with its passphrase, and starts
 // the machine.
 
-import { Crypto, storeName } from './machine.js';
+import { Crypto } from './machine.js';
 import { askPassphrase } from './unlock.js';
 import { mount as mountControls } from './controls.js';
 
 export const mount = mountControls;
 
-const SET_UP = 'chinwag.e2ee.';
+const SET_UP = 'chinwag.e2ee.'; // + device id: this device has a crypto store
 
-export async function start(ctx, session, library) {
+export async function start(ctx, session, library, store) {
   const sdk = await import(library);
   await sdk.initAsync();
   const device = session.device_id;
@@ -21,7 +21,7 @@ export async function start(ctx, session, library) {
     try {
       const machine = await sdk.OlmMachine.initialize(
         new sdk.UserId(`@${session.user.id}:chinwag`), new sdk.DeviceId(device),
-        storeName(session.user.id, device), passphrase);
+        store, passphrase);
       localStorage.setItem(SET_UP + device, '1');
       const crypto = new Crypto(ctx, sdk, machine, session);
       await crypto.begin();

@@ -4617,9 +4617,11 @@ apply();
 modules["e2ee/lazy.js"] = (() => {
   const { toastError } = modules["ui/dialogs.js"];
 
-const BUNDLE = '/assets/e2ee-0075134f60.js';
+const BUNDLE = '/assets/e2ee-e4c0d9686c.js';
 const LIBRARY = '/vendor/matrix-sdk-crypto-wasm-18.9.0/index.mjs';
 const NOTICES = new Set(['to_device', 'device_lists', 'keys_count']);
+const storeName = (s) => `chinwag-e2ee-${s.user.id}-${s.device_id}`;
+const STORE_DBS = ['::matrix-sdk-crypto', '::matrix-sdk-crypto-meta'];
 class E2ee {
 constructor(ctx, session) {
 this.ctx = ctx;
@@ -4641,7 +4643,7 @@ return this.bundle;
 ready() {
 if (!this.loading) {
 this.loading = this.load()
-.then((m) => m.start(this.ctx, this.session, LIBRARY))
+.then((m) => m.start(this.ctx, this.session, LIBRARY, storeName(this.session)))
 .then((crypto) => { this.crypto = crypto; return crypto; })
 .catch((err) => { this.loading = null; throw err; });
 }
@@ -4661,6 +4663,12 @@ return { done, cancel: () => { cancelled = true; inner?.cancel(); } };
 }
 async open(attachment) {
 return (await this.ready()).open(attachment);
+}
+async forget() {
+const crypto = await this.loading?.catch(() => null);
+crypto?.machine.close();
+localStorage.removeItem(`chinwag.e2ee.${this.session.device_id}`);
+for (const suffix of STORE_DBS) indexedDB.deleteDatabase(storeName(this.session) + suffix);
 }
 encrypted(channelId) {
 return Boolean(this.ctx.state.channels.get(channelId)?.encrypted);
@@ -4956,8 +4964,10 @@ await api.logout().catch(() => {});
 loggingOut = false;
 session = null;
 localStorage.removeItem(SESSION_KEY);
+const e2ee = ctx?.e2ee;
 teardown();
 dropSnapshot(userId);
+await e2ee?.forget().catch(() => {});
 await deleteCache(userId);
 showAuth('');
 toast('You have logged out.');

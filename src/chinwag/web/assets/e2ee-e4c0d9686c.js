@@ -11,9 +11,6 @@ const BACKUP_ROUNDS = 20;
 const mx = (id) => `@${id}${MX}`;
 const unmx = (id) => String(id).slice(1, -MX.length);
 const roomOf = (channelId) => `!${channelId}${MX}`;
-function storeName(userId, deviceId) {
-return `chinwag-e2ee-${userId}-${deviceId}`;
-}
 function filesOf(content, e) {
 const carried = new Set((e.attachments || []).map((a) => a.id));
 const files = Array.isArray(content.files) ? content.files : [];
@@ -288,7 +285,7 @@ if (inner.room_id && inner.room_id !== roomOf(e.channel_id)) throw new Error('a 
 return inner.content || {};
 }
 }
-  return { mx, storeName, Crypto };
+  return { mx, Crypto };
 })();
 
 // ---- js/dom.js
@@ -944,15 +941,15 @@ toastError(err);
 
 // ---- js/e2ee/main.js
 modules["e2ee/main.js"] = (() => {
-  const { Crypto, storeName } = modules["e2ee/machine.js"];
+  const { Crypto } = modules["e2ee/machine.js"];
   const { askPassphrase } = modules["e2ee/unlock.js"];
   const { mount: mountControls } = modules["e2ee/controls.js"];
 
 
 
 const mount = mountControls;
-const SET_UP = 'chinwag.e2ee.';
-async function start(ctx, session, library) {
+const SET_UP = 'chinwag.e2ee.'; // + device id: this device has a crypto store
+async function start(ctx, session, library, store) {
 const sdk = await import(library);
 await sdk.initAsync();
 const device = session.device_id;
@@ -963,7 +960,7 @@ const passphrase = await askPassphrase({ known, failed });
 try {
 const machine = await sdk.OlmMachine.initialize(
 new sdk.UserId(`@${session.user.id}:chinwag`), new sdk.DeviceId(device),
-storeName(session.user.id, device), passphrase);
+store, passphrase);
 localStorage.setItem(SET_UP + device, '1');
 const crypto = new Crypto(ctx, sdk, machine, session);
 await crypto.begin();
