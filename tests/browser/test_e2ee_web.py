@@ -305,6 +305,13 @@ def test_a_new_browser_device_restores_history_from_the_recovery_key(
     backup = backend.http.get("/v1/keys/backup", headers=bea.auth).json()
     assert backup["count"] >= 2 and key not in str(backup)
 
+    # The Python client reads the browser's backup with the same recovery key.
+    sams = python_device(loop, web.base_url, bea, tmp_path)
+    assert loop.run(sams.restore(key)) >= 2
+    history = {m.message_id: m for m in loop.run(sams.api.history(channel))}
+    for message_id, said in ((early.message_id, "from before"), (own, "mine from before")):
+        assert loop.run(sams.decrypt(history[message_id])).content["body"] == said
+
     # A new device has no key of that history until the recovery key restores them.
     second = login_ui(page_errors.watch(contexts().new_page(), "sam2"), web.base_url, bea)
     open_channel(second, channel)
