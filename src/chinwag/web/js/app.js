@@ -152,8 +152,6 @@ async function startSession(s, { gateways = [] } = {}) {
   conn.start();
   await refreshed;
   startWorkerOnce();
-  // The encryption controls (not its library) once the browser has nothing better to do.
-  (window.requestIdleCallback || setTimeout)(() => { if (ctx === c) c.e2ee.load().catch(() => {}); });
 }
 
 /** A new message from someone else arrived live. */

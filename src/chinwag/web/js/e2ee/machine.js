@@ -282,6 +282,21 @@ export class Crypto {
     return imported;
   }
 
+  /** Encrypt a file and upload the blob: {done: Promise<attachment>, cancel()}. */
+  upload(file, name, onProgress) {
+    let inner = null;
+    let cancelled = false;
+    const done = (async () => {
+      const sealed = await this.seal(file);
+      if (cancelled) throw new DOMException('cancelled', 'AbortError');
+      // A neutral name: neither the file's name nor its type reaches the server.
+      inner = this.ctx.api.upload(sealed.blob, 'encrypted', onProgress);
+      const { id } = await inner.done;
+      return { id, name, content_type: file.type || 'application/octet-stream', size: file.size, file: sealed.info };
+    })();
+    return { done, cancel: () => { cancelled = true; inner?.cancel(); } };
+  }
+
   /** Encrypt a file as Matrix does (AES-256-CTR, SHA-256 of the ciphertext). */
   async seal(file) {
     const sealed = this.sdk.Attachment.encrypt(new Uint8Array(await file.arrayBuffer()));

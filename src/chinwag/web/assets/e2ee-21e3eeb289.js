@@ -232,6 +232,18 @@ return result.importedCount;
 this.decryptOpen();
 return imported;
 }
+upload(file, name, onProgress) {
+let inner = null;
+let cancelled = false;
+const done = (async () => {
+const sealed = await this.seal(file);
+if (cancelled) throw new DOMException('cancelled', 'AbortError');
+inner = this.ctx.api.upload(sealed.blob, 'encrypted', onProgress);
+const { id } = await inner.done;
+return { id, name, content_type: file.type || 'application/octet-stream', size: file.size, file: sealed.info };
+})();
+return { done, cancel: () => { cancelled = true; inner?.cancel(); } };
+}
 async seal(file) {
 const sealed = this.sdk.Attachment.encrypt(new Uint8Array(await file.arrayBuffer()));
 const blob = new Blob([sealed.encryptedData], { type: 'application/octet-stream' });

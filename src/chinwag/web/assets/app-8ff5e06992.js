@@ -4617,86 +4617,82 @@ apply();
 modules["e2ee/lazy.js"] = (() => {
   const { toastError } = modules["ui/dialogs.js"];
 
-const BUNDLE = '/assets/e2ee-e4c0d9686c.js';
+const BUNDLE = '/assets/e2ee-21e3eeb289.js';
 const LIBRARY = '/vendor/matrix-sdk-crypto-wasm-18.9.0/index.mjs';
-const NOTICES = new Set(['to_device', 'device_lists', 'keys_count']);
-const storeName = (s) => `chinwag-e2ee-${s.user.id}-${s.device_id}`;
-const STORE_DBS = ['::matrix-sdk-crypto', '::matrix-sdk-crypto-meta'];
 class E2ee {
 constructor(ctx, session) {
 this.ctx = ctx;
 this.session = session; // {user, device_id}
+this.store = `chinwag-e2ee-${session.user.id}-${session.device_id}`;
 this.bundle = null;
 this.loading = null;
-this.crypto = null;
-this.declined = false; // the passphrase was not given: ask again on the next opening
-ctx.state.on('route', () => this.opened(ctx.state.currentChannelId));
-ctx.state.on('channels', () => { if (!this.declined) this.opened(ctx.state.currentChannelId); });
+this.declined = false; // the passphrase was not given: asked again on the next opening
+ctx.state.on('route', () => this.opened(true));
+ctx.state.on('channels', () => this.opened(false));
+for (const id of ['new-group-button', 'settings-button']) {
+document.querySelector(`[data-testid="${id}"]`).addEventListener('click', () => this.load(), { signal: ctx.signal });
+}
 }
 load() {
-if (!this.bundle) {
-this.bundle = import(BUNDLE).then((m) => { m.e2ee.mount(this.ctx); return m.e2ee; });
-this.bundle.catch(() => { this.bundle = null; });
-}
+this.bundle ||= import(BUNDLE).then((m) => {
+m.e2ee.mount(this.ctx);
+return m.e2ee;
+}, (err) => {
+this.bundle = null;
+throw err;
+});
 return this.bundle;
 }
 ready() {
-if (!this.loading) {
-this.loading = this.load()
-.then((m) => m.start(this.ctx, this.session, LIBRARY, storeName(this.session)))
-.then((crypto) => { this.crypto = crypto; return crypto; })
-.catch((err) => { this.loading = null; throw err; });
-}
+this.loading ||= this.load()
+.then((m) => m.start(this.ctx, this.session, LIBRARY, this.store))
+.catch((err) => {
+this.loading = null;
+throw err;
+});
 return this.loading;
-}
-upload(file, name, onProgress) {
-let inner = null;
-let cancelled = false;
-const done = (async () => {
-const sealed = await (await this.ready()).seal(file);
-if (cancelled) throw new DOMException('cancelled', 'AbortError');
-inner = this.ctx.api.upload(sealed.blob, 'encrypted', onProgress);
-const { id } = await inner.done;
-return { id, name, content_type: file.type || 'application/octet-stream', size: file.size, file: sealed.info };
-})();
-return { done, cancel: () => { cancelled = true; inner?.cancel(); } };
-}
-async open(attachment) {
-return (await this.ready()).open(attachment);
-}
-async forget() {
-const crypto = await this.loading?.catch(() => null);
-crypto?.machine.close();
-localStorage.removeItem(`chinwag.e2ee.${this.session.device_id}`);
-for (const suffix of STORE_DBS) indexedDB.deleteDatabase(storeName(this.session) + suffix);
 }
 encrypted(channelId) {
 return Boolean(this.ctx.state.channels.get(channelId)?.encrypted);
 }
-opened(channelId) {
-if (!channelId || !this.encrypted(channelId) || this.loading) return;
+opened(routed) {
+const cid = this.ctx.state.currentChannelId;
+if (cid) this.load().catch(() => {});
+if (!this.encrypted(cid) || this.loading || (this.declined && !routed)) return;
 this.declined = false;
-this.ready().catch((err) => { this.declined = true; toastError(err); });
+this.ready().catch((err) => {
+this.declined = true;
+toastError(err);
+});
 }
 frame(f) {
-if (NOTICES.has(f.type) && this.loading) this.loading.then((c) => c.frame(f), () => {});
+this.loading?.then((c) => c.frame(f), () => {});
 }
 hold(item) {
 this.ctx.state.decrypted.set(`c:${item.client_msg_id}`, { text: item.text, files: item.attachments });
 return { ...item, text: '', attachments: [], encrypted: {} };
 }
-async send(item, entry) {
+send(item, entry) {
+this.ready().then((c) => c.send(item, entry)).catch((err) => {
 const { state } = this.ctx;
-try {
-const crypto = await this.ready();
-await crypto.send(item, entry);
-} catch (err) {
 state.log(item.channel_id).fail(item.client_msg_id, err?.message || String(err));
 state.changed('messages', item.channel_id);
+});
+}
+upload(file, name, onProgress) {
+const started = this.ready().then((c) => c.upload(file, name, onProgress));
+return { done: started.then((u) => u.done), cancel: () => started.then((u) => u.cancel(), () => {}) };
+}
+async open(attachment) {
+return (await this.ready()).open(attachment);
+}
+async forget() {
+(await this.loading?.catch(() => null))?.machine.close();
+localStorage.removeItem(`chinwag.e2ee.${this.session.device_id}`);
+for (const end of ['', '-meta']) indexedDB.deleteDatabase(`${this.store}::matrix-sdk-crypto${end}`);
 }
 }
-}
-  return { LIBRARY, E2ee };
+  return { E2ee };
 })();
 
 // ---- js/app.js
@@ -4865,7 +4861,6 @@ route();
 conn.start();
 await refreshed;
 startWorkerOnce();
-(window.requestIdleCallback || setTimeout)(() => { if (ctx === c) c.e2ee.load().catch(() => {}); });
 }
 function onIncoming(c, m) {
 const st = c.state;
