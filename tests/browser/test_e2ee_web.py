@@ -19,6 +19,7 @@ from chinwag.client.e2ee import DecryptionRefused, E2eeDevice, SealedFile, attac
 from tests.browser.a11y import assert_accessible
 from tests.browser.support import (
     PASSWORD,
+    channel_item,
     Account,
     Backend,
     PageErrors,
@@ -156,6 +157,8 @@ def test_browsers_and_a_python_device_talk_in_an_encrypted_group(
     assert backend.history(owner, channel)[-1]["text"] == ""
     assert text_of(b, sent.message_id) == "hello from python"
     assert text_of(c, sent.message_id) == "hello from python"
+    preview = tid(channel_item(b, channel), "channel-preview")
+    expect(preview).to_have_text("Olga: hello from python")
 
     # A browser to the other browser and to Python.
     bea_id = send_stored(b, "hello from bea")
