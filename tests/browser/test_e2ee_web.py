@@ -19,10 +19,10 @@ from chinwag.client.e2ee import DecryptionRefused, E2eeDevice, SealedFile, attac
 from tests.browser.a11y import assert_accessible
 from tests.browser.support import (
     PASSWORD,
-    channel_item,
     Account,
     Backend,
     PageErrors,
+    channel_item,
     login_ui,
     open_channel,
     send,
