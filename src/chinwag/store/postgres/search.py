@@ -39,8 +39,6 @@ async def search(conn: Any, q: SearchQuery) -> list[Message]:
         args.append(q.channel_id)
         outer += f" AND mb.channel_id = ${len(args)}"
     order = "ORDER BY created_at DESC, message_id DESC LIMIT $2"
-    sql = (
-        f"SELECT f.* FROM members mb CROSS JOIN LATERAL ({inner} {order}) f {outer} {order}"
-    )
+    sql = f"SELECT f.* FROM members mb CROSS JOIN LATERAL ({inner} {order}) f {outer} {order}"
     rows = await conn.fetch(sql, *args)
     return await with_reactions(conn, rows)

@@ -69,7 +69,5 @@ def _merge_step(conn: sqlite3.Connection) -> bool:
     """One bounded merge of the index's segments; True if there was anything to merge
     (FTS5 tells by the change count: fewer than 2 means nothing was done)."""
     before = conn.total_changes
-    conn.execute(
-        "INSERT INTO search_text (search_text, rank) VALUES ('merge', ?)", (MERGE_PAGES,)
-    )
+    conn.execute("INSERT INTO search_text (search_text, rank) VALUES ('merge', ?)", (MERGE_PAGES,))
     return conn.total_changes - before >= 2
