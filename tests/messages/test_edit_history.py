@@ -78,13 +78,15 @@ async def test_admins_read_the_texts_edits_replaced_until_a_delete(
 
 
 async def test_off_by_default_nothing_is_kept(tmp_path: Path, store_url: str) -> None:
-    async with run_server(test_settings(tmp_path / "data", store_url)) as server:
-        async with httpx.AsyncClient(base_url=server.base_url, timeout=30) as http:
-            a, _, cid = await api.friends_in_chat(http)
-            admin = await _admin(server, http)
-            path = await _sent(http, a, cid, "first draft")
-            r = await http.patch(path, json={"text": "final words"}, headers=a.auth)
-            assert r.status_code == 200
-            r = await http.get(_versions(path), headers=admin.auth)
-            assert r.status_code == 200, r.text
-            assert r.json()["versions"] == [] and r.json()["message"]["text"] == "final words"
+    async with (
+        run_server(test_settings(tmp_path / "data", store_url)) as server,
+        httpx.AsyncClient(base_url=server.base_url, timeout=30) as http,
+    ):
+        a, _, cid = await api.friends_in_chat(http)
+        admin = await _admin(server, http)
+        path = await _sent(http, a, cid, "first draft")
+        r = await http.patch(path, json={"text": "final words"}, headers=a.auth)
+        assert r.status_code == 200
+        r = await http.get(_versions(path), headers=admin.auth)
+        assert r.status_code == 200, r.text
+        assert r.json()["versions"] == [] and r.json()["message"]["text"] == "final words"
