@@ -50,7 +50,10 @@ def index_chunk(conn: sqlite3.Connection, busy: bool, limit: int = CHUNK) -> boo
         " JOIN search_channels c ON c.channel_id = p.channel_id"
         " JOIN messages m ON m.channel_id = p.channel_id AND m.message_id = p.message_id"
         " WHERE p.id <= ? AND NOT m.deleted AND substr(m.text, 1, 1) <> char(1)"
-        f" AND m.message_id <= {MAX_ID}",
+        f" AND m.message_id <= {MAX_ID}"
+        # Ascending rowids: FTS5 writes its pending entries out as a new segment whenever
+        # a rowid is not above the last one, so any other order costs a segment a row.
+        " ORDER BY 1",
         (upto,),
     )
     # From now on the update trigger keeps these messages' entries in step.

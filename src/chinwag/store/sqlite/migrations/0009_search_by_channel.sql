@@ -34,15 +34,17 @@ CREATE VIRTUAL TABLE search_text USING fts5(
 -- keeps few segments: a query seeks once per segment.
 INSERT INTO search_text (search_text, rank) VALUES ('usermerge', 2);
 
--- Everything stored is indexed here, once (the pending tail included), then merged to
--- one segment.
+-- Everything stored is indexed here, once (the pending tail included), in ascending
+-- rowid order (FTS5 starts a new segment whenever a rowid is not above the last), then
+-- merged to one segment.
 DELETE FROM search_pending;
 INSERT INTO search_channels (channel_id, indexed_upto)
 SELECT channel_id, max(message_id) FROM messages GROUP BY channel_id;
 INSERT INTO search_text (rowid, text)
 SELECT (c.id << 32) | (4294967295 - m.message_id), m.text
   FROM search_channels c JOIN messages m ON m.channel_id = c.channel_id
- WHERE NOT m.deleted AND substr(m.text, 1, 1) <> char(1) AND m.message_id <= 4294967295;
+ WHERE NOT m.deleted AND substr(m.text, 1, 1) <> char(1) AND m.message_id <= 4294967295
+ ORDER BY 1;
 INSERT INTO search_text (search_text) VALUES ('optimize');
 
 CREATE TRIGGER messages_search_update AFTER UPDATE OF text, deleted ON messages
