@@ -30,9 +30,13 @@ TAIL = 10_000  # the indexer keeps the backlog under BACKLOG_MAX + one group com
 
 
 def _trigrams(term: str) -> list[str]:
-    """The FTS5 strings of a term's trigrams; inside double quotes all is text, never
-    syntax."""
-    grams = dict.fromkeys(term[i : i + TRIGRAM] for i in range(len(term) - TRIGRAM + 1))
+    """The FTS5 strings of trigrams that cover a term: every third one and the last.
+    Each asked trigram is a doclist seek per channel, and overlapping ones add little
+    selectivity; the candidate check sees the whole term. Inside double quotes all is
+    text, never syntax."""
+    last = len(term) - TRIGRAM
+    starts = [*range(0, last, TRIGRAM), last]
+    grams = dict.fromkeys(term[i : i + TRIGRAM] for i in starts)
     return ['"' + g.replace('"', '""') + '"' for g in grams]
 
 
