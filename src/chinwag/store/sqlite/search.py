@@ -83,7 +83,15 @@ def _indexed(
     """The newest `q.limit` indexed matches over the caller's channels: one range read per
     channel, newest first, each stopping at `q.limit` confirmed matches."""
     match = " ".join(g for t in long for g in _trigrams(t))
-    folded = [t.lower() for t in long]
+    # Candidates are checked for the whole terms: an ASCII term by LIKE in the query
+    # (the same folding as the index's for ASCII), any other in Python, case-folded.
+    where = list(where)
+    params = list(params)
+    for t in long:
+        if t.isascii():
+            where.append("m.text LIKE ? ESCAPE '\\'")
+            params.append(_like(t))
+    folded = [t.lower() for t in long if not t.isascii()]
     sql = (
         f"SELECT {M_COLS} FROM search_text s"
         " JOIN messages m ON m.channel_id = ? AND m.message_id = ? - s.rowid"
