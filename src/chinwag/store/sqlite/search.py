@@ -2,9 +2,10 @@
 three characters or more, one rowid range per channel of the caller (the channels the
 user is in now, messages since they joined), so a query reads only what the caller may
 see. The index keeps no positions: a term is asked as the trigrams that cover it and
-each candidate's text is then checked for every term. Shorter terms (a two-character Chinese word, "ok")
-are matched as substrings of the candidates' text. A query of short terms only has no
-index to use: it reads each of the user's channels newest first until enough match.
+each candidate's text is then checked for every term. Shorter terms (a two-character
+Chinese word, "ok") are matched as substrings of the candidates' text. A query of short
+terms only has no index to use: it reads each of the user's channels newest first until
+enough match.
 
 Messages sent since the indexer last ran (search_pending, a short tail) are not in the
 index yet: they are matched directly, every term as a substring (bounded: `TAIL`), and
