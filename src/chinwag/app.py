@@ -277,6 +277,7 @@ class App:
                 max_text_chars=s.max_text_chars,
                 encryption=flags,
                 attachments=store.attachments,
+                keep_history=s.keep_edit_history,
             ),
             push=PushService(store.push, self.push_guard, clock, keys.vapid.public_key_b64url()),
             blocks=blocks,

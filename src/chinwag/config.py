@@ -74,6 +74,9 @@ class Settings:
     max_frame_bytes: int = _opt(1 << 20, "largest WebSocket frame accepted")
     max_body_bytes: int = _opt(1 << 20, "largest HTTP request body accepted")
     max_text_chars: int = _opt(100_000, "longest message text, in code points")
+    keep_edit_history: bool = _opt(
+        False, "keep the texts edits replace, readable by server admins only (a delete erases them)"
+    )
     sync_backlog_limit: int = _opt(5_000, "inbox entries replayed before a sync answers reset")
     send_buffer_bytes: int = _opt(4 << 20, "bytes queued to a socket before it is cut with 4009")
     small_group_limit: int = _opt(100, "groups up to this size fan out on write (inbox)")

@@ -8,6 +8,7 @@ from starlette.responses import Response
 
 from chinwag import wire
 from chinwag.api import http
+from chinwag.api.routes_messages import message_id
 from chinwag.clock import rfc3339
 
 
@@ -39,6 +40,31 @@ async def reactivate(request: Request) -> Response:
     device = await http.device(request)
     await http.services(request).admin.reactivate_as(device.user_id, request.path_params["id"])
     return http.no_content()
+
+
+async def versions(request: Request) -> Response:
+    """A message and the texts its edits replaced (kept only with keep_edit_history)."""
+    device = await http.device(request)
+    svc = http.services(request)
+    await svc.admin.require_admin(device.user_id)
+    message, kept = await svc.changes.versions(
+        request.path_params["channel_id"], message_id(request)
+    )
+    return http.json(
+        {
+            "message": wire.message(message),
+            "versions": [
+                {
+                    "version": v.version,
+                    "text": v.text,
+                    "mentions": list(v.mentions),
+                    "since": rfc3339(v.since),
+                    "replaced_at": rfc3339(v.replaced_at),
+                }
+                for v in kept
+            ],
+        }
+    )
 
 
 async def reports(request: Request) -> Response:

@@ -12,7 +12,7 @@ from chinwag.errors import not_found
 from chinwag.messaging.search import parse
 
 
-def _message_id(request: Request) -> int:
+def message_id(request: Request) -> int:
     raw = request.path_params["message_id"]
     if not raw.isascii() or not raw.isdigit() or not 1 <= int(raw) < 1 << 53:
         raise not_found("no such message")
@@ -23,7 +23,7 @@ async def edit(request: Request) -> Response:
     device = await http.device(request)
     b = await http.body(request, EditBody)
     message = await http.services(request).changes.edit(
-        device.user_id, request.path_params["channel_id"], _message_id(request), b.text
+        device.user_id, request.path_params["channel_id"], message_id(request), b.text
     )
     return http.json(wire.message(message))
 
@@ -31,7 +31,7 @@ async def edit(request: Request) -> Response:
 async def delete(request: Request) -> Response:
     device = await http.device(request)
     await http.services(request).changes.delete(
-        device.user_id, request.path_params["channel_id"], _message_id(request)
+        device.user_id, request.path_params["channel_id"], message_id(request)
     )
     return http.no_content()
 
@@ -49,7 +49,7 @@ async def _reaction(request: Request, *, add: bool) -> Response:
     await http.services(request).changes.react(
         device.user_id,
         request.path_params["channel_id"],
-        _message_id(request),
+        message_id(request),
         request.path_params["emoji"],
         add=add,
     )

@@ -376,6 +376,12 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         204,
     ),
     Endpoint("GET", "/v1/admin/reports", routes_admin.reports, "Reports (server admins)"),
+    Endpoint(
+        "GET",
+        "/v1/admin/channels/{channel_id}/messages/{message_id}/versions",
+        routes_admin.versions,
+        "A message's earlier texts, with keep_edit_history (server admins)",
+    ),
     Endpoint("GET", "/healthz", routes_ops.healthz, "Alive", None, 200, False),
     Endpoint("GET", "/readyz", routes_ops.readyz, "Ready (storage reachable)", None, 200, False),
     Endpoint("GET", "/metrics", routes_ops.metrics, "Prometheus metrics", None, 200, False),

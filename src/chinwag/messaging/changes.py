@@ -13,6 +13,9 @@ direct channel closed to new messages (the friendship ended, e.g. by a block) ta
 reaction and no edit either; deletes stay allowed there. An end-to-end encrypted
 channel takes no edit: the server cannot check or index an encrypted replacement, and
 a plaintext one would leak into the channel (docs/protocol.md).
+
+Edits keep no history unless the server's keep_edit_history setting is on: then each
+edit keeps the text it replaces, for server admins only, until the message is deleted.
 """
 
 from __future__ import annotations
@@ -35,6 +38,7 @@ from chinwag.messaging.models import (
     Edit,
     Message,
     React,
+    Version,
 )
 from chinwag.messaging.reactions import check_emoji
 from chinwag.messaging.service import Encryption, with_attachments
@@ -69,8 +73,10 @@ class ChangeService:
         max_text_chars: int,
         encryption: Encryption | None = None,
         attachments: AttachmentLookup | None = None,
+        keep_history: bool = False,
     ) -> None:
         self._store = store
+        self._keep_history = keep_history
         self._encryption = encryption
         self._attachments = attachments
         self._members = memberships
@@ -97,8 +103,8 @@ class ChangeService:
             raise invalid("reply_to is not a message of this channel")
 
     async def edit(self, user_id: str, channel_id: str, message_id: int, text: str) -> Message:
-        if not text:
-            raise invalid("text must not be empty")
+        """Replace the text. A message must keep text or attachments: an empty text is
+        taken only for a message with attachments (its files stay either way)."""
         if len(text) > self._max_text:
             raise invalid(f"text is longer than {self._max_text} characters")
         if text.startswith(ENCRYPTED_MARK):
@@ -109,13 +115,24 @@ class ChangeService:
             raise forbidden("only the sender may edit a message")
         if original.deleted:
             raise conflict("the message was deleted")
+        if not text and not (await with_attachments(self._attachments, [original]))[0].attachments:
+            raise invalid("text must not be empty (the message has no attachments)")
         if original.text.startswith(ENCRYPTED_MARK) or (
             self._encryption is not None and await self._encryption.lookup(channel_id)
         ):
             raise invalid(ENCRYPTED_EDIT)
         await self._open(channel_id)
-        change = Edit(text, await self.mentions(channel_id, text), now_ms(self._clock))
+        mentions = await self.mentions(channel_id, text)
+        change = Edit(text, mentions, now_ms(self._clock), keep_history=self._keep_history)
         return (await self._apply(channel_id, message_id, change)).message
+
+    async def versions(self, channel_id: str, message_id: int) -> tuple[Message, list[Version]]:
+        """A message and the texts its edits replaced, oldest first: for server admins
+        (the caller checks), whatever channel it is in; none unless keep_edit_history
+        was on at the edits, none after a delete."""
+        found = await self._visible(channel_id, message_id)
+        [message] = await with_attachments(self._attachments, [found])
+        return message, await self._store.versions(channel_id, message_id)
 
     async def delete(self, user_id: str, channel_id: str, message_id: int) -> None:
         member = await self._members.member(channel_id, user_id)

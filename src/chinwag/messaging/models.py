@@ -91,6 +91,20 @@ class Edit:
     text: str
     mentions: tuple[str, ...]
     at: int
+    # Keep the replaced text for server admins (the keep_edit_history setting).
+    keep_history: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Version:
+    """A text an edit replaced (kept only with the keep_edit_history setting): current
+    from `since` (the send, or the edit before) until `replaced_at`. Oldest is 1."""
+
+    version: int
+    text: str
+    mentions: tuple[str, ...]
+    since: int
+    replaced_at: int
 
 
 @dataclass(frozen=True, slots=True)

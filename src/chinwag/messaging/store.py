@@ -15,6 +15,7 @@ from chinwag.messaging.models import (
     SendRefusal,
     SendRequest,
     Stored,
+    Version,
 )
 from chinwag.messaging.search import SearchQuery
 
@@ -49,12 +50,19 @@ class MessageStore(Protocol):
         self, channel_id: str, message_id: int, change: Change
     ) -> Awaitable[Changed | ChangeRefusal]:
         """One transaction: apply the change to the message (an edit replaces text,
-        mentions and `edited_at`; a delete empties text, reply, mentions and reactions,
-        unlinks its attachments and marks it deleted; a reaction is added or removed),
+        mentions and `edited_at`, first keeping the old text as a Version if
+        `keep_history`; a delete empties text, reply, mentions and reactions,
+        unlinks its attachments, erases its kept versions and marks it deleted; a
+        reaction is added or removed),
         keep the search index in step, and, if anything changed, append one inbox entry
         per member (fan-out on write) carrying the event, as a send does. A delete of a
         deleted message, or a reaction already in the asked state, changes nothing. The
         caller has checked who may make the change."""
+        ...
+
+    async def versions(self, channel_id: str, message_id: int) -> list[Version]:
+        """The texts edits replaced while history was kept, oldest first (none once the
+        message is deleted: a delete erases them in its transaction)."""
         ...
 
     async def members_named(self, channel_id: str, usernames: list[str]) -> list[str]:

@@ -16,6 +16,7 @@ from chinwag.messaging.models import (
     Event,
     Message,
     React,
+    Version,
 )
 from chinwag.store.postgres.rows import MSG_COLS, with_reactions
 
@@ -32,6 +33,18 @@ async def one_message(conn: Any, channel_id: str, message_id: int) -> Message | 
 
 async def _apply(conn: Any, cid: str, mid: int, change: Change) -> tuple[Event, bool]:
     if isinstance(change, Edit):
+        if change.keep_history:
+            await conn.execute(
+                "INSERT INTO message_versions"
+                " (channel_id, message_id, version, text, mentions, replaced_at, since)"
+                " SELECT m.channel_id, m.message_id, 1 + (SELECT coalesce(max(v.version), 0)"
+                "   FROM message_versions v WHERE v.channel_id = $1 AND v.message_id = $2),"
+                " m.text, m.mentions, $3, coalesce(m.edited_at, m.created_at) FROM messages m"
+                " WHERE m.channel_id = $1 AND m.message_id = $2",
+                cid,
+                mid,
+                change.at,
+            )
         await conn.execute(
             "UPDATE messages SET text = $3, mentions = $4, edited_at = $5"
             " WHERE channel_id = $1 AND message_id = $2",
@@ -52,6 +65,10 @@ async def _apply(conn: Any, cid: str, mid: int, change: Change) -> tuple[Event, 
         )
         await conn.execute(
             "DELETE FROM reactions WHERE channel_id = $1 AND message_id = $2", cid, mid
+        )
+        # Its earlier texts go with it (kept only for admins while the setting is on).
+        await conn.execute(
+            "DELETE FROM message_versions WHERE channel_id = $1 AND message_id = $2", cid, mid
         )
         # Its files are no longer readable through it (the sweep takes unsent uploads).
         await conn.execute(
@@ -110,3 +127,13 @@ async def change_message(conn: Any, cid: str, mid: int, change: Change) -> Chang
         ):
             cursors[user_id] = seq
     return Changed(event, message, cursors, members)
+
+
+async def versions(conn: Any, cid: str, mid: int) -> list[Version]:
+    rows = await conn.fetch(
+        "SELECT version, text, mentions, since, replaced_at FROM message_versions"
+        " WHERE channel_id = $1 AND message_id = $2 ORDER BY version",
+        cid,
+        mid,
+    )
+    return [Version(r[0], r[1], tuple(r[2]), r[3], r[4]) for r in rows]

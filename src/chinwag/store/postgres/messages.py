@@ -29,10 +29,11 @@ from chinwag.messaging.models import (
     SendRefusal,
     SendRequest,
     Stored,
+    Version,
 )
 from chinwag.messaging.search import SearchQuery
 from chinwag.store.postgres.appends import BatchAppender
-from chinwag.store.postgres.changes import change_message, one_message
+from chinwag.store.postgres.changes import change_message, one_message, versions
 from chinwag.store.postgres.db import Database
 from chinwag.store.postgres.replica import ReadRouter
 from chinwag.store.postgres.rows import MSG_COLS, with_reactions
@@ -155,6 +156,10 @@ class PostgresMessages:
             return await search(conn, query)
 
         return await self._reads.run(read)
+
+    async def versions(self, channel_id: str, message_id: int) -> list[Version]:
+        async with self._db.connection() as conn:  # the primary: right after an edit
+            return await versions(conn, channel_id, message_id)
 
     async def inbox_head(self, user_id: str) -> int:
         # inbox_heads is written in the same transaction as the entries, so it is exact.

@@ -14,6 +14,7 @@ from chinwag.messaging.models import (
     Edit,
     Event,
     React,
+    Version,
 )
 from chinwag.store.sqlite.db import WriterState
 from chinwag.store.sqlite.rows import MSG_COLS, with_reactions
@@ -21,6 +22,16 @@ from chinwag.store.sqlite.rows import MSG_COLS, with_reactions
 
 def _apply(conn: sqlite3.Connection, cid: str, mid: int, change: Change) -> tuple[Event, bool]:
     if isinstance(change, Edit):
+        if change.keep_history:
+            conn.execute(
+                "INSERT INTO message_versions"
+                " (channel_id, message_id, version, text, mentions, replaced_at, since)"
+                " SELECT m.channel_id, m.message_id, 1 + (SELECT coalesce(max(v.version), 0)"
+                "   FROM message_versions v WHERE v.channel_id = ? AND v.message_id = ?),"
+                " m.text, m.mentions, ?, coalesce(m.edited_at, m.created_at) FROM messages m"
+                " WHERE m.channel_id = ? AND m.message_id = ?",
+                (cid, mid, change.at, cid, mid),
+            )
         conn.execute(
             "UPDATE messages SET text = ?, mentions = ?, edited_at = ?"
             " WHERE channel_id = ? AND message_id = ?",
@@ -35,6 +46,10 @@ def _apply(conn: sqlite3.Connection, cid: str, mid: int, change: Change) -> tupl
             (cid, mid),
         )
         conn.execute("DELETE FROM reactions WHERE channel_id = ? AND message_id = ?", (cid, mid))
+        # Its earlier texts go with it (kept only for admins while the setting is on).
+        conn.execute(
+            "DELETE FROM message_versions WHERE channel_id = ? AND message_id = ?", (cid, mid)
+        )
         # Its files are no longer readable through it (the sweep takes unsent uploads).
         conn.execute(
             "DELETE FROM message_attachments WHERE channel_id = ? AND message_id = ?", (cid, mid)
@@ -100,3 +115,12 @@ def change_job(
             rows,
         )
     return Changed(event, message, cursors, members)
+
+
+def versions(conn: sqlite3.Connection, cid: str, mid: int) -> list[Version]:
+    rows = conn.execute(
+        "SELECT version, text, mentions, since, replaced_at FROM message_versions"
+        " WHERE channel_id = ? AND message_id = ? ORDER BY version",
+        (cid, mid),
+    ).fetchall()
+    return [Version(r[0], r[1], tuple(r[2].split()), r[3], r[4]) for r in rows]

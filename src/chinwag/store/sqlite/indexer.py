@@ -1,6 +1,8 @@
 """The search indexer on SQLite: moves pending messages (search_pending, filled by the
 send transaction's trigger, migrations/0007) into the FTS5 index in bounded chunks, on
-the writer thread between group commits, so a send never pays for indexing."""
+the writer thread between group commits, so a send never pays for indexing. With
+nothing pending and no sends waiting it merges the index's segments a step at a time
+(a search seeks once per segment)."""
 
 from __future__ import annotations
 
@@ -12,12 +14,18 @@ CHUNK = 256
 # While sends are waiting the indexer steps aside unless its backlog is above this: the
 # work is then done in idle moments, and search's direct read of the tail stays bounded.
 BACKLOG_MAX = 4_000
+# Index pages written by one merge step (a few ms of work).
+MERGE_PAGES = 64
+# A rowid is (channel number << 32) | (MAX_ID - message_id) (migrations/0009): a larger
+# message id is never indexed (over four billion messages in one channel).
+MAX_ID = 0xFFFFFFFF
 
 
 def index_chunk(conn: sqlite3.Connection, busy: bool, limit: int = CHUNK) -> bool:
     """Index up to `limit` pending messages, oldest first, inside the caller's
-    transaction; True if any were pending (there may be more). With `busy` (jobs are
-    waiting) only a backlog above BACKLOG_MAX is worked on."""
+    transaction; True if any were pending (there may be more), or if an idle merge step
+    did work. With `busy` (jobs are waiting) only a backlog above BACKLOG_MAX is worked
+    on."""
     if busy:
         lo, hi = conn.execute("SELECT min(id), max(id) FROM search_pending").fetchone()
         if lo is None or hi - lo < BACKLOG_MAX:
@@ -29,25 +37,40 @@ def index_chunk(conn: sqlite3.Connection, busy: bool, limit: int = CHUNK) -> boo
     ).fetchone()
     upto = row[0]
     if upto is None:
-        return False
-    # Oldest first, so search_docs rowids keep time order. A deleted message gets a doc
-    # (edits find it by key) but no text.
+        return False if busy else _merge_step(conn)
     conn.execute(
-        "INSERT OR IGNORE INTO search_docs (channel_id, message_id, created_at)"
-        " SELECT m.channel_id, m.message_id, m.created_at FROM search_pending p"
-        " JOIN messages m ON m.channel_id = p.channel_id AND m.message_id = p.message_id"
-        " WHERE p.id <= ? ORDER BY p.id",
+        "INSERT OR IGNORE INTO search_channels (channel_id)"
+        " SELECT DISTINCT channel_id FROM search_pending WHERE id <= ?",
         (upto,),
     )
+    # A deleted message, or an end-to-end encrypted body, is not indexed.
     conn.execute(
         "INSERT INTO search_text (rowid, text)"
-        # An end-to-end encrypted body (U+0001, then opaque JSON) is never indexed.
-        " SELECT d.id, CASE WHEN substr(m.text, 1, 1) = char(1) THEN '' ELSE m.text END"
-        " FROM search_pending p"
-        " JOIN search_docs d ON d.channel_id = p.channel_id AND d.message_id = p.message_id"
+        f" SELECT (c.id << 32) | ({MAX_ID} - m.message_id), m.text FROM search_pending p"
+        " JOIN search_channels c ON c.channel_id = p.channel_id"
         " JOIN messages m ON m.channel_id = p.channel_id AND m.message_id = p.message_id"
-        " WHERE p.id <= ? AND NOT m.deleted ORDER BY p.id",
+        " WHERE p.id <= ? AND NOT m.deleted AND substr(m.text, 1, 1) <> char(1)"
+        f" AND m.message_id <= {MAX_ID}"
+        # Ascending rowids: FTS5 writes its pending entries out as a new segment whenever
+        # a rowid is not above the last one, so any other order costs a segment a row.
+        " ORDER BY 1",
+        (upto,),
+    )
+    # From now on the update trigger keeps these messages' entries in step.
+    conn.execute(
+        "UPDATE search_channels AS c SET indexed_upto = max(c.indexed_upto, p.top)"
+        " FROM (SELECT channel_id, max(message_id) AS top FROM search_pending"
+        "       WHERE id <= ? GROUP BY channel_id) AS p"
+        " WHERE c.channel_id = p.channel_id",
         (upto,),
     )
     conn.execute("DELETE FROM search_pending WHERE id <= ?", (upto,))
     return True
+
+
+def _merge_step(conn: sqlite3.Connection) -> bool:
+    """One bounded merge of the index's segments; True if there was anything to merge
+    (FTS5 tells by the change count: fewer than 2 means nothing was done)."""
+    before = conn.total_changes
+    conn.execute("INSERT INTO search_text (search_text, rank) VALUES ('merge', ?)", (MERGE_PAGES,))
+    return conn.total_changes - before >= 2

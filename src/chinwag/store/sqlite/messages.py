@@ -19,9 +19,10 @@ from chinwag.messaging.models import (
     SendRefusal,
     SendRequest,
     Stored,
+    Version,
 )
 from chinwag.messaging.search import SearchQuery
-from chinwag.store.sqlite.changes import change_job
+from chinwag.store.sqlite.changes import change_job, versions
 from chinwag.store.sqlite.db import Database, WriterState
 from chinwag.store.sqlite.rows import (
     M_COLS,
@@ -229,6 +230,9 @@ class SqliteMessages:
 
     async def search(self, query: SearchQuery) -> list[Message]:
         return await self._db.read(lambda conn: search(conn, query))
+
+    async def versions(self, channel_id: str, message_id: int) -> list[Version]:
+        return await self._db.read(lambda conn: versions(conn, channel_id, message_id))
 
     async def inbox_head(self, user_id: str) -> int:
         def q(conn: sqlite3.Connection) -> int:

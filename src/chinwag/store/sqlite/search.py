@@ -1,8 +1,11 @@
-"""Search on SQLite: the FTS5 trigram index (`search_text`, migrations/0007) for terms of
-three characters or more, filtered by membership (channels the user is in now, messages
-since they joined); shorter terms (a two-character Chinese word, "ok") are matched as
-substrings of the candidates' text. A query of short terms only has no index to use: it
-reads each of the user's channels newest first until enough match.
+"""Search on SQLite: the FTS5 trigram index (`search_text`, migrations/0009) for terms of
+three characters or more, one rowid range per channel of the caller (the channels the
+user is in now, messages since they joined), so a query reads only what the caller may
+see. The index keeps no positions: a term is asked as the trigrams that cover it and
+each candidate's text is then checked for every term. Shorter terms (a two-character
+Chinese word, "ok") are matched as substrings of the candidates' text. A query of short
+terms only has no index to use: it reads each of the user's channels newest first until
+enough match.
 
 Messages sent since the indexer last ran (search_pending, a short tail) are not in the
 index yet: they are matched directly, every term as a substring (bounded: `TAIL`), and
@@ -16,18 +19,26 @@ from typing import Any
 
 from chinwag.messaging.models import Message
 from chinwag.messaging.search import SearchQuery
+from chinwag.store.sqlite.indexer import MAX_ID
 from chinwag.store.sqlite.rows import M_COLS, with_reactions
 
 TRIGRAM = 3
+TEXT = 3  # the text's column in M_COLS
 # At most this many unindexed messages are read directly, newest first. The indexer
 # keeps the backlog far below it; only a restart after a bulk import (bench prefill)
 # leaves more, and then the older part is found once indexed.
 TAIL = 10_000  # the indexer keeps the backlog under BACKLOG_MAX + one group commit
 
 
-def _phrase(term: str) -> str:
-    """An FTS5 string: anything inside double quotes is text, never syntax."""
-    return '"' + term.replace('"', '""') + '"'
+def _trigrams(term: str) -> list[str]:
+    """The FTS5 strings of trigrams that cover a term: every third one and the last.
+    Each asked trigram is a doclist seek per channel, and overlapping ones add little
+    selectivity; the candidate check sees the whole term. Inside double quotes all is
+    text, never syntax."""
+    last = len(term) - TRIGRAM
+    starts = [*range(0, last, TRIGRAM), last]
+    grams = dict.fromkeys(term[i : i + TRIGRAM] for i in starts)
+    return ['"' + g.replace('"', '""') + '"' for g in grams]
 
 
 def _like(term: str) -> str:
@@ -43,53 +54,79 @@ def search(conn: sqlite3.Connection, q: SearchQuery) -> list[Message]:
     for term in short:
         where.append("m.text LIKE ? ESCAPE '\\'")
         params.append(_like(term))
-    if long:
-        tail = _pending(conn, q, where, params, long)
-        sql = (
-            f"SELECT {M_COLS} FROM search_text s"
-            " JOIN search_docs d ON d.id = s.rowid"
-            " JOIN members mb ON mb.channel_id = d.channel_id AND mb.user_id = ?"
-            " JOIN messages m ON m.channel_id = d.channel_id AND m.message_id = d.message_id"
-            " WHERE search_text MATCH ? AND d.created_at >= mb.joined_at"
-        )
-        head: list[Any] = [q.user_id, " ".join(_phrase(t) for t in long)]
-        if q.channel_id is not None:
-            sql += " AND d.channel_id = ?"
-            head.append(q.channel_id)
-        if q.before is not None:
-            sql += " AND d.message_id < ?"
-            head.append(q.before)
-        sql += " AND " + " AND ".join(where) + " ORDER BY s.rowid DESC LIMIT ?"
-        rows = tail
-        if len(rows) < q.limit:
-            # The indexer may have moved a tail message into the index between the two
-            # reads: it is then in both, and kept once.
-            seen = {(r[0], r[1]) for r in tail}
-            more = conn.execute(sql, [*head, *params, q.limit]).fetchall()
-            rows = tail + [r for r in more if (r[0], r[1]) not in seen]
-        return with_reactions(conn, rows[: q.limit])
-    return _scan(conn, q, where, params)
+    if not long:
+        return _scan(conn, q, where, params)
+    tail = _pending(conn, q, where, params, long)
+    rows = tail
+    if len(rows) < q.limit:
+        # The indexer may have moved a tail message into the index between the two
+        # reads: it is then in both, and kept once.
+        seen = {(r[0], r[1]) for r in tail}
+        more = _indexed(conn, q, where, params, long)
+        rows = tail + [r for r in more if (r[0], r[1]) not in seen]
+    return with_reactions(conn, rows[: q.limit])
+
+
+def _channels(conn: sqlite3.Connection, q: SearchQuery) -> list[Any]:
+    """(channel_id, joined_at, channel number or None) of the caller's channels."""
+    sql = (
+        "SELECT mb.channel_id, mb.joined_at, c.id FROM members mb"
+        " LEFT JOIN search_channels c ON c.channel_id = mb.channel_id WHERE mb.user_id = ?"
+    )
+    if q.channel_id is not None:
+        return conn.execute(sql + " AND mb.channel_id = ?", (q.user_id, q.channel_id)).fetchall()
+    return conn.execute(sql, (q.user_id,)).fetchall()
+
+
+def _indexed(
+    conn: sqlite3.Connection, q: SearchQuery, where: list[str], params: list[Any], long: list[str]
+) -> list[Any]:
+    """The newest `q.limit` indexed matches over the caller's channels: one range read per
+    channel, newest first, each stopping at `q.limit` confirmed matches."""
+    match = " ".join(g for t in long for g in _trigrams(t))
+    # Candidates are checked for the whole terms: an ASCII term by LIKE in the query
+    # (the same folding as the index's for ASCII), any other in Python, case-folded.
+    where = list(where)
+    params = list(params)
+    for t in long:
+        if t.isascii():
+            where.append("m.text LIKE ? ESCAPE '\\'")
+            params.append(_like(t))
+    folded = [t.lower() for t in long if not t.isascii()]
+    sql = (
+        f"SELECT {M_COLS} FROM search_text s"
+        " JOIN messages m ON m.channel_id = ? AND m.message_id = ? - s.rowid"
+        " WHERE search_text MATCH ? AND s.rowid BETWEEN ? AND ? AND m.created_at >= ?"
+        " AND " + " AND ".join(where) + " ORDER BY s.rowid"
+    )
+    found: list[Any] = []
+    for channel_id, joined_at, number in _channels(conn, q):
+        if number is None:
+            continue  # nothing of it indexed yet
+        base = number << 32
+        lo = base if q.before is None else base + MAX_ID - q.before + 1
+        kept = 0
+        args = [channel_id, base | MAX_ID, match, lo, base | MAX_ID, joined_at, *params]
+        for row in conn.execute(sql, args):
+            text = row[TEXT].lower()
+            if all(t in text for t in folded):
+                found.append(row)
+                kept += 1
+                if kept >= q.limit:
+                    break
+    return heapq.nlargest(q.limit, found, key=lambda r: (r[4], r[1]))
 
 
 def _scan(
     conn: sqlite3.Connection, q: SearchQuery, where: list[str], params: list[Any]
 ) -> list[Message]:
-    if q.channel_id is not None:
-        channels = conn.execute(
-            "SELECT channel_id, joined_at FROM members WHERE channel_id = ? AND user_id = ?",
-            (q.channel_id, q.user_id),
-        ).fetchall()
-    else:
-        channels = conn.execute(
-            "SELECT channel_id, joined_at FROM members WHERE user_id = ?", (q.user_id,)
-        ).fetchall()
     sql = (
         f"SELECT {M_COLS} FROM messages m WHERE m.channel_id = ? AND m.message_id < ?"
         " AND m.created_at >= ? AND " + " AND ".join(where) + " ORDER BY m.message_id DESC LIMIT ?"
     )
     found: list[Any] = []
     upper = q.before if q.before is not None else 1 << 62
-    for channel_id, joined_at in channels:
+    for channel_id, joined_at, _ in _channels(conn, q):
         found += conn.execute(sql, [channel_id, upper, joined_at, *params, q.limit]).fetchall()
     newest = heapq.nlargest(q.limit, found, key=lambda r: (r[4], r[1]))
     return with_reactions(conn, newest)
