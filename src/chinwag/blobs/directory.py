@@ -2,10 +2,12 @@
 
 A writer fills a temporary file in `.partial/` and commits with fsync and an atomic
 rename, so a key names a whole file or nothing; an aborted writer unlinks its file.
+Writes come from a worker thread already (media/ingest.py): they go to the file as
+they are.
 Partial files left by a crash are removed at the next start once an hour old (younger
-ones may belong to another process on the same directory, still writing). File I/O
-runs in threads, in chunks of at most CHUNK bytes, so the event loop never waits on the
-disk and memory per writer or reader is bounded.
+ones may belong to another process on the same directory, still writing). Reads run
+in threads, in chunks of at most CHUNK bytes, so the event loop never waits on the disk
+and memory per reader is bounded.
 """
 
 from __future__ import annotations
@@ -77,8 +79,8 @@ class DirectoryWriter:
         self._final = final
         self._done = False
 
-    async def write(self, chunk: bytes | bytearray) -> None:
-        await asyncio.to_thread(self._handle.write, chunk)
+    def write(self, chunk: bytes) -> None:
+        self._handle.write(chunk)
 
     async def commit(self) -> None:
         def finish() -> None:
