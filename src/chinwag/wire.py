@@ -149,6 +149,12 @@ class AttachmentOut(msgspec.Struct, omit_defaults=True):
     height: int | None = None
 
 
+class ExportedAttachmentOut(AttachmentOut, kw_only=True):
+    """In the data export: where the file is downloaded from, on this server."""
+
+    download_path: str
+
+
 class MessageOut(msgspec.Struct, omit_defaults=True):
     channel_id: str
     message_id: int
@@ -197,6 +203,21 @@ def attachment(a: Attachment) -> AttachmentOut:
     return AttachmentOut(
         a.id, a.name, a.size, a.content_type, a.sha256, rfc3339(a.created_at), a.width, a.height
     )
+
+
+def download_path(attachment_id: str) -> str:
+    return f"/v1/attachments/{attachment_id}"
+
+
+def exported_message(m: Message) -> MessageOut:
+    """A message as the data export shows it: its attachments also say where to
+    download them."""
+    out = message(m)
+    out.attachments = [
+        ExportedAttachmentOut(**msgspec.structs.asdict(a), download_path=download_path(a.id))
+        for a in out.attachments
+    ]
+    return out
 
 
 def message(m: Message) -> MessageOut:
