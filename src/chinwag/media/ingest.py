@@ -2,8 +2,9 @@
 
 The event loop only hands each received chunk over, as it is (no copy); a worker thread
 takes the chunks in order and passes each to the sink (hash, blob writer, image spool),
-whose work releases the GIL. A worker runs only while chunks wait, so a slow client
-holds no thread, and while bytes keep coming it keeps draining: no thread hop per chunk.
+whose work releases the GIL. A worker starts once half of `limit` waits and runs only
+while chunks wait, so a slow client holds no thread, and while bytes keep coming it
+keeps draining: no thread hop per chunk.
 It hands its thread over after `limit` bytes, so that uploads running at once share the
 pool's threads in turn.
 
@@ -48,8 +49,9 @@ class Ingest:
                 raise self._failed
             self._chunks.append(chunk)
             self._queued += len(chunk)
-            start = not self._running
-            self._running = True
+            # A worker starts once half the limit waits: a few chunks per thread hop.
+            start = not self._running and self._queued >= self._limit // 2
+            self._running = self._running or start
             waiter = self._wait(idle=False) if self._queued > self._limit else None
         if start:
             self._submit()
@@ -60,7 +62,11 @@ class Ingest:
     async def finish(self) -> None:
         """Wait until every chunk has gone through the sink; raises what it raised."""
         with self._lock:
+            start = not self._running and bool(self._chunks) and self._failed is None
+            self._running = self._running or start
             waiter = self._wait(idle=True) if self._running else None
+        if start:
+            self._submit()
         if waiter is not None:
             await asyncio.shield(waiter)
         self._check()
