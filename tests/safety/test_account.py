@@ -36,7 +36,7 @@ async def test_export(http: httpx.AsyncClient) -> None:
 async def test_export_lists_each_message_with_its_attachments(
     http: httpx.AsyncClient,
 ) -> None:
-    a, b, channel = await api.friends_in_chat(http)
+    a, _, channel = await api.friends_in_chat(http)
     ids = []
     for name, data in (("notes.txt", b"plain notes\n"), ("pic.png", files.png(40, 30))):
         r = await http.post("/v1/uploads", params={"filename": name}, content=data, headers=a.auth)

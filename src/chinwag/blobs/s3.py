@@ -85,9 +85,14 @@ class S3Blobs:
     async def read(self, key: str, start: int, end: int) -> AsyncIterator[bytes]:
         if end <= start:
             return
-        response = await self._client.get_object(
-            Bucket=self._s.bucket, Key=self._key(key), Range=f"bytes={start}-{end - 1}"
-        )
+        try:
+            response = await self._client.get_object(
+                Bucket=self._s.bucket, Key=self._key(key), Range=f"bytes={start}-{end - 1}"
+            )
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") in ("NoSuchKey", "404"):
+                raise FileNotFoundError(key) from None
+            raise
         body = response["Body"]
         try:
             async for chunk in body.iter_chunks(READ_CHUNK):

@@ -38,7 +38,8 @@ class BlobStore(Protocol):
     async def writer(self, key: str) -> BlobWriter: ...
 
     def read(self, key: str, start: int, end: int) -> AsyncIterator[bytes]:
-        """Bytes start <= i < end of a committed blob, in chunks."""
+        """Bytes start <= i < end of a committed blob, in chunks; FileNotFoundError
+        (from the first step) if there is none under the key."""
         ...
 
     async def delete(self, key: str) -> None:

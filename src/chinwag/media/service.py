@@ -184,6 +184,17 @@ class MediaService:
             raise not_found("no such attachment")
         return found
 
+    async def read(self, key: str, start: int, end: int) -> AsyncIterator[bytes]:
+        """A blob's bytes, the first chunk read before this returns: a blob the sweep
+        removed after its record was read is a 404 like any unknown id, not an answer
+        broken off after its headers."""
+        chunks = self.blobs.read(key, start, end)
+        try:
+            first = await anext(chunks, b"")
+        except FileNotFoundError:
+            raise not_found("no such attachment") from None
+        return _after(first, chunks)
+
     async def sweep(self, limit: int = 500) -> int:
         """Remove uploads older than `unsent_ttl` that no message carries; how many."""
         before = now_ms(self._clock) - int(self.limits.unsent_ttl * 1000)
@@ -204,6 +215,13 @@ class MediaService:
                     log.info("removed unsent uploads", extra={"count": removed})
             except Exception:
                 log.exception("sweeping unsent uploads failed")
+
+
+async def _after(first: bytes, rest: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
+    if first:
+        yield first
+    async for chunk in rest:
+        yield chunk
 
 
 def _too_large(limit: int) -> ChinwagError:
