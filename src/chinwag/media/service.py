@@ -167,8 +167,15 @@ class MediaService:
                 spool.write(chunk)
 
         ingest = Ingest(self._uploads, sink, INGEST_LIMIT)
-        for chunk in received.held:
-            await ingest.put(chunk)
+        try:
+            for chunk in received.held:
+                await ingest.put(chunk)
+        except BaseException:
+            # Not yet the caller's to clean up.
+            await ingest.stop()
+            if spool is not None:
+                await asyncio.to_thread(spool.discard)
+            raise
         received.held = []
         return spool, ingest
 
