@@ -24,7 +24,9 @@ SECURITY_HEADERS = [
     (b"permissions-policy", b"camera=(), microphone=(), geolocation=()"),
     (
         b"content-security-policy",
-        b"default-src 'self'; script-src 'self'; style-src 'self';"
+        # 'wasm-unsafe-eval': the end-to-end encryption library is WebAssembly (compiling
+        # it is all this allows; eval stays refused).
+        b"default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self';"
         # blob: for pictures of messages and avatars, fetched with the token and shown
         # from memory; never another origin (docs/security.md, "Avatars are uploads").
         b" img-src 'self' data: blob:;"

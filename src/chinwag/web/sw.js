@@ -9,8 +9,8 @@
 // data in IndexedDB.
 
 // build:start
-const VERSION = '345c7cdec5c2';
-const SHELL = ["/", "/assets/app-ed7b96ba4f.css", "/assets/boot-c4bc42d6a9.js", "/assets/app-016d309bbf.js", "/manifest.webmanifest", "/icons/icon.svg", "/icons/icon-192.png", "/icons/icon-512.png", "/icons/maskable-512.png"];
+const VERSION = 'fef3ced9facd';
+const SHELL = ["/", "/assets/app-b841d39397.css", "/assets/boot-c4bc42d6a9.js", "/assets/app-803435280b.js", "/manifest.webmanifest", "/icons/icon.svg", "/icons/icon-192.png", "/icons/icon-512.png", "/icons/maskable-512.png"];
 // build:end
 
 const PREFIX = 'chinwag-shell-';
