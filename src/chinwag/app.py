@@ -285,7 +285,7 @@ class App:
             reports=ReportService(store.safety, channels, messaging, clock),
             admin=AdminService(store.safety, bus, clock),
             lifecycle=LifecycleService(
-                Stores(store.safety, store.friends, store.push),
+                Stores(store.safety, store.friends, store.push, store.attachments),
                 accounts,
                 channels,
                 bus,

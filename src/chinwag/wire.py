@@ -25,7 +25,7 @@ class User(Protocol):
     @property
     def display_name(self) -> str: ...
     @property
-    def avatar_url(self) -> str: ...
+    def avatar_id(self) -> str | None: ...
     @property
     def status_text(self) -> str: ...
     @property
@@ -127,9 +127,10 @@ class UserOut(msgspec.Struct):
     id: str
     username: str
     display_name: str
-    avatar_url: str
+    avatar_url: str  # "" or avatar_url(avatar_id): a path on this server
     status_text: str
     created_at: str
+    avatar_id: str | None
 
 
 class MeOut(UserOut):
@@ -147,6 +148,12 @@ class AttachmentOut(msgspec.Struct, omit_defaults=True):
     created_at: str
     width: int | None = None  # images only
     height: int | None = None
+
+
+class ExportedAttachmentOut(AttachmentOut, kw_only=True):
+    """In the data export: where the file is downloaded from, on this server."""
+
+    download_path: str
 
 
 class MessageOut(msgspec.Struct, omit_defaults=True):
@@ -175,9 +182,20 @@ class PresenceOut(msgspec.Struct):
 _encoder = msgspec.json.Encoder()
 
 
+def avatar_url(avatar_id: str | None) -> str:
+    """Where a user's avatar is shown from: the thumbnail of the uploaded image."""
+    return f"/v1/attachments/{avatar_id}/thumbnail" if avatar_id else ""
+
+
 def user(u: User) -> UserOut:
     return UserOut(
-        u.id, u.username, u.display_name, u.avatar_url, u.status_text, rfc3339(u.created_at)
+        u.id,
+        u.username,
+        u.display_name,
+        avatar_url(u.avatar_id),
+        u.status_text,
+        rfc3339(u.created_at),
+        u.avatar_id,
     )
 
 
@@ -186,9 +204,10 @@ def me(u: User) -> MeOut:
         u.id,
         u.username,
         u.display_name,
-        u.avatar_url,
+        avatar_url(u.avatar_id),
         u.status_text,
         rfc3339(u.created_at),
+        u.avatar_id,
         u.group_adds,
     )
 
@@ -197,6 +216,21 @@ def attachment(a: Attachment) -> AttachmentOut:
     return AttachmentOut(
         a.id, a.name, a.size, a.content_type, a.sha256, rfc3339(a.created_at), a.width, a.height
     )
+
+
+def download_path(attachment_id: str) -> str:
+    return f"/v1/attachments/{attachment_id}"
+
+
+def exported_message(m: Message) -> MessageOut:
+    """A message as the data export shows it: its attachments also say where to
+    download them."""
+    out = message(m)
+    out.attachments = [
+        ExportedAttachmentOut(**msgspec.structs.asdict(a), download_path=download_path(a.id))
+        for a in out.attachments
+    ]
+    return out
 
 
 def message(m: Message) -> MessageOut:

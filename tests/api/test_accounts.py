@@ -22,6 +22,7 @@ async def test_signup_login_profile_logout(http: httpx.AsyncClient) -> None:
         "username",
         "display_name",
         "avatar_url",
+        "avatar_id",
         "status_text",
         "created_at",
     }
@@ -41,7 +42,7 @@ async def test_signup_login_profile_logout(http: httpx.AsyncClient) -> None:
         json={
             "display_name": "Alice A.",
             "status_text": "busy",
-            "avatar_url": "https://x.example/a.png",
+            "avatar_url": "",
         },
         headers=auth,
     )
@@ -143,6 +144,8 @@ async def test_profile_validation(http: httpx.AsyncClient) -> None:
     a = await api.signup(http)
     for body in (
         {"avatar_url": "javascript:alert(1)"},
+        {"avatar_url": "https://x.example/a.png"},
+        {"avatar_id": 3},
         {"status_text": "x" * 300},
         {"display_name": 3},
     ):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import httpx
 import pytest
 
@@ -9,6 +11,7 @@ from chinwag.client import ApiClient, ChinwagApiError, ServerUnreachable
 from tests.helpers.api import unique_name
 from tests.helpers.process import free_port
 from tests.helpers.server import RunningServer
+from tests.media import files
 
 PASSWORD = "correct horse"
 
@@ -100,3 +103,28 @@ async def test_no_server_is_server_unreachable() -> None:
         with pytest.raises(ServerUnreachable) as caught:
             await client.discovery()
     assert caught.value.url == url
+
+
+async def test_an_uploaded_image_becomes_the_avatar_others_see(
+    server: RunningServer, tmp_path: Path
+) -> None:
+    picture = tmp_path / "me.png"
+    picture.write_bytes(files.png(120, 90))
+    async with ApiClient(server.base_url) as alice, ApiClient(server.base_url) as bob:
+        a_name = unique_name("alice")
+        await alice.signup(a_name, PASSWORD)
+        await alice.login(a_name, PASSWORD)
+        b_name = unique_name("bob")
+        await bob.signup(b_name, PASSWORD)
+        await bob.login(b_name, PASSWORD)
+        image = await alice.upload(picture)
+        me = await alice.update_me(avatar_id=image.id)
+        assert me.avatar_id == image.id and me.avatar_url.endswith("/thumbnail")
+        seen = await bob.user(me.id)
+        assert seen.avatar_id == image.id
+        assert await bob.download(image.id, tmp_path / "theirs.png") == picture.stat().st_size
+        assert (tmp_path / "theirs.png").read_bytes() == picture.read_bytes()
+        with pytest.raises(ChinwagApiError) as refused:
+            await alice.update_me(avatar_url="https://elsewhere.example/me.png")
+        assert refused.value.code == "invalid_request"
+        assert (await alice.update_me(avatar_id="")).avatar_id is None

@@ -26,6 +26,7 @@ FIELDS = [
     "display_name",
     "device_name",
     "avatar_url",
+    "avatar_id",
     "status_text",
     "current_password",
     "new_password",

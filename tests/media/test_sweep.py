@@ -51,3 +51,23 @@ async def test_unsent_uploads_are_swept_and_sent_ones_stay(
         headers=a.auth,
     )
     assert late.status_code == 400
+
+
+async def test_an_avatar_is_kept_by_the_sweep_until_it_is_replaced(
+    http: httpx.AsyncClient,
+) -> None:
+    a, _, _ = await friends_in_chat(http)
+    avatar = await uploaded(http, a, files.png(100, 100), "me.png")
+    r = await http.patch("/v1/me", json={"avatar_id": avatar["id"]}, headers=a.auth)
+    assert r.status_code == 200, r.text
+    dropped = await uploaded(http, a, files.png(100, 100), "dropped.png")
+
+    async def gone(attachment: dict[str, Any]) -> bool:
+        got = await http.get(f"/v1/attachments/{attachment['id']}", headers=a.auth)
+        return got.status_code == 404
+
+    await wait_for(lambda: gone(dropped), timeout=15)  # a sweep has run since
+    assert not await gone(avatar)
+    r = await http.patch("/v1/me", json={"avatar_id": ""}, headers=a.auth)
+    assert r.status_code == 200
+    await wait_for(lambda: gone(avatar), timeout=15)

@@ -12,6 +12,7 @@ import pytest
 from tests.helpers import api
 from tests.helpers.server import RunningServer, run_server, test_settings
 from tests.helpers.wsclient import WsClient
+from tests.media import files
 
 
 async def test_export(http: httpx.AsyncClient) -> None:
@@ -30,6 +31,41 @@ async def test_export(http: httpx.AsyncClient) -> None:
     assert [f["id"] for f in data["friends"]] == [b.id]
     assert [c["id"] for c in data["channels"]] == [channel]
     assert [m["client_msg_id"] for m in data["messages"]] == ["a1", "a2"]  # only a's own
+
+
+async def test_export_lists_each_message_with_its_attachments(
+    http: httpx.AsyncClient,
+) -> None:
+    a, _, channel = await api.friends_in_chat(http)
+    ids = []
+    for name, data in (("notes.txt", b"plain notes\n"), ("pic.png", files.png(40, 30))):
+        r = await http.post("/v1/uploads", params={"filename": name}, content=data, headers=a.auth)
+        assert r.status_code == 201, r.text
+        ids.append(r.json()["id"])
+    sends = (("two", "", ids), ("none", "just text", []), ("one", "a picture", ids[1:]))
+    for cid, text, attached in sends:
+        r = await http.post(
+            f"/v1/channels/{channel}/messages",
+            json={"client_msg_id": cid, "text": text, "attachment_ids": attached},
+            headers=a.auth,
+        )
+        assert r.status_code == 201, r.text
+    r = await http.get("/v1/me/export", headers=a.auth)
+    assert r.status_code == 200
+    messages = {m["client_msg_id"]: m for m in r.json()["messages"]}
+    two = messages["two"]["attachments"]
+    assert [x["id"] for x in two] == ids
+    assert [(x["name"], x["content_type"], x["size"]) for x in two] == [
+        ("notes.txt", "text/plain", 12),
+        ("pic.png", "image/png", len(files.png(40, 30))),
+    ]
+    assert messages["none"]["attachments"] == []
+    assert [x["id"] for x in messages["one"]["attachments"]] == [ids[1]]
+    for x in two:
+        assert x["download_path"] == f"/v1/attachments/{x['id']}"
+        # The path is where the exporting user downloads the file.
+        got = await http.get(x["download_path"], headers=a.auth)
+        assert got.status_code == 200 and len(got.content) == x["size"]
 
 
 async def test_export_streams_a_large_history(

@@ -73,6 +73,7 @@ async def test_nul_is_refused_everywhere_on_both_engines(
         ("POST", f"/v1/channels/{channel}/messages", {"client_msg_id": nul, "text": "x"}),
         ("PATCH", "/v1/me", {"status_text": nul}),
         ("PATCH", "/v1/me", {"avatar_url": "https://a.example/" + nul}),
+        ("PATCH", "/v1/me", {"avatar_id": "a" + nul}),
         ("POST", "/v1/channels", {"kind": "group", "name": nul, "member_ids": [b.id]}),
         ("POST", "/v1/friends/requests", {"user_id": nul}),
         ("POST", "/v1/push/subscriptions", {"kind": "fcm", "token": nul}),

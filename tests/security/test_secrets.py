@@ -64,6 +64,10 @@ async def test_security_headers(http: httpx.AsyncClient) -> None:
         assert r.headers["x-frame-options"] == "DENY"
         assert "default-src 'self'" in r.headers["content-security-policy"]
         assert r.headers["referrer-policy"] == "no-referrer"
+        # Images come from this server only (avatars are uploads): no other origin.
+        csp = r.headers["content-security-policy"]
+        img_src = next(d.split()[1:] for d in csp.split(";") if d.split()[:1] == ["img-src"])
+        assert img_src == ["'self'", "data:", "blob:"]
 
 
 async def test_scripts_may_compile_webassembly_and_nothing_more(http: httpx.AsyncClient) -> None:

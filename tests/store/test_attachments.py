@@ -3,10 +3,12 @@ transaction, and the sweep of unsent uploads."""
 
 from __future__ import annotations
 
+from chinwag.accounts.models import ProfileChanges
+from chinwag.errors import Code
 from chinwag.media.models import Attachment
 from chinwag.messaging.models import SendRequest, Stored
 from chinwag.store.base import Store
-from tests.store.test_conformance import group, users
+from tests.store.test_conformance import fails_with, group, users
 
 
 def upload(aid: str, owner: str, at: int = 10, width: int | None = None) -> Attachment:
@@ -57,3 +59,36 @@ async def test_the_sweep_takes_only_old_uploads_no_message_carries(store: Store)
     assert await store.attachments.delete_unsent("old_unsent") is False
     assert await store.attachments.readable("old_unsent", alice) is None
     assert await store.attachments.readable("old_sent", alice) is not None
+
+
+async def test_an_avatar_is_an_own_image_everyone_reads_and_the_sweep_keeps(
+    store: Store,
+) -> None:
+    alice, bob = await users(store, "alice", "bob")
+    await store.attachments.add(upload("pic", alice, at=10, width=64))
+    await store.attachments.add(upload("bobs", bob, at=10, width=64))
+    text = Attachment("txt", alice, "t.txt", 5, "text/plain", "cd" * 32, None, None, False, 10)
+    await store.attachments.add(text)
+    for refused in ("txt", "bobs", "nothing"):
+        with fails_with(Code.INVALID_REQUEST):
+            await store.accounts.update_profile(
+                alice, ProfileChanges(avatar_id=refused, status_text="no")
+            )
+    me = await store.accounts.get_user(alice)
+    assert me is not None and (me.avatar_id, me.status_text) == (None, "")
+
+    user = await store.accounts.update_profile(alice, ProfileChanges(avatar_id="pic"))
+    assert user.avatar_id == "pic"
+    assert await store.accounts.get_user(alice) == user
+    assert await store.attachments.readable("pic", bob) is not None
+    assert await store.attachments.readable("txt", bob) is None
+    assert [a.id for a in await store.attachments.unsent(100, 10)] == ["bobs", "txt"]
+    assert await store.attachments.delete_unsent("pic") is False
+
+    # Unchanged by other changes; "" removes it, and then it is private and sweepable.
+    user = await store.accounts.update_profile(alice, ProfileChanges(status_text="hi"))
+    assert user.avatar_id == "pic"
+    user = await store.accounts.update_profile(alice, ProfileChanges(avatar_id=""))
+    assert user.avatar_id is None
+    assert await store.attachments.readable("pic", bob) is None
+    assert await store.attachments.delete_unsent("pic") is True

@@ -14,7 +14,7 @@ class User:
     id: str
     username: str
     display_name: str
-    avatar_url: str
+    avatar_id: str | None  # an uploaded image (docs/protocol.md, "Avatars")
     status_text: str
     created_at: int
     last_active_at: int | None = None
@@ -41,7 +41,11 @@ class Device:
 
 @dataclass(frozen=True, slots=True)
 class ProfileChanges:
+    """None leaves a field as it is. `avatar_id` "" removes the avatar. `avatar_url` is
+    the field of old clients, folded into `avatar_id` by the service."""
+
     display_name: str | None = None
-    avatar_url: str | None = None
+    avatar_id: str | None = None
     status_text: str | None = None
     group_adds: GroupAdds | None = None
+    avatar_url: str | None = None

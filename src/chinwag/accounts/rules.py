@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 import re
-from urllib.parse import urlsplit
 
 from chinwag.errors import invalid
 
 USERNAME = re.compile(r"[a-z0-9_.\-]{3,32}")
 MIN_PASSWORD, MAX_PASSWORD = 8, 1024
-MAX_DISPLAY_NAME, MAX_STATUS, MAX_URL, MAX_DEVICE_NAME = 64, 256, 2048, 64
+MAX_DISPLAY_NAME, MAX_STATUS, MAX_DEVICE_NAME, MAX_ID = 64, 256, 64, 64
+NOT_AN_AVATAR = "avatar_id must be the id of an image (PNG, JPEG, GIF or WebP) you uploaded"
+NO_AVATAR_URLS = (
+    "avatar_url takes no URLs: upload the image (POST /v1/uploads) and set avatar_id to"
+    ' its id, or "" to remove the avatar'
+)
+# wire.avatar_url, as a client may send it back.
+_AVATAR_PATH = re.compile(r"/v1/attachments/([A-Za-z0-9_-]{1,64})/thumbnail")
 
 
 def check_username(username: str) -> str:
@@ -39,19 +45,22 @@ def check_status_text(text: str) -> str:
     return text
 
 
-def check_avatar_url(url: str) -> str:
-    if url == "":
-        return url
-    try:
-        parts = urlsplit(url)
-        port_ok = parts.port is None or parts.port > 0  # reading it checks its range
-    except ValueError:  # e.g. an unclosed "[" of an IPv6 host
-        raise invalid("avatar_url must be an http or https URL") from None
-    if len(url) > MAX_URL or parts.scheme not in ("http", "https") or not parts.netloc:
-        raise invalid("avatar_url must be an http or https URL")
-    if not port_ok:
-        raise invalid("avatar_url must be an http or https URL")
-    return url
+def check_avatar(avatar_id: str | None, avatar_url: str | None) -> str | None:
+    """The avatar a profile change asks for: an attachment id, "" for none, or None to
+    leave it. Avatars are images uploaded here, never URLs of other sites (a browser
+    fetching them would tell those sites who looks at whom): `avatar_url` takes only ""
+    and the path this server gives out for an avatar (a client sending back the User
+    it read), nothing else."""
+    if avatar_id is not None:
+        if len(avatar_id) > MAX_ID:
+            raise invalid(NOT_AN_AVATAR)
+        return avatar_id
+    if avatar_url is None or avatar_url == "":
+        return avatar_url
+    ours = _AVATAR_PATH.fullmatch(avatar_url)
+    if ours is None:
+        raise invalid(NO_AVATAR_URLS)
+    return ours.group(1)
 
 
 def check_device_name(name: str) -> str:

@@ -161,9 +161,7 @@ class AccountService:
             display_name=None
             if changes.display_name is None
             else rules.check_display_name(changes.display_name),
-            avatar_url=None
-            if changes.avatar_url is None
-            else rules.check_avatar_url(changes.avatar_url),
+            avatar_id=rules.check_avatar(changes.avatar_id, changes.avatar_url),
             status_text=None
             if changes.status_text is None
             else rules.check_status_text(changes.status_text),

@@ -34,7 +34,8 @@ class LoginBody(Body, frozen=True):
 
 class ProfileBody(Body, frozen=True):
     display_name: str | None = None
-    avatar_url: str | None = None
+    avatar_id: str | None = None
+    avatar_url: str | None = None  # "" only (or the avatar_url given out): no URLs
     status_text: str | None = None
     group_adds: Literal["friends", "anyone"] | None = None
 

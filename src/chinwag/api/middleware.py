@@ -27,8 +27,9 @@ SECURITY_HEADERS = [
         # 'wasm-unsafe-eval': the end-to-end encryption library is WebAssembly (compiling
         # it is all this allows; eval stays refused).
         b"default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self';"
-        # blob: for pictures of messages, fetched with the token and shown from memory.
-        b" img-src 'self' https: data: blob:;"
+        # blob: for pictures of messages and avatars, fetched with the token and shown
+        # from memory; never another origin (docs/security.md, "Avatars are uploads").
+        b" img-src 'self' data: blob:;"
         b" connect-src 'self' ws: wss:; worker-src 'self'; frame-ancestors 'none';"
         b" base-uri 'none'; form-action 'self'",
     ),

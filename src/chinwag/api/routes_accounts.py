@@ -62,7 +62,13 @@ async def patch_me(request: Request) -> Response:
     b = await http.body(request, ProfileBody)
     user = await http.services(request).accounts.update_profile(
         device.user_id,
-        ProfileChanges(b.display_name, b.avatar_url, b.status_text, b.group_adds),
+        ProfileChanges(
+            display_name=b.display_name,
+            avatar_id=b.avatar_id,
+            status_text=b.status_text,
+            group_adds=b.group_adds,
+            avatar_url=b.avatar_url,
+        ),
     )
     return http.json(wire.me(user))
 

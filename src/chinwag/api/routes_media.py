@@ -64,7 +64,7 @@ async def download(request: Request) -> Response:
     headers["Content-Length"] = str(end - start)
     if span is not None:
         headers["Content-Range"] = f"bytes {start}-{end - 1}/{a.size}"
-    body = media.blobs.read(blob_key(a.id), start, end)
+    body = await media.read(blob_key(a.id), start, end)
     return StreamingResponse(body, 206 if span else 200, headers=headers, media_type=kind)
 
 
@@ -79,7 +79,7 @@ async def thumbnail(request: Request) -> Response:
     headers["Content-Disposition"] = "inline"
     if etag_matches(request.headers.get("if-none-match"), etag):
         return Response(status_code=304, headers=headers)
-    data = b"".join([c async for c in media.blobs.read(thumbnail_key(a.id), 0, THUMBNAIL_MAX)])
+    data = b"".join([c async for c in await media.read(thumbnail_key(a.id), 0, THUMBNAIL_MAX)])
     return Response(data, headers=headers, media_type=THUMBNAIL_TYPE)
 
 

@@ -2,10 +2,12 @@
 
 A writer fills a temporary file in `.partial/` and commits with fsync and an atomic
 rename, so a key names a whole file or nothing; an aborted writer unlinks its file.
+Writes come from a worker thread already (media/ingest.py): they go to the file as
+they are.
 Partial files left by a crash are removed at the next start once an hour old (younger
-ones may belong to another process on the same directory, still writing). File I/O
-runs in threads, in chunks of at most CHUNK bytes, so the event loop never waits on the
-disk and memory per writer or reader is bounded.
+ones may belong to another process on the same directory, still writing). Reads run
+in threads, in chunks of at most CHUNK bytes, so the event loop never waits on the disk
+and memory per reader is bounded.
 """
 
 from __future__ import annotations
@@ -20,6 +22,8 @@ from typing import BinaryIO
 from chinwag.media.stale import remove_stale
 
 CHUNK = 1 << 20
+# Bytes written between two starts of write-back (see DirectoryWriter.write).
+WRITE_BACK = 8 << 20
 
 
 class DirectoryBlobs:
@@ -76,9 +80,22 @@ class DirectoryWriter:
         self._temp = temp
         self._final = final
         self._done = False
+        self._written = 0
+        self._flushed = 0  # bytes whose write-back has been started
 
-    async def write(self, chunk: bytes | bytearray) -> None:
-        await asyncio.to_thread(self._handle.write, chunk)
+    def write(self, chunk: bytes) -> None:
+        self._handle.write(chunk)
+        self._written += len(chunk)
+        if self._written - self._flushed >= WRITE_BACK and hasattr(os, "posix_fadvise"):
+            # Start writing the bytes so far to the disk now, while more arrive, so that
+            # the fsync of the commit finds little left to write. On Linux, DONTNEED
+            # starts write-back of the range's dirty pages without waiting for it, and
+            # drops only pages already clean (none, of a file being written).
+            self._handle.flush()
+            start, self._flushed = self._flushed, self._written
+            os.posix_fadvise(
+                self._handle.fileno(), start, self._written - start, os.POSIX_FADV_DONTNEED
+            )
 
     async def commit(self) -> None:
         def finish() -> None:

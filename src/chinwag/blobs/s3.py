@@ -10,6 +10,7 @@ are ranged GETs, streamed.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -78,14 +79,20 @@ class S3Blobs:
         return self._s.prefix + key
 
     async def writer(self, key: str) -> S3Writer:
-        return S3Writer(self._client, self._s.bucket, self._key(key))
+        loop = asyncio.get_running_loop()
+        return S3Writer(self._client, self._s.bucket, self._key(key), loop)
 
     async def read(self, key: str, start: int, end: int) -> AsyncIterator[bytes]:
         if end <= start:
             return
-        response = await self._client.get_object(
-            Bucket=self._s.bucket, Key=self._key(key), Range=f"bytes={start}-{end - 1}"
-        )
+        try:
+            response = await self._client.get_object(
+                Bucket=self._s.bucket, Key=self._key(key), Range=f"bytes={start}-{end - 1}"
+            )
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") in ("NoSuchKey", "404"):
+                raise FileNotFoundError(key) from None
+            raise
         body = response["Body"]
         try:
             async for chunk in body.iter_chunks(READ_CHUNK):
@@ -99,8 +106,12 @@ class S3Blobs:
 
 
 class S3Writer:
-    def __init__(self, client: Any, bucket: str, key: str) -> None:
+    """`write` is called from a worker thread (media/blobs.py): it fills the part there,
+    and a full part is sent by the event loop while the worker waits for it."""
+
+    def __init__(self, client: Any, bucket: str, key: str, loop: asyncio.AbstractEventLoop) -> None:
         self._client = client
+        self._loop = loop
         self._bucket = bucket
         self._key = key
         self._buffer = bytearray()
@@ -108,12 +119,14 @@ class S3Writer:
         self._parts: list[dict[str, Any]] = []
         self._done = False
 
-    async def write(self, chunk: bytes | bytearray) -> None:
+    def write(self, chunk: bytes) -> None:
+        if _on_loop(self._loop):
+            raise RuntimeError("S3Writer.write blocks: call it from a worker thread")
         self._buffer += chunk
         while len(self._buffer) >= PART:
             part = bytes(self._buffer[:PART])
             del self._buffer[:PART]
-            await self._upload_part(part)
+            asyncio.run_coroutine_threadsafe(self._upload_part(part), self._loop).result()
 
     async def _upload_part(self, data: bytes) -> None:
         if self._upload_id is None:
@@ -156,3 +169,10 @@ class S3Writer:
                 await self._client.abort_multipart_upload(
                     Bucket=self._bucket, Key=self._key, UploadId=self._upload_id
                 )
+
+
+def _on_loop(loop: asyncio.AbstractEventLoop) -> bool:
+    try:
+        return asyncio.get_running_loop() is loop
+    except RuntimeError:
+        return False

@@ -202,14 +202,19 @@ class ApiClient:
         self,
         *,
         display_name: str | None = None,
-        avatar_url: str | None = None,
+        avatar_id: str | None = None,
         status_text: str | None = None,
         group_adds: Literal["friends", "anyone"] | None = None,
+        avatar_url: str | None = None,
     ) -> User:
         """Change the given profile fields; fields left as None stay as they are.
-        `group_adds` says who may add this user to groups: only friends, or anyone."""
+        `avatar_id` is an image this user uploaded (`upload`), or "" for no avatar.
+        `group_adds` says who may add this user to groups: only friends, or anyone.
+        `avatar_url` is kept for older callers: the server takes only "" there (no
+        avatar) and refuses URLs."""
         fields = (
             ("display_name", display_name),
+            ("avatar_id", avatar_id),
             ("avatar_url", avatar_url),
             ("status_text", status_text),
             ("group_adds", group_adds),

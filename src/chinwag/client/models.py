@@ -17,9 +17,12 @@ class User(msgspec.Struct, frozen=True):
     id: str
     username: str
     display_name: str = ""
+    # The avatar: an image uploaded to the server (its attachment id), and the path of
+    # its thumbnail there; read both with `ApiClient.download` or a bearer token.
     avatar_url: str = ""
     status_text: str = ""
     created_at: str = ""
+    avatar_id: str | None = None
     # Only in the caller's own profile (`me`): who may add them to groups.
     group_adds: str = ""
 

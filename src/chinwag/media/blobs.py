@@ -4,7 +4,8 @@ Every engine guarantees:
 * A blob becomes readable only when its writer commits, whole; an aborted (or never
   committed) writer leaves nothing behind under the key.
 * Writers are streamed: an engine holds at most a bounded buffer per writer, never the
-  whole blob.
+  whole blob. `write` blocks: it is called from a worker thread, never the event loop
+  (media/ingest.py), one call at a time per writer.
 * Every process configured with the same engine settings sees the same blobs (the
   directory engine: on one machine; S3: everywhere).
 """
@@ -16,8 +17,8 @@ from typing import Protocol
 
 
 class BlobWriter(Protocol):
-    async def write(self, chunk: bytes | bytearray) -> None:
-        """Take the chunk (the caller does not touch it again)."""
+    def write(self, chunk: bytes) -> None:
+        """Take the chunk (blocking; from a worker thread, never the event loop)."""
         ...
 
     async def commit(self) -> None:
@@ -37,7 +38,8 @@ class BlobStore(Protocol):
     async def writer(self, key: str) -> BlobWriter: ...
 
     def read(self, key: str, start: int, end: int) -> AsyncIterator[bytes]:
-        """Bytes start <= i < end of a committed blob, in chunks."""
+        """Bytes start <= i < end of a committed blob, in chunks; FileNotFoundError
+        (from the first step) if there is none under the key."""
         ...
 
     async def delete(self, key: str) -> None:

@@ -1,9 +1,11 @@
 """Uploads, downloads and the orphan sweep.
 
-An upload streams from the request to the blob engine through a buffer of at most
-FLUSH bytes: memory per upload is bounded whatever the file's size. The type is sniffed
-from the first bytes; an image is also spooled to a local temporary file, from which
-its size and thumbnail are made in a worker thread once the bytes are all in. The
+An upload streams from the request to the blob engine: the event loop only counts the
+chunks (refusing past the size limit) and hands them to an ingest worker
+(media/ingest.py), which hashes and writes them off the loop with at most INGEST_LIMIT
+bytes queued, so memory per upload is bounded whatever the file's size. The type is
+sniffed from the first bytes; an image is also spooled to a local temporary file, from
+which its size and thumbnail are made in a worker thread once the bytes are all in. The
 record is written only after the blob is committed, and every failure on the way
 (too large, cut off, a bad image, cancelled) aborts the blob: nothing is left behind.
 
@@ -31,6 +33,7 @@ from chinwag.errors import ChinwagError, Code, invalid, not_found
 from chinwag.ids import new_id
 from chinwag.media import images
 from chinwag.media.blobs import BlobStore, BlobWriter
+from chinwag.media.ingest import Ingest
 from chinwag.media.models import Attachment, blob_key, thumbnail_key
 from chinwag.media.names import display_name
 from chinwag.media.sniff import HEAD_BYTES, is_image, sniff
@@ -39,8 +42,9 @@ from chinwag.media.store import AttachmentStore
 
 log = logging.getLogger("chinwag.media")
 
-# Bytes gathered before each write to the blob engine (and the image spool).
-FLUSH = 256 << 10
+# Bytes of an upload queued for its ingest worker at most; threads of those workers.
+INGEST_LIMIT = 1 << 20
+INGEST_THREADS = 4
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +71,7 @@ class MediaService:
         # One image decoded at a time: what thumbnails cost in memory is bounded by one
         # image of at most max_image_pixels.
         self._images = ThreadPoolExecutor(1, thread_name_prefix="chinwag-thumbnails")
+        self._uploads = ThreadPoolExecutor(INGEST_THREADS, thread_name_prefix="chinwag-uploads")
 
     async def start(self) -> None:
         def prepare() -> None:
@@ -78,6 +83,7 @@ class MediaService:
     async def close(self) -> None:
         # A thumbnail being made finishes in its thread; the loop does not wait on it.
         await asyncio.to_thread(self._images.shutdown, wait=True, cancel_futures=True)
+        await asyncio.to_thread(self._uploads.shutdown, wait=True)
 
     def refuse_declared(self, content_length: str | None) -> None:
         """Refuse from the headers alone, before a byte of the body is read."""
@@ -99,28 +105,23 @@ class MediaService:
         writer = await self.blobs.writer(blob_key(attachment_id))
         received = _Received(self.limits.max_upload_bytes)
         spool: _Spool | None = None
+        ingest: Ingest | None = None
         thumbnail = False
         try:
             async for chunk in body:
                 received.add(chunk)
-                if received.kind is None and received.size < HEAD_BYTES:
-                    continue
-                if received.kind is None:
-                    received.decide()
-                    if is_image(received.kind or ""):
-                        spool = await _Spool.open(self._spool)
-                if len(received.pending) >= FLUSH:
-                    await _flush(received, writer, spool)
+                if ingest is not None:
+                    await ingest.put(chunk)
+                elif received.size >= HEAD_BYTES:
+                    spool, ingest = await self._begin(received, writer)
             if received.size == 0:
                 raise invalid("the file is empty")
-            if received.kind is None:
-                received.decide()
-                if is_image(received.kind or ""):
-                    spool = await _Spool.open(self._spool)
-            await _flush(received, writer, spool)
+            if ingest is None:
+                spool, ingest = await self._begin(received, writer)
+            await ingest.finish()
             width = height = None
             if spool is not None:
-                await spool.close()
+                await asyncio.to_thread(spool.close)
                 thumb = await asyncio.get_running_loop().run_in_executor(
                     self._images, images.thumbnail, spool.path, self.limits.max_image_pixels
                 )
@@ -133,7 +134,7 @@ class MediaService:
                 owner_id,
                 name,
                 received.size,
-                received.kind or "application/octet-stream",
+                received.kind,
                 received.hash.hexdigest(),
                 width,
                 height,
@@ -142,13 +143,41 @@ class MediaService:
             )
             await self._store.add(attachment)
         except BaseException:
+            if ingest is not None:
+                await ingest.stop()  # no worker writes from here on
             await writer.abort()
             await self._forget_blobs(attachment_id, thumbnail)
             raise
         finally:
             if spool is not None:
-                await spool.discard()
+                await asyncio.to_thread(spool.discard)
         return attachment
+
+    async def _begin(self, received: _Received, writer: BlobWriter) -> tuple[_Spool | None, Ingest]:
+        """Once the head is in: the type, the image spool if it is one, and the worker
+        that takes the bytes from here on (the head's first)."""
+        received.kind = sniff(received.head())
+        spool = await asyncio.to_thread(_Spool, self._spool) if is_image(received.kind) else None
+        digest = received.hash
+
+        def sink(chunk: bytes) -> None:
+            digest.update(chunk)  # releases the GIL, as do the writes
+            writer.write(chunk)
+            if spool is not None:
+                spool.write(chunk)
+
+        ingest = Ingest(self._uploads, sink, INGEST_LIMIT)
+        try:
+            for chunk in received.held:
+                await ingest.put(chunk)
+        except BaseException:
+            # Not yet the caller's to clean up.
+            await ingest.stop()
+            if spool is not None:
+                await asyncio.to_thread(spool.discard)
+            raise
+        received.held = []
+        return spool, ingest
 
     async def _forget_blobs(self, attachment_id: str, thumbnail: bool) -> None:
         with contextlib.suppress(Exception):
@@ -161,6 +190,17 @@ class MediaService:
         if found is None:
             raise not_found("no such attachment")
         return found
+
+    async def read(self, key: str, start: int, end: int) -> AsyncIterator[bytes]:
+        """A blob's bytes, the first chunk read before this returns: a blob the sweep
+        removed after its record was read is a 404 like any unknown id, not an answer
+        broken off after its headers."""
+        chunks = self.blobs.read(key, start, end)
+        try:
+            first = await anext(chunks, b"")
+        except FileNotFoundError:
+            raise not_found("no such attachment") from None
+        return _after(first, chunks)
 
     async def sweep(self, limit: int = 500) -> int:
         """Remove uploads older than `unsent_ttl` that no message carries; how many."""
@@ -184,46 +224,43 @@ class MediaService:
                 log.exception("sweeping unsent uploads failed")
 
 
+async def _after(first: bytes, rest: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
+    if first:
+        yield first
+    async for chunk in rest:
+        yield chunk
+
+
 def _too_large(limit: int) -> ChinwagError:
     return ChinwagError(Code.TOO_LARGE, f"the file is larger than {limit} bytes")
 
 
 class _Received:
-    """What an upload has received so far: size (held to the limit), hash, the bytes
-    not yet written, and the sniffed type once the head is in."""
+    """What an upload has received so far: size (held to the limit), the hash (updated
+    by the ingest worker), the first chunks until the type is decided, then the type."""
 
     def __init__(self, limit: int) -> None:
         self.limit = limit
         self.size = 0
         self.hash = hashlib.sha256()
-        self.pending = bytearray()
-        self.kind: str | None = None
+        self.held: list[bytes] = []
+        self.kind = "application/octet-stream"
 
     def add(self, chunk: bytes) -> None:
         self.size += len(chunk)
         if self.size > self.limit:
             raise _too_large(self.limit)
-        self.pending += chunk
+        if self.size - len(chunk) < HEAD_BYTES:
+            self.held.append(chunk)
 
-    def decide(self) -> None:
-        self.kind = sniff(bytes(self.pending[:HEAD_BYTES]))
-
-
-async def _flush(received: _Received, writer: BlobWriter, spool: _Spool | None) -> None:
-    if not received.pending:
-        return
-    # The buffer itself goes (no copy); the next bytes start a new one.
-    data, received.pending = received.pending, bytearray()
-    # Hashing releases the GIL: it runs in a thread beside the write, off the event loop.
-    await asyncio.gather(asyncio.to_thread(received.hash.update, data), writer.write(data))
-    if spool is not None:
-        await spool.write(data)
+    def head(self) -> bytes:
+        return b"".join(self.held)[:HEAD_BYTES]
 
 
 async def _put(blobs: BlobStore, key: str, data: bytes) -> None:
     writer = await blobs.writer(key)
     try:
-        await writer.write(data)
+        await asyncio.to_thread(writer.write, data)
         await writer.commit()
     except BaseException:
         await writer.abort()
@@ -231,28 +268,20 @@ async def _put(blobs: BlobStore, key: str, data: bytes) -> None:
 
 
 class _Spool:
-    """A local copy of an image being uploaded, for its thumbnail."""
+    """A local copy of an image being uploaded, for its thumbnail. Blocking: opened,
+    written and closed off the event loop."""
 
-    def __init__(self, path: Path, handle: BinaryIO) -> None:
-        self.path = path
-        self._handle = handle
+    def __init__(self, folder: Path) -> None:
+        self.path = folder / secrets.token_hex(12)
+        self._handle: BinaryIO = open(self.path, "wb")  # noqa: SIM115 - closed by discard
 
-    @classmethod
-    async def open(cls, folder: Path) -> _Spool:
-        path = folder / secrets.token_hex(12)
-        handle = await asyncio.to_thread(open, path, "wb")
-        return cls(path, handle)
+    def write(self, data: bytes) -> None:
+        self._handle.write(data)
 
-    async def write(self, data: bytes | bytearray) -> None:
-        await asyncio.to_thread(self._handle.write, data)
+    def close(self) -> None:
+        self._handle.close()
 
-    async def close(self) -> None:
-        await asyncio.to_thread(self._handle.close)
-
-    async def discard(self) -> None:
-        def drop() -> None:
-            self._handle.close()
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(self.path)
-
-        await asyncio.to_thread(drop)
+    def discard(self) -> None:
+        self._handle.close()
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(self.path)

@@ -17,6 +17,8 @@ from chinwag.clock import Clock, now_ms
 from chinwag.errors import not_found
 from chinwag.events import DeviceRevoked, Publisher
 from chinwag.friends.store import FriendStore
+from chinwag.messaging.service import with_attachments
+from chinwag.messaging.store import AttachmentLookup
 from chinwag.push.store import PushStore
 from chinwag.safety.models import DeviceInfo
 from chinwag.safety.store import SafetyStore
@@ -71,6 +73,7 @@ class Stores:
     safety: SafetyStore
     friends: FriendStore
     push: PushStore
+    attachments: AttachmentLookup
 
 
 class LifecycleService:
@@ -146,7 +149,8 @@ class LifecycleService:
 
     async def export(self, user_id: str) -> AsyncIterator[bytes]:
         """The user's data as one JSON object, produced piece by piece: messages are read
-        a page at a time, so memory stays flat however many there are."""
+        a page at a time, with their attachments (each with its download path), so
+        memory stays flat however many there are."""
         enc = msgspec.json.Encoder()
         me = await self._accounts.get_user(user_id)
         friend_ids = await self._stores.friends.friend_ids(user_id)
@@ -170,10 +174,12 @@ class LifecycleService:
                 )
                 if not page:
                     break
-                body = b",".join(enc.encode(wire.message(m)) for m in page)
+                last = page[-1].message_id
+                page = await with_attachments(self._stores.attachments, page)
+                body = b",".join(enc.encode(wire.exported_message(m)) for m in page)
                 yield body if first else b"," + body
                 first = False
-                after = page[-1].message_id
+                after = last
                 if len(page) < EXPORT_PAGE:
                     break
         yield b"]}"

@@ -9,8 +9,8 @@
 // data in IndexedDB.
 
 // build:start
-const VERSION = 'ce7b9ca613b0';
-const SHELL = ["/", "/assets/app-e9a92ffc20.css", "/assets/boot-c4bc42d6a9.js", "/assets/app-f6d33f31d5.js", "/manifest.webmanifest", "/icons/icon.svg", "/icons/icon-192.png", "/icons/icon-512.png", "/icons/maskable-512.png"];
+const VERSION = 'fef3ced9facd';
+const SHELL = ["/", "/assets/app-b841d39397.css", "/assets/boot-c4bc42d6a9.js", "/assets/app-803435280b.js", "/manifest.webmanifest", "/icons/icon.svg", "/icons/icon-192.png", "/icons/icon-512.png", "/icons/maskable-512.png"];
 // build:end
 
 const PREFIX = 'chinwag-shell-';

@@ -12,11 +12,12 @@ from typing import Any
 import asyncpg
 
 from chinwag.accounts.models import Device, NewUser, ProfileChanges, User
-from chinwag.errors import conflict, not_found
+from chinwag.accounts.rules import NOT_AN_AVATAR
+from chinwag.errors import conflict, invalid, not_found
 from chinwag.store.postgres.db import Database
 
 _USER_COLS = (
-    "id, username, display_name, avatar_url, status_text, created_at, last_active_at, group_adds"
+    "id, username, display_name, avatar_id, status_text, created_at, last_active_at, group_adds"
 )
 _DEVICE_COLS = "id, user_id, name, created_at, revoked_at"
 
@@ -80,18 +81,29 @@ class PostgresAccounts:
 
     async def update_profile(self, user_id: str, changes: ProfileChanges) -> User:
         # NULL means "leave as is", so one statement serves every combination of fields.
-        row = await self._db.fetchrow(
-            "UPDATE users SET display_name = coalesce($2, display_name),"
-            " avatar_url = coalesce($3, avatar_url), status_text = coalesce($4, status_text),"
-            " group_adds = coalesce($5, group_adds)"
-            f" WHERE id = $1 RETURNING {_USER_COLS}",
-            user_id,
-            changes.display_name,
-            changes.avatar_url,
-            changes.status_text,
-            changes.group_adds,
-        )
+        # An avatar must be an image (it has a thumbnail) the user uploaded; should the
+        # sweep of unsent uploads remove it at the same moment, the foreign key fails
+        # this update rather than let it point at nothing.
+        try:
+            row = await self._db.fetchrow(
+                "UPDATE users SET display_name = coalesce($2, display_name),"
+                " avatar_id = CASE WHEN $3::text IS NULL THEN avatar_id"
+                " ELSE nullif($3::text, '') END,"
+                " status_text = coalesce($4, status_text), group_adds = coalesce($5, group_adds)"
+                " WHERE id = $1 AND ($3::text IS NULL OR $3::text = '' OR EXISTS (SELECT 1"
+                " FROM attachments a WHERE a.id = $3::text AND a.owner_id = $1 AND a.thumbnail))"
+                f" RETURNING {_USER_COLS}",
+                user_id,
+                changes.display_name,
+                changes.avatar_id,
+                changes.status_text,
+                changes.group_adds,
+            )
+        except asyncpg.ForeignKeyViolationError:
+            raise invalid(NOT_AN_AVATAR) from None
         if row is None:
+            if changes.avatar_id and await self.get_user(user_id) is not None:
+                raise invalid(NOT_AN_AVATAR)
             raise not_found("no such user")
         return _user(row)
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import asyncpg
+
 from chinwag.media.models import Attachment
 from chinwag.media.store import MessageKey
 from chinwag.store.postgres.db import Database
@@ -41,7 +43,8 @@ class PostgresAttachments:
         row = await self._db.fetchrow(
             f"SELECT {_COLS} FROM attachments a WHERE a.id = $1 AND (a.owner_id = $2"
             " OR EXISTS (SELECT 1 FROM message_attachments l JOIN members m"
-            " ON m.channel_id = l.channel_id WHERE l.attachment_id = a.id AND m.user_id = $2))",
+            " ON m.channel_id = l.channel_id WHERE l.attachment_id = a.id AND m.user_id = $2)"
+            " OR EXISTS (SELECT 1 FROM users u WHERE u.avatar_id = a.id))",
             attachment_id,
             user_id,
         )
@@ -79,6 +82,7 @@ class PostgresAttachments:
         rows = await self._db.fetch(
             f"SELECT {_COLS} FROM attachments a WHERE a.created_at < $1 AND NOT EXISTS"
             " (SELECT 1 FROM message_attachments l WHERE l.attachment_id = a.id)"
+            " AND NOT EXISTS (SELECT 1 FROM users u WHERE u.avatar_id = a.id)"
             " ORDER BY a.created_at LIMIT $2",
             created_before,
             limit,
@@ -86,11 +90,16 @@ class PostgresAttachments:
         return [_attachment(r) for r in rows]
 
     async def delete_unsent(self, attachment_id: str) -> bool:
-        # A send that links it at the same moment either commits first (then this
-        # deletes nothing) or fails on the foreign key after this commits.
-        status = await self._db.execute(
-            "DELETE FROM attachments a WHERE a.id = $1 AND NOT EXISTS"
-            " (SELECT 1 FROM message_attachments l WHERE l.attachment_id = a.id)",
-            attachment_id,
-        )
+        # A send (or an avatar change) that links it at the same moment either commits
+        # first (then this deletes nothing, or fails on the foreign key: kept) or fails
+        # on the foreign key after this commits.
+        try:
+            status = await self._db.execute(
+                "DELETE FROM attachments a WHERE a.id = $1 AND NOT EXISTS"
+                " (SELECT 1 FROM message_attachments l WHERE l.attachment_id = a.id)"
+                " AND NOT EXISTS (SELECT 1 FROM users u WHERE u.avatar_id = a.id)",
+                attachment_id,
+            )
+        except asyncpg.ForeignKeyViolationError:
+            return False
         return status.endswith(" 1")

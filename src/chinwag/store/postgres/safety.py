@@ -263,7 +263,7 @@ class PostgresSafety:
             # '~' is never in a username, so the freed key matches no lookup or signup.
             await conn.execute(
                 "UPDATE users SET username = '', username_key = '~' || id, password_hash = '',"
-                " display_name = '', avatar_url = '', status_text = '', is_admin = false,"
+                " display_name = '', avatar_id = NULL, status_text = '', is_admin = false,"
                 " deleted_at = $2 WHERE id = $1",
                 user_id,
                 at,

@@ -6,16 +6,28 @@ import sqlite3
 from typing import Any
 
 from chinwag.accounts.models import Device, NewUser, ProfileChanges, User
-from chinwag.errors import conflict, not_found
+from chinwag.accounts.rules import NOT_AN_AVATAR
+from chinwag.errors import conflict, invalid, not_found
 from chinwag.store.sqlite.db import Database, WriterState
 
 _USER_COLS = (
-    "id, username, display_name, avatar_url, status_text, created_at, last_active_at, group_adds"
+    "id, username, display_name, avatar_id, status_text, created_at, last_active_at, group_adds"
 )
 
 
 def user_from_row(row: Any) -> User:
     return User(*row)
+
+
+def _is_avatar(conn: sqlite3.Connection, attachment_id: str, user_id: str) -> bool:
+    """An image (it has a thumbnail) this user uploaded."""
+    return (
+        conn.execute(
+            "SELECT 1 FROM attachments WHERE id = ? AND owner_id = ? AND thumbnail = 1",
+            (attachment_id, user_id),
+        ).fetchone()
+        is not None
+    )
 
 
 class SqliteAccounts:
@@ -39,7 +51,7 @@ class SqliteAccounts:
                 )
             except sqlite3.IntegrityError:
                 raise conflict("username is taken") from None
-            return User(user.id, user.username, user.display_name, "", "", user.created_at)
+            return User(user.id, user.username, user.display_name, None, "", user.created_at)
 
         result: User = await self._db.write(job)
         return result
@@ -98,16 +110,21 @@ class SqliteAccounts:
 
     async def update_profile(self, user_id: str, changes: ProfileChanges) -> User:
         def job(conn: sqlite3.Connection, _: WriterState) -> User:
-            sets = {
+            sets: dict[str, str | None] = {
                 k: v
                 for k, v in (
                     ("display_name", changes.display_name),
-                    ("avatar_url", changes.avatar_url),
                     ("status_text", changes.status_text),
                     ("group_adds", changes.group_adds),
                 )
                 if v is not None
             }
+            if changes.avatar_id is not None:
+                # On the writer thread: the sweep of unsent uploads cannot remove it
+                # between this check and the update.
+                if changes.avatar_id and not _is_avatar(conn, changes.avatar_id, user_id):
+                    raise invalid(NOT_AN_AVATAR)
+                sets["avatar_id"] = changes.avatar_id or None
             if sets:
                 assignments = ", ".join(f"{k} = ?" for k in sets)
                 conn.execute(

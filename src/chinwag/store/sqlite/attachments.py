@@ -50,7 +50,7 @@ class SqliteAttachments:
                 f"SELECT {_COLS} FROM attachments a WHERE a.id = ? AND (a.owner_id = ?"
                 " OR EXISTS (SELECT 1 FROM message_attachments l JOIN members m"
                 " ON m.channel_id = l.channel_id WHERE l.attachment_id = a.id"
-                " AND m.user_id = ?))",
+                " AND m.user_id = ?) OR EXISTS (SELECT 1 FROM users u WHERE u.avatar_id = a.id))",
                 (attachment_id, user_id, user_id),
             ).fetchone()
             return _attachment(row) if row is not None else None
@@ -97,6 +97,7 @@ class SqliteAttachments:
             rows = conn.execute(
                 f"SELECT {_COLS} FROM attachments a WHERE a.created_at < ? AND NOT EXISTS"
                 " (SELECT 1 FROM message_attachments l WHERE l.attachment_id = a.id)"
+                " AND NOT EXISTS (SELECT 1 FROM users u WHERE u.avatar_id = a.id)"
                 " ORDER BY a.created_at LIMIT ?",
                 (created_before, limit),
             ).fetchall()
@@ -109,8 +110,9 @@ class SqliteAttachments:
         def job(conn: sqlite3.Connection, _: WriterState) -> bool:
             cur = conn.execute(
                 "DELETE FROM attachments WHERE id = ? AND NOT EXISTS"
-                " (SELECT 1 FROM message_attachments l WHERE l.attachment_id = ?)",
-                (attachment_id, attachment_id),
+                " (SELECT 1 FROM message_attachments l WHERE l.attachment_id = ?)"
+                " AND NOT EXISTS (SELECT 1 FROM users u WHERE u.avatar_id = ?)",
+                (attachment_id, attachment_id, attachment_id),
             )
             return cur.rowcount > 0
 

@@ -14,7 +14,7 @@ from chinwag.store.sqlite.direct import refresh_direct
 
 _REPORT_COLS = "id, reporter_id, channel_id, message_id, sender_id, text, reason, created_at"
 _USER_COLS = (
-    "id, username, display_name, avatar_url, status_text, created_at, last_active_at,"
+    "id, username, display_name, avatar_id, status_text, created_at, last_active_at,"
     " group_adds, is_admin, deactivated_at, deleted_at"
 )
 
@@ -310,7 +310,7 @@ class SqliteSafety:
             # '~' is never in a username, so the freed key matches no lookup or signup.
             conn.execute(
                 "UPDATE users SET username = '', username_key = '~' || id, password_hash = '',"
-                " display_name = '', avatar_url = '', status_text = '', is_admin = 0,"
+                " display_name = '', avatar_id = NULL, status_text = '', is_admin = 0,"
                 " deleted_at = ? WHERE id = ?",
                 (at, user_id),
             )

@@ -1,6 +1,7 @@
 // Wiring: session (token in localStorage), cache, model, sync, connection, views, routing.
 
 import { Api, friendlyError } from './api.js';
+import { Avatars } from './avatars.js';
 import { Chat, fetchFresh } from './chat.js';
 import { byTestId, displayName } from './dom.js';
 import { disablePush, setTitleCount, showLocalNotification, Sound } from './notify.js';
@@ -96,6 +97,7 @@ async function startSession(s, { gateways = [] } = {}) {
   const chat = new Chat({ state, cache, api, sync });
   c.sync = sync;
   c.chat = chat;
+  c.avatars = new Avatars(state, api, cache, abort.signal);
   c.e2ee = new E2ee(c, session);
   chat.e2ee = c.e2ee;
 

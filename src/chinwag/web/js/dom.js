@@ -106,7 +106,7 @@ export function initials(name) {
   return (letters.join('') || '?').toUpperCase();
 }
 
-/** An avatar: the user's image when it is an http(s) URL, otherwise their initials. */
+/** An avatar: the user's uploaded image once it is loaded (avatars.js), else their initials. */
 export function avatar(user, size = 'md') {
   const name = displayName(user);
   const box = h('span', { class: `avatar avatar-${size}`, 'aria-hidden': 'true' });
@@ -115,19 +115,22 @@ export function avatar(user, size = 'md') {
 }
 
 export function fillAvatar(box, user, name = displayName(user)) {
-  const src = safeUrl(user?.avatar_url);
+  // An object URL of the avatar's thumbnail, put there by avatars.js; never a URL from
+  // elsewhere (the CSP would refuse it anyway).
+  const img = user?.avatar_img;
+  const src = img && user.avatar_id && img.id === user.avatar_id ? img.url : '';
   if (box.dataset.src === (src || '') && box.dataset.name === name) return;
   box.dataset.src = src || '';
   box.dataset.name = name;
   clear(box);
   box.style.setProperty('--hue', String(hue(user?.id || name)));
   if (src) {
-    const img = h('img', { alt: '', src, referrerpolicy: 'no-referrer', loading: 'lazy' });
-    img.addEventListener('error', () => {
-      img.remove();
+    const picture = h('img', { alt: '', src, dataset: { testid: 'avatar-image' } });
+    picture.addEventListener('error', () => {
+      picture.remove();
       box.textContent = initials(name);
     });
-    box.append(img);
+    box.append(picture);
   } else box.textContent = initials(name);
 }
 

@@ -32,7 +32,9 @@ function take(state) {
   const keep = (id) => {
     const u = state.users.get(id);
     if (u && !users.has(id)) {
-      users.set(id, { id, username: u.username, display_name: u.display_name, avatar_url: u.avatar_url });
+      users.set(id, {
+        id, username: u.username, display_name: u.display_name, avatar_url: u.avatar_url, avatar_id: u.avatar_id,
+      });
     }
   };
   const last = [];

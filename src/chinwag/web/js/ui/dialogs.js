@@ -2,7 +2,7 @@
 // confirm dialog, toasts, the screen-reader announcer, and the profile editor.
 
 import { friendlyError } from '../api.js';
-import { byTestId, focusFirst, h, safeUrl } from '../dom.js';
+import { byTestId, fillAvatar, focusFirst, h } from '../dom.js';
 
 /** Open a modal dialog; focus goes back to whatever had it when the dialog closes. */
 export function openDialog(dialog, opener = document.activeElement) {
@@ -64,24 +64,87 @@ export function announce(text) {
   announceTimer = setTimeout(() => { region.textContent = ''; }, 15000);
 }
 
-/** The profile editor (display name, status, avatar URL). */
+/**
+ * The profile editor (display name, status, avatar). A chosen image is uploaded at once
+ * (docs/protocol.md, "Avatars"), and becomes the avatar when the profile is saved.
+ */
 export function mountProfile(ctx) {
   const dialog = document.getElementById('profile-dialog');
   const form = byTestId('profile-form', dialog);
   const name = byTestId('profile-display-name', dialog);
   const status = byTestId('profile-status-text', dialog);
-  const avatarUrl = byTestId('profile-avatar-url', dialog);
+  const file = byTestId('profile-avatar-file', dialog);
+  const preview = byTestId('profile-avatar-preview', dialog);
+  const remove = byTestId('profile-avatar-remove', dialog);
+  const progress = byTestId('profile-avatar-progress', dialog);
   const error = byTestId('profile-error', dialog);
   const save = byTestId('profile-save', dialog);
   const { signal } = ctx;
+  // The avatar to save: undefined leaves it, '' removes it, else an uploaded image's id.
+  let avatarId;
+  let upload = null; // {handle, local object URL} of the image being (or just) uploaded
+
+  const showAvatar = (user) => {
+    fillAvatar(preview, user);
+    remove.hidden = !user.avatar_id;
+  };
+  const dropUpload = () => {
+    if (!upload) return;
+    upload.handle.cancel();
+    URL.revokeObjectURL(upload.url);
+    upload = null;
+    progress.hidden = true;
+  };
 
   byTestId('profile-button').addEventListener('click', (e) => {
     const me = ctx.state.me;
     name.value = me.display_name || '';
     status.value = me.status_text || '';
-    avatarUrl.value = me.avatar_url || '';
+    avatarId = undefined;
+    dropUpload();
+    file.value = '';
+    showAvatar(me);
     error.textContent = '';
     openDialog(dialog, e.currentTarget);
+  }, { signal });
+  dialog.addEventListener('close', dropUpload, { signal });
+
+  file.addEventListener('change', () => {
+    const chosen = file.files[0];
+    if (!chosen) return;
+    dropUpload();
+    error.textContent = '';
+    progress.value = 0;
+    progress.hidden = false;
+    const handle = ctx.api.upload(chosen, chosen.name || 'avatar', (sent, total) => {
+      progress.value = total ? sent / total : 0;
+    });
+    const mine = { handle, url: URL.createObjectURL(chosen), done: false };
+    upload = mine;
+    handle.done.then((attachment) => {
+      if (upload !== mine) return;
+      mine.done = true;
+      progress.hidden = true;
+      if (!attachment.width) { // not an image by its bytes: the server would refuse it
+        error.textContent = 'Choose a PNG, JPEG, GIF or WebP image.';
+        return;
+      }
+      avatarId = attachment.id;
+      const me = ctx.state.me;
+      showAvatar({ ...me, avatar_id: attachment.id, avatar_img: { id: attachment.id, url: mine.url } });
+    }, (err) => {
+      if (upload !== mine || (err && err.name === 'AbortError')) return;
+      progress.hidden = true;
+      error.textContent = friendlyError(err);
+    });
+  }, { signal });
+
+  remove.addEventListener('click', () => {
+    dropUpload();
+    file.value = '';
+    avatarId = '';
+    showAvatar({ ...ctx.state.me, avatar_id: null });
+    file.focus();
   }, { signal });
 
   byTestId('profile-cancel', dialog).addEventListener('click', () => dialog.close('cancel'),
@@ -90,19 +153,15 @@ export function mountProfile(ctx) {
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
     error.textContent = '';
-    const url = avatarUrl.value.trim();
-    if (url && !safeUrl(url)) {
-      error.textContent = 'The avatar must be an http:// or https:// image address.';
-      avatarUrl.focus();
+    if (upload && !upload.done) {
+      error.textContent = 'Wait for the image to finish uploading.';
       return;
     }
+    const changes = { display_name: name.value.trim(), status_text: status.value.trim() };
+    if (avatarId !== undefined) changes.avatar_id = avatarId;
     save.disabled = true;
     try {
-      await ctx.chat.updateProfile({
-        display_name: name.value.trim(),
-        status_text: status.value.trim(),
-        avatar_url: url,
-      });
+      await ctx.chat.updateProfile(changes);
       dialog.close('saved');
       toast('Profile saved.');
     } catch (err) {

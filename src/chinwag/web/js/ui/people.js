@@ -77,7 +77,7 @@ export function mountPeople(ctx) {
   }
 
   function fillPerson(li, user, sub) {
-    fillAvatar(li.querySelector('.avatar'), user);
+    fillAvatar(li.querySelector('.avatar'), state.user(user.id) || user);
     setText(li.querySelector('.person-name'), displayName(user));
     setText(li.querySelector('.person-sub'), sub);
   }
@@ -193,7 +193,7 @@ export function mountPeople(ctx) {
       const status = f.presence?.status === 'online' ? 'online' : 'offline';
       const name = displayName(f.user);
       li.dataset.status = status;
-      fillAvatar(li.querySelector('.avatar'), f.user);
+      fillAvatar(li.querySelector('.avatar'), state.user(f.user.id) || f.user);
       const dot = li.querySelector('.dot');
       dot.dataset.status = status;
       dot.setAttribute('aria-label', status);

@@ -393,19 +393,20 @@ fillAvatar(box, user, name);
 return box;
 }
 function fillAvatar(box, user, name = displayName(user)) {
-const src = safeUrl(user?.avatar_url);
+const img = user?.avatar_img;
+const src = img && user.avatar_id && img.id === user.avatar_id ? img.url : '';
 if (box.dataset.src === (src || '') && box.dataset.name === name) return;
 box.dataset.src = src || '';
 box.dataset.name = name;
 clear(box);
 box.style.setProperty('--hue', String(hue(user?.id || name)));
 if (src) {
-const img = h('img', { alt: '', src, referrerpolicy: 'no-referrer', loading: 'lazy' });
-img.addEventListener('error', () => {
-img.remove();
+const picture = h('img', { alt: '', src, dataset: { testid: 'avatar-image' } });
+picture.addEventListener('error', () => {
+picture.remove();
 box.textContent = initials(name);
 });
-box.append(img);
+box.append(picture);
 } else box.textContent = initials(name);
 }
 function hue(s) {
@@ -730,7 +731,7 @@ return {
 // ---- js/ui/dialogs.js
 modules["ui/dialogs.js"] = (() => {
   const { friendlyError } = modules["api.js"];
-  const { byTestId, focusFirst, h, safeUrl } = modules["dom.js"];
+  const { byTestId, fillAvatar, focusFirst, h } = modules["dom.js"];
 
 
 function openDialog(dialog, opener = document.activeElement) {
@@ -787,36 +788,88 @@ const dialog = document.getElementById('profile-dialog');
 const form = byTestId('profile-form', dialog);
 const name = byTestId('profile-display-name', dialog);
 const status = byTestId('profile-status-text', dialog);
-const avatarUrl = byTestId('profile-avatar-url', dialog);
+const file = byTestId('profile-avatar-file', dialog);
+const preview = byTestId('profile-avatar-preview', dialog);
+const remove = byTestId('profile-avatar-remove', dialog);
+const progress = byTestId('profile-avatar-progress', dialog);
 const error = byTestId('profile-error', dialog);
 const save = byTestId('profile-save', dialog);
 const { signal } = ctx;
+let avatarId;
+let upload = null; // {handle, local object URL} of the image being (or just) uploaded
+const showAvatar = (user) => {
+fillAvatar(preview, user);
+remove.hidden = !user.avatar_id;
+};
+const dropUpload = () => {
+if (!upload) return;
+upload.handle.cancel();
+URL.revokeObjectURL(upload.url);
+upload = null;
+progress.hidden = true;
+};
 byTestId('profile-button').addEventListener('click', (e) => {
 const me = ctx.state.me;
 name.value = me.display_name || '';
 status.value = me.status_text || '';
-avatarUrl.value = me.avatar_url || '';
+avatarId = undefined;
+dropUpload();
+file.value = '';
+showAvatar(me);
 error.textContent = '';
 openDialog(dialog, e.currentTarget);
+}, { signal });
+dialog.addEventListener('close', dropUpload, { signal });
+file.addEventListener('change', () => {
+const chosen = file.files[0];
+if (!chosen) return;
+dropUpload();
+error.textContent = '';
+progress.value = 0;
+progress.hidden = false;
+const handle = ctx.api.upload(chosen, chosen.name || 'avatar', (sent, total) => {
+progress.value = total ? sent / total : 0;
+});
+const mine = { handle, url: URL.createObjectURL(chosen), done: false };
+upload = mine;
+handle.done.then((attachment) => {
+if (upload !== mine) return;
+mine.done = true;
+progress.hidden = true;
+if (!attachment.width) { // not an image by its bytes: the server would refuse it
+error.textContent = 'Choose a PNG, JPEG, GIF or WebP image.';
+return;
+}
+avatarId = attachment.id;
+const me = ctx.state.me;
+showAvatar({ ...me, avatar_id: attachment.id, avatar_img: { id: attachment.id, url: mine.url } });
+}, (err) => {
+if (upload !== mine || (err && err.name === 'AbortError')) return;
+progress.hidden = true;
+error.textContent = friendlyError(err);
+});
+}, { signal });
+remove.addEventListener('click', () => {
+dropUpload();
+file.value = '';
+avatarId = '';
+showAvatar({ ...ctx.state.me, avatar_id: null });
+file.focus();
 }, { signal });
 byTestId('profile-cancel', dialog).addEventListener('click', () => dialog.close('cancel'),
 { signal });
 form.addEventListener('submit', async (e) => {
 e.preventDefault();
 error.textContent = '';
-const url = avatarUrl.value.trim();
-if (url && !safeUrl(url)) {
-error.textContent = 'The avatar must be an http:// or https:// image address.';
-avatarUrl.focus();
+if (upload && !upload.done) {
+error.textContent = 'Wait for the image to finish uploading.';
 return;
 }
+const changes = { display_name: name.value.trim(), status_text: status.value.trim() };
+if (avatarId !== undefined) changes.avatar_id = avatarId;
 save.disabled = true;
 try {
-await ctx.chat.updateProfile({
-display_name: name.value.trim(),
-status_text: status.value.trim(),
-avatar_url: url,
-});
+await ctx.chat.updateProfile(changes);
 dialog.close('saved');
 toast('Profile saved.');
 } catch (err) {

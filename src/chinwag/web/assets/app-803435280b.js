@@ -216,6 +216,315 @@ return {
   return { ApiError, friendlyError, Api };
 })();
 
+// ---- js/store.js
+modules["store.js"] = (() => {
+const DB_VERSION = 2;
+const MEDIA_CACHE_BYTES = 4 << 20;
+const MAX_ID = Number.MAX_SAFE_INTEGER;
+const RECENT_PER_CHANNEL = 200;
+const dbName = (userId) => `chinwag-user-${userId}`;
+function request(r) {
+return new Promise((resolve, reject) => {
+r.onsuccess = () => resolve(r.result);
+r.onerror = () => reject(r.error);
+});
+}
+function finished(tx) {
+return new Promise((resolve, reject) => {
+tx.oncomplete = () => resolve();
+tx.onerror = () => reject(tx.error);
+tx.onabort = () => reject(tx.error || new Error('transaction aborted'));
+});
+}
+const channelRange = (cid, from = 0, to = MAX_ID, openTo = false) =>
+IDBKeyRange.bound([cid, from], [cid, to], false, openTo);
+function toRecord(m) {
+return {
+channel_id: m.channel_id,
+message_id: m.message_id,
+sender_id: m.sender_id,
+text: m.text,
+created_at: m.created_at,
+client_msg_id: m.client_msg_id ?? null,
+reply_to: m.reply_to ?? null,
+edited_at: m.edited_at ?? null,
+deleted: Boolean(m.deleted),
+reactions: m.reactions || {},
+mentions: m.mentions || [],
+attachments: m.attachments || [],
+};
+}
+function openCache(userId) {
+if (typeof indexedDB === 'undefined') return new Cache(Promise.resolve(null));
+const db = new Promise((resolve, reject) => {
+const r = indexedDB.open(dbName(userId), DB_VERSION);
+r.onupgradeneeded = () => {
+const d = r.result;
+const made = d.objectStoreNames;
+if (!made.contains('meta')) d.createObjectStore('meta');
+if (!made.contains('messages')) {
+d.createObjectStore('messages', { keyPath: ['channel_id', 'message_id'] });
+}
+if (!made.contains('outbox')) d.createObjectStore('outbox', { keyPath: 'client_msg_id' });
+if (!made.contains('users')) d.createObjectStore('users', { keyPath: 'id' });
+if (!made.contains('media')) d.createObjectStore('media'); // Blobs by "thumb:ID" / "file:ID"
+};
+r.onsuccess = () => resolve(r.result);
+r.onerror = () => reject(r.error);
+}).then((d) => {
+d.onversionchange = () => d.close();
+return d;
+}, (e) => {
+console.warn('chinwag: IndexedDB unavailable, running without a cache', e);
+return null;
+});
+return new Cache(db);
+}
+async function deleteCache(userId) {
+if (typeof indexedDB === 'undefined') return;
+await new Promise((resolve) => {
+const r = indexedDB.deleteDatabase(dbName(userId));
+r.onsuccess = r.onerror = r.onblocked = () => resolve();
+});
+}
+class Cache {
+constructor(db) {
+this.ready = db; // Promise<IDBDatabase|null>
+}
+close() {
+this.ready.then((db) => db?.close());
+}
+async getMeta(key) {
+const db = await this.ready;
+if (!db) return undefined;
+const tx = db.transaction('meta');
+return request(tx.objectStore('meta').get(key));
+}
+async setMeta(key, value) {
+const db = await this.ready;
+if (!db) return undefined;
+const tx = db.transaction('meta', 'readwrite');
+tx.objectStore('meta').put(value, key);
+return finished(tx);
+}
+cursor() {
+return this.getMeta('cursor');
+}
+async write({ messages = [], cursor = null, users = [], outboxPut = [], outboxDelete = [] }) {
+const db = await this.ready;
+if (!db) return undefined;
+const tx = db.transaction(['messages', 'meta', 'users', 'outbox'], 'readwrite');
+const ms = tx.objectStore('messages');
+for (const m of messages) ms.put(toRecord(m));
+if (Number.isSafeInteger(cursor)) {
+const meta = tx.objectStore('meta');
+const r = meta.get('cursor');
+r.onsuccess = () => {
+if (!Number.isSafeInteger(r.result) || r.result < cursor) meta.put(cursor, 'cursor');
+};
+}
+const us = tx.objectStore('users');
+for (const u of users) us.put(u);
+const ob = tx.objectStore('outbox');
+for (const item of outboxPut) ob.put(item);
+for (const cmid of outboxDelete) ob.delete(cmid);
+return finished(tx);
+}
+async recent(channelId, limit = RECENT_PER_CHANNEL) {
+const db = await this.ready;
+if (!db) return [];
+const tx = db.transaction('messages');
+const out = [];
+await new Promise((resolve, reject) => {
+const r = tx.objectStore('messages').openCursor(channelRange(channelId), 'prev');
+r.onsuccess = () => {
+const c = r.result;
+if (!c || out.length >= limit) return resolve();
+out.push(c.value);
+c.continue();
+};
+r.onerror = () => reject(r.error);
+});
+return out.reverse();
+}
+async lastOf(channelIds) {
+const result = new Map();
+const db = await this.ready;
+if (!db || !channelIds.length) return result;
+const tx = db.transaction('messages');
+const store = tx.objectStore('messages');
+for (const cid of channelIds) {
+const r = store.openCursor(channelRange(cid), 'prev');
+r.onsuccess = () => { if (r.result) result.set(cid, r.result.value); };
+}
+await finished(tx);
+return result;
+}
+async trim(channelId, keep = RECENT_PER_CHANNEL) {
+const db = await this.ready;
+if (!db) return undefined;
+const tx = db.transaction('messages', 'readwrite');
+const store = tx.objectStore('messages');
+const r = store.openCursor(channelRange(channelId), 'prev');
+let skipped = false;
+r.onsuccess = () => {
+const c = r.result;
+if (!c) return;
+if (!skipped) {
+skipped = true;
+c.advance(keep);
+return;
+}
+store.delete(channelRange(channelId, 0, c.value.message_id));
+};
+return finished(tx);
+}
+async dropBefore(channelId, messageId) {
+const db = await this.ready;
+if (!db) return undefined;
+const tx = db.transaction('messages', 'readwrite');
+tx.objectStore('messages').delete(channelRange(channelId, 0, messageId, true));
+return finished(tx);
+}
+async dropChannel(channelId) {
+const db = await this.ready;
+if (!db) return undefined;
+const tx = db.transaction('messages', 'readwrite');
+tx.objectStore('messages').delete(channelRange(channelId));
+return finished(tx);
+}
+async outbox() {
+const db = await this.ready;
+if (!db) return [];
+const tx = db.transaction('outbox');
+return request(tx.objectStore('outbox').getAll());
+}
+async getMedia(key) {
+const db = await this.ready;
+if (!db) return undefined;
+return request(db.transaction('media').objectStore('media').get(key));
+}
+async putMedia(key, blob) {
+const db = await this.ready;
+if (!db) return undefined;
+const tx = db.transaction('media', 'readwrite');
+tx.objectStore('media').put(blob, key);
+return finished(tx);
+}
+async users() {
+const db = await this.ready;
+if (!db) return [];
+const tx = db.transaction('users');
+return request(tx.objectStore('users').getAll());
+}
+}
+  return { MEDIA_CACHE_BYTES, RECENT_PER_CHANNEL, toRecord, openCache, deleteCache };
+})();
+
+// ---- js/media.js
+modules["media.js"] = (() => {
+  const { MEDIA_CACHE_BYTES } = modules["store.js"];
+
+const IMAGE_TYPES = new Set(['image/png', 'image/jpeg', 'image/gif', 'image/webp']);
+const MAX_URLS = 300;
+const isImage = (a) => IMAGE_TYPES.has(a.content_type);
+function formatSize(bytes) {
+if (bytes < 1024) return `${bytes} B`;
+const units = ['KB', 'MB', 'GB'];
+let n = bytes / 1024;
+let i = 0;
+while (n >= 1024 && i < units.length - 1) { n /= 1024; i++; }
+return `${n < 10 ? n.toFixed(1) : Math.round(n)} ${units[i]}`;
+}
+class Media {
+constructor(api, cache, e2ee = null) {
+this.api = api;
+this.cache = cache;
+this.e2ee = e2ee;
+this.urls = new Map(); // key -> Promise<object URL>, oldest first
+}
+url(attachment, { full = false } = {}) {
+const key = `${full ? 'file' : 'thumb'}:${attachment.id}`;
+let pending = this.urls.get(key);
+if (pending) {
+this.urls.delete(key); // most recently used goes last
+this.urls.set(key, pending);
+return pending;
+}
+pending = this.blob(attachment, key, !full).then((b) => URL.createObjectURL(b));
+pending.catch(() => this.urls.delete(key));
+this.urls.set(key, pending);
+while (this.urls.size > MAX_URLS) {
+const [oldest, url] = this.urls.entries().next().value;
+this.urls.delete(oldest);
+url.then((u) => URL.revokeObjectURL(u), () => {});
+}
+return pending;
+}
+async blob(attachment, key, thumbnail) {
+if (attachment.file) return this.e2ee.open(attachment);
+const cached = await this.cache?.getMedia(key).catch(() => undefined);
+if (cached) return cached;
+const blob = await this.api.attachment(attachment.id, { thumbnail });
+if (thumbnail || blob.size <= MEDIA_CACHE_BYTES) this.cache?.putMedia(key, blob).catch(() => {});
+return blob;
+}
+async download(attachment) {
+const blob = await this.blob(attachment, `file:${attachment.id}`, false);
+const url = URL.createObjectURL(blob);
+const a = document.createElement('a');
+a.href = url;
+a.download = attachment.name;
+a.rel = 'noopener';
+document.body.append(a);
+a.click();
+a.remove();
+setTimeout(() => URL.revokeObjectURL(url), 60_000);
+}
+dispose() {
+for (const url of this.urls.values()) url.then((u) => URL.revokeObjectURL(u), () => {});
+this.urls.clear();
+}
+}
+  return { isImage, formatSize, Media };
+})();
+
+// ---- js/avatars.js
+modules["avatars.js"] = (() => {
+  const { Media } = modules["media.js"];
+
+class Avatars {
+constructor(state, api, cache, signal) {
+this.state = state;
+this.media = new Media(api, cache);
+this.failed = new Set(); // avatar ids that could not be read: not asked for again
+this.loading = new Set();
+const look = (keys) => this.look(keys);
+state.on('users', look);
+state.on('me', () => this.look(new Set([state.me.id])));
+signal.addEventListener('abort', () => {
+this.disposed = true;
+this.media.dispose();
+});
+this.look(new Set(['*']));
+}
+look(keys) {
+const all = keys.has('*');
+for (const user of all ? this.state.users.values() : [...keys].map((id) => this.state.user(id))) {
+const id = user?.avatar_id;
+if (!id || user.avatar_img?.id === id || this.failed.has(id) || this.loading.has(id)) continue;
+this.loading.add(id);
+this.media.url({ id }).finally(() => this.loading.delete(id)).then((url) => {
+const now = this.state.user(user.id);
+if (this.disposed || now?.avatar_id !== id) return;
+this.state.putUser({ id: user.id, avatar_img: { id, url } });
+}, () => this.failed.add(id));
+}
+}
+}
+  return { Avatars };
+})();
+
 // ---- js/sync.js
 modules["sync.js"] = (() => {
 const TYPING_SHOW_MS = 3500;
@@ -1005,19 +1314,20 @@ fillAvatar(box, user, name);
 return box;
 }
 function fillAvatar(box, user, name = displayName(user)) {
-const src = safeUrl(user?.avatar_url);
+const img = user?.avatar_img;
+const src = img && user.avatar_id && img.id === user.avatar_id ? img.url : '';
 if (box.dataset.src === (src || '') && box.dataset.name === name) return;
 box.dataset.src = src || '';
 box.dataset.name = name;
 clear(box);
 box.style.setProperty('--hue', String(hue(user?.id || name)));
 if (src) {
-const img = h('img', { alt: '', src, referrerpolicy: 'no-referrer', loading: 'lazy' });
-img.addEventListener('error', () => {
-img.remove();
+const picture = h('img', { alt: '', src, dataset: { testid: 'avatar-image' } });
+picture.addEventListener('error', () => {
+picture.remove();
 box.textContent = initials(name);
 });
-box.append(img);
+box.append(picture);
 } else box.textContent = initials(name);
 }
 function hue(s) {
@@ -1887,211 +2197,6 @@ return [...map.entries()].filter(([, exp]) => exp > now).map(([uid]) => uid);
   return { stateOf, ChannelLog, ChatState };
 })();
 
-// ---- js/store.js
-modules["store.js"] = (() => {
-const DB_VERSION = 2;
-const MEDIA_CACHE_BYTES = 4 << 20;
-const MAX_ID = Number.MAX_SAFE_INTEGER;
-const RECENT_PER_CHANNEL = 200;
-const dbName = (userId) => `chinwag-user-${userId}`;
-function request(r) {
-return new Promise((resolve, reject) => {
-r.onsuccess = () => resolve(r.result);
-r.onerror = () => reject(r.error);
-});
-}
-function finished(tx) {
-return new Promise((resolve, reject) => {
-tx.oncomplete = () => resolve();
-tx.onerror = () => reject(tx.error);
-tx.onabort = () => reject(tx.error || new Error('transaction aborted'));
-});
-}
-const channelRange = (cid, from = 0, to = MAX_ID, openTo = false) =>
-IDBKeyRange.bound([cid, from], [cid, to], false, openTo);
-function toRecord(m) {
-return {
-channel_id: m.channel_id,
-message_id: m.message_id,
-sender_id: m.sender_id,
-text: m.text,
-created_at: m.created_at,
-client_msg_id: m.client_msg_id ?? null,
-reply_to: m.reply_to ?? null,
-edited_at: m.edited_at ?? null,
-deleted: Boolean(m.deleted),
-reactions: m.reactions || {},
-mentions: m.mentions || [],
-attachments: m.attachments || [],
-};
-}
-function openCache(userId) {
-if (typeof indexedDB === 'undefined') return new Cache(Promise.resolve(null));
-const db = new Promise((resolve, reject) => {
-const r = indexedDB.open(dbName(userId), DB_VERSION);
-r.onupgradeneeded = () => {
-const d = r.result;
-const made = d.objectStoreNames;
-if (!made.contains('meta')) d.createObjectStore('meta');
-if (!made.contains('messages')) {
-d.createObjectStore('messages', { keyPath: ['channel_id', 'message_id'] });
-}
-if (!made.contains('outbox')) d.createObjectStore('outbox', { keyPath: 'client_msg_id' });
-if (!made.contains('users')) d.createObjectStore('users', { keyPath: 'id' });
-if (!made.contains('media')) d.createObjectStore('media'); // Blobs by "thumb:ID" / "file:ID"
-};
-r.onsuccess = () => resolve(r.result);
-r.onerror = () => reject(r.error);
-}).then((d) => {
-d.onversionchange = () => d.close();
-return d;
-}, (e) => {
-console.warn('chinwag: IndexedDB unavailable, running without a cache', e);
-return null;
-});
-return new Cache(db);
-}
-async function deleteCache(userId) {
-if (typeof indexedDB === 'undefined') return;
-await new Promise((resolve) => {
-const r = indexedDB.deleteDatabase(dbName(userId));
-r.onsuccess = r.onerror = r.onblocked = () => resolve();
-});
-}
-class Cache {
-constructor(db) {
-this.ready = db; // Promise<IDBDatabase|null>
-}
-close() {
-this.ready.then((db) => db?.close());
-}
-async getMeta(key) {
-const db = await this.ready;
-if (!db) return undefined;
-const tx = db.transaction('meta');
-return request(tx.objectStore('meta').get(key));
-}
-async setMeta(key, value) {
-const db = await this.ready;
-if (!db) return undefined;
-const tx = db.transaction('meta', 'readwrite');
-tx.objectStore('meta').put(value, key);
-return finished(tx);
-}
-cursor() {
-return this.getMeta('cursor');
-}
-async write({ messages = [], cursor = null, users = [], outboxPut = [], outboxDelete = [] }) {
-const db = await this.ready;
-if (!db) return undefined;
-const tx = db.transaction(['messages', 'meta', 'users', 'outbox'], 'readwrite');
-const ms = tx.objectStore('messages');
-for (const m of messages) ms.put(toRecord(m));
-if (Number.isSafeInteger(cursor)) {
-const meta = tx.objectStore('meta');
-const r = meta.get('cursor');
-r.onsuccess = () => {
-if (!Number.isSafeInteger(r.result) || r.result < cursor) meta.put(cursor, 'cursor');
-};
-}
-const us = tx.objectStore('users');
-for (const u of users) us.put(u);
-const ob = tx.objectStore('outbox');
-for (const item of outboxPut) ob.put(item);
-for (const cmid of outboxDelete) ob.delete(cmid);
-return finished(tx);
-}
-async recent(channelId, limit = RECENT_PER_CHANNEL) {
-const db = await this.ready;
-if (!db) return [];
-const tx = db.transaction('messages');
-const out = [];
-await new Promise((resolve, reject) => {
-const r = tx.objectStore('messages').openCursor(channelRange(channelId), 'prev');
-r.onsuccess = () => {
-const c = r.result;
-if (!c || out.length >= limit) return resolve();
-out.push(c.value);
-c.continue();
-};
-r.onerror = () => reject(r.error);
-});
-return out.reverse();
-}
-async lastOf(channelIds) {
-const result = new Map();
-const db = await this.ready;
-if (!db || !channelIds.length) return result;
-const tx = db.transaction('messages');
-const store = tx.objectStore('messages');
-for (const cid of channelIds) {
-const r = store.openCursor(channelRange(cid), 'prev');
-r.onsuccess = () => { if (r.result) result.set(cid, r.result.value); };
-}
-await finished(tx);
-return result;
-}
-async trim(channelId, keep = RECENT_PER_CHANNEL) {
-const db = await this.ready;
-if (!db) return undefined;
-const tx = db.transaction('messages', 'readwrite');
-const store = tx.objectStore('messages');
-const r = store.openCursor(channelRange(channelId), 'prev');
-let skipped = false;
-r.onsuccess = () => {
-const c = r.result;
-if (!c) return;
-if (!skipped) {
-skipped = true;
-c.advance(keep);
-return;
-}
-store.delete(channelRange(channelId, 0, c.value.message_id));
-};
-return finished(tx);
-}
-async dropBefore(channelId, messageId) {
-const db = await this.ready;
-if (!db) return undefined;
-const tx = db.transaction('messages', 'readwrite');
-tx.objectStore('messages').delete(channelRange(channelId, 0, messageId, true));
-return finished(tx);
-}
-async dropChannel(channelId) {
-const db = await this.ready;
-if (!db) return undefined;
-const tx = db.transaction('messages', 'readwrite');
-tx.objectStore('messages').delete(channelRange(channelId));
-return finished(tx);
-}
-async outbox() {
-const db = await this.ready;
-if (!db) return [];
-const tx = db.transaction('outbox');
-return request(tx.objectStore('outbox').getAll());
-}
-async getMedia(key) {
-const db = await this.ready;
-if (!db) return undefined;
-return request(db.transaction('media').objectStore('media').get(key));
-}
-async putMedia(key, blob) {
-const db = await this.ready;
-if (!db) return undefined;
-const tx = db.transaction('media', 'readwrite');
-tx.objectStore('media').put(blob, key);
-return finished(tx);
-}
-async users() {
-const db = await this.ready;
-if (!db) return [];
-const tx = db.transaction('users');
-return request(tx.objectStore('users').getAll());
-}
-}
-  return { MEDIA_CACHE_BYTES, RECENT_PER_CHANNEL, toRecord, openCache, deleteCache };
-})();
-
 // ---- js/snapshot.js
 modules["snapshot.js"] = (() => {
 const VERSION = 1;
@@ -2119,7 +2224,9 @@ const users = new Map();
 const keep = (id) => {
 const u = state.users.get(id);
 if (u && !users.has(id)) {
-users.set(id, { id, username: u.username, display_name: u.display_name, avatar_url: u.avatar_url });
+users.set(id, {
+id, username: u.username, display_name: u.display_name, avatar_url: u.avatar_url, avatar_id: u.avatar_id,
+});
 }
 };
 const last = [];
@@ -2275,74 +2382,6 @@ document.getElementById('auth-view').hidden = true;
 document.getElementById('main-view').hidden = false;
 }
   return { deviceName, mountAuth, showAuth, hideAuth };
-})();
-
-// ---- js/media.js
-modules["media.js"] = (() => {
-  const { MEDIA_CACHE_BYTES } = modules["store.js"];
-
-const IMAGE_TYPES = new Set(['image/png', 'image/jpeg', 'image/gif', 'image/webp']);
-const MAX_URLS = 300;
-const isImage = (a) => IMAGE_TYPES.has(a.content_type);
-function formatSize(bytes) {
-if (bytes < 1024) return `${bytes} B`;
-const units = ['KB', 'MB', 'GB'];
-let n = bytes / 1024;
-let i = 0;
-while (n >= 1024 && i < units.length - 1) { n /= 1024; i++; }
-return `${n < 10 ? n.toFixed(1) : Math.round(n)} ${units[i]}`;
-}
-class Media {
-constructor(api, cache, e2ee = null) {
-this.api = api;
-this.cache = cache;
-this.e2ee = e2ee;
-this.urls = new Map(); // key -> Promise<object URL>, oldest first
-}
-url(attachment, { full = false } = {}) {
-const key = `${full ? 'file' : 'thumb'}:${attachment.id}`;
-let pending = this.urls.get(key);
-if (pending) {
-this.urls.delete(key); // most recently used goes last
-this.urls.set(key, pending);
-return pending;
-}
-pending = this.blob(attachment, key, !full).then((b) => URL.createObjectURL(b));
-pending.catch(() => this.urls.delete(key));
-this.urls.set(key, pending);
-while (this.urls.size > MAX_URLS) {
-const [oldest, url] = this.urls.entries().next().value;
-this.urls.delete(oldest);
-url.then((u) => URL.revokeObjectURL(u), () => {});
-}
-return pending;
-}
-async blob(attachment, key, thumbnail) {
-if (attachment.file) return this.e2ee.open(attachment);
-const cached = await this.cache?.getMedia(key).catch(() => undefined);
-if (cached) return cached;
-const blob = await this.api.attachment(attachment.id, { thumbnail });
-if (thumbnail || blob.size <= MEDIA_CACHE_BYTES) this.cache?.putMedia(key, blob).catch(() => {});
-return blob;
-}
-async download(attachment) {
-const blob = await this.blob(attachment, `file:${attachment.id}`, false);
-const url = URL.createObjectURL(blob);
-const a = document.createElement('a');
-a.href = url;
-a.download = attachment.name;
-a.rel = 'noopener';
-document.body.append(a);
-a.click();
-a.remove();
-setTimeout(() => URL.revokeObjectURL(url), 60_000);
-}
-dispose() {
-for (const url of this.urls.values()) url.then((u) => URL.revokeObjectURL(u), () => {});
-this.urls.clear();
-}
-}
-  return { isImage, formatSize, Media };
 })();
 
 // ---- js/ui/channels.js
@@ -2701,7 +2740,7 @@ if (cid && focus) input.focus();
 // ---- js/ui/dialogs.js
 modules["ui/dialogs.js"] = (() => {
   const { friendlyError } = modules["api.js"];
-  const { byTestId, focusFirst, h, safeUrl } = modules["dom.js"];
+  const { byTestId, fillAvatar, focusFirst, h } = modules["dom.js"];
 
 
 function openDialog(dialog, opener = document.activeElement) {
@@ -2758,36 +2797,88 @@ const dialog = document.getElementById('profile-dialog');
 const form = byTestId('profile-form', dialog);
 const name = byTestId('profile-display-name', dialog);
 const status = byTestId('profile-status-text', dialog);
-const avatarUrl = byTestId('profile-avatar-url', dialog);
+const file = byTestId('profile-avatar-file', dialog);
+const preview = byTestId('profile-avatar-preview', dialog);
+const remove = byTestId('profile-avatar-remove', dialog);
+const progress = byTestId('profile-avatar-progress', dialog);
 const error = byTestId('profile-error', dialog);
 const save = byTestId('profile-save', dialog);
 const { signal } = ctx;
+let avatarId;
+let upload = null; // {handle, local object URL} of the image being (or just) uploaded
+const showAvatar = (user) => {
+fillAvatar(preview, user);
+remove.hidden = !user.avatar_id;
+};
+const dropUpload = () => {
+if (!upload) return;
+upload.handle.cancel();
+URL.revokeObjectURL(upload.url);
+upload = null;
+progress.hidden = true;
+};
 byTestId('profile-button').addEventListener('click', (e) => {
 const me = ctx.state.me;
 name.value = me.display_name || '';
 status.value = me.status_text || '';
-avatarUrl.value = me.avatar_url || '';
+avatarId = undefined;
+dropUpload();
+file.value = '';
+showAvatar(me);
 error.textContent = '';
 openDialog(dialog, e.currentTarget);
+}, { signal });
+dialog.addEventListener('close', dropUpload, { signal });
+file.addEventListener('change', () => {
+const chosen = file.files[0];
+if (!chosen) return;
+dropUpload();
+error.textContent = '';
+progress.value = 0;
+progress.hidden = false;
+const handle = ctx.api.upload(chosen, chosen.name || 'avatar', (sent, total) => {
+progress.value = total ? sent / total : 0;
+});
+const mine = { handle, url: URL.createObjectURL(chosen), done: false };
+upload = mine;
+handle.done.then((attachment) => {
+if (upload !== mine) return;
+mine.done = true;
+progress.hidden = true;
+if (!attachment.width) { // not an image by its bytes: the server would refuse it
+error.textContent = 'Choose a PNG, JPEG, GIF or WebP image.';
+return;
+}
+avatarId = attachment.id;
+const me = ctx.state.me;
+showAvatar({ ...me, avatar_id: attachment.id, avatar_img: { id: attachment.id, url: mine.url } });
+}, (err) => {
+if (upload !== mine || (err && err.name === 'AbortError')) return;
+progress.hidden = true;
+error.textContent = friendlyError(err);
+});
+}, { signal });
+remove.addEventListener('click', () => {
+dropUpload();
+file.value = '';
+avatarId = '';
+showAvatar({ ...ctx.state.me, avatar_id: null });
+file.focus();
 }, { signal });
 byTestId('profile-cancel', dialog).addEventListener('click', () => dialog.close('cancel'),
 { signal });
 form.addEventListener('submit', async (e) => {
 e.preventDefault();
 error.textContent = '';
-const url = avatarUrl.value.trim();
-if (url && !safeUrl(url)) {
-error.textContent = 'The avatar must be an http:// or https:// image address.';
-avatarUrl.focus();
+if (upload && !upload.done) {
+error.textContent = 'Wait for the image to finish uploading.';
 return;
 }
+const changes = { display_name: name.value.trim(), status_text: status.value.trim() };
+if (avatarId !== undefined) changes.avatar_id = avatarId;
 save.disabled = true;
 try {
-await ctx.chat.updateProfile({
-display_name: name.value.trim(),
-status_text: status.value.trim(),
-avatar_url: url,
-});
+await ctx.chat.updateProfile(changes);
 dialog.close('saved');
 toast('Profile saved.');
 } catch (err) {
@@ -3143,7 +3234,7 @@ h('span', { class: 'person-sub' })),
 h('span', { class: 'person-actions' }));
 }
 function fillPerson(li, user, sub) {
-fillAvatar(li.querySelector('.avatar'), user);
+fillAvatar(li.querySelector('.avatar'), state.user(user.id) || user);
 setText(li.querySelector('.person-name'), displayName(user));
 setText(li.querySelector('.person-sub'), sub);
 }
@@ -3254,7 +3345,7 @@ return li;
 const status = f.presence?.status === 'online' ? 'online' : 'offline';
 const name = displayName(f.user);
 li.dataset.status = status;
-fillAvatar(li.querySelector('.avatar'), f.user);
+fillAvatar(li.querySelector('.avatar'), state.user(f.user.id) || f.user);
 const dot = li.querySelector('.dot');
 dot.dataset.status = status;
 dot.setAttribute('aria-label', status);
@@ -4617,7 +4708,7 @@ apply();
 modules["e2ee/lazy.js"] = (() => {
   const { toastError } = modules["ui/dialogs.js"];
 
-const BUNDLE = '/assets/e2ee-21e3eeb289.js';
+const BUNDLE = '/assets/e2ee-b01ce520de.js';
 const LIBRARY = '/vendor/matrix-sdk-crypto-wasm-18.9.0/index.mjs';
 class E2ee {
 constructor(ctx, session) {
@@ -4698,6 +4789,7 @@ for (const end of ['', '-meta']) indexedDB.deleteDatabase(`${this.store}::matrix
 // ---- js/app.js
 modules["app.js"] = (() => {
   const { Api, friendlyError } = modules["api.js"];
+  const { Avatars } = modules["avatars.js"];
   const { Chat, fetchFresh } = modules["chat.js"];
   const { byTestId, displayName } = modules["dom.js"];
   const { disablePush, setTitleCount, showLocalNotification, Sound } = modules["notify.js"];
@@ -4722,6 +4814,7 @@ modules["app.js"] = (() => {
   const { showUpdatePrompt } = modules["ui/update.js"];
   const { trackViewport } = modules["viewport.js"];
   const { E2ee } = modules["e2ee/lazy.js"];
+
 
 
 
@@ -4810,6 +4903,7 @@ error: (f) => { if (f.code !== 'rate_limited') toast(friendlyError(f), 'error');
 const chat = new Chat({ state, cache, api, sync });
 c.sync = sync;
 c.chat = chat;
+c.avatars = new Avatars(state, api, cache, abort.signal);
 c.e2ee = new E2ee(c, session);
 chat.e2ee = c.e2ee;
 state.on('me', () => {
