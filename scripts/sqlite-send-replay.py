@@ -6,7 +6,8 @@ log bytes and commits per message, at a given window, on a given database.
 DB_FILE is used as it is (copy a prefilled one first: the run adds to it). Each sender
 gets a fresh direct channel with a peer, then keeps `--window` sends in flight. Prints
 one JSON line: msgs/s, CPU us per message (whole process and per thread: the event
-loop, the writer, the checkpointer), commits, bytes written (`wchar`) per message.
+loop, the writer, the checkpointer), commits, bytes written (`wchar`) per message, and
+the background (search indexing) steps run. REPLAY_NO_INDEXER=1 runs without them.
 """
 
 from __future__ import annotations
