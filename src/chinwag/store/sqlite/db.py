@@ -153,7 +153,9 @@ class Database:
         self._background_more = True
         # Working through a backlog: run the next step at the first idle moment.
         self._background_draining = True
+        # Jobs committed since the last idle step, and since the last busy one.
         self._since_background = 0
+        self._since_busy = 0
         self.background_runs = 0
 
     def start(self, loop: asyncio.AbstractEventLoop) -> None:
@@ -287,7 +289,8 @@ class Database:
                 first = self._idle(conn)
                 if first is None:
                     continue
-            if self._since_background >= BACKGROUND_EVERY:
+            if self._since_busy >= BACKGROUND_EVERY:
+                self._since_busy = 0
                 self._run_background(conn, busy=True)
             if first is _STOP:
                 break
@@ -312,6 +315,7 @@ class Database:
                     self._force_checkpoint(conn)
             self.commits += 1
             self._since_background += len(batch)
+            self._since_busy += len(batch)
             self._background_more = True  # the commit may have left work for it
             self.jobs += len(batch)
             self.state.bound()
@@ -346,7 +350,8 @@ class Database:
         if self._background is None or not self._background_more:
             return False
         jobs_since = self._since_background
-        self._since_background = 0
+        if not busy:
+            self._since_background = 0
         if self._gate_wanted:
             self._gate_free.wait()
         with self._gate:
@@ -364,7 +369,7 @@ class Database:
         self._background_more = more
         # A step always finds the jobs committed since the last one; only a step with
         # none in between is working through an older backlog.
-        self._background_draining = more and not jobs_since
+        self._background_draining = more and not busy and not jobs_since
         return more
 
     def _force_checkpoint(self, conn: sqlite3.Connection) -> None:
