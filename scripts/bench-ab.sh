@@ -10,6 +10,9 @@
 # both run on this checkout's .venv, so their dependencies must match. Prints one line
 # per run: side, run, msgs/s, server us CPU per unit, server CPU s, latency p50 and p99
 # ms, wall s (for reconnect: until every device has synced).
+#
+# SEED_DATA=DIR starts every run on a copy of the data directory DIR (e.g. one made by
+# `chinwag bench prefill`), so both sides run on the same lived-in database.
 set -eu
 A=$(cd "$1" && pwd); B=$(cd "$2" && pwd); RUNS=$3; WORKLOAD=$4
 shift 4
@@ -24,6 +27,7 @@ while [ "$i" -le "$RUNS" ]; do
         if [ "$side" = A ]; then SRC=$A; else SRC=$B; fi
         PORT=$($PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
         DATA=$OUT/data-$side-$i
+        if [ -n "${SEED_DATA:-}" ]; then cp -r "$SEED_DATA" "$DATA"; rm -f "$DATA/chinwag.lock"; fi
         CHINWAG_ARGON2_TIME_COST=1 CHINWAG_ARGON2_MEMORY_KIB=8 PYTHONPATH=$SRC \
         $PY -m chinwag serve --port "$PORT" --data-dir "$DATA" --log-level warning \
             --sends-per-user-per-sec 1000000 --send-burst 1000000 \
