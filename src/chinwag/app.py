@@ -105,6 +105,7 @@ async def open_admin(settings: Settings) -> AsyncIterator[tuple[Any, AdminServic
     bus: Any = LocalBus()
     accounts: Any
     safety: Any
+    keys: Any
     if settings.nats:
         bus = build_bus(settings)
     if settings.uses_postgres:
@@ -112,22 +113,32 @@ async def open_admin(settings: Settings) -> AsyncIterator[tuple[Any, AdminServic
 
         pg = PostgresStore(settings.store)
         await pg.start()
-        accounts, safety, close = pg.accounts, pg.safety, pg.close
+        accounts, safety, keys, close = pg.accounts, pg.safety, pg.keys, pg.close
     else:
         # Not SqliteStore: that takes the data dir's lock, held by a running server.
         # These few row updates are safe beside it (SQLite serialises writers).
         from chinwag.store.sqlite.accounts import SqliteAccounts
         from chinwag.store.sqlite.db import Database
+        from chinwag.store.sqlite.keys import SqliteKeys
         from chinwag.store.sqlite.safety import SqliteSafety
         from chinwag.store.sqlite.store import migrate_file
 
         migrate_file(settings.sqlite_path)
         db = Database(settings.sqlite_path)
         db.start(asyncio.get_running_loop())
-        accounts, safety, close = SqliteAccounts(db), SqliteSafety(db), db.close
+        accounts, safety, keys, close = (
+            SqliteAccounts(db),
+            SqliteSafety(db),
+            SqliteKeys(db),
+            db.close,
+        )
     await bus.start()
+    # On the cluster bus the command tells about the devices itself; beside a server
+    # with no bus, the server's revocation watch does.
+    clock = SystemClock()
+    lists = E2eeService(keys, bus, clock, KeyLimits()) if settings.nats else None
     try:
-        yield accounts, AdminService(safety, bus, SystemClock())
+        yield accounts, AdminService(safety, bus, clock, lists)
     finally:
         await bus.close()
         await close()
@@ -283,7 +294,8 @@ class App:
             blocks=blocks,
             mutes=MuteService(store.safety, channels, clock),
             reports=ReportService(store.safety, channels, messaging, clock),
-            admin=AdminService(store.safety, bus, clock),
+            # Without a cluster bus the revocation watch sends deactivation's device_lists.
+            admin=AdminService(store.safety, bus, clock, e2ee if s.nats else None),
             lifecycle=LifecycleService(
                 Stores(store.safety, store.friends, store.push, store.attachments),
                 accounts,
@@ -320,7 +332,7 @@ class App:
             self._tasks.append(asyncio.create_task(self._presence_ticks(tracker)))
             if not s.nats:
                 # No bus to hear `chinwag admin` by: its deactivations come as notices.
-                watch = RevocationWatch(store.safety, bus)
+                watch = RevocationWatch(store.safety, bus, device_lists=e2ee)
                 await watch.start()
                 self._tasks.append(asyncio.create_task(watch.run_forever()))
             self._register_gauges()

@@ -9,9 +9,12 @@ import httpx
 from chinwag.admin_cli import run
 from tests.cluster.nats_server import NatsServer
 from tests.cluster.nodes import Cluster
+from tests.e2ee.keys import mxid
 from tests.helpers import api
 from tests.helpers.server import test_settings
 from tests.helpers.wsclient import WsClient
+
+SKIP = ("presence", "channel", "friend", "message")
 
 
 async def test_device_logout_closes_a_socket_on_another_gateway(
@@ -59,3 +62,29 @@ async def test_deactivation_closes_sockets_on_every_gateway(
     await ws.hello(again.token)
     await run(settings, "deactivate", target.username)
     assert await ws.closed(timeout=10) == 4001
+
+
+async def test_deactivation_sends_device_lists_across_the_cluster(
+    tmp_path: Path,
+    cluster: Cluster,
+    http: httpx.AsyncClient,
+    nats_server: NatsServer,
+    cluster_store: str,
+) -> None:
+    """On the cluster bus, deactivation by the api process or by the command tells a friend
+    whose socket is on another gateway to query keys again."""
+    admin, target, friend = await api.signup(http), await api.signup(http), await api.signup(http)
+    settings = test_settings(tmp_path / "cli", cluster_store, nats=nats_server.url)
+    await run(settings, "grant", admin.username)
+    await api.befriend(http, target, friend)
+    ws = await WsClient.connect(cluster.gateways[2].ws_url)
+    await ws.hello(friend.token)
+    notice = {"type": "device_lists", "changed": [mxid(target)], "left": []}
+    r = await http.post(f"/v1/admin/users/{target.id}/deactivate", headers=admin.auth)
+    assert r.status_code == 204
+    assert await ws.expect("device_lists", skip=SKIP) == notice
+    await run(settings, "reactivate", target.username)
+    await api.login(http, target.username)
+    await run(settings, "deactivate", target.username)
+    assert await ws.expect("device_lists", skip=SKIP) == notice
+    await ws.close()

@@ -1,11 +1,15 @@
-"""Logging a device out, or deleting the account, tells those who encrypt to the user's
+"""Logging a device out, changing the password (which logs out the other devices), an
+admin's deactivation, or deleting the account tells those who encrypt to the user's
 devices (friends, members of shared encrypted channels, the user's other devices) to
-query keys again; nobody else hears of it."""
+query keys again; nobody else hears of it. Reactivation brings no device back."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 import httpx
 
+from chinwag.admin_cli import run
 from tests.e2ee.keys import mxid
 from tests.helpers import api
 from tests.helpers.server import RunningServer
@@ -85,3 +89,73 @@ async def test_deleting_the_account_sends_device_lists(
     assert await _nothing_more(sockets["stranger"]) == []
     for ws in sockets.values():
         await ws.close()
+
+
+async def test_changing_the_password_sends_device_lists(
+    server: RunningServer, http: httpx.AsyncClient
+) -> None:
+    a, b, c, sockets = await _circle(server, http)
+    await api.login(http, a.username, device="laptop")
+    own = await WsClient.connect(server.ws_url)
+    await own.hello(a.token)
+    r = await http.post(
+        "/v1/me/password",
+        json={"current_password": a.password, "new_password": "a brand new secret"},
+        headers=a.auth,
+    )
+    assert r.status_code == 204
+    notice = {"type": "device_lists", "changed": [mxid(a)], "left": []}
+    # The device kept is told too: it must stop encrypting to the laptop.
+    for ws in (sockets[b.id], sockets[c.id], own):
+        assert await ws.expect("device_lists", skip=SKIP) == notice
+    assert await _nothing_more(sockets["stranger"]) == []
+    # No other device left to log out: nothing to tell.
+    r = await http.post(
+        "/v1/me/password",
+        json={"current_password": "a brand new secret", "new_password": "a third secret"},
+        headers=a.auth,
+    )
+    assert r.status_code == 204
+    assert await _nothing_more(sockets[b.id]) == []
+    for ws in (*sockets.values(), own):
+        await ws.close()
+
+
+async def _deactivated(
+    server: RunningServer,
+    http: httpx.AsyncClient,
+    deactivate: Callable[[api.TestUser], Awaitable[None]],
+) -> None:
+    a, b, c, sockets = await _circle(server, http)
+    await deactivate(a)
+    notice = {"type": "device_lists", "changed": [mxid(a)], "left": []}
+    for ws in (sockets[b.id], sockets[c.id]):
+        assert await ws.expect("device_lists", skip=SKIP) == notice
+    assert await _nothing_more(sockets["stranger"]) == []
+    # Reactivation brings no device back (the user logs in again): nothing to tell.
+    assert await run(server.app.settings, "reactivate", a.username)
+    for ws in sockets.values():
+        assert await _nothing_more(ws) == []
+        await ws.close()
+
+
+async def test_deactivation_by_an_admin_sends_device_lists(
+    server: RunningServer, http: httpx.AsyncClient
+) -> None:
+    admin = await api.signup(http)
+    await run(server.app.settings, "grant", admin.username)
+
+    async def over_http(user: api.TestUser) -> None:
+        r = await http.post(f"/v1/admin/users/{user.id}/deactivate", headers=admin.auth)
+        assert r.status_code == 204
+
+    await _deactivated(server, http, over_http)
+
+
+async def test_deactivation_by_the_command_sends_device_lists(
+    server: RunningServer, http: httpx.AsyncClient
+) -> None:
+    async def by_command(user: api.TestUser) -> None:
+        await run(server.app.settings, "deactivate", user.username)
+
+    await _deactivated(server, http, by_command)

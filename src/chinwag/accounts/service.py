@@ -111,8 +111,11 @@ class AccountService:
         self._bus.control(device.user_id, DeviceRevoked(device.id))
         log.info("logout", extra={"user_id": device.user_id, "device_id": device.id})
 
-    async def change_password(self, device: Device, current: str, new: str, address: str) -> None:
-        """Change the password and revoke every other device (their sockets close).
+    async def change_password(
+        self, device: Device, current: str, new: str, address: str
+    ) -> list[str]:
+        """Change the password and revoke every other device (their sockets close);
+        returns the ids of the devices revoked.
 
         Checking `current` is a password guess like a login: it is charged to the same
         per-account and per-address limits, before any argon2 work, so a stolen token
@@ -125,6 +128,7 @@ class AccountService:
         )
         for device_id in revoked:
             self._bus.control(device.user_id, DeviceRevoked(device_id))
+        return revoked
 
     async def check_password(self, user_id: str, password: str, address: str) -> None:
         """Raise unless `password` is the user's. A guess like a login: charged to the

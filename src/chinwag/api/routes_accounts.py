@@ -76,9 +76,12 @@ async def patch_me(request: Request) -> Response:
 async def change_password(request: Request) -> Response:
     device = await http.device(request)
     b = await http.body(request, PasswordBody)
-    await http.services(request).accounts.change_password(
+    svc = http.services(request)
+    revoked = await svc.accounts.change_password(
         device, b.current_password, b.new_password, http.client_address(request)
     )
+    if revoked:
+        await svc.lifecycle.devices_changed(device.user_id)
     return http.no_content()
 
 

@@ -10,6 +10,7 @@ import logging
 from chinwag.clock import Clock, now_ms
 from chinwag.errors import forbidden, not_found
 from chinwag.events import DeviceRevoked, Publisher
+from chinwag.safety.lifecycle import DeviceLists
 from chinwag.safety.models import AdminView, Report
 from chinwag.safety.store import SafetyStore
 
@@ -20,8 +21,17 @@ MAX_REPORTS = 200
 
 
 class AdminService:
-    def __init__(self, store: SafetyStore, bus: Publisher, clock: Clock) -> None:
+    def __init__(
+        self,
+        store: SafetyStore,
+        bus: Publisher,
+        clock: Clock,
+        device_lists: DeviceLists | None = None,
+    ) -> None:
+        """`device_lists` is None where the revocation watch tells about the devices
+        instead (no cluster bus: safety/revocations.py)."""
         self._store = store
+        self._device_lists = device_lists
         self._bus = bus
         self._clock = clock
 
@@ -68,13 +78,20 @@ class AdminService:
 
     async def deactivate(self, user_id: str) -> None:
         """Refuse the account's logins and revoke every device; their sockets close with
-        4001 on whichever gateway holds them."""
+        4001 on whichever gateway holds them, and those who encrypt to the devices get
+        `device_lists`."""
         await self._existing(user_id)
-        for device_id in await self._store.set_deactivated(user_id, now_ms(self._clock)):
+        revoked = await self._store.set_deactivated(user_id, now_ms(self._clock))
+        for device_id in revoked:
             self._bus.control(user_id, DeviceRevoked(device_id))
+        if revoked and self._device_lists is not None:
+            audience = await self._device_lists.audience(user_id)
+            self._device_lists.devices_changed(user_id, audience)
         log.info("deactivated", extra={"user_id": user_id})
 
     async def reactivate(self, user_id: str) -> None:
+        """No device comes back (the user logs in again), so no `device_lists` here: a
+        new device's key upload sends it."""
         await self._existing(user_id)
         await self._store.set_deactivated(user_id, None)
         log.info("reactivated", extra={"user_id": user_id})

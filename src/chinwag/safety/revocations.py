@@ -3,7 +3,8 @@ no bus with this one: `chinwag admin deactivate` beside a single server (SQLite,
 PostgreSQL without NATS). The store keeps a notice per device that deactivation
 revokes, in the same transaction; this watch reads those past its cursor every
 `interval` seconds (one indexed query) and publishes `DeviceRevoked` for each, which
-the local gateway turns into 4001 closes. With NATS no watch runs: the command
+the local gateway turns into 4001 closes, and `device_lists` once per account for
+those who encrypt to its devices. With NATS no watch runs: the command
 publishes on the cluster's bus itself.
 """
 
@@ -13,6 +14,7 @@ import asyncio
 import logging
 
 from chinwag.events import DeviceRevoked, Publisher
+from chinwag.safety.lifecycle import DeviceLists
 from chinwag.safety.store import SafetyStore
 
 log = logging.getLogger("chinwag.revocations")
@@ -22,8 +24,15 @@ PAGE = 500
 
 
 class RevocationWatch:
-    def __init__(self, store: SafetyStore, bus: Publisher, interval: float = INTERVAL) -> None:
+    def __init__(
+        self,
+        store: SafetyStore,
+        bus: Publisher,
+        interval: float = INTERVAL,
+        device_lists: DeviceLists | None = None,
+    ) -> None:
         self._store = store
+        self._device_lists = device_lists
         self._bus = bus
         self._interval = interval
         self._cursor: int | None = None
@@ -49,5 +58,9 @@ class RevocationWatch:
             for seq, user_id, device_id in page:
                 self._bus.control(user_id, DeviceRevoked(device_id))
                 self._cursor = seq
+            if self._device_lists is not None:
+                for user_id in dict.fromkeys(user_id for _, user_id, _ in page):
+                    audience = await self._device_lists.audience(user_id)
+                    self._device_lists.devices_changed(user_id, audience)
             if len(page) < PAGE:
                 return
