@@ -9,8 +9,8 @@
 // data in IndexedDB.
 
 // build:start
-const VERSION = '31e4c055f5c4';
-const SHELL = ["/", "/assets/app-417383c41a.css", "/assets/boot-c4bc42d6a9.js", "/assets/app-42b291e626.js", "/assets/views-4fac0fbbcc.js", "/manifest.webmanifest", "/icons/icon.svg", "/icons/icon-192.png", "/icons/icon-512.png", "/icons/maskable-512.png"];
+const VERSION = '519cbca6245f';
+const SHELL = ["/", "/assets/app-ef38e8f35a.css", "/assets/boot-c4bc42d6a9.js", "/assets/app-b86ce26e59.js", "/assets/views-49c376c424.js", "/manifest.webmanifest", "/icons/icon.svg", "/icons/icon-192.png", "/icons/icon-512.png", "/icons/maskable-512.png"];
 // build:end
 
 const PREFIX = 'chinwag-shell-';

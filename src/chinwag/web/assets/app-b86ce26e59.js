@@ -1,6 +1,6 @@
 // chinwag web client: js/ bundled by scripts/build-web.py. Do not edit; rebuild.
 const modules = {};
-const parts$ = {"views.js": "/assets/views-4fac0fbbcc.js"};
+const parts$ = {"views.js": "/assets/views-49c376c424.js"};
 const loading$ = {};
 function loadModule$(name) {
 if (modules[name]) return Promise.resolve(modules[name]);
@@ -1658,9 +1658,11 @@ this.latestDone = false; // ... and merged
 this.noMoreBefore = false; // the server had nothing older
 this.loadingBefore = false;
 this.sortedCache = null;
+this.added = null; // messages added since the list was last sorted
 }
 dirty() {
 this.sortedCache = null;
+this.added = null;
 }
 add(m, meId) {
 const known = this.byId.get(m.message_id);
@@ -1682,7 +1684,7 @@ this.byId.set(m.message_id, pending);
 this.dirty();
 return 'confirmed';
 }
-this.byId.set(m.message_id, {
+const entry = {
 key: `m:${m.message_id}`,
 channel_id: m.channel_id,
 message_id: m.message_id,
@@ -1693,8 +1695,9 @@ created_at: m.created_at,
 client_msg_id: m.client_msg_id ?? null,
 state: 'sent',
 ...stateOf(m),
-});
-this.dirty();
+};
+this.byId.set(m.message_id, entry);
+if (this.sortedCache) (this.added ||= []).push(entry);
 return 'new';
 }
 addPending(item) {
@@ -1748,6 +1751,18 @@ for (const key of [...this.byId.keys()]) if (key < id) this.byId.delete(key);
 this.dirty();
 }
 sorted() {
+if (this.sortedCache && this.added) {
+const added = this.added.sort((a, b) => a.message_id - b.message_id);
+const all = this.sortedCache;
+const head = all[0];
+const tail = all[all.length - 1];
+if (head && head.message_id !== null && added[added.length - 1].message_id < head.message_id) {
+this.sortedCache = added.concat(all);
+} else if (!this.pending.size && (!tail || added[0].message_id > tail.message_id)) {
+this.sortedCache = all.concat(added);
+} else this.sortedCache = null;
+this.added = null;
+}
 if (!this.sortedCache) {
 const confirmed = [...this.byId.values()].sort((a, b) => a.message_id - b.message_id);
 const pending = [...this.pending.values()].sort((a, b) => a.seq - b.seq);

@@ -387,75 +387,98 @@ h('button', { type: 'button', dataset: { testid: 'message-dismiss' }, hidden: tr
 h('button', { type: 'button', class: 'link msg-report', dataset: { testid: 'message-report' },
 hidden: true }, 'Report'))));
 }
-let prototype = null;
-function createMessage(entry, actions) {
-if (!prototype) prototype = template();
-const li = prototype.cloneNode(true);
-const text = li.querySelector('.msg-text');
-const more = li.querySelector('.show-more');
-more.addEventListener('click', () => {
-const expanded = !text.classList.contains('expanded');
-text.classList.toggle('expanded', expanded);
-text.classList.toggle('collapsed', !expanded);
-more.setAttribute('aria-expanded', String(expanded));
-more.textContent = expanded ? 'Show less' : 'Show more';
-});
-li.querySelector('[data-testid="message-retry"]').addEventListener('click', () => actions.retry(li.entry));
-const q = (id) => li.querySelector(`[data-testid="${id}"]`);
-const picker = q('reaction-picker');
-const form = q('message-edit-form');
-const input = q('message-edit-input');
-const closeEdit = () => {
-form.hidden = true;
-text.hidden = false;
-li.editing = false;
+const PARTS = {
+slot: '.avatar-slot', bubble: '.bubble', sender: '.msg-sender', time: 'time',
+edited: '.msg-edited', reply: '.msg-reply', files: '.msg-files', text: '.msg-text',
+form: '.msg-edit', input: 'textarea', reactions: '.msg-reactions', toolbar: '.msg-actions',
+edit: '[data-testid="message-edit-button"]', remove: '[data-testid="message-delete-button"]',
+picker: '.reaction-picker', more: '.show-more', status: '.msg-status', receipt: '.receipt',
+retry: '[data-testid="message-retry"]', dismiss: '[data-testid="message-dismiss"]',
+report: '[data-testid="message-report"]',
 };
-li.querySelector('.bubble').addEventListener('click', (e) => {
-if (e.target.closest('button, a, textarea, form')) return;
-li.classList.toggle('actions-open');
-});
-q('message-reply-button').addEventListener('click', () => actions.reply(li.entry));
-q('message-react-button').addEventListener('click', () => { picker.hidden = !picker.hidden; });
-picker.addEventListener('click', (e) => {
-const emoji = e.target.closest('[data-emoji]')?.dataset.emoji;
-if (!emoji) return;
-picker.hidden = true;
-actions.react(li.entry, emoji);
-});
-q('message-reactions').addEventListener('click', (e) => {
-const emoji = e.target.closest('[data-emoji]')?.dataset.emoji;
-if (emoji) actions.react(li.entry, emoji);
-});
-q('message-delete-button').addEventListener('click', () => actions.remove(li.entry));
-q('message-reply').addEventListener('click', () => actions.jump(li.entry.channel_id, li.entry.reply_to));
-q('message-edit-button').addEventListener('click', () => {
-li.editing = true;
-input.value = li.entry.text;
-text.hidden = true;
-form.hidden = false;
-input.focus();
-});
-q('message-edit-cancel').addEventListener('click', closeEdit);
-input.addEventListener('keydown', (e) => {
-if (e.key === 'Escape') { e.preventDefault(); closeEdit(); }
-if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) { e.preventDefault(); form.requestSubmit(); }
-});
-form.addEventListener('submit', async (e) => {
-e.preventDefault();
-const value = input.value;
-if (!value.trim() || value === li.entry.text) { closeEdit(); return; }
-if (await actions.edit(li.entry, value)) closeEdit();
-});
-li.querySelector('[data-testid="message-dismiss"]').addEventListener('click', () => actions.dismiss(li.entry));
-li.querySelector('[data-testid="message-report"]').addEventListener('click', () => actions.report(li.entry));
-li.addEventListener('click', (e) => {
-if (!e.target.closest('button, a')) li.classList.toggle('selected');
-});
+let prototype = null;
+let partIndex = null; // part name -> index among the template's descendants
+function createMessage(entry, actions) {
+if (!prototype) {
+prototype = template();
+const all = [...prototype.getElementsByTagName('*')];
+partIndex = Object.fromEntries(Object.entries(PARTS)
+.map(([name, sel]) => [name, all.indexOf(prototype.querySelector(sel))]));
+}
+const li = prototype.cloneNode(true);
+const all = li.getElementsByTagName('*');
+li.parts = Object.fromEntries(Object.entries(partIndex).map(([name, i]) => [name, all[i]]));
 li.actions = actions;
 return li;
 }
+function closeEdit(li) {
+li.parts.form.hidden = true;
+li.parts.text.hidden = false;
+li.editing = false;
+}
+function listenToMessages(list, actions, signal) {
+const messageOf = (e) => {
+const li = e.target.closest('li.msg');
+return li && li.parentElement === list && li.parts ? li : null;
+};
+list.addEventListener('click', (e) => {
+const li = messageOf(e);
+if (!li) return;
+const { parts, entry } = li;
+const button = e.target.closest('button');
+switch (button && li.contains(button) ? button.dataset.testid : null) {
+case 'message-show-more': {
+const expanded = !parts.text.classList.contains('expanded');
+parts.text.classList.toggle('expanded', expanded);
+parts.text.classList.toggle('collapsed', !expanded);
+button.setAttribute('aria-expanded', String(expanded));
+button.textContent = expanded ? 'Show less' : 'Show more';
+break;
+}
+case 'message-retry': actions.retry(entry); break;
+case 'message-dismiss': actions.dismiss(entry); break;
+case 'message-report': actions.report(entry); break;
+case 'message-reply-button': actions.reply(entry); break;
+case 'message-react-button': parts.picker.hidden = !parts.picker.hidden; break;
+case 'reaction-option':
+parts.picker.hidden = true;
+actions.react(entry, button.dataset.emoji);
+break;
+case 'reaction': actions.react(entry, button.dataset.emoji); break;
+case 'message-delete-button': actions.remove(entry); break;
+case 'message-reply': actions.jump(entry.channel_id, entry.reply_to); break;
+case 'message-edit-button':
+li.editing = true;
+parts.input.value = entry.text;
+parts.text.hidden = true;
+parts.form.hidden = false;
+parts.input.focus();
+break;
+case 'message-edit-cancel': closeEdit(li); break;
+default: break;
+}
+if (!e.target.closest('button, a, textarea, form') && parts.bubble.contains(e.target)) {
+li.classList.toggle('actions-open');
+}
+if (!e.target.closest('button, a')) li.classList.toggle('selected');
+}, { signal });
+list.addEventListener('keydown', (e) => {
+const li = messageOf(e);
+if (!li || e.target !== li.parts.input) return;
+if (e.key === 'Escape') { e.preventDefault(); closeEdit(li); }
+if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) { e.preventDefault(); li.parts.form.requestSubmit(); }
+}, { signal });
+list.addEventListener('submit', async (e) => {
+const li = messageOf(e);
+if (!li || e.target !== li.parts.form) return;
+e.preventDefault();
+const value = li.parts.input.value;
+if (!value.trim() || value === li.entry.text) { closeEdit(li); return; }
+if (await actions.edit(li.entry, value)) closeEdit(li);
+}, { signal });
+}
 function renderFiles(li, attachments) {
-const box = li.querySelector('.msg-files');
+const box = li.parts.files;
 box.replaceChildren();
 box.hidden = !attachments.length;
 const { media, view } = li.actions;
@@ -486,6 +509,7 @@ type: 'button', dataset: { testid: 'attachment-download' },
 }
 function updateMessage(li, vm, state) {
 const e = vm.entry;
+const p = li.parts;
 li.entry = e;
 li.classList.toggle('mine', vm.mine);
 li.classList.toggle('theirs', !vm.mine);
@@ -497,16 +521,16 @@ else delete li.dataset.messageId;
 if (e.client_msg_id) li.dataset.clientMsgId = e.client_msg_id;
 const sender = state.user(e.sender_id);
 const name = vm.mine ? 'You' : displayName(sender);
-const slot = li.querySelector('.avatar-slot');
+const slot = p.slot;
 slot.hidden = !vm.group; // avatars only tell group members apart
 if (!vm.mine && vm.first && vm.group) {
 if (!slot.firstChild) slot.append(avatar(sender, 'sm'));
 else fillAvatar(slot.firstChild, sender);
 } else if (slot.firstChild) slot.firstChild.remove();
-const senderEl = li.querySelector('.msg-sender');
+const senderEl = p.sender;
 senderEl.classList.toggle('sr-only', !(vm.first && vm.group && !vm.mine));
 setText(senderEl, name);
-const time = li.querySelector('time');
+const time = p.time;
 if (time.dateTime !== String(e.created_at)) {
 time.dateTime = String(e.created_at);
 time.title = fullTime(e.created_at);
@@ -514,8 +538,8 @@ setText(time, formatTime(e.created_at));
 }
 const deleted = Boolean(e.deleted);
 li.dataset.deleted = String(deleted);
-li.querySelector('.msg-edited').hidden = !e.edited_at || deleted;
-const reply = li.querySelector('.msg-reply');
+p.edited.hidden = !e.edited_at || deleted;
+const reply = p.reply;
 reply.hidden = !Number.isSafeInteger(e.reply_to) || deleted;
 if (!reply.hidden) {
 const orig = vm.replied;
@@ -525,23 +549,23 @@ else if (orig) quote = `${displayName(state.user(orig.sender_id))}: ${orig.text.
 reply.dataset.replyTo = String(e.reply_to);
 setText(reply, `↪ ${quote}`);
 }
-renderReactions(li.querySelector('.msg-reactions'), e.reactions || {}, state);
+renderReactions(p.reactions, e.reactions || {}, state);
 const stored = e.message_id !== null && e.message_id !== undefined && e.state === 'sent';
-li.querySelector('.msg-actions').hidden = !stored || deleted || li.editing;
-li.querySelector('[data-testid="message-edit-button"]').hidden = !vm.mine;
-li.querySelector('[data-testid="message-delete-button"]').hidden = !(vm.mine || vm.admin);
+p.toolbar.hidden = !stored || deleted || li.editing;
+p.edit.hidden = !vm.mine;
+p.remove.hidden = !(vm.mine || vm.admin);
 if (deleted && li.editing) {
 li.editing = false;
-li.querySelector('.msg-edit').hidden = true;
+p.form.hidden = true;
 }
-if (deleted) li.querySelector('.reaction-picker').hidden = true;
+if (deleted) p.picker.hidden = true;
 const files = vm.hidden || deleted ? NO_FILES : e.attachments || NO_FILES;
 if (li.renderedFiles !== files && files.map((a) => a.id).join() !== li.renderedFileIds) {
 li.renderedFileIds = files.map((a) => a.id).join();
 renderFiles(li, files);
 }
 li.renderedFiles = files;
-const textEl = li.querySelector('.msg-text');
+const textEl = p.text;
 const shown = vm.hidden ? 'Message from someone you blocked.'
 : deleted ? 'This message was deleted.' : e.text;
 textEl.hidden = Boolean(li.editing) || (!shown && files.length > 0);
@@ -555,12 +579,12 @@ else appendLinkified(textEl, shown);
 const long = isLong(shown);
 textEl.classList.toggle('collapsed', long);
 textEl.classList.remove('expanded');
-const more = li.querySelector('.show-more');
+const more = p.more;
 more.hidden = !long;
 more.textContent = 'Show more';
 more.setAttribute('aria-expanded', 'false');
 }
-const status = li.querySelector('.msg-status');
+const status = p.status;
 let statusText = '';
 if (vm.mine) {
 if (e.state === 'pending') statusText = 'Sending…';
@@ -569,12 +593,12 @@ else if (vm.lastOwn && !vm.receipt) statusText = 'Sent';
 }
 setText(status, statusText);
 status.hidden = !statusText;
-const receipt = li.querySelector('.receipt');
+const receipt = p.receipt;
 receipt.hidden = !vm.receipt;
 setText(receipt, vm.receipt || '');
-li.querySelector('[data-testid="message-retry"]').hidden = e.state !== 'failed';
-li.querySelector('[data-testid="message-dismiss"]').hidden = e.state !== 'failed';
-const report = li.querySelector('[data-testid="message-report"]');
+p.retry.hidden = e.state !== 'failed';
+p.dismiss.hidden = e.state !== 'failed';
+const report = p.report;
 report.hidden = vm.mine || vm.hidden || !e.message_id;
 if (!report.hidden) report.setAttribute('aria-label', `Report this message from ${name}`);
 }
@@ -595,7 +619,7 @@ dataset: { testid: 'reaction', emoji: k, count: String(users.length), mine: Stri
 }, `${k} ${users.length}`);
 }));
 }
-  return { REACTIONS, createMessage, updateMessage };
+  return { REACTIONS, createMessage, listenToMessages, updateMessage };
 })();
 }
 if (!modules["ui/people.js"]) {
@@ -891,6 +915,8 @@ this.end = 0;
 this.listTop = 0; // the list's offset in the scroller, read before the last render
 this.anchorIndex = -1; // the index of the last render's anchor item
 this.following = true; // at the newest item: stay there when the viewport changes
+this.partial = false; // the last render left part of its window for the next frame
+this.frame = 0; // that next frame
 let height = 0;
 this.resizes = new ResizeObserver(() => {
 const h = o.scroller.clientHeight;
@@ -965,9 +991,10 @@ if (scrolled && !stick && this.covers()) {
 this.following = this.atEnd();
 return;
 }
+const deadline = stick ? Infinity : performance.now() + (this.o.budgetMs ?? 10);
 const anchor = stick ? null : this.anchor();
 for (let pass = 0; pass < 3; pass++) {
-const changed = this.renderWindow(stick, anchor);
+const changed = this.renderWindow(stick, anchor, deadline, !scrolled);
 if (stick) scroller.scrollTop = scroller.scrollHeight;
 else if (anchor && this.anchorIndex >= 0) {
 const want = this.listTop + this.offsets()[this.anchorIndex] - anchor.delta;
@@ -976,6 +1003,12 @@ if (Math.abs(scroller.scrollTop - want) >= 1) scroller.scrollTop = want;
 if (!changed || this.covers()) break;
 }
 this.following = this.atEnd();
+if (this.partial && !this.frame) {
+this.frame = requestAnimationFrame(() => {
+this.frame = 0;
+this.render({ scrolled: true });
+});
+}
 }
 covers() {
 const { scroller, list, overscan = 800 } = this.o;
@@ -986,7 +1019,7 @@ const below = this.end === this.keys.length
 || tops[this.end] >= viewTop + scroller.clientHeight + overscan / 2;
 return above && below;
 }
-renderWindow(stick, anchor) {
+renderWindow(stick, anchor, deadline = Infinity, wholeView = true) {
 const { scroller, list, overscan = 800 } = this.o;
 const n = this.keys.length;
 const tops = this.offsets();
@@ -1006,6 +1039,8 @@ let start = upperBound(tops, from) - 1;
 start = Math.max(0, Math.min(start, n));
 let end = start;
 while (end < n && tops[end] < to) end++;
+this.partial = false;
+if (deadline !== Infinity) [start, end] = this.grow(start, end, viewTop, deadline, wholeView);
 this.start = start;
 this.end = end;
 const wanted = new Set(this.keys.slice(start, end));
@@ -1018,20 +1053,7 @@ this.o.removed?.(el);
 }
 let prev = null;
 for (let i = start; i < end; i++) {
-const key = this.keys[i];
-const item = this.items[i];
-let el = this.nodes.get(key);
-if (!el) {
-el = this.o.create(item);
-el.dataset.key = key;
-this.nodes.set(key, el);
-}
-if (el.renderedItem !== item || el.renderedVersion !== this.version || el.renderedIndex !== i) {
-el.renderedItem = item;
-el.renderedVersion = this.version;
-el.renderedIndex = i;
-this.o.update(el, item, i);
-}
+const el = this.element(i);
 const want = prev ? prev.nextSibling : list.firstChild;
 if (want !== el) list.insertBefore(el, want);
 prev = el;
@@ -1054,12 +1076,58 @@ list.style.paddingBottom = `${fixed[n] - fixed[end]}px`;
 }
 return changed;
 }
+element(i) {
+const key = this.keys[i];
+const item = this.items[i];
+let el = this.nodes.get(key);
+if (!el) {
+el = this.o.create(item);
+el.dataset.key = key;
+this.nodes.set(key, el);
+}
+if (el.renderedItem !== item || el.renderedVersion !== this.version || el.renderedIndex !== i) {
+el.renderedItem = item;
+el.renderedVersion = this.version;
+el.renderedIndex = i;
+this.o.update(el, item, i);
+}
+return el;
+}
+grow(start, end, viewTop, deadline, wholeView) {
+const tops = this.offsets();
+const n = this.keys.length;
+let first = Math.max(0, Math.min(upperBound(tops, viewTop) - 1, n));
+let last = first;
+while (last < n && tops[last] < viewTop + this.o.scroller.clientHeight) last++;
+first = Math.max(first, start);
+last = Math.min(Math.max(last, first), end);
+const has = (i) => this.nodes.has(this.keys[i]);
+let lo = first;
+while (lo < last && !has(lo)) lo++;
+if (lo === last) lo = first;
+let hi = lo;
+while (hi < end && has(hi)) hi++;
+while (lo > start && has(lo - 1)) lo--;
+let made = 0;
+const early = () => made > 0 && performance.now() > deadline;
+const make = (i) => { this.element(i); made++; };
+while (hi < last && (wholeView || !early())) make(hi++);
+while (lo > first && (wholeView || !early())) make(--lo);
+while (hi < end && !early()) make(hi++);
+while (lo > start && !early()) make(--lo);
+this.partial = lo > start || hi < end;
+return [lo, hi];
+}
 dispose() {
 this.resizes.disconnect();
 this.stop.abort();
+cancelAnimationFrame(this.frame);
 }
 reset() {
 this.following = true;
+cancelAnimationFrame(this.frame);
+this.frame = 0;
+this.partial = false;
 for (const el of this.nodes.values()) this.o.removed?.(el);
 this.nodes.clear();
 this.heights.clear();
@@ -1091,7 +1159,7 @@ modules["ui/conversation.js"] = (() => {
   const { channelTitle, directPeer } = modules["ui/channels.js"];
   const { closeOnBackdrop, confirmDialog, openDialog, toast, toastError } = modules["ui/dialogs.js"];
   const { Media } = modules["media.js"];
-  const { createMessage, updateMessage } = modules["ui/messages.js"];
+  const { createMessage, listenToMessages, updateMessage } = modules["ui/messages.js"];
   const { presenceText } = modules["ui/people.js"];
   const { attachPull } = modules["ui/pull.js"];
   const { VirtualList } = modules["ui/virtual-list.js"];
@@ -1218,6 +1286,7 @@ chat.markRead(channelId, Math.max(...visible));
 }
 document.addEventListener('visibilitychange', scheduleRead, { signal });
 window.addEventListener('focus', scheduleRead, { signal });
+listenToMessages(ol, actions, signal);
 const messages = new VirtualList({
 scroller,
 list: ol,
