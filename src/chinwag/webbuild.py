@@ -30,6 +30,10 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 ENTRY = "app.js"
+# End-to-end encryption is a second bundle, loaded with import() only when needed; the
+# app refers to it by this name, which the build replaces by the hashed one.
+E2EE_ENTRY = "e2ee/main.js"
+E2EE_REF = "'/assets/e2ee.js'"
 ASSETS = "assets"
 # What the service worker stores besides the built assets: the app shell.
 SHELL_EXTRA = (
@@ -266,9 +270,15 @@ def _digest(data: bytes, n: int = 10) -> str:
 
 def build(web: Path) -> dict[str, bytes]:
     """Every built file (path under web/ to content): the assets, index.html, sw.js."""
-    main, later = bundles(web / "js")
+    e2ee = bundle(web / "js", E2EE_ENTRY) + (
+        f"export const e2ee = modules[{json.dumps(E2EE_ENTRY)}];\n"
+    )
+    e2ee_name = f"{ASSETS}/e2ee-{_digest(e2ee.encode())}.js"
+    app, later = bundles(web / "js")
     parts = {path: text.encode() for path, text in later.items()}
-    script = main.encode()
+    if app.count(E2EE_REF) != 1 or any(E2EE_REF in text for text in later.values()):
+        raise BuildError(f"the app's first script must refer to the e2ee bundle once, as {E2EE_REF}")
+    script = app.replace(E2EE_REF, f"'/{e2ee_name}'").encode()
     style = (web / "app.css").read_bytes()
     boot_src = (web / "boot.js").read_text(encoding="utf-8")
     if spans_lines(boot_src):
@@ -287,6 +297,7 @@ def build(web: Path) -> dict[str, bytes]:
         if n != 1:
             raise BuildError(f"index.html must refer to exactly one {ref} asset")
     files = {js_name: script, css_name: style, boot_name: boot, "index.html": index.encode()}
+    files[e2ee_name] = e2ee.encode()
     files.update(parts)
     shell = ["index.html", css_name, boot_name, js_name, *parts, *SHELL_EXTRA]
     content = b"".join(

@@ -203,7 +203,8 @@ u.el = h('li', { class: 'upload', dataset: { testid: 'upload' } },
 h('span', { class: 'file-name' }, name),
 h('span', { class: 'file-size' }, formatSize(file.size)),
 bar, status, cancel);
-u.handle = chat.api.upload(file, name, (sent, total) => { bar.value = total ? sent / total : 0; });
+const uploader = ctx.e2ee.encrypted(cid) ? ctx.e2ee : chat.api;
+u.handle = uploader.upload(file, name, (sent, total) => { bar.value = total ? sent / total : 0; });
 u.handle.done.then((attachment) => {
 u.attachment = attachment;
 bar.value = 1;
@@ -545,7 +546,10 @@ if (!reply.hidden) {
 const orig = vm.replied;
 let quote = 'Original message';
 if (orig?.deleted) quote = 'Deleted message';
-else if (orig) quote = `${displayName(state.user(orig.sender_id))}: ${orig.text.slice(0, 120)}`;
+else if (orig) {
+const said = orig.encrypted ? state.decrypted.get(orig.key)?.text ?? 'Encrypted message' : orig.text;
+quote = `${displayName(state.user(orig.sender_id))}: ${said.slice(0, 120)}`;
+}
 reply.dataset.replyTo = String(e.reply_to);
 setText(reply, `↪ ${quote}`);
 }
@@ -559,15 +563,21 @@ li.editing = false;
 p.form.hidden = true;
 }
 if (deleted) p.picker.hidden = true;
-const files = vm.hidden || deleted ? NO_FILES : e.attachments || NO_FILES;
+const secret = e.encrypted ? state.decrypted.get(e.key) : null;
+const files = vm.hidden || deleted ? NO_FILES : (e.encrypted ? secret?.files : e.attachments) || NO_FILES;
 if (li.renderedFiles !== files && files.map((a) => a.id).join() !== li.renderedFileIds) {
 li.renderedFileIds = files.map((a) => a.id).join();
 renderFiles(li, files);
 }
 li.renderedFiles = files;
 const textEl = p.text;
+const waiting = Boolean(e.encrypted) && !secret && !deleted && !vm.hidden;
+li.dataset.e2ee = e.encrypted ? (secret ? 'decrypted' : 'waiting') : '';
+textEl.classList.toggle('waiting', waiting);
 const shown = vm.hidden ? 'Message from someone you blocked.'
-: deleted ? 'This message was deleted.' : e.text;
+: deleted ? 'This message was deleted.'
+: waiting ? 'Encrypted message: cannot decrypt it yet (waiting for its key).'
+: secret ? secret.text : e.text;
 textEl.hidden = Boolean(li.editing) || (!shown && files.length > 0);
 li.classList.toggle('hidden-sender', !!vm.hidden);
 textEl.classList.toggle('deleted', deleted);
@@ -1192,7 +1202,7 @@ const leaveButton = byTestId('leave-group-button');
 let channelId = null;
 const visible = new Set();
 let readTimer = null;
-const media = new Media(chat.api, chat.cache);
+const media = new Media(chat.api, chat.cache, ctx.e2ee);
 signal.addEventListener('abort', () => media.dispose());
 const viewer = byTestId('media-viewer');
 const viewerImage = byTestId('media-viewer-image');
@@ -1565,7 +1575,8 @@ const ids = [...options.querySelectorAll('input:checked')].map((i) => i.value);
 createButton.disabled = true;
 groupError.textContent = '';
 try {
-const id = await chat.createGroup(name, ids);
+const encrypted = groupForm.elements.encrypted?.checked === true;
+const id = await chat.createGroup(name, ids, { encrypted });
 groupDialog.close('created');
 toast(`Group “${name}” created.`);
 ctx.navigate(id);

@@ -1,6 +1,6 @@
 // chinwag web client: js/ bundled by scripts/build-web.py. Do not edit; rebuild.
 const modules = {};
-const parts$ = {"views.js": "/assets/views-49c376c424.js"};
+const parts$ = {"views.js": "/assets/views-48a2626451.js"};
 const loading$ = {};
 function loadModule$(name) {
 if (modules[name]) return Promise.resolve(modules[name]);
@@ -124,8 +124,10 @@ declineRequest(id) { return this.post(`/v1/friends/requests/${enc(id)}/decline`)
 friends() { return this.get('/v1/friends'); }
 removeFriend(userId) { return this.del(`/v1/friends/${enc(userId)}`); }
 openDirect(userId) { return this.post('/v1/channels', { kind: 'direct', user_id: userId }); }
-createGroup(name, memberIds) {
-return this.post('/v1/channels', { kind: 'group', name, member_ids: memberIds });
+createGroup(name, memberIds, encrypted = false) {
+const body = { kind: 'group', name, member_ids: memberIds };
+if (encrypted) body.encrypted = true;
+return this.post('/v1/channels', body);
 }
 channels() { return this.get('/v1/channels'); }
 channel(id) { return this.get(`/v1/channels/${enc(id)}`); }
@@ -294,6 +296,7 @@ case 'read': return this.onRead(f);
 case 'channel': return this.onChannel(f);
 case 'friend': return this.onFriend(f);
 case 'error': return f.ref ? undefined : this.hooks.error?.(f);
+case 'to_device': case 'device_lists': case 'keys_count': return this.hooks.e2ee?.(f);
 default: return undefined;
 }
 }
@@ -599,6 +602,7 @@ this.cache = cache;
 this.api = api;
 this.sync = sync;
 this.conn = null; // set by app.js once the connection exists
+this.e2ee = null; // set by app.js
 this.unsentReads = new Map();
 this.lastTyping = new Map();
 this.refreshing = null;
@@ -782,6 +786,7 @@ this.state.changed('messages', channelId);
 }
 send(channelId, text, { replyTo = null, attachments = [] } = {}) {
 const st = this.state;
+const encrypted = st.channels.get(channelId)?.encrypted;
 const item = {
 client_msg_id: newId(),
 channel_id: channelId,
@@ -792,11 +797,12 @@ attachments,
 created_at: new Date().toISOString(),
 seq: Date.now() * 1000 + (++sendSeq % 1000),
 };
-const entry = st.log(channelId).addPending(item);
+const entry = st.log(channelId).addPending(encrypted ? this.e2ee.hold(item) : item);
 st.lastMessage.set(channelId, entry);
 st.changed('messages', channelId);
 st.changed('channels', channelId);
-this.conn.sendMessage(item);
+if (encrypted) this.e2ee.send(item, entry);
+else this.conn.sendMessage(item);
 return item.client_msg_id;
 }
 async editMessage(channelId, messageId, text) {
@@ -837,8 +843,9 @@ retryFailed(channelId, cmid) {
 const entry = this.state.log(channelId).pending.get(cmid);
 if (!entry) return;
 this.dismissFailed(channelId, cmid);
-this.send(channelId, entry.text, {
-replyTo: entry.reply_to ?? null, attachments: entry.attachments || [],
+const held = this.state.decrypted.get(entry.key); // an encrypted channel's
+this.send(channelId, held ? held.text : entry.text, {
+replyTo: entry.reply_to ?? null, attachments: (held ? held.files : entry.attachments) || [],
 });
 }
 markRead(channelId, messageId) {
@@ -870,8 +877,8 @@ const ch = await this.api.openDirect(userId);
 this.state.putChannel(ch);
 return ch.id;
 }
-async createGroup(name, memberIds) {
-const ch = await this.api.createGroup(name, memberIds);
+async createGroup(name, memberIds, { encrypted = false } = {}) {
+const ch = await this.api.createGroup(name, memberIds, encrypted);
 this.state.putChannel(ch);
 return ch.id;
 }
@@ -1470,6 +1477,10 @@ client_msg_id: entry.client_msg_id, text: entry.text,
 };
 if (Number.isSafeInteger(entry.reply_to)) frame.reply_to = entry.reply_to;
 if (entry.attachments?.length) frame.attachment_ids = entry.attachments.map((a) => a.id);
+if (entry.encrypted) {
+frame.encrypted = entry.encrypted;
+delete frame.text;
+}
 const ok = this.send(frame);
 if (ok) entry.lastSentAt = Date.now();
 }
@@ -1638,6 +1649,7 @@ edited_at: m.edited_at ?? null,
 deleted: Boolean(m.deleted),
 reactions: m.reactions || {},
 mentions: m.mentions || [],
+encrypted: m.encrypted ?? null,
 };
 }
 function changedState(known, m) {
@@ -1715,6 +1727,7 @@ edited_at: null,
 deleted: false,
 reactions: {},
 mentions: [],
+encrypted: item.encrypted ?? null,
 state: 'pending',
 seq: item.seq ?? ++localSeq,
 };
@@ -1803,6 +1816,7 @@ this.logs = new Map();
 this.lastMessage = new Map(); // channel id -> newest known message (list preview)
 this.typing = new Map(); // channel id -> Map(user id -> expiry ms)
 this.reads = new Map(); // channel id -> Map(user id -> message_id), other members
+this.decrypted = new Map(); // message key -> {text, content}, in memory only
 this.connection = { state: 'connecting', retryAt: null };
 this.currentChannelId = null;
 this.pendingEvents = new Map();
@@ -2309,9 +2323,10 @@ while (n >= 1024 && i < units.length - 1) { n /= 1024; i++; }
 return `${n < 10 ? n.toFixed(1) : Math.round(n)} ${units[i]}`;
 }
 class Media {
-constructor(api, cache) {
+constructor(api, cache, e2ee = null) {
 this.api = api;
 this.cache = cache;
+this.e2ee = e2ee;
 this.urls = new Map(); // key -> Promise<object URL>, oldest first
 }
 url(attachment, { full = false } = {}) {
@@ -2333,6 +2348,7 @@ url.then((u) => URL.revokeObjectURL(u), () => {});
 return pending;
 }
 async blob(attachment, key, thumbnail) {
+if (attachment.file) return this.e2ee.open(attachment);
 const cached = await this.cache?.getMedia(key).catch(() => undefined);
 if (cached) return cached;
 const blob = await this.api.attachment(attachment.id, { thumbnail });
@@ -2381,7 +2397,7 @@ function preview(state, m) {
 if (!m) return '';
 const files = m.attachments || [];
 const label = files.length ? (files.every(isImage) ? 'Photo' : 'File') : '';
-const body = m.text || label;
+const body = m.encrypted ? state.decrypted.get(m.key)?.text || 'Encrypted message' : m.text || label;
 const text = body.length > 140 ? body.slice(0, 140) : body;
 const flat = text.replace(/\s+/g, ' ').trim();
 if (m.sender_id === state.me.id) return `${m.state === 'pending' ? 'Sending: ' : 'You: '}${flat}`;
@@ -2732,6 +2748,88 @@ apply();
   return { trackViewport };
 })();
 
+// ---- js/e2ee/lazy.js
+modules["e2ee/lazy.js"] = (() => {
+  const { toastError } = modules["ui/dialogs.js"];
+
+const BUNDLE = '/assets/e2ee-21e3eeb289.js';
+const LIBRARY = '/vendor/matrix-sdk-crypto-wasm-18.9.0/index.mjs';
+class E2ee {
+constructor(ctx, session) {
+this.ctx = ctx;
+this.session = session; // {user, device_id}
+this.store = `chinwag-e2ee-${session.user.id}-${session.device_id}`;
+this.bundle = null;
+this.loading = null;
+this.declined = false; // the passphrase was not given: asked again on the next opening
+ctx.state.on('route', () => this.opened(true));
+ctx.state.on('channels', () => this.opened(false));
+for (const id of ['new-group-button', 'settings-button']) {
+document.querySelector(`[data-testid="${id}"]`).addEventListener('click', () => this.load(), { signal: ctx.signal });
+}
+}
+load() {
+this.bundle ||= import(BUNDLE).then((m) => {
+m.e2ee.mount(this.ctx);
+return m.e2ee;
+}, (err) => {
+this.bundle = null;
+throw err;
+});
+return this.bundle;
+}
+ready() {
+this.loading ||= this.load()
+.then((m) => m.start(this.ctx, this.session, LIBRARY, this.store))
+.catch((err) => {
+this.loading = null;
+throw err;
+});
+return this.loading;
+}
+encrypted(channelId) {
+return Boolean(this.ctx.state.channels.get(channelId)?.encrypted);
+}
+opened(routed) {
+const cid = this.ctx.state.currentChannelId;
+if (cid) this.load().catch(() => {});
+if (!this.encrypted(cid) || this.loading || (this.declined && !routed)) return;
+this.declined = false;
+this.ready().catch((err) => {
+this.declined = true;
+toastError(err);
+});
+}
+frame(f) {
+this.loading?.then((c) => c.frame(f), () => {});
+}
+hold(item) {
+this.ctx.state.decrypted.set(`c:${item.client_msg_id}`, { text: item.text, files: item.attachments });
+return { ...item, text: '', attachments: [], encrypted: {} };
+}
+send(item, entry) {
+this.ready().then((c) => c.send(item, entry)).catch((err) => {
+const { state } = this.ctx;
+state.log(item.channel_id).fail(item.client_msg_id, err?.message || String(err));
+state.changed('messages', item.channel_id);
+});
+}
+upload(file, name, onProgress) {
+const started = this.ready().then((c) => c.upload(file, name, onProgress));
+return { done: started.then((u) => u.done), cancel: () => started.then((u) => u.cancel(), () => {}) };
+}
+async open(attachment) {
+return (await this.ready()).open(attachment);
+}
+async forget() {
+(await this.loading?.catch(() => null))?.machine.close();
+localStorage.removeItem(`chinwag.e2ee.${this.session.device_id}`);
+for (const end of ['', '-meta']) indexedDB.deleteDatabase(`${this.store}::matrix-sdk-crypto${end}`);
+}
+}
+  return { E2ee };
+})();
+
 // ---- js/app.js
 modules["app.js"] = (() => {
   const { Api, friendlyError } = modules["api.js"];
@@ -2751,6 +2849,8 @@ modules["app.js"] = (() => {
   const { mountShell, setView } = modules["ui/shell.js"];
   const { showUpdatePrompt } = modules["ui/update.js"];
   const { trackViewport } = modules["viewport.js"];
+  const { E2ee } = modules["e2ee/lazy.js"];
+
 
 
 
@@ -2824,12 +2924,15 @@ navigate(null);
 }
 },
 friendEvent: (f) => onFriendEvent(c, f),
+e2ee: (f) => c.e2ee.frame(f),
 error: (f) => { if (f.code !== 'rate_limited') toast(friendlyError(f), 'error'); },
 },
 });
 const chat = new Chat({ state, cache, api, sync });
 c.sync = sync;
 c.chat = chat;
+c.e2ee = new E2ee(c, session);
+chat.e2ee = c.e2ee;
 state.on('me', () => {
 if (session === mine) {
 session.user = state.me;
@@ -2984,8 +3087,10 @@ await api.logout().catch(() => {});
 loggingOut = false;
 session = null;
 localStorage.removeItem(SESSION_KEY);
+const e2ee = ctx?.e2ee;
 teardown();
 dropSnapshot(userId);
+await e2ee?.forget().catch(() => {});
 await deleteCache(userId);
 showAuth('');
 toast('You have logged out.');
