@@ -277,7 +277,7 @@ def build(web: Path) -> dict[str, bytes]:
     app, later = bundles(web / "js")
     parts = {path: text.encode() for path, text in later.items()}
     if app.count(E2EE_REF) != 1 or any(E2EE_REF in text for text in later.values()):
-        raise BuildError(f"the app's first script must refer to the e2ee bundle once, as {E2EE_REF}")
+        raise BuildError(f"the app's script must refer to the e2ee bundle once, as {E2EE_REF}")
     script = app.replace(E2EE_REF, f"'/{e2ee_name}'").encode()
     style = (web / "app.css").read_bytes()
     boot_src = (web / "boot.js").read_text(encoding="utf-8")
