@@ -9,8 +9,8 @@
 // data in IndexedDB.
 
 // build:start
-const VERSION = 'ad56f7288768';
-const SHELL = ["/", "/assets/app-54aa3b4ffc.css", "/assets/boot-c4bc42d6a9.js", "/assets/app-6a40048318.js", "/assets/views-48a2626451.js", "/manifest.webmanifest", "/icons/icon.svg", "/icons/icon-192.png", "/icons/icon-512.png", "/icons/maskable-512.png"];
+const VERSION = '0b188b35c737';
+const SHELL = ["/", "/assets/app-c6e5ac06ab.css", "/assets/boot-c4bc42d6a9.js", "/assets/app-6a40048318.js", "/assets/views-48a2626451.js", "/manifest.webmanifest", "/icons/icon.svg", "/icons/icon-192.png", "/icons/icon-512.png", "/icons/maskable-512.png"];
 // build:end
 
 const PREFIX = 'chinwag-shell-';
