@@ -79,6 +79,7 @@ class Hub:
         self.sockets: set[Connection] = set()
         self.accepting = True
         self._dirty: list[Connection] = []
+        self._loop: asyncio.AbstractEventLoop | None = None
         bus.attach(self)
 
     # -- lifecycle of a socket ---------------------------------------------------------
@@ -164,7 +165,10 @@ class Hub:
 
     def want_flush(self, conn: Connection) -> None:
         if not self._dirty:
-            asyncio.get_running_loop().call_soon(self._flush)
+            loop = self._loop
+            if loop is None:  # asking the running loop costs a getpid() system call
+                loop = self._loop = asyncio.get_running_loop()
+            loop.call_soon(self._flush)
         self._dirty.append(conn)
 
     def _flush(self) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import functools
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -18,7 +19,7 @@ from typing import Protocol
 import msgspec
 
 from chinwag import wire
-from chinwag.clock import Clock, now_ms
+from chinwag.clock import Clock, Stamps, now_ms
 from chinwag.errors import ChinwagError, Code, forbidden, invalid, not_found, rate_limited
 from chinwag.events import Publisher
 from chinwag.media.models import MAX_PER_MESSAGE
@@ -98,6 +99,7 @@ class MessagingService:
         self._limits = limits
         self._rate = RateLimiter(limits.sends_per_sec, float(limits.burst), clock)
         self._listeners: list[StoredListener] = []
+        self._stamps = Stamps()
 
     def on_stored(self, listener: StoredListener) -> None:
         """Called after each new message is committed and published (e.g. push)."""
@@ -209,11 +211,16 @@ class MessagingService:
                 )
             else:
                 _match(known, is_encrypted)
-                pending = asyncio.ensure_future(self._append(request))
+                appended = self._append(request)
+                # The SQLite engine answers with a future: no task to wrap around it.
+                if isinstance(appended, asyncio.Future):
+                    pending = appended
+                else:
+                    pending = asyncio.ensure_future(appended)
         except ChinwagError as exc:
             on_done(exc)
             return
-        pending.add_done_callback(lambda fut: self._committed(fut, on_done, ack_first))
+        pending.add_done_callback(functools.partial(self._committed, on_done, ack_first))
 
     async def _append_prepared(
         self, request: SendRequest, encrypted: bool, *, check: bool
@@ -241,9 +248,9 @@ class MessagingService:
 
     def _committed(
         self,
-        fut: asyncio.Future[Stored | SendRefusal],
         on_done: Callable[[Stored | ChinwagError], None],
         ack_first: bool,
+        fut: asyncio.Future[Stored | SendRefusal],
     ) -> None:
         exc = fut.exception()
         if exc is not None:
@@ -298,7 +305,7 @@ class MessagingService:
         return await with_attachments(self._attachments, messages)
 
     def publish(self, stored: Stored) -> None:
-        body = wire.message_json(stored.message)
+        body = wire.message_json(stored.message, self._stamps)
         if stored.cursors:
             to_user = self._bus.to_user
             for user_id, seq in stored.cursors.items():
