@@ -9,7 +9,6 @@ The caller sends the `sent` acknowledgement after `send` returns.
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import functools
 import logging
 from collections.abc import Awaitable, Callable
@@ -115,10 +114,11 @@ class MessagingService:
         """Validate a send; returns the text to store (an encrypted body behind its mark)."""
         if not 1 <= len(client_msg_id) <= MAX_CLIENT_MSG_ID:
             raise invalid("client_msg_id must be 1 to 64 characters")
-        if len(attachment_ids) > MAX_PER_MESSAGE:
-            raise invalid(f"a message carries at most {MAX_PER_MESSAGE} attachments")
-        if len(set(attachment_ids)) != len(attachment_ids):
-            raise invalid("an attachment is listed twice")
+        if attachment_ids:
+            if len(attachment_ids) > MAX_PER_MESSAGE:
+                raise invalid(f"a message carries at most {MAX_PER_MESSAGE} attachments")
+            if len(set(attachment_ids)) != len(attachment_ids):
+                raise invalid("an attachment is listed twice")
         if encrypted is not None:
             # Its attachments, if any, are the client's ciphertext; linking them lets the
             # members download them and keeps them from the sweep.
@@ -210,7 +210,8 @@ class MessagingService:
                     self._append_prepared(request, is_encrypted, check=known is None)
                 )
             else:
-                _match(known, is_encrypted)
+                if known != is_encrypted:
+                    _match(known, is_encrypted)
                 appended = self._append(request)
                 # The SQLite engine answers with a future: no task to wrap around it.
                 if isinstance(appended, asyncio.Future):
@@ -238,7 +239,7 @@ class MessagingService:
         names = () if encrypted else usernames_in(request.text)
         if names:
             ids = tuple(await self._store.members_named(request.channel_id, names))
-            request = dataclasses.replace(request, mentions=ids)
+            request = msgspec.structs.replace(request, mentions=ids)
         return await self._append(request)
 
     def _append(self, request: SendRequest) -> Awaitable[Stored | SendRefusal]:
@@ -295,11 +296,11 @@ class MessagingService:
             return outcome
         if outcome.duplicate:
             # The original's own attachments, whatever this resend lists.
-            return dataclasses.replace(
+            return msgspec.structs.replace(
                 outcome, message=(await self._with_attachments([outcome.message]))[0]
             )
         message = msgspec.structs.replace(outcome.message, attachments=tuple(found[i] for i in ids))
-        return dataclasses.replace(outcome, message=message)
+        return msgspec.structs.replace(outcome, message=message)
 
     async def _with_attachments(self, messages: list[Message]) -> list[Message]:
         return await with_attachments(self._attachments, messages)
