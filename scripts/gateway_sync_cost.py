@@ -76,13 +76,16 @@ class Services:
     async def inbox_after(self, user_id: str, cursor: int, limit: int) -> list[InboxEntry]:
         return ENTRIES[cursor : cursor + limit]
 
+    async def pending(self, device_id: str, after: int, limit: int) -> list[Any]:
+        return []  # no to-device messages waiting
+
 
 class Hub:
     def __init__(self) -> None:
         settings = Settings()
         self.settings = settings
         self.limits = codec.Limits(max_text_chars=settings.max_text_chars)
-        self.accounts = self.channels = self.messaging = Services()
+        self.accounts = self.channels = self.messaging = self.e2ee = Services()
         self.metrics = SimpleNamespace(slow_closes=0)
         self.gateway_id = "gw"
         self.dirty: list[Any] = []
@@ -115,6 +118,8 @@ class Hub:
 
     def closed(self, conn: Any) -> None:
         pass
+
+    seen_every = 0.0  # every frame is a heartbeat
 
     def seen(self, conn: Any) -> None:
         pass

@@ -71,6 +71,11 @@ class Hub:
             sync_backlog_limit=settings.sync_backlog_limit,
             send_buffer_bytes=settings.send_buffer_bytes,
         )
+        # Seconds between two heartbeats of a socket passed on to presence (see
+        # `Connection._seen`): within half the timeout and the last-active interval.
+        self.seen_every = min(
+            1.0, settings.presence_timeout / 2, settings.last_active_write_interval
+        )
         self.metrics = GatewayMetrics()
         self.by_user: dict[str, set[Connection]] = {}
         self.by_device: dict[str, set[Connection]] = {}

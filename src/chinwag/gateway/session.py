@@ -426,10 +426,11 @@ class Session:
     # -- client frames -------------------------------------------------------------------
 
     def _whole_text(self, data: bytes) -> None:
-        refusal = framing.check_text(data)
-        if refusal is not None:
-            self.close(refusal.code, refusal.reason)
-            return
+        if not data.isascii():  # most frames are ASCII: no need to decode them here
+            refusal = framing.check_text(data)
+            if refusal is not None:
+                self.close(refusal.code, refusal.reason)
+                return
         phase = self.phase
         if phase is Phase.LIVE:
             self._live(data)
