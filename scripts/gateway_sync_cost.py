@@ -70,14 +70,17 @@ class Services:
     async def large_groups_of(self, user_id: str) -> list[tuple[str, int]]:
         return []
 
+    async def around(self, user_id: str) -> tuple[list[str], list[str]]:
+        return [], []
+
+    async def pending(self, device_id: str, after: int, limit: int) -> list[Any]:
+        return []
+
     async def inbox_head(self, user_id: str) -> int:
         return MISSED
 
     async def inbox_after(self, user_id: str, cursor: int, limit: int) -> list[InboxEntry]:
         return ENTRIES[cursor : cursor + limit]
-
-    async def pending(self, device_id: str, after: int, limit: int) -> list[Any]:
-        return []  # no to-device messages waiting
 
 
 class Hub:
@@ -85,7 +88,8 @@ class Hub:
         settings = Settings()
         self.settings = settings
         self.limits = codec.Limits(max_text_chars=settings.max_text_chars)
-        self.accounts = self.channels = self.messaging = self.e2ee = Services()
+        self.accounts = self.channels = self.messaging = Services()
+        self.blocks = self.e2ee = Services()  # for trees that have them
         self.metrics = SimpleNamespace(slow_closes=0)
         self.gateway_id = "gw"
         self.dirty: list[Any] = []

@@ -1,11 +1,11 @@
 """`chinwag admin grant|revoke|find|deactivate|reactivate USERNAME`, for operators.
 
 Works on the store named by the usual settings (`--store`, `--data-dir`). With `--nats`
-the sockets of a deactivated account close at once on every gateway of the cluster. On
-one SQLite process the store is shared with a running server (only account rows are
-written); its tokens stop working at once, and its open sockets close at their next
-reconnect, so to close them at once use the admin page or `POST
-/v1/admin/users/{id}/deactivate`.
+the sockets of a deactivated account close at once on every gateway of the cluster.
+Beside a single server with no NATS the store is shared with it (only account rows and
+revocation notices are written); its tokens stop working at once, and the server closes
+its open sockets when it reads the notices, within about half a second
+(safety/revocations.py).
 """
 
 from __future__ import annotations

@@ -51,6 +51,7 @@ from chinwag.safety.blocks import BlockService
 from chinwag.safety.lifecycle import Gate, LifecycleService, Stores
 from chinwag.safety.mutes import MuteService
 from chinwag.safety.reports import ReportService
+from chinwag.safety.revocations import RevocationWatch
 from chinwag.services import Services
 from chinwag.store.base import Store
 
@@ -289,6 +290,7 @@ class App:
                 bus,
                 clock,
                 username_hold_seconds=s.deleted_username_hold_days * 86_400,
+                device_lists=e2ee,
             ),
             media=media,
         )
@@ -312,8 +314,14 @@ class App:
                 e2ee,
                 presence,
                 tracker,
+                self.services.blocks,
             )
             self._tasks.append(asyncio.create_task(self._presence_ticks(tracker)))
+            if not s.nats:
+                # No bus to hear `chinwag admin` by: its deactivations come as notices.
+                watch = RevocationWatch(store.safety, bus)
+                await watch.start()
+                self._tasks.append(asyncio.create_task(watch.run_forever()))
             self._register_gauges()
             if self._registration is not None:
                 await self._registration.start()

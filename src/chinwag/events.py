@@ -36,7 +36,17 @@ class ForDevice:
     data: bytes
 
 
-Control = DeviceRevoked | ChannelJoined | ChannelLeft | ForDevice
+@dataclass(frozen=True, slots=True)
+class BlockChanged:
+    """`blocker_id` blocked (or unblocked) `blocked_id`; sent to both users, so that the
+    gateways holding their sockets stop (or resume) passing frames between them."""
+
+    blocker_id: str
+    blocked_id: str
+    blocked: bool
+
+
+Control = DeviceRevoked | ChannelJoined | ChannelLeft | ForDevice | BlockChanged
 
 
 class Publisher(Protocol):
@@ -45,9 +55,15 @@ class Publisher(Protocol):
 
     def to_user(self, user_id: str, data: bytes, seq: int = 0) -> None: ...
 
-    def to_users(self, user_ids: Iterable[str], data: bytes) -> None: ...
+    def to_users(self, user_ids: Iterable[str], data: bytes, sender: str = "") -> None:
+        """`sender`: the user the frame is from, for frames (typing, presence) that
+        must not reach users with a block between them and the sender; the gateway
+        filters them out, from sets it keeps per socket."""
+        ...
 
-    def to_channel(self, channel_id: str, data: bytes, seq: int = 0) -> None: ...
+    def to_channel(self, channel_id: str, data: bytes, seq: int = 0, sender: str = "") -> None:
+        """`sender`: as for `to_users`."""
+        ...
 
     def control(self, user_id: str, event: Control) -> None: ...
 

@@ -25,6 +25,10 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 ENTRY = "app.js"
+# End-to-end encryption is a second bundle, loaded with import() only when needed; the
+# app refers to it by this name, which the build replaces by the hashed one.
+E2EE_ENTRY = "e2ee/main.js"
+E2EE_REF = "'/assets/e2ee.js'"
 ASSETS = "assets"
 # What the service worker stores besides the built assets: the app shell.
 SHELL_EXTRA = (
@@ -185,7 +189,14 @@ def _digest(data: bytes, n: int = 10) -> str:
 
 def build(web: Path) -> dict[str, bytes]:
     """Every built file (path under web/ to content): the assets, index.html, sw.js."""
-    script = bundle(web / "js").encode()
+    e2ee = bundle(web / "js", E2EE_ENTRY) + (
+        f"export const e2ee = modules[{json.dumps(E2EE_ENTRY)}];\n"
+    )
+    e2ee_name = f"{ASSETS}/e2ee-{_digest(e2ee.encode())}.js"
+    app = bundle(web / "js")
+    if app.count(E2EE_REF) != 1:
+        raise BuildError(f"the app must refer to the e2ee bundle once, as {E2EE_REF}")
+    script = app.replace(E2EE_REF, f"'/{e2ee_name}'").encode()
     style = (web / "app.css").read_bytes()
     boot_src = (web / "boot.js").read_text(encoding="utf-8")
     if spans_lines(boot_src):
@@ -204,6 +215,7 @@ def build(web: Path) -> dict[str, bytes]:
         if n != 1:
             raise BuildError(f"index.html must refer to exactly one {ref} asset")
     files = {js_name: script, css_name: style, boot_name: boot, "index.html": index.encode()}
+    files[e2ee_name] = e2ee.encode()
     shell = ["index.html", css_name, boot_name, js_name, *SHELL_EXTRA]
     content = b"".join(
         name.encode() + b"\0" + (files[name] if name in files else (web / name).read_bytes())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import os
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -110,3 +111,23 @@ async def test_a_rebuilt_file_is_served_without_a_restart(
     second = await client.get("/sw.js")
     assert second.text.startswith("// worker, version 2")
     assert second.headers["etag"] != first.headers["etag"]
+
+
+async def test_vendored_wasm_is_served_precompressed_and_cached_for_a_year(
+    web: Path, client: httpx.AsyncClient
+) -> None:
+    pkg = web / "vendor" / "lib-1.2.3"
+    pkg.mkdir(parents=True)
+    module = b"\0asm\x01\0\0\0" + bytes(5000)
+    (pkg / "lib.wasm").write_bytes(module)
+    # A marker that only the committed .gz holds: the server must not compress on its own.
+    (pkg / "lib.wasm.gz").write_bytes(gzip.compress(module + b"precompressed", mtime=0))
+    r = await client.get("/vendor/lib-1.2.3/lib.wasm", headers={"Accept-Encoding": "gzip"})
+    assert r.status_code == 200
+    assert r.headers["content-type"] == "application/wasm"
+    assert r.headers["content-encoding"] == "gzip"
+    assert r.headers["cache-control"] == "public, max-age=31536000, immutable"
+    assert r.content == module + b"precompressed"
+    r = await client.get("/vendor/lib-1.2.3/lib.wasm", headers={"Accept-Encoding": "identity"})
+    assert r.content == module and "content-encoding" not in r.headers
+    assert (await client.get("/vendor/lib-1.2.3/lib.wasm.gz")).status_code == 404

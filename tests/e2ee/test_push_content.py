@@ -22,7 +22,7 @@ class _Bus:
     def push(self, data: bytes) -> None:
         self.pushed.append(msgspec.json.decode(data, type=PushEvent))
 
-    def to_users(self, user_ids: Iterable[str], data: bytes) -> None: ...
+    def to_users(self, user_ids: Iterable[str], data: bytes, sender: str = "") -> None: ...
 
 
 class _Accounts:

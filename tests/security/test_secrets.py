@@ -66,6 +66,14 @@ async def test_security_headers(http: httpx.AsyncClient) -> None:
         assert r.headers["referrer-policy"] == "no-referrer"
 
 
+async def test_scripts_may_compile_webassembly_and_nothing_more(http: httpx.AsyncClient) -> None:
+    # The end-to-end encryption library is WebAssembly: 'wasm-unsafe-eval' is the one
+    # addition to scripts from this origin; no inline script, no eval.
+    policy = (await http.get("/")).headers["content-security-policy"]
+    directives = {d.split()[0]: d.split()[1:] for d in policy.split(";") if d.strip()}
+    assert directives["script-src"] == ["'self'", "'wasm-unsafe-eval'"]
+
+
 async def test_signup_enumeration_is_rate_limited(http: httpx.AsyncClient) -> None:
     # Usernames are unique, so signup must say "taken"; what stops enumeration through
     # it is the per-address signup limit (tested with a low limit elsewhere) and the

@@ -34,6 +34,36 @@ async def test_block_ends_friendship_requests_and_direct_channel(store: Store) -
     assert await store.safety.blocked_either(a, []) == set()
 
 
+async def test_blocks_around_a_user_both_ways(store: Store) -> None:
+    a, b, c, d = await users(store, "alice", "bob", "carol", "dave")
+    assert await store.safety.blocks_around(a) == ([], [])
+    await store.safety.block(a, b, 1)
+    await store.safety.block(c, a, 2)
+    await store.safety.block(b, a, 3)
+    await store.safety.block(c, d, 4)
+    blocking, blocked_by = await store.safety.blocks_around(a)
+    assert (sorted(blocking), sorted(blocked_by)) == ([b], sorted([b, c]))
+
+
+async def test_revocation_notices(store: Store) -> None:
+    a, b = await users(store, "alice", "bob")
+    assert await store.safety.revocation_head() == 0
+    assert await store.safety.revocations_after(0, 10) == []
+    for i, user in enumerate((a, a, b)):
+        await store.accounts.create_device(Device(f"d{i}", user, "x", 1), bytes([i]) * 32)
+    await store.safety.set_deactivated(a, 100)
+    notes = await store.safety.revocations_after(0, 10)
+    assert sorted((u, d) for _, u, d in notes) == [(a, "d0"), (a, "d1")]
+    head = await store.safety.revocation_head()
+    assert head == max(seq for seq, _, _ in notes)
+    await store.safety.set_deactivated(a, None)  # reactivating leaves none
+    # A day later, older notices are pruned as a new one is written; seqs keep rising.
+    await store.safety.set_deactivated(b, 100 + 86_400_001)
+    notes = await store.safety.revocations_after(0, 10)
+    assert [(u, d) for _, u, d in notes] == [(b, "d2")] and notes[0][0] > head
+    assert await store.safety.revocations_after(notes[0][0], 10) == []
+
+
 async def test_mutes(store: Store) -> None:
     (a,) = await users(store, "alice")
     await store.safety.set_mute(a, "c1", None)

@@ -29,11 +29,11 @@ class Published:
     def to_user(self, user_id: str, data: bytes, seq: int = 0) -> None:
         self.frames.append(("user", user_id, json.loads(data)))
 
-    def to_users(self, user_ids: Iterable[str], data: bytes) -> None:
+    def to_users(self, user_ids: Iterable[str], data: bytes, sender: str = "") -> None:
         for user_id in user_ids:
             self.to_user(user_id, data)
 
-    def to_channel(self, channel_id: str, data: bytes, seq: int = 0) -> None:
+    def to_channel(self, channel_id: str, data: bytes, seq: int = 0, sender: str = "") -> None:
         self.frames.append(("channel", channel_id, json.loads(data)))
 
     def control(self, user_id: str, event: Control) -> None:

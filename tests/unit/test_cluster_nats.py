@@ -37,10 +37,10 @@ class Sink:
         self.channels: list[tuple[str, bytes]] = []
         self.controls: list[tuple[str, Control]] = []
 
-    def deliver_user(self, user_id: str, data: bytes, seq: int) -> None:
+    def deliver_user(self, user_id: str, data: bytes, seq: int, sender: str = "") -> None:
         self.users.append((user_id, data, seq))
 
-    def deliver_channel(self, channel_id: str, data: bytes, seq: int = 0) -> None:
+    def deliver_channel(self, channel_id: str, data: bytes, seq: int = 0, sender: str = "") -> None:
         self.channels.append((channel_id, data))
 
     def control(self, user_id: str, event: Control) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from chinwag.bus import envelope
-from chinwag.bus.base import ChannelJoined, ChannelLeft, DeviceRevoked, ForDevice
+from chinwag.bus.base import BlockChanged, ChannelJoined, ChannelLeft, DeviceRevoked, ForDevice
 from chinwag.bus.envelope import EnvelopeError, Frame
 from chinwag.bus.nats_presence import split
 from chinwag.bus.subjects import Subjects
@@ -22,13 +22,37 @@ def test_envelope_round_trips() -> None:
     assert envelope.decode(envelope.control(ChannelLeft("c3"))) == ChannelLeft("c3")
     for_device = ForDevice("d2", b'{"type":"to_device","content":{"a":"\n"}}')
     assert envelope.decode(envelope.control(for_device)) == for_device
+    typing = b'{"type":"typing","channel_id":"c1","user_id":"u1"}\n'
+    assert envelope.decode(envelope.from_sender("u1", typing)) == Frame(0, typing, "u1")
+    for block in (BlockChanged("u1", "u2", True), BlockChanged("u2", "u1", False)):
+        assert envelope.decode(envelope.control(block)) == block
     assert Subjects().user("uabc") == "chinwag.u.uabc"
     assert Subjects("blue").channel("cabc") == "blue.c.cabc"
 
 
 @pytest.mark.parametrize(
     "payload",
-    [b"", b"m123", b"r", b"j", b"jx1", b"l", b"z", b"r\xff", b"d", b"dx", b"d\nx", b"d\xff\n{}"],
+    [
+        b"",
+        b"m123",
+        b"r",
+        b"j",
+        b"jx1",
+        b"l",
+        b"z",
+        b"r\xff",
+        b"d",
+        b"dx",
+        b"d\nx",
+        b"d\xff\n{}",
+        b"f",
+        b"f\n{}",
+        b"b",
+        b"b1",
+        b"b2u1\nu2",
+        b"b1u1",
+        b"b1\nu2",
+    ],
 )
 def test_envelope_rejects_garbage(payload: bytes) -> None:
     with pytest.raises(EnvelopeError):

@@ -24,7 +24,9 @@ SECURITY_HEADERS = [
     (b"permissions-policy", b"camera=(), microphone=(), geolocation=()"),
     (
         b"content-security-policy",
-        b"default-src 'self'; script-src 'self'; style-src 'self';"
+        # 'wasm-unsafe-eval': the end-to-end encryption library is WebAssembly (compiling
+        # it is all this allows; eval stays refused).
+        b"default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self';"
         # blob: for pictures of messages, fetched with the token and shown from memory.
         b" img-src 'self' https: data: blob:;"
         b" connect-src 'self' ws: wss:; worker-src 'self'; frame-ancestors 'none';"

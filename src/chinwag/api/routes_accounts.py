@@ -45,6 +45,7 @@ async def logout(request: Request) -> Response:
     svc = http.services(request)
     await svc.accounts.logout(device)
     await svc.push.forget_device(device.id)
+    await svc.lifecycle.devices_changed(device.user_id)
     return http.no_content()
 
 

@@ -1,11 +1,15 @@
 """The web client's files: compressed once, cached by name, revalidated by ETag.
 
 Files under `assets/` carry a content hash in their name (the web build writes them), so
-they never change and are cached for a year (`immutable`). Everything else (`/`, `sw.js`,
-the manifest, icons) is `no-cache`: the browser keeps it but asks again, and gets a 304
-while the ETag holds. Text files are served gzip-compressed to clients that accept it.
+they never change and are cached for a year (`immutable`); so are files under `vendor/`,
+whose directory names carry the pinned version of the library they hold. Everything
+else (`/`, `sw.js`, the manifest, icons) is `no-cache`: the browser keeps it but asks
+again, and gets a 304 while the ETag holds. Text files are served gzip-compressed to
+clients that accept it.
 
-A file is read and compressed on its first request and kept while its size and mtime stay
+A file with a committed `<name>.gz` beside it is served from that (the vendored 7.8 MB
+WebAssembly module is never compressed on the event loop); other text files are
+compressed on their first request. Either is kept while the file's size and mtime stay
 the same, so a rebuilt client is picked up without a restart.
 """
 
@@ -37,6 +41,8 @@ TYPES = {
     ".png": "image/png",
     ".ico": "image/x-icon",
     ".txt": "text/plain; charset=utf-8",
+    # WebAssembly.instantiateStreaming takes nothing else.
+    ".wasm": "application/wasm",
 }
 COMPRESSIBLE = {".html", ".js", ".mjs", ".css", ".json", ".webmanifest", ".svg", ".txt"}
 
@@ -77,7 +83,11 @@ class WebFiles:
 
     def resolve(self, url_path: str) -> Path | None:
         rel = PurePosixPath(url_path.lstrip("/") or "index.html")
-        if rel.name in NOT_SERVED or any(p in ("..", "") or p.startswith(".") for p in rel.parts):
+        if (
+            rel.name in NOT_SERVED
+            or rel.suffix == ".gz"
+            or any(p in ("..", "") or p.startswith(".") for p in rel.parts)
+        ):
             return None
         path = (self.root / rel).resolve()
         if not path.is_relative_to(self.root) or not path.is_file():
@@ -93,10 +103,13 @@ class WebFiles:
         body = path.read_bytes()
         suffix = path.suffix.lower()
         gzipped = None
-        if suffix in COMPRESSIBLE and len(body) >= MIN_COMPRESS:
+        precompressed = path.with_name(path.name + ".gz")
+        if precompressed.is_file():
+            gzipped = precompressed.read_bytes()
+        elif suffix in COMPRESSIBLE and len(body) >= MIN_COMPRESS:
             # mtime=0: the same bytes every time, so the compressed ETag is stable too.
             gzipped = gzip.compress(body, compresslevel=9, mtime=0)
-        immutable = rel.startswith("assets/")
+        immutable = rel.startswith(("assets/", "vendor/"))
         entry = Entry(
             stamp=stamp,
             body=body,

@@ -15,6 +15,7 @@ from typing import Protocol
 
 # The events are re-exported here for the gateway, which receives them from the bus.
 from chinwag.events import (
+    BlockChanged,
     ChannelJoined,
     ChannelLeft,
     Control,
@@ -24,6 +25,7 @@ from chinwag.events import (
 )
 
 __all__ = [
+    "BlockChanged",
     "Bus",
     "BusSink",
     "ChannelJoined",
@@ -37,11 +39,12 @@ __all__ = [
 class BusSink(Protocol):
     """Implemented by a gateway: where bus traffic for its connected users lands."""
 
-    def deliver_user(self, user_id: str, data: bytes, seq: int) -> None:
-        """`seq` is the user's inbox seq carried by a message frame, else 0."""
+    def deliver_user(self, user_id: str, data: bytes, seq: int, sender: str = "") -> None:
+        """`seq` is the user's inbox seq carried by a message frame, else 0; `sender`
+        the user a typing or presence frame is from (Publisher.to_users), else ""."""
         ...
 
-    def deliver_channel(self, channel_id: str, data: bytes, seq: int) -> None:
+    def deliver_channel(self, channel_id: str, data: bytes, seq: int, sender: str = "") -> None:
         """`seq` is the message_id of a large group's message frame, else 0."""
         ...
 

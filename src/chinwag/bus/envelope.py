@@ -5,10 +5,14 @@ envelope only adds a kind byte and, for frames, the recipient's inbox seq, so a 
 gateway can order and hand it on without parsing JSON:
 
     b"m" + seq (8 bytes, big-endian) + frame   a frame; seq 0 when it carries none
+    b"f" + sender + b"\n" + frame              a frame from a user (typing, presence),
+                                               held back from those with a block
+                                               between them and the sender
     b"r" + device_id                           DeviceRevoked
     b"j" + (b"1" | b"0") + channel_id          ChannelJoined, large or not
     b"l" + channel_id                          ChannelLeft
     b"d" + device_id + b"\n" + frame           ForDevice
+    b"b" + (b"1" | b"0") + blocker + b"\n" + blocked   BlockChanged, blocked or not
 
 Subjects (bus/subjects.py, under the cluster's namespace, `chinwag` by default):
 `<ns>.u.<user_id>` for everything addressed to one user (frames and control events, so
@@ -24,7 +28,14 @@ import re
 import struct
 from dataclasses import dataclass
 
-from chinwag.events import ChannelJoined, ChannelLeft, Control, DeviceRevoked, ForDevice
+from chinwag.events import (
+    BlockChanged,
+    ChannelJoined,
+    ChannelLeft,
+    Control,
+    DeviceRevoked,
+    ForDevice,
+)
 
 PUSH_QUEUE = "push"
 
@@ -34,6 +45,8 @@ _REVOKED = b"r"
 _JOINED = b"j"
 _LEFT = b"l"
 _FOR_DEVICE = b"d"
+_FROM = b"f"
+_BLOCK = b"b"
 # One NATS subject token: no dots, wildcards or whitespace.
 _TOKEN = re.compile(r"[A-Za-z0-9_\-]+")
 
@@ -48,10 +61,12 @@ class EnvelopeError(ValueError):
 
 @dataclass(frozen=True, slots=True)
 class Frame:
-    """A WebSocket frame for one user or one large group; `seq` is 0 when it has none."""
+    """A WebSocket frame for one user or one large group; `seq` is 0 when it has none,
+    `sender` "" unless it is a frame from a user (typing, presence)."""
 
     seq: int
     data: bytes
+    sender: str = ""
 
 
 Envelope = Frame | Control
@@ -61,6 +76,10 @@ def frame(data: bytes, seq: int = 0) -> bytes:
     return b"".join((_FRAME, _SEQ.pack(seq), data))
 
 
+def from_sender(sender: str, data: bytes) -> bytes:
+    return b"".join((_FROM, sender.encode(), b"\n", data))
+
+
 def control(event: Control) -> bytes:
     if isinstance(event, DeviceRevoked):
         return _REVOKED + event.device_id.encode()
@@ -68,6 +87,9 @@ def control(event: Control) -> bytes:
         return _JOINED + (b"1" if event.large else b"0") + event.channel_id.encode()
     if isinstance(event, ForDevice):
         return b"".join((_FOR_DEVICE, event.device_id.encode(), b"\n", event.data))
+    if isinstance(event, BlockChanged):
+        on = b"1" if event.blocked else b"0"
+        return b"".join((_BLOCK, on, event.blocker_id.encode(), b"\n", event.blocked_id.encode()))
     return _LEFT + event.channel_id.encode()
 
 
@@ -77,13 +99,14 @@ def decode(payload: bytes) -> Envelope:
     if kind == _FRAME and len(payload) >= 1 + _SEQ.size:
         (seq,) = _SEQ.unpack_from(payload, 1)
         return Frame(seq, payload[1 + _SEQ.size :])
-    if kind == _FOR_DEVICE:
-        device, sep, data = payload[1:].partition(b"\n")
-        if sep and device:
+    if kind in (_FOR_DEVICE, _FROM):
+        head, sep, data = payload[1:].partition(b"\n")
+        if sep and head:
             try:
-                return ForDevice(device.decode(), data)
+                name = head.decode()
             except UnicodeDecodeError:
                 raise EnvelopeError(kind) from None
+            return ForDevice(name, data) if kind == _FOR_DEVICE else Frame(0, data, name)
         raise EnvelopeError(kind)
     try:
         text = payload[1:].decode()
@@ -95,4 +118,8 @@ def decode(payload: bytes) -> Envelope:
         return ChannelJoined(text[1:], text[0] == "1")
     if kind == _LEFT and text:
         return ChannelLeft(text)
+    if kind == _BLOCK and text[:1] in ("0", "1"):
+        blocker, mark, blocked = text[1:].partition("\n")
+        if mark and blocker and blocked:
+            return BlockChanged(blocker, blocked, text[0] == "1")
     raise EnvelopeError(kind)

@@ -38,15 +38,15 @@ class LocalBus:
         if self._sink is not None:
             self._sink.deliver_user(user_id, data, seq)
 
-    def to_users(self, user_ids: Iterable[str], data: bytes) -> None:
+    def to_users(self, user_ids: Iterable[str], data: bytes, sender: str = "") -> None:
         sink = self._sink
         if sink is not None:
             for user_id in user_ids:
-                sink.deliver_user(user_id, data, 0)
+                sink.deliver_user(user_id, data, 0, sender)
 
-    def to_channel(self, channel_id: str, data: bytes, seq: int = 0) -> None:
+    def to_channel(self, channel_id: str, data: bytes, seq: int = 0, sender: str = "") -> None:
         if self._sink is not None:
-            self._sink.deliver_channel(channel_id, data, seq)
+            self._sink.deliver_channel(channel_id, data, seq, sender)
 
     def control(self, user_id: str, event: Control) -> None:
         if self._sink is not None:

@@ -186,13 +186,14 @@ class NatsBus:
     def to_user(self, user_id: str, data: bytes, seq: int = 0) -> None:
         self.publish(self.subjects.user(user_id), envelope.frame(data, seq))
 
-    def to_users(self, user_ids: Iterable[str], data: bytes) -> None:
-        payload = envelope.frame(data)
+    def to_users(self, user_ids: Iterable[str], data: bytes, sender: str = "") -> None:
+        payload = envelope.from_sender(sender, data) if sender else envelope.frame(data)
         for user_id in user_ids:
             self.publish(self.subjects.user(user_id), payload)
 
-    def to_channel(self, channel_id: str, data: bytes, seq: int = 0) -> None:
-        self.publish(self.subjects.channel(channel_id), envelope.frame(data, seq))
+    def to_channel(self, channel_id: str, data: bytes, seq: int = 0, sender: str = "") -> None:
+        payload = envelope.from_sender(sender, data) if sender else envelope.frame(data, seq)
+        self.publish(self.subjects.channel(channel_id), payload)
 
     def control(self, user_id: str, event: Control) -> None:
         self.publish(self.subjects.user(user_id), envelope.control(event))
@@ -307,7 +308,7 @@ class NatsBus:
         user_id = msg.subject[len(self.subjects.user_prefix) :]
         try:
             if isinstance(env, Frame):
-                sink.deliver_user(user_id, env.data, env.seq)
+                sink.deliver_user(user_id, env.data, env.seq, env.sender)
             else:
                 sink.control(user_id, env)
         except Exception:
@@ -319,7 +320,7 @@ class NatsBus:
             return
         try:
             sink.deliver_channel(
-                msg.subject[len(self.subjects.channel_prefix) :], env.data, env.seq
+                msg.subject[len(self.subjects.channel_prefix) :], env.data, env.seq, env.sender
             )
         except Exception:
             log.exception("delivery to channel %s failed", msg.subject)

@@ -44,7 +44,8 @@ class ChannelService:
         blocked: Callable[[str, list[str]], Awaitable[set[str]]] | None = None,
     ) -> None:
         """`blocked(user, others)`: those of `others` with a block between them and
-        `user`, either way; typing indicators do not pass between them."""
+        `user`, either way; neither may add the other to a group. (Typing between them
+        is held back by the gateways, which keep each socket's blocks.)"""
         self._store = store
         self._blocked = blocked
         self._friends = friends
@@ -279,29 +280,28 @@ class ChannelService:
             return
         await self.member(channel_id, user_id)
         data = wire.frame("typing", channel_id=channel_id, user_id=user_id)
-        await self._to_members(channel_id, data, exclude=user_id, blocked_of=user_id)
+        # Marked with its sender, for every size of channel: the gateways hold it back
+        # from members with a block between them and the typist, with no read here.
+        await self._to_members(channel_id, data, exclude=user_id, sender=user_id)
 
     async def _to_members(
         self,
         channel_id: str,
         data: bytes,
         exclude: str | None = None,
-        blocked_of: str | None = None,
+        sender: str = "",
     ) -> None:
         channel = await self._store.get_channel(channel_id, with_members=False)
         if channel is None:
             return
         if channel.fanout == "read":
-            self._bus.to_channel(channel_id, data)
+            self._bus.to_channel(channel_id, data, sender=sender)
             return
         ids = await self._store.member_ids(channel_id)
         if channel.kind == "direct" and not await self._friends.are_friends(*ids[:2]):
             # A direct channel closed by unfriending relays no typing or receipts either.
             return
-        hidden: set[str] = set()
-        if blocked_of is not None and self._blocked is not None:
-            hidden = await self._blocked(blocked_of, ids)
-        self._bus.to_users((m for m in ids if m != exclude and m not in hidden), data)
+        self._bus.to_users((m for m in ids if m != exclude), data, sender=sender)
 
     def _announce(
         self, channel: Channel, event: str, audience: tuple[str, ...] | list[str], **extra: str

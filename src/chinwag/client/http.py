@@ -317,10 +317,22 @@ class ApiClient:
         return await self._post(f"/v1/channels/{_seg(channel_id)}/messages", body, Message)
 
     async def send_encrypted(
-        self, channel_id: str, encrypted: dict[str, str], client_msg_id: str | None = None
+        self,
+        channel_id: str,
+        encrypted: dict[str, str],
+        client_msg_id: str | None = None,
+        *,
+        attachment_ids: Iterable[str] = (),
     ) -> Message:
-        """Send a Megolm-encrypted body (see `chinwag.client.e2ee`) over HTTP."""
-        body = {"client_msg_id": client_msg_id or uuid.uuid4().hex, "encrypted": encrypted}
+        """Send a Megolm-encrypted body (see `chinwag.client.e2ee`) over HTTP;
+        `attachment_ids` are the encrypted blobs its content names."""
+        body: dict[str, Any] = {
+            "client_msg_id": client_msg_id or uuid.uuid4().hex,
+            "encrypted": encrypted,
+        }
+        ids = list(attachment_ids)
+        if ids:
+            body["attachment_ids"] = ids
         return await self._post(f"/v1/channels/{_seg(channel_id)}/messages", body, Message)
 
     # -- end-to-end encryption: Matrix-shaped bodies, kept as JSON ------------------------

@@ -9,6 +9,7 @@ signature (the server holds no key that could decrypt anything).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 import msgspec
@@ -237,7 +238,19 @@ class E2eeService:
     async def ack(self, device_id: str, seq: int) -> None:
         await self._store.ack_to_device(device_id, seq)
 
-    # -- device lists when channels change -------------------------------------------------
+    # -- device lists when devices or channels change ------------------------------------
+
+    async def audience(self, user_id: str) -> list[str]:
+        """Who hears about the user's devices (read before an account is erased, since
+        erasing ends the friendships that make up part of it)."""
+        return await self._store.audience(user_id)
+
+    def devices_changed(self, user_id: str, audience: Iterable[str]) -> None:
+        """Some of the user's devices were logged out: whoever encrypts to them queries
+        keys again (and stops encrypting to the logged-out ones)."""
+        self._bus.to_users(
+            audience, wire.frame("device_lists", changed=[matrix_id(user_id)], left=[])
+        )
 
     async def members_changed(self, channel: Channel, user_id: str, joined: bool) -> None:
         """A member joined or left an encrypted channel: its members query keys again

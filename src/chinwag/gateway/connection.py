@@ -25,6 +25,7 @@ from chinwag.e2ee.models import ToDeviceEvent
 from chinwag.e2ee.service import to_device_frame
 from chinwag.errors import ChinwagError, Code
 from chinwag.gateway import actions as act
+from chinwag.gateway.blocklist import BlockList
 from chinwag.gateway.session import Session, SessionConfig
 from chinwag.messaging.models import InboxEntry, Message, Stored
 from chinwag.protocol.frames import EncryptedBody, Send
@@ -69,6 +70,12 @@ class MessageCalls(Protocol):
     ) -> list[Message]: ...
 
 
+class BlockCalls(Protocol):
+    async def around(self, user_id: str) -> tuple[list[str], list[str]]:
+        """(users this user blocked, users who blocked this user)."""
+        ...
+
+
 class ToDeviceCalls(Protocol):
     async def pending(self, device_id: str, after: int, limit: int) -> list[ToDeviceEvent]: ...
     async def ack(self, device_id: str, seq: int) -> None: ...
@@ -91,6 +98,8 @@ class Gateway(Protocol):
     def messaging(self) -> MessageCalls: ...
     @property
     def e2ee(self) -> ToDeviceCalls: ...
+    @property
+    def blocks(self) -> BlockCalls: ...
     def monotonic(self) -> float: ...
     def opened(self, conn: Connection) -> None: ...
     def admit(self, conn: Connection) -> str | None: ...
@@ -116,6 +125,7 @@ class Connection(WSListener):  # type: ignore[misc]
         self.session = Session(gateway.session_config, now)
         self.transport: WSTransport | None = None
         self.channels: set[str] = set()
+        self.blocks = BlockList()
         self.registered = False
         self._timers: dict[act.Timer, asyncio.TimerHandle] = {}
         self._tasks: set[asyncio.Task[Any]] = set()
@@ -287,6 +297,7 @@ class Connection(WSListener):  # type: ignore[misc]
                 return
             gateway.register(self)
             try:
+                self.blocks.loaded(*await gateway.blocks.around(self.user_id))
                 large = await gateway.channels.large_groups_of(self.user_id)
                 for channel_id, _ in large:
                     gateway.join_channel(self, channel_id)

@@ -11,7 +11,15 @@ import logging
 from dataclasses import dataclass
 
 from chinwag.accounts.service import AccountService
-from chinwag.bus.base import Bus, ChannelJoined, ChannelLeft, Control, DeviceRevoked, ForDevice
+from chinwag.bus.base import (
+    BlockChanged,
+    Bus,
+    ChannelJoined,
+    ChannelLeft,
+    Control,
+    DeviceRevoked,
+    ForDevice,
+)
 from chinwag.channels.service import ChannelService
 from chinwag.clock import Clock
 from chinwag.config import Settings
@@ -23,6 +31,7 @@ from chinwag.presence.service import PresenceService
 from chinwag.presence.tracker import PresenceTracker
 from chinwag.protocol.codec import Limits
 from chinwag.protocol.session import CloseCode
+from chinwag.safety.blocks import BlockService
 
 log = logging.getLogger("chinwag.gateway")
 
@@ -48,6 +57,7 @@ class Hub:
         e2ee: E2eeService,
         presence: PresenceService,
         tracker: PresenceTracker,
+        blocks: BlockService,
     ) -> None:
         self.settings = settings
         self.gateway_id = gateway_id
@@ -60,6 +70,7 @@ class Hub:
         self.e2ee = e2ee
         self.presence = presence
         self.tracker = tracker
+        self.blocks = blocks
         self.limits = Limits(max_text_chars=settings.max_text_chars)
         self.session_config = SessionConfig(
             limits=self.limits,
@@ -183,18 +194,20 @@ class Hub:
 
     # -- BusSink -----------------------------------------------------------------------
 
-    def deliver_user(self, user_id: str, data: bytes, seq: int) -> None:
+    def deliver_user(self, user_id: str, data: bytes, seq: int, sender: str = "") -> None:
         conns = self.by_user.get(user_id)
         if conns:
             for conn in tuple(conns):
-                conn.deliver(data, seq)
+                if not sender or not conn.blocks.hides(sender):
+                    conn.deliver(data, seq)
             self.metrics.delivered += len(conns)
 
-    def deliver_channel(self, channel_id: str, data: bytes, seq: int) -> None:
+    def deliver_channel(self, channel_id: str, data: bytes, seq: int, sender: str = "") -> None:
         conns = self.by_channel.get(channel_id)
         if conns:
             for conn in tuple(conns):
-                conn.deliver_large(channel_id, data, seq)
+                if not sender or not (conn.user_id == sender or conn.blocks.hides(sender)):
+                    conn.deliver_large(channel_id, data, seq)
             self.metrics.delivered += len(conns)
 
     def control(self, user_id: str, event: Control) -> None:
@@ -208,6 +221,9 @@ class Hub:
         elif isinstance(event, ForDevice):
             for conn in tuple(self.by_device.get(event.device_id, ())):
                 conn.deliver(event.data, 0)
+        elif isinstance(event, BlockChanged):
+            for conn in tuple(self.by_user.get(user_id, ())):
+                conn.blocks.apply(user_id, event)
         elif isinstance(event, ChannelLeft):
             for conn in tuple(self.by_user.get(user_id, ())):
                 self.leave_channel(conn, event.channel_id)

@@ -105,7 +105,9 @@ class PresenceService:
             await self._touch(user_id, at)
             friends = await self._friends.friend_ids(user_id)
             frame = encode(PresenceFrame(user_id, "online" if online else "offline", rfc3339(at)))
-            self._bus.to_users(friends, frame)
+            # Marked with its sender: a gateway holds it back from anyone with a block
+            # between them (a block ends the friendship, but this list may predate it).
+            self._bus.to_users(friends, frame, sender=user_id)
         except Exception:
             log.exception("presence fan-out failed for %s", user_id)
 

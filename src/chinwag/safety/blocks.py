@@ -8,7 +8,7 @@ from chinwag.accounts.models import User
 from chinwag.accounts.store import AccountStore
 from chinwag.clock import Clock, now_ms
 from chinwag.errors import conflict, invalid, not_found
-from chinwag.events import Publisher
+from chinwag.events import BlockChanged, Publisher
 from chinwag.safety.store import SafetyStore
 
 
@@ -26,6 +26,8 @@ class BlockService:
         if standing is None or standing.deleted_at is not None:
             raise not_found("no such user")
         new, were_friends = await self._store.block(user_id, target_id, now_ms(self._clock))
+        if new:
+            self._changed(BlockChanged(user_id, target_id, True))
         if were_friends:
             users = {u.id: u for u in await self._accounts.get_users([user_id, target_id])}
             for me, other in ((user_id, target_id), (target_id, user_id)):
@@ -39,6 +41,17 @@ class BlockService:
     async def unblock(self, user_id: str, target_id: str) -> None:
         if not await self._store.unblock(user_id, target_id):
             raise not_found("this user is not blocked")
+        self._changed(BlockChanged(user_id, target_id, False))
+
+    def _changed(self, event: BlockChanged) -> None:
+        """Tell the gateways of both users, which filter typing and presence between
+        them from sets kept per socket (gateway/blocklist.py)."""
+        self._bus.control(event.blocker_id, event)
+        self._bus.control(event.blocked_id, event)
+
+    async def around(self, user_id: str) -> tuple[list[str], list[str]]:
+        """(users this user blocked, users who blocked this user)."""
+        return await self._store.blocks_around(user_id)
 
     async def blocked(self, user_id: str) -> list[User]:
         ids = await self._store.blocked_ids(user_id)

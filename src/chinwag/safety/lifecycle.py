@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass
+from typing import Protocol
 
 import msgspec
 
@@ -57,6 +58,14 @@ class Gate:
         await self._store.touch_device(device_id, at)
 
 
+class DeviceLists(Protocol):
+    """The device-list notices of end-to-end encryption (e2ee/service.py)."""
+
+    async def audience(self, user_id: str) -> list[str]: ...
+
+    def devices_changed(self, user_id: str, audience: Iterable[str]) -> None: ...
+
+
 @dataclass(frozen=True, slots=True)
 class Stores:
     safety: SafetyStore
@@ -74,8 +83,10 @@ class LifecycleService:
         clock: Clock,
         *,
         username_hold_seconds: float,
+        device_lists: DeviceLists | None = None,
     ) -> None:
         self._stores = stores
+        self._device_lists = device_lists
         self._accounts = accounts
         self._channels = channels
         self._bus = bus
@@ -94,7 +105,16 @@ class LifecycleService:
             raise not_found("no such device")
         self._bus.control(user_id, DeviceRevoked(device_id))
         await self._stores.push.delete_device_subscriptions(device_id)
+        await self.devices_changed(user_id)
         log.info("device logged out", extra={"user_id": user_id, "device_id": device_id})
+
+    async def devices_changed(self, user_id: str) -> None:
+        """After devices of the user were logged out: those who encrypt to them (the
+        user's other devices, friends, members of their encrypted channels) get
+        `device_lists`, so they stop encrypting to the devices that are gone."""
+        if self._device_lists is not None:
+            audience = await self._device_lists.audience(user_id)
+            self._device_lists.devices_changed(user_id, audience)
 
     # -- deletion --------------------------------------------------------------
 
@@ -105,6 +125,8 @@ class LifecycleService:
         user_id = device.user_id
         await self._accounts.check_password(user_id, password, address)
         at = now_ms(self._clock)
+        # Read first: erasing ends the friendships that make part of it.
+        audience = await self._device_lists.audience(user_id) if self._device_lists else []
         erased = await self._stores.safety.erase_account(user_id, at, at + self._hold_ms)
         for device_id in erased.revoked_devices:
             self._bus.control(user_id, DeviceRevoked(device_id))
@@ -116,6 +138,8 @@ class LifecycleService:
         for view in await self._channels.list_for(user_id):
             if view.channel.kind == "group":
                 await self._channels.remove_member(user_id, view.channel.id, user_id)
+        if self._device_lists is not None:
+            self._device_lists.devices_changed(user_id, (u for u in audience if u != user_id))
         log.info("account deleted", extra={"user_id": user_id})
 
     # -- export ----------------------------------------------------------------

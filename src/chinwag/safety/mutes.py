@@ -3,7 +3,6 @@ muted user. Unread counts move as ever; only notifications stop."""
 
 from __future__ import annotations
 
-import re
 from datetime import datetime
 
 from chinwag.channels.service import ChannelService
@@ -24,14 +23,6 @@ def parse_time(text: str) -> int:
     if when.tzinfo is None:
         raise invalid("until needs a time zone offset (or Z)")
     return int(when.timestamp() * 1000)
-
-
-def mentions(text: str, username: str) -> bool:
-    """Whether `text` names `username` as @username (case-insensitively, whole name)."""
-    if not username or "@" not in text:
-        return False
-    pattern = r"(?<![\w.@-])@" + re.escape(username) + r"(?![\w.-]*\w)"
-    return re.search(pattern, text, re.IGNORECASE) is not None
 
 
 class MuteService:

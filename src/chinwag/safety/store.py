@@ -23,6 +23,10 @@ class SafetyStore(Protocol):
 
     async def blocked_ids(self, blocker_id: str) -> list[str]: ...
 
+    async def blocks_around(self, user_id: str) -> tuple[list[str], list[str]]:
+        """(users `user_id` blocked, users who blocked `user_id`)."""
+        ...
+
     async def blocked_either(self, user_id: str, others: list[str]) -> set[str]:
         """Those of `others` with a block between them and `user_id`, either way."""
         ...
@@ -58,8 +62,18 @@ class SafetyStore(Protocol):
     async def set_admin(self, user_id: str, admin: bool) -> None: ...
 
     async def set_deactivated(self, user_id: str, at: int | None) -> list[str]:
-        """Deactivate at `at` (revoking every device, whose ids are returned), or
-        reactivate when None (no device comes back: the user logs in again)."""
+        """Deactivate at `at` (revoking every device, whose ids are returned, and
+        leaving a revocation notice for each), or reactivate when None (no device comes
+        back: the user logs in again)."""
+        ...
+
+    async def revocation_head(self) -> int:
+        """The seq of the newest revocation notice (0 if none)."""
+        ...
+
+    async def revocations_after(self, seq: int, limit: int) -> list[tuple[int, str, str]]:
+        """(seq, user_id, device_id) of the notices past `seq`, oldest first. Seqs
+        become visible in order, so a reader's cursor never passes one yet to commit."""
         ...
 
     async def find_accounts(self, prefix: str, limit: int) -> list[AdminView]:

@@ -9,8 +9,8 @@
 // data in IndexedDB.
 
 // build:start
-const VERSION = '4c58f3900eee';
-const SHELL = ["/", "/assets/app-417383c41a.css", "/assets/boot-c4bc42d6a9.js", "/assets/app-ed226d74f1.js", "/manifest.webmanifest", "/icons/icon.svg", "/icons/icon-192.png", "/icons/icon-512.png", "/icons/maskable-512.png"];
+const VERSION = 'ce7b9ca613b0';
+const SHELL = ["/", "/assets/app-e9a92ffc20.css", "/assets/boot-c4bc42d6a9.js", "/assets/app-f6d33f31d5.js", "/manifest.webmanifest", "/icons/icon.svg", "/icons/icon-192.png", "/icons/icon-512.png", "/icons/maskable-512.png"];
 // build:end
 
 const PREFIX = 'chinwag-shell-';

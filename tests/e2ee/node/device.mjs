@@ -7,7 +7,8 @@
 //                           prints {"sent": message_id}
 // Environment: BASE (http URL), TOKEN, USER_ID, DEVICE_ID, CHANNEL, MEMBERS (user ids,
 // comma-separated).
-import * as sdk from "@matrix-org/matrix-sdk-crypto-wasm";
+// The library as vendored for the web client (pinned, committed): nothing is downloaded.
+import * as sdk from "../../../src/chinwag/web/vendor/matrix-sdk-crypto-wasm-18.9.0/node.mjs";
 import readline from "node:readline";
 
 const env = process.env;

@@ -13,7 +13,7 @@ from __future__ import annotations
 import time
 import uuid
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import vodozemac as vz
@@ -144,13 +144,23 @@ class E2eeDevice:
     # -- channel messages -----------------------------------------------------------------
 
     async def send(
-        self, channel_id: str, content: dict[str, Any], client_msg_id: str | None = None
+        self,
+        channel_id: str,
+        content: dict[str, Any],
+        client_msg_id: str | None = None,
+        *,
+        attachment_ids: Iterable[str] = (),
     ) -> Message:
-        """Encrypt `content` (e.g. {"body": "hi"}) for the channel's devices and send it."""
+        """Encrypt `content` (e.g. {"body": "hi"}) for the channel's devices and send it.
+        Files: upload blobs of `attachments.encrypt`, name them in `content`
+        (`files: [{id, name, mimetype, size, file}]`, as the web client does) and list
+        their ids in `attachment_ids`."""
         await self.share_key(channel_id)
         body = self.machine.megolm_encrypt(channel_id, content)
         self.save()
-        return await self.api.send_encrypted(channel_id, body, client_msg_id)
+        return await self.api.send_encrypted(
+            channel_id, body, client_msg_id, attachment_ids=attachment_ids
+        )
 
     async def share_key(self, channel_id: str) -> int:
         """Rotate the channel's group session if due and give its key to every member

@@ -364,6 +364,8 @@ class CryptoMachine:
         inbound = self.inbound.get(str(body.get("session_id")))
         if inbound is None:
             raise DecryptionRefused("no key for this session (yet)")
+        if inbound.from_backup and not inbound.user_id:
+            self._bind_owner(inbound, sender_id, str(body.get("device_id")))
         if (
             inbound.channel_id != channel_id
             or inbound.sender_key != body.get("sender_key")
@@ -397,6 +399,13 @@ class CryptoMachine:
         ):
             raise DecryptionRefused("the payload names another channel")
         return Decrypted(payload["content"], not inbound.from_backup)
+
+    def _bind_owner(self, inbound: Inbound, sender_id: str, device_id: str) -> None:
+        """A backed-up key without its owner (as matrix-sdk-crypto, the web client's
+        library, writes them) belongs to the known device whose curve25519 key it names."""
+        owner = self.devices.get(sender_id, {}).get(device_id)
+        if owner is not None and owner.curve25519 == inbound.sender_key:
+            inbound.user_id, inbound.device_id = sender_id, device_id
 
     # -- key backup -----------------------------------------------------------------------
 
@@ -461,8 +470,9 @@ class CryptoMachine:
                     rid[1:-8],
                     data["sender_key"],
                     data["sender_claimed_keys"]["ed25519"],
-                    data["sender_user"],
-                    data["sender_device"],
+                    # chinwag's own fields; other writers' keys get them on first use.
+                    str(data.get("sender_user", "")),
+                    str(data.get("sender_device", "")),
                     from_backup=True,
                 )
                 taken += 1

@@ -10,6 +10,7 @@ from typing import Any
 
 from chinwag.messaging.models import Message
 from chinwag.safety.models import AdminView, DeviceInfo, Erased, Report, Standing
+from chinwag.store.postgres import revocations
 from chinwag.store.postgres.accounts import _USER_COLS, _user
 from chinwag.store.postgres.db import Database
 from chinwag.store.postgres.direct import refresh_direct
@@ -73,6 +74,14 @@ class PostgresSafety:
             blocker_id,
         )
         return [r[0] for r in rows]
+
+    async def blocks_around(self, user_id: str) -> tuple[list[str], list[str]]:
+        rows = await self._db.fetch(
+            "SELECT true, blocked_id FROM blocks WHERE blocker_id = $1"
+            " UNION ALL SELECT false, blocker_id FROM blocks WHERE blocked_id = $1",
+            user_id,
+        )
+        return [r[1] for r in rows if r[0]], [r[1] for r in rows if not r[0]]
 
     async def blocked_either(self, user_id: str, others: list[str]) -> set[str]:
         if not others:
@@ -165,7 +174,20 @@ class PostgresSafety:
                 user_id,
                 at,
             )
-        return [r[0] for r in rows]
+            revoked = [r[0] for r in rows]
+            await revocations.note(conn, user_id, revoked, at)
+        return revoked
+
+    async def revocation_head(self) -> int:
+        return int(await self._db.fetchval("SELECT coalesce(max(seq), 0) FROM revocations"))
+
+    async def revocations_after(self, seq: int, limit: int) -> list[tuple[int, str, str]]:
+        rows = await self._db.fetch(
+            "SELECT seq, user_id, device_id FROM revocations WHERE seq > $1 ORDER BY seq LIMIT $2",
+            seq,
+            limit,
+        )
+        return [(r[0], r[1], r[2]) for r in rows]
 
     async def find_accounts(self, prefix: str, limit: int) -> list[AdminView]:
         low = prefix.lower()

@@ -7,6 +7,7 @@ from typing import Any
 
 from chinwag.messaging.models import Message
 from chinwag.safety.models import AdminView, DeviceInfo, Erased, Report, Standing
+from chinwag.store.sqlite import revocations
 from chinwag.store.sqlite.accounts import user_from_row
 from chinwag.store.sqlite.db import Database, WriterState
 from chinwag.store.sqlite.direct import refresh_direct
@@ -78,6 +79,17 @@ class SqliteSafety:
                 (blocker_id,),
             ).fetchall()
             return [r[0] for r in rows]
+
+        return await self._db.read(q)
+
+    async def blocks_around(self, user_id: str) -> tuple[list[str], list[str]]:
+        def q(conn: sqlite3.Connection) -> tuple[list[str], list[str]]:
+            rows = conn.execute(
+                "SELECT 1, blocked_id FROM blocks WHERE blocker_id = ?"
+                " UNION ALL SELECT 0, blocker_id FROM blocks WHERE blocked_id = ?",
+                (user_id, user_id),
+            ).fetchall()
+            return [r[1] for r in rows if r[0]], [r[1] for r in rows if not r[0]]
 
         return await self._db.read(q)
 
@@ -201,10 +213,18 @@ class SqliteSafety:
                 " RETURNING id",
                 (at, user_id),
             ).fetchall()
-            return [r[0] for r in rows]
+            revoked = [r[0] for r in rows]
+            revocations.note(conn, user_id, revoked, at)
+            return revoked
 
         result: list[str] = await self._db.write(job)
         return result
+
+    async def revocation_head(self) -> int:
+        return await self._db.read(revocations.head)
+
+    async def revocations_after(self, seq: int, limit: int) -> list[tuple[int, str, str]]:
+        return await self._db.read(lambda conn: revocations.after(conn, seq, limit))
 
     async def find_accounts(self, prefix: str, limit: int) -> list[AdminView]:
         low = prefix.lower()

@@ -128,8 +128,10 @@ export class Api {
 
   // Channels and messages.
   openDirect(userId) { return this.post('/v1/channels', { kind: 'direct', user_id: userId }); }
-  createGroup(name, memberIds) {
-    return this.post('/v1/channels', { kind: 'group', name, member_ids: memberIds });
+  createGroup(name, memberIds, encrypted = false) {
+    const body = { kind: 'group', name, member_ids: memberIds };
+    if (encrypted) body.encrypted = true;
+    return this.post('/v1/channels', body);
   }
   channels() { return this.get('/v1/channels'); }
   channel(id) { return this.get(`/v1/channels/${enc(id)}`); }

@@ -24,6 +24,7 @@ import { mountSafety } from './ui/safety.js';
 import { mountShell, setView } from './ui/shell.js';
 import { showUpdatePrompt } from './ui/update.js';
 import { trackViewport } from './viewport.js';
+import { E2ee } from './e2ee/lazy.js';
 
 const SESSION_KEY = 'chinwag.session';
 const SESSION_ENDED = 'Your session has ended. Please log in again.';
@@ -88,12 +89,15 @@ async function startSession(s, { gateways = [] } = {}) {
         }
       },
       friendEvent: (f) => onFriendEvent(c, f),
+      e2ee: (f) => c.e2ee.frame(f),
       error: (f) => { if (f.code !== 'rate_limited') toast(friendlyError(f), 'error'); },
     },
   });
   const chat = new Chat({ state, cache, api, sync });
   c.sync = sync;
   c.chat = chat;
+  c.e2ee = new E2ee(c, session);
+  chat.e2ee = c.e2ee;
 
   state.on('me', () => {
     if (session === mine) {
@@ -261,8 +265,10 @@ async function logout() {
     loggingOut = false;
     session = null;
     localStorage.removeItem(SESSION_KEY);
+    const e2ee = ctx?.e2ee;
     teardown();
     dropSnapshot(userId);
+    await e2ee?.forget().catch(() => {});
     await deleteCache(userId);
     showAuth('');
     toast('You have logged out.');

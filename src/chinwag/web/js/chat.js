@@ -45,6 +45,7 @@ export class Chat {
     this.api = api;
     this.sync = sync;
     this.conn = null; // set by app.js once the connection exists
+    this.e2ee = null; // set by app.js
     this.unsentReads = new Map();
     this.lastTyping = new Map();
     this.refreshing = null;
@@ -257,6 +258,7 @@ export class Chat {
 
   send(channelId, text, { replyTo = null, attachments = [] } = {}) {
     const st = this.state;
+    const encrypted = st.channels.get(channelId)?.encrypted;
     const item = {
       client_msg_id: newId(),
       channel_id: channelId,
@@ -267,11 +269,14 @@ export class Chat {
       created_at: new Date().toISOString(),
       seq: Date.now() * 1000 + (++sendSeq % 1000),
     };
-    const entry = st.log(channelId).addPending(item);
+    // In an encrypted channel text and files go inside the ciphertext (js/e2ee/): the
+    // model and the cache get neither, the plaintext stays in memory.
+    const entry = st.log(channelId).addPending(encrypted ? this.e2ee.hold(item) : item);
     st.lastMessage.set(channelId, entry);
     st.changed('messages', channelId);
     st.changed('channels', channelId);
-    this.conn.sendMessage(item);
+    if (encrypted) this.e2ee.send(item, entry);
+    else this.conn.sendMessage(item);
     return item.client_msg_id;
   }
 
@@ -329,8 +334,9 @@ export class Chat {
     const entry = this.state.log(channelId).pending.get(cmid);
     if (!entry) return;
     this.dismissFailed(channelId, cmid);
-    this.send(channelId, entry.text, {
-      replyTo: entry.reply_to ?? null, attachments: entry.attachments || [],
+    const held = this.state.decrypted.get(entry.key); // an encrypted channel's
+    this.send(channelId, held ? held.text : entry.text, {
+      replyTo: entry.reply_to ?? null, attachments: (held ? held.files : entry.attachments) || [],
     });
   }
 
@@ -369,8 +375,8 @@ export class Chat {
     return ch.id;
   }
 
-  async createGroup(name, memberIds) {
-    const ch = await this.api.createGroup(name, memberIds);
+  async createGroup(name, memberIds, { encrypted = false } = {}) {
+    const ch = await this.api.createGroup(name, memberIds, encrypted);
     this.state.putChannel(ch);
     return ch.id;
   }

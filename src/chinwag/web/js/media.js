@@ -19,9 +19,10 @@ export function formatSize(bytes) {
 }
 
 export class Media {
-  constructor(api, cache) {
+  constructor(api, cache, e2ee = null) {
     this.api = api;
     this.cache = cache;
+    this.e2ee = e2ee;
     this.urls = new Map(); // key -> Promise<object URL>, oldest first
   }
 
@@ -46,6 +47,8 @@ export class Media {
   }
 
   async blob(attachment, key, thumbnail) {
+    // End-to-end encrypted: decrypted by js/e2ee/ (no thumbnail), never cached in the clear.
+    if (attachment.file) return this.e2ee.open(attachment);
     const cached = await this.cache?.getMedia(key).catch(() => undefined);
     if (cached) return cached;
     const blob = await this.api.attachment(attachment.id, { thumbnail });

@@ -167,6 +167,10 @@ export class Connection {
     };
     if (Number.isSafeInteger(entry.reply_to)) frame.reply_to = entry.reply_to;
     if (entry.attachments?.length) frame.attachment_ids = entry.attachments.map((a) => a.id);
+    if (entry.encrypted) {
+      frame.encrypted = entry.encrypted;
+      delete frame.text;
+    }
     const ok = this.send(frame);
     if (ok) entry.lastSentAt = Date.now();
   }

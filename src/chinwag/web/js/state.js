@@ -15,6 +15,8 @@ export function stateOf(m) {
     deleted: Boolean(m.deleted),
     reactions: m.reactions || {},
     mentions: m.mentions || [],
+    // An end-to-end encrypted body (the text is then empty; clients decrypt it).
+    encrypted: m.encrypted ?? null,
   };
 }
 
@@ -99,6 +101,7 @@ export class ChannelLog {
       deleted: false,
       reactions: {},
       mentions: [],
+      encrypted: item.encrypted ?? null,
       state: 'pending',
       seq: item.seq ?? ++localSeq,
     };
@@ -189,6 +192,7 @@ export class ChatState extends EventTarget {
     this.lastMessage = new Map(); // channel id -> newest known message (list preview)
     this.typing = new Map(); // channel id -> Map(user id -> expiry ms)
     this.reads = new Map(); // channel id -> Map(user id -> message_id), other members
+    this.decrypted = new Map(); // message key -> {text, content}, in memory only
     this.connection = { state: 'connecting', retryAt: null };
     this.currentChannelId = null;
     this.pendingEvents = new Map();

@@ -80,6 +80,7 @@ export class Sync {
       case 'channel': return this.onChannel(f);
       case 'friend': return this.onFriend(f);
       case 'error': return f.ref ? undefined : this.hooks.error?.(f);
+      case 'to_device': case 'device_lists': case 'keys_count': return this.hooks.e2ee?.(f);
       default: return undefined;
     }
   }

@@ -22,7 +22,8 @@ export function preview(state, m) {
   if (!m) return '';
   const files = m.attachments || [];
   const label = files.length ? (files.every(isImage) ? 'Photo' : 'File') : '';
-  const body = m.text || label;
+  // End-to-end encrypted: what this device decrypted, else no more than that it is one.
+  const body = m.encrypted ? state.decrypted.get(m.key)?.text || 'Encrypted message' : m.text || label;
   const text = body.length > 140 ? body.slice(0, 140) : body;
   const flat = text.replace(/\s+/g, ' ').trim();
   if (m.sender_id === state.me.id) return `${m.state === 'pending' ? 'Sending: ' : 'You: '}${flat}`;

@@ -130,7 +130,8 @@ export function mountComposer(ctx) {
       h('span', { class: 'file-name' }, name),
       h('span', { class: 'file-size' }, formatSize(file.size)),
       bar, status, cancel);
-    u.handle = chat.api.upload(file, name, (sent, total) => { bar.value = total ? sent / total : 0; });
+    const uploader = ctx.e2ee.encrypted(cid) ? ctx.e2ee : chat.api;
+    u.handle = uploader.upload(file, name, (sent, total) => { bar.value = total ? sent / total : 0; });
     u.handle.done.then((attachment) => {
       u.attachment = attachment;
       bar.value = 1;

@@ -34,7 +34,7 @@ export function mountConversation(ctx) {
   const visible = new Set();
   let readTimer = null;
 
-  const media = new Media(chat.api, chat.cache);
+  const media = new Media(chat.api, chat.cache, ctx.e2ee);
   signal.addEventListener('abort', () => media.dispose());
   const viewer = byTestId('media-viewer');
   const viewerImage = byTestId('media-viewer-image');

@@ -52,7 +52,8 @@ export function mountGroups(ctx) {
     createButton.disabled = true;
     groupError.textContent = '';
     try {
-      const id = await chat.createGroup(name, ids);
+      const encrypted = groupForm.elements.encrypted?.checked === true;
+      const id = await chat.createGroup(name, ids, { encrypted });
       groupDialog.close('created');
       toast(`Group “${name}” created.`);
       ctx.navigate(id);

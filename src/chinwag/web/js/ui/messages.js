@@ -205,7 +205,10 @@ export function updateMessage(li, vm, state) {
     const orig = vm.replied;
     let quote = 'Original message';
     if (orig?.deleted) quote = 'Deleted message';
-    else if (orig) quote = `${displayName(state.user(orig.sender_id))}: ${orig.text.slice(0, 120)}`;
+    else if (orig) {
+      const said = orig.encrypted ? state.decrypted.get(orig.key)?.text ?? 'Encrypted message' : orig.text;
+      quote = `${displayName(state.user(orig.sender_id))}: ${said.slice(0, 120)}`;
+    }
     reply.dataset.replyTo = String(e.reply_to);
     setText(reply, `↪ ${quote}`);
   }
@@ -221,15 +224,22 @@ export function updateMessage(li, vm, state) {
   if (deleted) li.querySelector('.reaction-picker').hidden = true;
 
   // A blocked sender's files are hidden with the text; a deleted message has none.
-  const files = vm.hidden || deleted ? NO_FILES : e.attachments || NO_FILES;
+  const secret = e.encrypted ? state.decrypted.get(e.key) : null;
+  const files = vm.hidden || deleted ? NO_FILES : (e.encrypted ? secret?.files : e.attachments) || NO_FILES;
   if (li.renderedFiles !== files && files.map((a) => a.id).join() !== li.renderedFileIds) {
     li.renderedFileIds = files.map((a) => a.id).join();
     renderFiles(li, files);
   }
   li.renderedFiles = files;
   const textEl = li.querySelector('.msg-text');
+  // End-to-end encrypted: what was decrypted on this device, or a wait for its key.
+  const waiting = Boolean(e.encrypted) && !secret && !deleted && !vm.hidden;
+  li.dataset.e2ee = e.encrypted ? (secret ? 'decrypted' : 'waiting') : '';
+  textEl.classList.toggle('waiting', waiting);
   const shown = vm.hidden ? 'Message from someone you blocked.'
-    : deleted ? 'This message was deleted.' : e.text;
+    : deleted ? 'This message was deleted.'
+      : waiting ? 'Encrypted message: cannot decrypt it yet (waiting for its key).'
+        : secret ? secret.text : e.text;
   textEl.hidden = Boolean(li.editing) || (!shown && files.length > 0);
   li.classList.toggle('hidden-sender', !!vm.hidden);
   textEl.classList.toggle('deleted', deleted);

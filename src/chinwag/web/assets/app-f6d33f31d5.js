@@ -109,8 +109,10 @@ declineRequest(id) { return this.post(`/v1/friends/requests/${enc(id)}/decline`)
 friends() { return this.get('/v1/friends'); }
 removeFriend(userId) { return this.del(`/v1/friends/${enc(userId)}`); }
 openDirect(userId) { return this.post('/v1/channels', { kind: 'direct', user_id: userId }); }
-createGroup(name, memberIds) {
-return this.post('/v1/channels', { kind: 'group', name, member_ids: memberIds });
+createGroup(name, memberIds, encrypted = false) {
+const body = { kind: 'group', name, member_ids: memberIds };
+if (encrypted) body.encrypted = true;
+return this.post('/v1/channels', body);
 }
 channels() { return this.get('/v1/channels'); }
 channel(id) { return this.get(`/v1/channels/${enc(id)}`); }
@@ -279,6 +281,7 @@ case 'read': return this.onRead(f);
 case 'channel': return this.onChannel(f);
 case 'friend': return this.onFriend(f);
 case 'error': return f.ref ? undefined : this.hooks.error?.(f);
+case 'to_device': case 'device_lists': case 'keys_count': return this.hooks.e2ee?.(f);
 default: return undefined;
 }
 }
@@ -584,6 +587,7 @@ this.cache = cache;
 this.api = api;
 this.sync = sync;
 this.conn = null; // set by app.js once the connection exists
+this.e2ee = null; // set by app.js
 this.unsentReads = new Map();
 this.lastTyping = new Map();
 this.refreshing = null;
@@ -767,6 +771,7 @@ this.state.changed('messages', channelId);
 }
 send(channelId, text, { replyTo = null, attachments = [] } = {}) {
 const st = this.state;
+const encrypted = st.channels.get(channelId)?.encrypted;
 const item = {
 client_msg_id: newId(),
 channel_id: channelId,
@@ -777,11 +782,12 @@ attachments,
 created_at: new Date().toISOString(),
 seq: Date.now() * 1000 + (++sendSeq % 1000),
 };
-const entry = st.log(channelId).addPending(item);
+const entry = st.log(channelId).addPending(encrypted ? this.e2ee.hold(item) : item);
 st.lastMessage.set(channelId, entry);
 st.changed('messages', channelId);
 st.changed('channels', channelId);
-this.conn.sendMessage(item);
+if (encrypted) this.e2ee.send(item, entry);
+else this.conn.sendMessage(item);
 return item.client_msg_id;
 }
 async editMessage(channelId, messageId, text) {
@@ -822,8 +828,9 @@ retryFailed(channelId, cmid) {
 const entry = this.state.log(channelId).pending.get(cmid);
 if (!entry) return;
 this.dismissFailed(channelId, cmid);
-this.send(channelId, entry.text, {
-replyTo: entry.reply_to ?? null, attachments: entry.attachments || [],
+const held = this.state.decrypted.get(entry.key); // an encrypted channel's
+this.send(channelId, held ? held.text : entry.text, {
+replyTo: entry.reply_to ?? null, attachments: (held ? held.files : entry.attachments) || [],
 });
 }
 markRead(channelId, messageId) {
@@ -855,8 +862,8 @@ const ch = await this.api.openDirect(userId);
 this.state.putChannel(ch);
 return ch.id;
 }
-async createGroup(name, memberIds) {
-const ch = await this.api.createGroup(name, memberIds);
+async createGroup(name, memberIds, { encrypted = false } = {}) {
+const ch = await this.api.createGroup(name, memberIds, encrypted);
 this.state.putChannel(ch);
 return ch.id;
 }
@@ -1455,6 +1462,10 @@ client_msg_id: entry.client_msg_id, text: entry.text,
 };
 if (Number.isSafeInteger(entry.reply_to)) frame.reply_to = entry.reply_to;
 if (entry.attachments?.length) frame.attachment_ids = entry.attachments.map((a) => a.id);
+if (entry.encrypted) {
+frame.encrypted = entry.encrypted;
+delete frame.text;
+}
 const ok = this.send(frame);
 if (ok) entry.lastSentAt = Date.now();
 }
@@ -1623,6 +1634,7 @@ edited_at: m.edited_at ?? null,
 deleted: Boolean(m.deleted),
 reactions: m.reactions || {},
 mentions: m.mentions || [],
+encrypted: m.encrypted ?? null,
 };
 }
 function changedState(known, m) {
@@ -1697,6 +1709,7 @@ edited_at: null,
 deleted: false,
 reactions: {},
 mentions: [],
+encrypted: item.encrypted ?? null,
 state: 'pending',
 seq: item.seq ?? ++localSeq,
 };
@@ -1773,6 +1786,7 @@ this.logs = new Map();
 this.lastMessage = new Map(); // channel id -> newest known message (list preview)
 this.typing = new Map(); // channel id -> Map(user id -> expiry ms)
 this.reads = new Map(); // channel id -> Map(user id -> message_id), other members
+this.decrypted = new Map(); // message key -> {text, content}, in memory only
 this.connection = { state: 'connecting', retryAt: null };
 this.currentChannelId = null;
 this.pendingEvents = new Map();
@@ -2279,9 +2293,10 @@ while (n >= 1024 && i < units.length - 1) { n /= 1024; i++; }
 return `${n < 10 ? n.toFixed(1) : Math.round(n)} ${units[i]}`;
 }
 class Media {
-constructor(api, cache) {
+constructor(api, cache, e2ee = null) {
 this.api = api;
 this.cache = cache;
+this.e2ee = e2ee;
 this.urls = new Map(); // key -> Promise<object URL>, oldest first
 }
 url(attachment, { full = false } = {}) {
@@ -2303,6 +2318,7 @@ url.then((u) => URL.revokeObjectURL(u), () => {});
 return pending;
 }
 async blob(attachment, key, thumbnail) {
+if (attachment.file) return this.e2ee.open(attachment);
 const cached = await this.cache?.getMedia(key).catch(() => undefined);
 if (cached) return cached;
 const blob = await this.api.attachment(attachment.id, { thumbnail });
@@ -2351,7 +2367,7 @@ function preview(state, m) {
 if (!m) return '';
 const files = m.attachments || [];
 const label = files.length ? (files.every(isImage) ? 'Photo' : 'File') : '';
-const body = m.text || label;
+const body = m.encrypted ? state.decrypted.get(m.key)?.text || 'Encrypted message' : m.text || label;
 const text = body.length > 140 ? body.slice(0, 140) : body;
 const flat = text.replace(/\s+/g, ' ').trim();
 if (m.sender_id === state.me.id) return `${m.state === 'pending' ? 'Sending: ' : 'You: '}${flat}`;
@@ -2551,7 +2567,8 @@ u.el = h('li', { class: 'upload', dataset: { testid: 'upload' } },
 h('span', { class: 'file-name' }, name),
 h('span', { class: 'file-size' }, formatSize(file.size)),
 bar, status, cancel);
-u.handle = chat.api.upload(file, name, (sent, total) => { bar.value = total ? sent / total : 0; });
+const uploader = ctx.e2ee.encrypted(cid) ? ctx.e2ee : chat.api;
+u.handle = uploader.upload(file, name, (sent, total) => { bar.value = total ? sent / total : 0; });
 u.handle.done.then((attachment) => {
 u.attachment = attachment;
 bar.value = 1;
@@ -2970,7 +2987,10 @@ if (!reply.hidden) {
 const orig = vm.replied;
 let quote = 'Original message';
 if (orig?.deleted) quote = 'Deleted message';
-else if (orig) quote = `${displayName(state.user(orig.sender_id))}: ${orig.text.slice(0, 120)}`;
+else if (orig) {
+const said = orig.encrypted ? state.decrypted.get(orig.key)?.text ?? 'Encrypted message' : orig.text;
+quote = `${displayName(state.user(orig.sender_id))}: ${said.slice(0, 120)}`;
+}
 reply.dataset.replyTo = String(e.reply_to);
 setText(reply, `↪ ${quote}`);
 }
@@ -2984,15 +3004,21 @@ li.editing = false;
 li.querySelector('.msg-edit').hidden = true;
 }
 if (deleted) li.querySelector('.reaction-picker').hidden = true;
-const files = vm.hidden || deleted ? NO_FILES : e.attachments || NO_FILES;
+const secret = e.encrypted ? state.decrypted.get(e.key) : null;
+const files = vm.hidden || deleted ? NO_FILES : (e.encrypted ? secret?.files : e.attachments) || NO_FILES;
 if (li.renderedFiles !== files && files.map((a) => a.id).join() !== li.renderedFileIds) {
 li.renderedFileIds = files.map((a) => a.id).join();
 renderFiles(li, files);
 }
 li.renderedFiles = files;
 const textEl = li.querySelector('.msg-text');
+const waiting = Boolean(e.encrypted) && !secret && !deleted && !vm.hidden;
+li.dataset.e2ee = e.encrypted ? (secret ? 'decrypted' : 'waiting') : '';
+textEl.classList.toggle('waiting', waiting);
 const shown = vm.hidden ? 'Message from someone you blocked.'
-: deleted ? 'This message was deleted.' : e.text;
+: deleted ? 'This message was deleted.'
+: waiting ? 'Encrypted message: cannot decrypt it yet (waiting for its key).'
+: secret ? secret.text : e.text;
 textEl.hidden = Boolean(li.editing) || (!shown && files.length > 0);
 li.classList.toggle('hidden-sender', !!vm.hidden);
 textEl.classList.toggle('deleted', deleted);
@@ -3569,7 +3595,7 @@ const leaveButton = byTestId('leave-group-button');
 let channelId = null;
 const visible = new Set();
 let readTimer = null;
-const media = new Media(chat.api, chat.cache);
+const media = new Media(chat.api, chat.cache, ctx.e2ee);
 signal.addEventListener('abort', () => media.dispose());
 const viewer = byTestId('media-viewer');
 const viewerImage = byTestId('media-viewer-image');
@@ -4032,7 +4058,8 @@ const ids = [...options.querySelectorAll('input:checked')].map((i) => i.value);
 createButton.disabled = true;
 groupError.textContent = '';
 try {
-const id = await chat.createGroup(name, ids);
+const encrypted = groupForm.elements.encrypted?.checked === true;
+const id = await chat.createGroup(name, ids, { encrypted });
 groupDialog.close('created');
 toast(`Group “${name}” created.`);
 ctx.navigate(id);
@@ -4586,6 +4613,88 @@ apply();
   return { trackViewport };
 })();
 
+// ---- js/e2ee/lazy.js
+modules["e2ee/lazy.js"] = (() => {
+  const { toastError } = modules["ui/dialogs.js"];
+
+const BUNDLE = '/assets/e2ee-21e3eeb289.js';
+const LIBRARY = '/vendor/matrix-sdk-crypto-wasm-18.9.0/index.mjs';
+class E2ee {
+constructor(ctx, session) {
+this.ctx = ctx;
+this.session = session; // {user, device_id}
+this.store = `chinwag-e2ee-${session.user.id}-${session.device_id}`;
+this.bundle = null;
+this.loading = null;
+this.declined = false; // the passphrase was not given: asked again on the next opening
+ctx.state.on('route', () => this.opened(true));
+ctx.state.on('channels', () => this.opened(false));
+for (const id of ['new-group-button', 'settings-button']) {
+document.querySelector(`[data-testid="${id}"]`).addEventListener('click', () => this.load(), { signal: ctx.signal });
+}
+}
+load() {
+this.bundle ||= import(BUNDLE).then((m) => {
+m.e2ee.mount(this.ctx);
+return m.e2ee;
+}, (err) => {
+this.bundle = null;
+throw err;
+});
+return this.bundle;
+}
+ready() {
+this.loading ||= this.load()
+.then((m) => m.start(this.ctx, this.session, LIBRARY, this.store))
+.catch((err) => {
+this.loading = null;
+throw err;
+});
+return this.loading;
+}
+encrypted(channelId) {
+return Boolean(this.ctx.state.channels.get(channelId)?.encrypted);
+}
+opened(routed) {
+const cid = this.ctx.state.currentChannelId;
+if (cid) this.load().catch(() => {});
+if (!this.encrypted(cid) || this.loading || (this.declined && !routed)) return;
+this.declined = false;
+this.ready().catch((err) => {
+this.declined = true;
+toastError(err);
+});
+}
+frame(f) {
+this.loading?.then((c) => c.frame(f), () => {});
+}
+hold(item) {
+this.ctx.state.decrypted.set(`c:${item.client_msg_id}`, { text: item.text, files: item.attachments });
+return { ...item, text: '', attachments: [], encrypted: {} };
+}
+send(item, entry) {
+this.ready().then((c) => c.send(item, entry)).catch((err) => {
+const { state } = this.ctx;
+state.log(item.channel_id).fail(item.client_msg_id, err?.message || String(err));
+state.changed('messages', item.channel_id);
+});
+}
+upload(file, name, onProgress) {
+const started = this.ready().then((c) => c.upload(file, name, onProgress));
+return { done: started.then((u) => u.done), cancel: () => started.then((u) => u.cancel(), () => {}) };
+}
+async open(attachment) {
+return (await this.ready()).open(attachment);
+}
+async forget() {
+(await this.loading?.catch(() => null))?.machine.close();
+localStorage.removeItem(`chinwag.e2ee.${this.session.device_id}`);
+for (const end of ['', '-meta']) indexedDB.deleteDatabase(`${this.store}::matrix-sdk-crypto${end}`);
+}
+}
+  return { E2ee };
+})();
+
 // ---- js/app.js
 modules["app.js"] = (() => {
   const { Api, friendlyError } = modules["api.js"];
@@ -4612,6 +4721,8 @@ modules["app.js"] = (() => {
   const { mountShell, setView } = modules["ui/shell.js"];
   const { showUpdatePrompt } = modules["ui/update.js"];
   const { trackViewport } = modules["viewport.js"];
+  const { E2ee } = modules["e2ee/lazy.js"];
+
 
 
 
@@ -4692,12 +4803,15 @@ navigate(null);
 }
 },
 friendEvent: (f) => onFriendEvent(c, f),
+e2ee: (f) => c.e2ee.frame(f),
 error: (f) => { if (f.code !== 'rate_limited') toast(friendlyError(f), 'error'); },
 },
 });
 const chat = new Chat({ state, cache, api, sync });
 c.sync = sync;
 c.chat = chat;
+c.e2ee = new E2ee(c, session);
+chat.e2ee = c.e2ee;
 state.on('me', () => {
 if (session === mine) {
 session.user = state.me;
@@ -4845,8 +4959,10 @@ await api.logout().catch(() => {});
 loggingOut = false;
 session = null;
 localStorage.removeItem(SESSION_KEY);
+const e2ee = ctx?.e2ee;
 teardown();
 dropSnapshot(userId);
+await e2ee?.forget().catch(() => {});
 await deleteCache(userId);
 showAuth('');
 toast('You have logged out.');
