@@ -76,8 +76,11 @@ def index_chunk(conn: sqlite3.Connection, busy: bool, limit: int = CHUNK) -> boo
         (upto,),
     )
     conn.execute("DELETE FROM search_pending WHERE id <= ?", (upto,))
-    if segments(conn) > SEGMENTS_MAX:
-        _merge_step(conn)
+    over = segments(conn) - SEGMENTS_MAX
+    if over > 0:
+        # Further above the bound, larger steps (still bounded): merging keeps pace
+        # with any rate of indexing.
+        _merge_step(conn, MERGE_PAGES * min(4, 1 + over // 8))
     return True
 
 
@@ -113,9 +116,9 @@ def _varint(data: bytes, pos: int) -> tuple[int, int]:
             return value, pos
 
 
-def _merge_step(conn: sqlite3.Connection) -> bool:
+def _merge_step(conn: sqlite3.Connection, pages: int = MERGE_PAGES) -> bool:
     """One bounded merge of the index's segments; True if there was anything to merge
     (FTS5 tells by the change count: fewer than 2 means nothing was done)."""
     before = conn.total_changes
-    conn.execute("INSERT INTO search_text (search_text, rank) VALUES ('merge', ?)", (MERGE_PAGES,))
+    conn.execute("INSERT INTO search_text (search_text, rank) VALUES ('merge', ?)", (pages,))
     return conn.total_changes - before >= 2
