@@ -118,9 +118,7 @@ async def test_the_store_turns_fts5_merging_inside_inserts_off(tmp_path: Path) -
     store = SqliteStore(tmp_path / "db.sqlite")
     await store.start()
     try:
-        config = dict(
-            store.db.writer_connection().execute("SELECT k, v FROM search_text_config")
-        )
+        config = dict(store.db.writer_connection().execute("SELECT k, v FROM search_text_config"))
     finally:
         await store.close()
     assert config["automerge"] == 0
