@@ -13,8 +13,9 @@ For each scenario, in a fresh browser profile per run, it prints medians (min-ma
 first contentful paint; the time until the chat list can be used (the app's
 `chinwag:list-ready` mark: the list of conversations rendered from data and clickable) or
 the log-in form can be (`chinwag:login-ready`); bytes received over the network until
-then (compressed, as sent) and the requests; and the deepest request chain before it
-(the page is 1, what the page asks for is 2, what that asks for is 3...).
+then (compressed, as sent) and the requests, counting those sent before the mark; and
+the deepest request chain before it (the page is 1, what the page asks for is 2, what
+that asks for is 3...).
 
 - `cold, logged out`: nothing cached; until the log-in form is usable.
 - `cold, logged in`: a session in localStorage (as after logging in on this browser),
@@ -234,6 +235,7 @@ def lived_in(base_url: str, scroll: int) -> Scene:
 
 WAIT_MARK = """(name) => performance.getEntriesByName(name).length > 0"""
 TIMES = """(name) => ({
+  origin: performance.timeOrigin,
   fcp: (performance.getEntriesByName('first-contentful-paint')[0] || {}).startTime ?? null,
   mark: (performance.getEntriesByName(name)[0] || {}).startTime ?? null,
   submit: (performance.getEntriesByName('chinwag:login-submit')[0] || {}).startTime ?? null,
@@ -273,6 +275,7 @@ class NetLog:
             "url": e["request"]["url"],
             "type": e.get("type"),
             "initiator": e["initiator"],
+            "wall_ms": float(e.get("wallTime") or 0) * 1000,
             "bytes": 0,
             "sw": False,
             "cache": False,
@@ -293,18 +296,23 @@ class NetLog:
             r["bytes"] = int(e.get("encodedDataLength") or 0)
             r["done"] = True
 
-    def over_network(self) -> list[dict[str, Any]]:
+    def asked(self, until_ms: float) -> list[dict[str, Any]]:
+        """The requests sent before `until_ms` (epoch ms): what came after a mark is not
+        counted against it, though the page is only polled for the mark later."""
+        return [r for r in self.requests.values() if r["wall_ms"] <= until_ms]
+
+    def over_network(self, until_ms: float = float("inf")) -> list[dict[str, Any]]:
         return [
             r
-            for r in self.requests.values()
+            for r in self.asked(until_ms)
             if not r["sw"] and not r["cache"] and r["url"].startswith("http")
         ]
 
-    def depth(self) -> int:
+    def depth(self, until_ms: float = float("inf")) -> int:
         """The longest chain page -> what it loads -> what that loads, over the network."""
         by_url: dict[str, int] = {}
         deepest = 0
-        for r in self.requests.values():
+        for r in self.asked(until_ms):
             url = r["url"].split("#")[0]
             ini = r["initiator"]
             parent = ini.get("url")
@@ -338,10 +346,15 @@ def load(page: Page, log: NetLog, url: str, mark: str) -> Run:
     page.goto(url, wait_until="commit")
     page.wait_for_function(WAIT_MARK, arg=mark, timeout=60_000)
     times = page.evaluate(TIMES, mark)
-    net = log.over_network()
+    until = times["origin"] + times["mark"]
+    net = log.over_network(until)
     log.unthrottle()
     return Run(
-        times["fcp"] or 0.0, times["mark"], sum(r["bytes"] for r in net), len(net), log.depth()
+        times["fcp"] or 0.0,
+        times["mark"],
+        sum(r["bytes"] for r in net),
+        len(net),
+        log.depth(until),
     )
 
 
@@ -376,7 +389,7 @@ def measure(browser: Browser, scene: Scene, runs: int, warm: bool = True) -> dic
         page.click('[data-testid="login-submit"]')
         page.wait_for_function(WAIT_MARK, arg="chinwag:list-ready", timeout=60_000)
         t = page.evaluate(TIMES, "chinwag:list-ready")
-        net = log.over_network()
+        net = log.over_network(t["origin"] + t["mark"])
         log.unthrottle()
         out["log-in"].append(
             Run(0.0, t["mark"] - t["submit"], sum(r["bytes"] for r in net), len(net), 0)

@@ -99,6 +99,8 @@ class Hub:
     def monotonic(self) -> float:
         return 1.0
 
+    seen_every = 0.0  # every frame is a heartbeat
+
     def seen(self, conn: Any) -> None:
         pass
 

@@ -123,6 +123,8 @@ class Hub:
     def closed(self, conn: Any) -> None:
         pass
 
+    seen_every = 0.0  # every frame is a heartbeat
+
     def seen(self, conn: Any) -> None:
         pass
 

@@ -59,3 +59,26 @@ def rfc3339(ms: int) -> str:
         t.tm_sec,
         ms % 1000,
     )
+
+
+_MILLIS = tuple(f".{n:03d}Z" for n in range(1000))
+
+
+class Stamps:
+    """`rfc3339` for times that mostly come in order, as a message's do on its way out:
+    the date and time of the last second formatted are kept, so most calls only add the
+    milliseconds (formatting through gmtime costs ~2 us, twice a message). One per
+    owner, used from one thread."""
+
+    __slots__ = ("_prefix", "_second")
+
+    def __init__(self) -> None:
+        self._second: int | None = None
+        self._prefix = ""
+
+    def __call__(self, ms: int) -> str:
+        second, milli = divmod(ms, 1000)
+        if second != self._second:
+            self._prefix = rfc3339(second * 1000)[:-5]  # without ".mmmZ"
+            self._second = second
+        return self._prefix + _MILLIS[milli]

@@ -14,6 +14,11 @@ The module format is deliberately narrow, and anything else is refused: named im
 or let declaration. Each module becomes a function returning its exports, called once in
 dependency order; imports become destructuring of those objects. Exports are read when
 the importing module starts, so an exported `let` must not be reassigned later.
+
+`import('./x.js')` (a relative path in single quotes) loads a module later: x.js and
+whatever it needs that the entry's script does not hold go into a script of their own
+(`assets/x-<hash>.js`), fetched the first time it is asked for. Less to download and
+compile before the first screen; the result is the module's exports, as with import().
 """
 
 from __future__ import annotations
@@ -49,6 +54,9 @@ SCRIPT_REF_RE = re.compile(r'src="/assets/app-[0-9a-f]+\.js"')
 BOOT_REF_RE = re.compile(r'src="/assets/boot-[0-9a-f]+\.js"')
 STYLE_REF_RE = re.compile(r'href="/assets/app-[0-9a-f]+\.css"')
 SW_BLOCK_RE = re.compile(r"// build:start\n.*?// build:end\n", re.S)
+# import() of a module of these sources; anything else (an absolute URL) is left alone.
+DYNAMIC_RE = re.compile(r"\bimport\(\s*'(\.\.?/[^']+)'\s*\)")
+LOADER = "loadModule$"
 
 
 class BuildError(Exception):
@@ -61,6 +69,7 @@ class Module:
     imports: list[tuple[str, list[tuple[str, str]]]]  # (module name, [(exported, local)])
     exports: list[str]
     body: str  # the source without its import statements and export keywords
+    later: list[str]  # modules it loads with import()
 
 
 def _resolve(importer: str, spec: str) -> str:
@@ -91,11 +100,21 @@ def parse(name: str, source: str) -> Module:
     body = IMPORT_RE.sub("", source)
     if ANY_IMPORT_RE.search(body):
         raise BuildError(f"{name}: an import the bundler does not understand")
+    if LOADER in body:
+        raise BuildError(f"{name}: {LOADER} is the bundle's own name")
+    later: list[str] = []
+
+    def load_later(m: re.Match[str]) -> str:
+        target = _resolve(name, m.group(1))
+        later.append(target)
+        return f"{LOADER}({json.dumps(target)})"
+
+    body = DYNAMIC_RE.sub(load_later, body)
     exports = [m.group(2) for m in EXPORT_RE.finditer(body)]
     body = EXPORT_RE.sub(lambda m: f"{m.group(1)} {m.group(2)}", body)
     if ANY_EXPORT_RE.search(body):
         raise BuildError(f"{name}: an export the bundler does not understand")
-    return Module(name, imports, exports, body)
+    return Module(name, imports, exports, body, later)
 
 
 def _order(modules: dict[str, Module], entry: str) -> list[str]:
@@ -148,7 +167,32 @@ def spans_lines(source: str) -> bool:
     return any(line.count("`") % 2 for line in source.splitlines())
 
 
-def bundle(js_dir: Path, entry: str = ENTRY) -> str:
+def _emit(parsed: dict[str, Module], name: str) -> str:
+    m = parsed[name]
+    for dep, names in m.imports:
+        missing = [e for e, _ in names if e not in parsed[dep].exports]
+        if missing:
+            raise BuildError(f"{name}: {dep} does not export {', '.join(missing)}")
+    head = "".join(
+        "  const { "
+        + ", ".join(e if e == loc else f"{e}: {loc}" for e, loc in names)
+        + f" }} = modules[{json.dumps(dep)}];\n"
+        for dep, names in m.imports
+        if names
+    )
+    exports = ", ".join(m.exports)
+    return (
+        f"\n// ---- js/{name}\nmodules[{json.dumps(name)}] = (() => {{\n{head}"
+        f"{m.body.rstrip()}\n  return {{ {exports} }};\n}})();\n"
+    )
+
+
+def bundles(js_dir: Path, entry: str = ENTRY) -> tuple[str, dict[str, str]]:
+    """The entry's script, and the parts loaded later: {path under web/: script}.
+
+    One part per module loaded with import(), named after it (`assets/<name>-<hash>.js`);
+    the entry's script holds every part's URL.
+    """
     modules = {
         p.relative_to(js_dir).as_posix(): p.read_text(encoding="utf-8")
         for p in sorted(js_dir.rglob("*.js"))
@@ -158,29 +202,66 @@ def bundle(js_dir: Path, entry: str = ENTRY) -> str:
             raise BuildError(f"{name}: a template literal spans lines, which compact() cannot keep")
     parsed = {name: parse(name, compact(src)) for name, src in modules.items()}
     order = _order(parsed, entry)
-    out = [
-        "// chinwag web client: js/ bundled by scripts/build-web.py. Do not edit; rebuild.\n",
-        "const modules = {};\n",
-    ]
-    for name in order:
-        m = parsed[name]
-        for dep, names in m.imports:
-            missing = [e for e, _ in names if e not in parsed[dep].exports]
-            if missing:
-                raise BuildError(f"{name}: {dep} does not export {', '.join(missing)}")
-        head = "".join(
-            "  const { "
-            + ", ".join(e if e == loc else f"{e}: {loc}" for e, loc in names)
-            + f" }} = modules[{json.dumps(dep)}];\n"
-            for dep, names in m.imports
-            if names
+    # Each module loaded later, with what it needs beyond the entry's script; found
+    # breadth first, so a module loaded later that loads another comes before it.
+    later: dict[str, list[str]] = {}
+    queue = [t for name in order for t in parsed[name].later]
+    while queue:
+        target = queue.pop(0)
+        if target in later or target in order:
+            continue
+        part = [n for n in _order(parsed, target) if n not in order]
+        later[target] = part
+        queue += [t for n in part for t in parsed[n].later]
+    parts: dict[str, str] = {}
+    urls: dict[str, str] = {}
+    # A part gets the loader from the entry's script, which knows where every part is.
+    for target in later:
+        text = (
+            "// chinwag web client: a part loaded when first needed (scripts/build-web.py).\n"
+            f"export default ({LOADER}, modules) => {{\n"
+            + "".join(
+                f"if (!modules[{json.dumps(n)}]) {{{_emit(parsed, n)}}}\n" for n in later[target]
+            )
+            + "};\n"
         )
-        exports = ", ".join(m.exports)
-        out.append(
-            f"\n// ---- js/{name}\nmodules[{json.dumps(name)}] = (() => {{\n{head}"
-            f"{m.body.rstrip()}\n  return {{ {exports} }};\n}})();\n"
-        )
-    return "".join(out)
+        path = f"{ASSETS}/{PurePosixPath(target).stem}-{_digest(text.encode())}.js"
+        parts[path] = text
+        urls[target] = f"/{path}"
+    main = (
+        "// chinwag web client: js/ bundled by scripts/build-web.py. Do not edit; rebuild.\n"
+        "const modules = {};\n"
+    )
+    if any(parsed[n].later for n in order):
+        main += _loader(urls)
+    main += "".join(_emit(parsed, name) for name in order)
+    return main, parts
+
+
+def _loader(urls: dict[str, str]) -> str:
+    """`loadModule$(name)`: the part holding module `name`, fetched once, then its exports."""
+    return (
+        f"const parts$ = {json.dumps(urls)};\n"
+        "const loading$ = {};\n"
+        f"function {LOADER}(name) {{\n"
+        "if (modules[name]) return Promise.resolve(modules[name]);\n"
+        "if (!loading$[name]) {\n"
+        "loading$[name] = import(parts$[name]).then((part) => {\n"
+        f"part.default({LOADER}, modules);\n"
+        "return modules[name];\n"
+        "}, (err) => {\n"
+        "delete loading$[name];\n"
+        "throw err;\n"
+        "});\n"
+        "}\n"
+        "return loading$[name];\n"
+        "}\n"
+    )
+
+
+def bundle(js_dir: Path, entry: str = ENTRY) -> str:
+    """The entry's script (see `bundles` for the parts loaded later)."""
+    return bundles(js_dir, entry)[0]
 
 
 def _digest(data: bytes, n: int = 10) -> str:
@@ -193,9 +274,10 @@ def build(web: Path) -> dict[str, bytes]:
         f"export const e2ee = modules[{json.dumps(E2EE_ENTRY)}];\n"
     )
     e2ee_name = f"{ASSETS}/e2ee-{_digest(e2ee.encode())}.js"
-    app = bundle(web / "js")
-    if app.count(E2EE_REF) != 1:
-        raise BuildError(f"the app must refer to the e2ee bundle once, as {E2EE_REF}")
+    app, later = bundles(web / "js")
+    parts = {path: text.encode() for path, text in later.items()}
+    if app.count(E2EE_REF) != 1 or any(E2EE_REF in text for text in later.values()):
+        raise BuildError(f"the app's script must refer to the e2ee bundle once, as {E2EE_REF}")
     script = app.replace(E2EE_REF, f"'/{e2ee_name}'").encode()
     style = (web / "app.css").read_bytes()
     boot_src = (web / "boot.js").read_text(encoding="utf-8")
@@ -216,7 +298,8 @@ def build(web: Path) -> dict[str, bytes]:
             raise BuildError(f"index.html must refer to exactly one {ref} asset")
     files = {js_name: script, css_name: style, boot_name: boot, "index.html": index.encode()}
     files[e2ee_name] = e2ee.encode()
-    shell = ["index.html", css_name, boot_name, js_name, *SHELL_EXTRA]
+    files.update(parts)
+    shell = ["index.html", css_name, boot_name, js_name, *parts, *SHELL_EXTRA]
     content = b"".join(
         name.encode() + b"\0" + (files[name] if name in files else (web / name).read_bytes())
         for name in shell

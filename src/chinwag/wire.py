@@ -8,7 +8,7 @@ which match them structurally.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
 import msgspec
@@ -233,30 +233,33 @@ def exported_message(m: Message) -> MessageOut:
     return out
 
 
-def message(m: Message) -> MessageOut:
+def message(m: Message, stamp: Callable[[int], str] = rfc3339) -> MessageOut:
+    """`stamp` formats the creation time (a `clock.Stamps` on the send path)."""
     text, body = m.text, None
     if text.startswith(ENCRYPTED_MARK):
         text, body = "", msgspec.Raw(text[len(ENCRYPTED_MARK) :].encode())
+    # A new message has no reactions, mentions or attachments: no copies to make.
+    reactions, mentions, attachments = m.reactions, m.mentions, m.attachments
     return MessageOut(
         m.channel_id,
         m.message_id,
         m.sender_id,
         text,
-        rfc3339(m.created_at),
+        stamp(m.created_at),
         m.client_msg_id,
         m.reply_to,
         rfc3339(m.edited_at) if m.edited_at is not None else None,
         m.deleted,
-        {emoji: list(users) for emoji, users in m.reactions},
-        list(m.mentions),
-        [attachment(a) for a in m.attachments],
+        {emoji: list(users) for emoji, users in reactions} if reactions else {},
+        list(mentions) if mentions else [],
+        [attachment(a) for a in attachments] if attachments else [],
         body,
     )
 
 
-def message_json(m: Message) -> bytes:
+def message_json(m: Message, stamp: Callable[[int], str] = rfc3339) -> bytes:
     """The message encoded once, shared by every frame that carries it."""
-    return _encoder.encode(message(m))
+    return _encoder.encode(message(m, stamp))
 
 
 def channel(c: Channel) -> dict[str, Any]:

@@ -1,13 +1,15 @@
 """What a device session asks its connection to do (see `gateway/session.py`).
 
-Frozen, slotted values; the connection performs them in the order given. Reads answer
-with the session event named in each docstring.
+Frozen, slotted values (msgspec structs: one is made per frame, and a frozen dataclass
+costs several times as much to make); the connection performs them in the order given.
+Reads answer with the session event named in each docstring.
 """
 
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
+
+import msgspec
 
 from chinwag.protocol.frames import Send
 from chinwag.protocol.session import CloseCode
@@ -20,19 +22,16 @@ class Timer(enum.Enum):
     DRAIN = "drain"  # a replay has waited drain_wait for the socket to drain
 
 
-@dataclass(frozen=True, slots=True)
-class SetTimer:
+class SetTimer(msgspec.Struct, frozen=True):
     timer: Timer
     delay: float
 
 
-@dataclass(frozen=True, slots=True)
-class CancelTimer:
+class CancelTimer(msgspec.Struct, frozen=True):
     timer: Timer
 
 
-@dataclass(frozen=True, slots=True)
-class Authenticate:
+class Authenticate(msgspec.Struct, frozen=True):
     """Check the token, admit and register the device, join its large groups, then read
     its inbox head: `authenticated`, `refused` or `storage_failed`. Registering before
     the head is read is what makes the welcome's cursor safe: anything committed after
@@ -41,13 +40,11 @@ class Authenticate:
     token: str
 
 
-@dataclass(frozen=True, slots=True)
-class ReadHead:
+class ReadHead(msgspec.Struct, frozen=True):
     """The user's newest inbox seq: `head_read` or `storage_failed`."""
 
 
-@dataclass(frozen=True, slots=True)
-class ReadInbox:
+class ReadInbox(msgspec.Struct, frozen=True):
     """Up to `limit` inbox entries after `after`, in seq order: `inbox_read(this, ...)`."""
 
     after: int
@@ -55,8 +52,7 @@ class ReadInbox:
     repair: bool  # closing a gap (else: a replay batch)
 
 
-@dataclass(frozen=True, slots=True)
-class ReadHistory:
+class ReadHistory(msgspec.Struct, frozen=True):
     """A large group's messages with after < message_id <= upto: `history_read`."""
 
     channel_id: str
@@ -65,58 +61,48 @@ class ReadHistory:
     limit: int
 
 
-@dataclass(frozen=True, slots=True)
-class Submit:
+class Submit(msgspec.Struct, frozen=True):
     """Store and publish a message; `sent(frame, outcome)` when done."""
 
     frame: Send
 
 
-@dataclass(frozen=True, slots=True)
-class StartTyping:
+class StartTyping(msgspec.Struct, frozen=True):
     channel_id: str
 
 
-@dataclass(frozen=True, slots=True)
-class MarkRead:
+class MarkRead(msgspec.Struct, frozen=True):
     channel_id: str
     message_id: int
 
 
-@dataclass(frozen=True, slots=True)
-class AckToDevice:
+class AckToDevice(msgspec.Struct, frozen=True):
     """Drop this device's to-device messages up to `seq`."""
 
     seq: int
 
 
-@dataclass(frozen=True, slots=True)
-class Seen:
+class Seen(msgspec.Struct, frozen=True):
     """A frame from an authenticated device: a heartbeat for presence."""
 
 
-@dataclass(frozen=True, slots=True)
-class PauseReading:
+class PauseReading(msgspec.Struct, frozen=True):
     pass
 
 
-@dataclass(frozen=True, slots=True)
-class ResumeReading:
+class ResumeReading(msgspec.Struct, frozen=True):
     pass
 
 
-@dataclass(frozen=True, slots=True)
-class Flush:
+class Flush(msgspec.Struct, frozen=True):
     """Write what `data_to_send` holds now, then report `flushed`."""
 
 
-@dataclass(frozen=True, slots=True)
-class Pong:
+class Pong(msgspec.Struct, frozen=True):
     payload: bytes
 
 
-@dataclass(frozen=True, slots=True)
-class Close:
+class Close(msgspec.Struct, frozen=True):
     """Write what is pending, then send a close frame; the socket ends when the client
     answers it (or after a grace period)."""
 
@@ -124,8 +110,7 @@ class Close:
     reason: str
 
 
-@dataclass(frozen=True, slots=True)
-class Disconnect:
+class Disconnect(msgspec.Struct, frozen=True):
     """The client's close frame came: echo its code (unless ours went first: None),
     then drop the socket."""
 

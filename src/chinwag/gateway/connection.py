@@ -13,9 +13,10 @@ The hub is seen through `Gateway`, the few things a connection needs of it.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 from collections.abc import Callable, Coroutine
-from typing import Any, Protocol, cast
+from typing import Any, Protocol
 
 from picows import WSCloseCode, WSFrame, WSListener, WSTransport
 
@@ -104,6 +105,8 @@ class Gateway(Protocol):
     def admit(self, conn: Connection) -> str | None: ...
     def register(self, conn: Connection) -> None: ...
     def join_channel(self, conn: Connection, channel_id: str) -> None: ...
+    @property
+    def seen_every(self) -> float: ...
     def seen(self, conn: Connection) -> None: ...
     def want_flush(self, conn: Connection) -> None: ...
     def slow_closed(self, conn: Connection) -> None: ...
@@ -117,6 +120,7 @@ class Connection(WSListener):  # type: ignore[misc]
         self.address = address
         self.user_id = ""
         self.device_id = ""
+        self._monotonic = gateway.monotonic
         self.last_seen = now = gateway.monotonic()
         self.session = Session(gateway.session_config, now)
         self.transport: WSTransport | None = None
@@ -127,6 +131,7 @@ class Connection(WSListener):  # type: ignore[misc]
         self._tasks: set[asyncio.Task[Any]] = set()
         self._pumping = False
         self._flush_queued = False
+        self._seen_next = 0.0
 
     @property
     def clean_close(self) -> bool:
@@ -162,9 +167,11 @@ class Connection(WSListener):  # type: ignore[misc]
         self._after()
 
     def on_ws_frame(self, transport: WSTransport, frame: WSFrame) -> None:
-        now = self.last_seen = self.gateway.monotonic()
+        now = self.last_seen = self._monotonic()
         self.session.receive_frame(
-            cast(int, frame.msg_type),  # an IntEnum of the RFC 6455 opcodes
+            # The RFC 6455 opcode: an IntEnum, which picows's stubs do not say (no cast
+            # here: a call per frame).
+            frame.msg_type,  # type: ignore[arg-type]
             frame.fin,
             bool(frame.rsv1 or frame.rsv2 or frame.rsv3),
             frame.get_payload_as_bytes(),
@@ -232,7 +239,7 @@ class Connection(WSListener):  # type: ignore[misc]
             frame.channel_id,
             frame.client_msg_id,
             frame.text,
-            lambda outcome: self._sent(frame, outcome),
+            functools.partial(self._sent, frame),
             encrypted=frame.encrypted,
             reply_to=frame.reply_to,
             attachment_ids=frame.attachment_ids,
@@ -243,7 +250,13 @@ class Connection(WSListener):  # type: ignore[misc]
         self._after()
 
     def _seen(self, action: act.Seen) -> None:
-        self.gateway.seen(self)
+        # Presence needs a heartbeat now and then, not one a frame. A user the timeout
+        # took offline sent nothing for longer than `seen_every` (at most half that
+        # timeout), so the frame that brings them back always gets through.
+        now = self.last_seen
+        if now >= self._seen_next:
+            self._seen_next = now + self.gateway.seen_every
+            self.gateway.seen(self)
 
     def _set_timer(self, action: act.SetTimer) -> None:
         old = self._timers.pop(action.timer, None)

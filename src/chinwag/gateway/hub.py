@@ -82,6 +82,11 @@ class Hub:
             sync_backlog_limit=settings.sync_backlog_limit,
             send_buffer_bytes=settings.send_buffer_bytes,
         )
+        # Seconds between two heartbeats of a socket passed on to presence (see
+        # `Connection._seen`): within half the timeout and the last-active interval.
+        self.seen_every = min(
+            1.0, settings.presence_timeout / 2, settings.last_active_write_interval
+        )
         self.metrics = GatewayMetrics()
         self.by_user: dict[str, set[Connection]] = {}
         self.by_device: dict[str, set[Connection]] = {}
@@ -90,6 +95,7 @@ class Hub:
         self.sockets: set[Connection] = set()
         self.accepting = True
         self._dirty: list[Connection] = []
+        self._loop: asyncio.AbstractEventLoop | None = None
         bus.attach(self)
 
     # -- lifecycle of a socket ---------------------------------------------------------
@@ -175,7 +181,10 @@ class Hub:
 
     def want_flush(self, conn: Connection) -> None:
         if not self._dirty:
-            asyncio.get_running_loop().call_soon(self._flush)
+            loop = self._loop
+            if loop is None:  # asking the running loop costs a getpid() system call
+                loop = self._loop = asyncio.get_running_loop()
+            loop.call_soon(self._flush)
         self._dirty.append(conn)
 
     def _flush(self) -> None:

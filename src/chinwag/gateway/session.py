@@ -39,7 +39,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from chinwag import wire
-from chinwag.clock import rfc3339
+from chinwag.clock import Stamps
 from chinwag.errors import ChinwagError, Code
 from chinwag.gateway.actions import (
     FLUSH,
@@ -123,6 +123,8 @@ class SessionConfig:
     replay_batch: int = 500
     max_ahead: int = 1024
     drain_wait: float = 30.0
+    # Formats the `sent` acknowledgements' times (shared by the sessions of a hub).
+    stamps: Stamps = field(default_factory=Stamps, compare=False)
 
 
 # -- ordering ---------------------------------------------------------------------------
@@ -424,10 +426,11 @@ class Session:
     # -- client frames -------------------------------------------------------------------
 
     def _whole_text(self, data: bytes) -> None:
-        refusal = framing.check_text(data)
-        if refusal is not None:
-            self.close(refusal.code, refusal.reason)
-            return
+        if not data.isascii():  # most frames are ASCII: no need to decode them here
+            refusal = framing.check_text(data)
+            if refusal is not None:
+                self.close(refusal.code, refusal.reason)
+                return
         phase = self.phase
         if phase is Phase.LIVE:
             self._live(data)
@@ -593,7 +596,12 @@ class Session:
             m = outcome.message
             self._write(
                 codec.encode(
-                    Sent(m.client_msg_id, m.channel_id, m.message_id, rfc3339(m.created_at))
+                    Sent(
+                        m.client_msg_id,
+                        m.channel_id,
+                        m.message_id,
+                        self.config.stamps(m.created_at),
+                    )
                 )
             )
 

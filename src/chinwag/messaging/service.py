@@ -9,7 +9,7 @@ The caller sends the `sent` acknowledgement after `send` returns.
 from __future__ import annotations
 
 import asyncio
-import dataclasses
+import functools
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -18,7 +18,7 @@ from typing import Protocol
 import msgspec
 
 from chinwag import wire
-from chinwag.clock import Clock, now_ms
+from chinwag.clock import Clock, Stamps
 from chinwag.errors import ChinwagError, Code, forbidden, invalid, not_found, rate_limited
 from chinwag.events import Publisher
 from chinwag.media.models import MAX_PER_MESSAGE
@@ -98,6 +98,7 @@ class MessagingService:
         self._limits = limits
         self._rate = RateLimiter(limits.sends_per_sec, float(limits.burst), clock)
         self._listeners: list[StoredListener] = []
+        self._stamps = Stamps()
 
     def on_stored(self, listener: StoredListener) -> None:
         """Called after each new message is committed and published (e.g. push)."""
@@ -113,10 +114,11 @@ class MessagingService:
         """Validate a send; returns the text to store (an encrypted body behind its mark)."""
         if not 1 <= len(client_msg_id) <= MAX_CLIENT_MSG_ID:
             raise invalid("client_msg_id must be 1 to 64 characters")
-        if len(attachment_ids) > MAX_PER_MESSAGE:
-            raise invalid(f"a message carries at most {MAX_PER_MESSAGE} attachments")
-        if len(set(attachment_ids)) != len(attachment_ids):
-            raise invalid("an attachment is listed twice")
+        if attachment_ids:
+            if len(attachment_ids) > MAX_PER_MESSAGE:
+                raise invalid(f"a message carries at most {MAX_PER_MESSAGE} attachments")
+            if len(set(attachment_ids)) != len(attachment_ids):
+                raise invalid("an attachment is listed twice")
         if encrypted is not None:
             # Its attachments, if any, are the client's ciphertext; linking them lets the
             # members download them and keeps them from the sweep.
@@ -195,7 +197,7 @@ class MessagingService:
                 channel_id,
                 client_msg_id,
                 stored_text,
-                now_ms(self._clock),
+                int(self._clock.now() * 1000),  # now_ms, without a call per message
                 reply_to,
                 attachment_ids=attachment_ids,
             )
@@ -208,12 +210,18 @@ class MessagingService:
                     self._append_prepared(request, is_encrypted, check=known is None)
                 )
             else:
-                _match(known, is_encrypted)
-                pending = asyncio.ensure_future(self._append(request))
+                if known != is_encrypted:
+                    _match(known, is_encrypted)
+                appended = self._append(request)
+                # The SQLite engine answers with a future: no task to wrap around it.
+                if isinstance(appended, asyncio.Future):
+                    pending = appended
+                else:
+                    pending = asyncio.ensure_future(appended)
         except ChinwagError as exc:
             on_done(exc)
             return
-        pending.add_done_callback(lambda fut: self._committed(fut, on_done, ack_first))
+        pending.add_done_callback(functools.partial(self._committed, on_done, ack_first))
 
     async def _append_prepared(
         self, request: SendRequest, encrypted: bool, *, check: bool
@@ -231,7 +239,7 @@ class MessagingService:
         names = () if encrypted else usernames_in(request.text)
         if names:
             ids = tuple(await self._store.members_named(request.channel_id, names))
-            request = dataclasses.replace(request, mentions=ids)
+            request = msgspec.structs.replace(request, mentions=ids)
         return await self._append(request)
 
     def _append(self, request: SendRequest) -> Awaitable[Stored | SendRefusal]:
@@ -241,9 +249,9 @@ class MessagingService:
 
     def _committed(
         self,
-        fut: asyncio.Future[Stored | SendRefusal],
         on_done: Callable[[Stored | ChinwagError], None],
         ack_first: bool,
+        fut: asyncio.Future[Stored | SendRefusal],
     ) -> None:
         exc = fut.exception()
         if exc is not None:
@@ -288,17 +296,17 @@ class MessagingService:
             return outcome
         if outcome.duplicate:
             # The original's own attachments, whatever this resend lists.
-            return dataclasses.replace(
+            return msgspec.structs.replace(
                 outcome, message=(await self._with_attachments([outcome.message]))[0]
             )
         message = msgspec.structs.replace(outcome.message, attachments=tuple(found[i] for i in ids))
-        return dataclasses.replace(outcome, message=message)
+        return msgspec.structs.replace(outcome, message=message)
 
     async def _with_attachments(self, messages: list[Message]) -> list[Message]:
         return await with_attachments(self._attachments, messages)
 
     def publish(self, stored: Stored) -> None:
-        body = wire.message_json(stored.message)
+        body = wire.message_json(stored.message, self._stamps)
         if stored.cursors:
             to_user = self._bus.to_user
             for user_id, seq in stored.cursors.items():

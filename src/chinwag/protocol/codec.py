@@ -143,13 +143,15 @@ def encode_obj(obj: Any) -> bytes:
 
 # Message frames are the hot path: the message body is encoded once per message and
 # shared by every recipient; only the cursor differs between users.
-_MSG_PREFIX = b'{"type":"message","cursor":'
 _MSG_MIDDLE = b',"message":'
+_MSG = b'{"type":"message","cursor":%d,"message":%b}'
+_MSG_NULL = b'{"type":"message","cursor":null,"message":%b}'
 
 
 def message_frame(message_json: bytes, cursor: int | None) -> bytes:
-    head = b"null" if cursor is None else str(cursor).encode()
-    return b"".join((_MSG_PREFIX, head, _MSG_MIDDLE, message_json, b"}"))
+    if cursor is None:
+        return _MSG_NULL % message_json
+    return _MSG % (cursor, message_json)
 
 
 def update_frame(event: str, message_json: bytes, cursor: int | None) -> bytes:

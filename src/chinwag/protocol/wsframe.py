@@ -10,12 +10,16 @@ from __future__ import annotations
 import struct
 
 _FIN_TEXT = 0x81
+# Every frame has one: the short headers are made once, the others by compiled structs.
+_SHORT = tuple(bytes((_FIN_TEXT, n)) for n in range(126))
+_MEDIUM = struct.Struct("!BBH").pack
+_LONG = struct.Struct("!BBQ").pack
 
 
 def text_header(length: int) -> bytes:
     """The header of a final, unmasked text frame carrying `length` payload bytes."""
     if length < 126:
-        return bytes((_FIN_TEXT, length))
+        return _SHORT[length]
     if length < 1 << 16:
-        return struct.pack("!BBH", _FIN_TEXT, 126, length)
-    return struct.pack("!BBQ", _FIN_TEXT, 127, length)
+        return _MEDIUM(_FIN_TEXT, 126, length)
+    return _LONG(_FIN_TEXT, 127, length)

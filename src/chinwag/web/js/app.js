@@ -14,14 +14,7 @@ import { applySnapshot, dropSnapshot, loadSnapshot, trackSnapshot } from './snap
 import { Sync } from './sync.js';
 import { hideAuth, mountAuth, showAuth } from './ui/auth.js';
 import { channelTitle, mountChannelList } from './ui/channels.js';
-import { mountComposer } from './ui/composer.js';
-import { mountConversation } from './ui/conversation.js';
-import { mountSearch } from './ui/search.js';
 import { announce, closeOnBackdrop, mountProfile, toast } from './ui/dialogs.js';
-import { mountGroups } from './ui/groups.js';
-import { mountPeople } from './ui/people.js';
-import { mountAdmin } from './ui/admin.js';
-import { mountSafety } from './ui/safety.js';
 import { mountShell, setView } from './ui/shell.js';
 import { showUpdatePrompt } from './ui/update.js';
 import { trackViewport } from './viewport.js';
@@ -107,15 +100,9 @@ async function startSession(s, { gateways = [] } = {}) {
       localStorage.setItem(SESSION_KEY, JSON.stringify(session));
     }
   });
+  // The list first; the other views come with views.js, loaded once the list is shown.
   mountShell(c);
-  mountSafety(c);
-  mountAdmin(c);
   mountChannelList(c);
-  mountPeople(c);
-  mountConversation(c);
-  mountComposer(c);
-  mountSearch(c);
-  mountGroups(c);
   mountProfile(c);
   // Last session's list at once (warm start), then the cache, then the network.
   applySnapshot(state, loadSnapshot(s.user.id));
@@ -150,11 +137,31 @@ async function startSession(s, { gateways = [] } = {}) {
   });
   c.conn = conn;
   chat.conn = conn;
-  route();
   conn.start();
+  // A link to a conversation needs its view at once; otherwise the list goes first.
+  const listShown = router.current() ? null : Promise.race([shown(state), refreshed]);
+  mountLater(c, listShown).catch(fatal);
   await refreshed;
   startWorkerOnce();
 }
+
+/** Resolves once the chat list has been rendered from data (snapshot, cache or server). */
+function shown(state) {
+  return new Promise((resolve) => {
+    if (state.channelsLoaded) resolve();
+    state.on('channels', () => { if (state.channelsLoaded) resolve(); });
+  });
+}
+
+/** The views past the list, once `after` has settled (loading them is one request). */
+async function mountLater(c, after) {
+  await after;
+  const { mountViews } = await loadViews();
+  if (ctx !== c) return;
+  await mountViews(c, { alive: () => ctx === c, routed: route });
+}
+
+const loadViews = () => import('./views.js');
 
 /** A new message from someone else arrived live. */
 function onIncoming(c, m) {
@@ -310,10 +317,17 @@ function fatal(err) {
   toast(`Something went wrong: ${err?.message || err}`, 'error', 10000);
 }
 
+// Logged out: once the form is shown, the rest of the app is fetched (and the service
+// worker installed) while the person types, so logging in does not wait for it.
+function whileLoggedOut() {
+  startWorkerOnce();
+  loadViews().catch(() => { /* loaded again after logging in */ });
+}
+
 const saved = loadSession();
 if (saved) startSession(saved).catch(fatal);
 else {
   showAuth();
-  if (document.readyState === 'complete') startWorkerOnce();
-  else window.addEventListener('load', startWorkerOnce, { once: true });
+  if (document.readyState === 'complete') whileLoggedOut();
+  else window.addEventListener('load', whileLoggedOut, { once: true });
 }

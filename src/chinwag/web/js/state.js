@@ -40,10 +40,12 @@ export class ChannelLog {
     this.noMoreBefore = false; // the server had nothing older
     this.loadingBefore = false;
     this.sortedCache = null;
+    this.added = null; // messages added since the list was last sorted
   }
 
   dirty() {
     this.sortedCache = null;
+    this.added = null;
   }
 
   /**
@@ -70,7 +72,7 @@ export class ChannelLog {
       this.dirty();
       return 'confirmed';
     }
-    this.byId.set(m.message_id, {
+    const entry = {
       key: `m:${m.message_id}`,
       channel_id: m.channel_id,
       message_id: m.message_id,
@@ -81,8 +83,11 @@ export class ChannelLog {
       client_msg_id: m.client_msg_id ?? null,
       state: 'sent',
       ...stateOf(m),
-    });
-    this.dirty();
+    };
+    this.byId.set(m.message_id, entry);
+    // Pages of history come before what is known (or after it): sorted() joins them on
+    // rather than sorting thousands of messages again.
+    if (this.sortedCache) (this.added ||= []).push(entry);
     return 'new';
   }
 
@@ -145,6 +150,18 @@ export class ChannelLog {
   }
 
   sorted() {
+    if (this.sortedCache && this.added) {
+      const added = this.added.sort((a, b) => a.message_id - b.message_id);
+      const all = this.sortedCache;
+      const head = all[0];
+      const tail = all[all.length - 1];
+      if (head && head.message_id !== null && added[added.length - 1].message_id < head.message_id) {
+        this.sortedCache = added.concat(all);
+      } else if (!this.pending.size && (!tail || added[0].message_id > tail.message_id)) {
+        this.sortedCache = all.concat(added);
+      } else this.sortedCache = null;
+      this.added = null;
+    }
     if (!this.sortedCache) {
       const confirmed = [...this.byId.values()].sort((a, b) => a.message_id - b.message_id);
       const pending = [...this.pending.values()].sort((a, b) => a.seq - b.seq);

@@ -6,7 +6,7 @@ import { byTestId, displayName, fillAvatar, setText } from '../dom.js';
 import { channelTitle, directPeer } from './channels.js';
 import { closeOnBackdrop, confirmDialog, openDialog, toast, toastError } from './dialogs.js';
 import { Media } from '../media.js';
-import { createMessage, updateMessage } from './messages.js';
+import { createMessage, listenToMessages, updateMessage } from './messages.js';
 import { presenceText } from './people.js';
 import { attachPull } from './pull.js';
 import { VirtualList } from './virtual-list.js';
@@ -138,6 +138,7 @@ export function mountConversation(ctx) {
   document.addEventListener('visibilitychange', scheduleRead, { signal });
   window.addEventListener('focus', scheduleRead, { signal });
 
+  listenToMessages(ol, actions, signal);
   const messages = new VirtualList({
     scroller,
     list: ol,

@@ -55,86 +55,120 @@ function template() {
           hidden: true }, 'Report'))));
 }
 
+// The parts of a message element that updates touch, found once per element by their
+// place in the template (the same in every clone), never searched for again.
+const PARTS = {
+  slot: '.avatar-slot', bubble: '.bubble', sender: '.msg-sender', time: 'time',
+  edited: '.msg-edited', reply: '.msg-reply', files: '.msg-files', text: '.msg-text',
+  form: '.msg-edit', input: 'textarea', reactions: '.msg-reactions', toolbar: '.msg-actions',
+  edit: '[data-testid="message-edit-button"]', remove: '[data-testid="message-delete-button"]',
+  picker: '.reaction-picker', more: '.show-more', status: '.msg-status', receipt: '.receipt',
+  retry: '[data-testid="message-retry"]', dismiss: '[data-testid="message-dismiss"]',
+  report: '[data-testid="message-report"]',
+};
+
 let prototype = null;
+let partIndex = null; // part name -> index among the template's descendants
 
 /**
- * A new message element; `updateMessage` fills it in.
+ * A new message element; `updateMessage` fills it in. A clone of one template, with no
+ * listeners of its own (`listenToMessages` handles every message's controls), so that
+ * scrolling through a long conversation makes elements cheaply.
  * @param {object} entry the message
- * @param {object} actions {retry(entry), dismiss(entry)}
+ * @param {object} actions what the controls do (see `listenToMessages`)
  */
 export function createMessage(entry, actions) {
-  if (!prototype) prototype = template();
+  if (!prototype) {
+    prototype = template();
+    const all = [...prototype.getElementsByTagName('*')];
+    partIndex = Object.fromEntries(Object.entries(PARTS)
+      .map(([name, sel]) => [name, all.indexOf(prototype.querySelector(sel))]));
+  }
   const li = prototype.cloneNode(true);
-  const text = li.querySelector('.msg-text');
-  const more = li.querySelector('.show-more');
-  more.addEventListener('click', () => {
-    const expanded = !text.classList.contains('expanded');
-    text.classList.toggle('expanded', expanded);
-    text.classList.toggle('collapsed', !expanded);
-    more.setAttribute('aria-expanded', String(expanded));
-    more.textContent = expanded ? 'Show less' : 'Show more';
-  });
-  li.querySelector('[data-testid="message-retry"]').addEventListener('click', () => actions.retry(li.entry));
-  const q = (id) => li.querySelector(`[data-testid="${id}"]`);
-  const picker = q('reaction-picker');
-  const form = q('message-edit-form');
-  const input = q('message-edit-input');
-  const closeEdit = () => {
-    form.hidden = true;
-    text.hidden = false;
-    li.editing = false;
-  };
-  // On touch screens a tap on the message shows its actions (there is no hover).
-  li.querySelector('.bubble').addEventListener('click', (e) => {
-    if (e.target.closest('button, a, textarea, form')) return;
-    li.classList.toggle('actions-open');
-  });
-  q('message-reply-button').addEventListener('click', () => actions.reply(li.entry));
-  q('message-react-button').addEventListener('click', () => { picker.hidden = !picker.hidden; });
-  picker.addEventListener('click', (e) => {
-    const emoji = e.target.closest('[data-emoji]')?.dataset.emoji;
-    if (!emoji) return;
-    picker.hidden = true;
-    actions.react(li.entry, emoji);
-  });
-  q('message-reactions').addEventListener('click', (e) => {
-    const emoji = e.target.closest('[data-emoji]')?.dataset.emoji;
-    if (emoji) actions.react(li.entry, emoji);
-  });
-  q('message-delete-button').addEventListener('click', () => actions.remove(li.entry));
-  q('message-reply').addEventListener('click', () => actions.jump(li.entry.channel_id, li.entry.reply_to));
-  // Edit in place: the text gives way to a box holding it; Enter saves, Escape cancels.
-  q('message-edit-button').addEventListener('click', () => {
-    li.editing = true;
-    input.value = li.entry.text;
-    text.hidden = true;
-    form.hidden = false;
-    input.focus();
-  });
-  q('message-edit-cancel').addEventListener('click', closeEdit);
-  input.addEventListener('keydown', (e) => {
-    if (e.key === 'Escape') { e.preventDefault(); closeEdit(); }
-    if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) { e.preventDefault(); form.requestSubmit(); }
-  });
-  form.addEventListener('submit', async (e) => {
-    e.preventDefault();
-    const value = input.value;
-    if (!value.trim() || value === li.entry.text) { closeEdit(); return; }
-    if (await actions.edit(li.entry, value)) closeEdit();
-  });
-  li.querySelector('[data-testid="message-dismiss"]').addEventListener('click', () => actions.dismiss(li.entry));
-  li.querySelector('[data-testid="message-report"]').addEventListener('click', () => actions.report(li.entry));
-  // A tap on the message shows its actions (there is no hover on a touch screen).
-  li.addEventListener('click', (e) => {
-    if (!e.target.closest('button, a')) li.classList.toggle('selected');
-  });
+  const all = li.getElementsByTagName('*');
+  li.parts = Object.fromEntries(Object.entries(partIndex).map(([name, i]) => [name, all[i]]));
   li.actions = actions;
   return li;
 }
 
+function closeEdit(li) {
+  li.parts.form.hidden = true;
+  li.parts.text.hidden = false;
+  li.editing = false;
+}
+
+/**
+ * What the controls of every message in `list` do, from listeners on the list itself.
+ * @param {HTMLElement} list the element the messages are in
+ * @param {object} actions {retry, dismiss, report, reply, jump, react, edit, remove}(entry...)
+ */
+export function listenToMessages(list, actions, signal) {
+  const messageOf = (e) => {
+    const li = e.target.closest('li.msg');
+    return li && li.parentElement === list && li.parts ? li : null;
+  };
+  list.addEventListener('click', (e) => {
+    const li = messageOf(e);
+    if (!li) return;
+    const { parts, entry } = li;
+    const button = e.target.closest('button');
+    switch (button && li.contains(button) ? button.dataset.testid : null) {
+      case 'message-show-more': {
+        const expanded = !parts.text.classList.contains('expanded');
+        parts.text.classList.toggle('expanded', expanded);
+        parts.text.classList.toggle('collapsed', !expanded);
+        button.setAttribute('aria-expanded', String(expanded));
+        button.textContent = expanded ? 'Show less' : 'Show more';
+        break;
+      }
+      case 'message-retry': actions.retry(entry); break;
+      case 'message-dismiss': actions.dismiss(entry); break;
+      case 'message-report': actions.report(entry); break;
+      case 'message-reply-button': actions.reply(entry); break;
+      case 'message-react-button': parts.picker.hidden = !parts.picker.hidden; break;
+      case 'reaction-option':
+        parts.picker.hidden = true;
+        actions.react(entry, button.dataset.emoji);
+        break;
+      case 'reaction': actions.react(entry, button.dataset.emoji); break;
+      case 'message-delete-button': actions.remove(entry); break;
+      case 'message-reply': actions.jump(entry.channel_id, entry.reply_to); break;
+      // Edit in place: the text gives way to a box holding it; Enter saves, Escape cancels.
+      case 'message-edit-button':
+        li.editing = true;
+        parts.input.value = entry.text;
+        parts.text.hidden = true;
+        parts.form.hidden = false;
+        parts.input.focus();
+        break;
+      case 'message-edit-cancel': closeEdit(li); break;
+      default: break;
+    }
+    // On touch screens a tap on the message shows its actions (there is no hover).
+    if (!e.target.closest('button, a, textarea, form') && parts.bubble.contains(e.target)) {
+      li.classList.toggle('actions-open');
+    }
+    if (!e.target.closest('button, a')) li.classList.toggle('selected');
+  }, { signal });
+  list.addEventListener('keydown', (e) => {
+    const li = messageOf(e);
+    if (!li || e.target !== li.parts.input) return;
+    if (e.key === 'Escape') { e.preventDefault(); closeEdit(li); }
+    if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) { e.preventDefault(); li.parts.form.requestSubmit(); }
+  }, { signal });
+  list.addEventListener('submit', async (e) => {
+    const li = messageOf(e);
+    if (!li || e.target !== li.parts.form) return;
+    e.preventDefault();
+    const value = li.parts.input.value;
+    if (!value.trim() || value === li.entry.text) { closeEdit(li); return; }
+    if (await actions.edit(li.entry, value)) closeEdit(li);
+  }, { signal });
+}
+
 /** Images as thumbnails that open full size; other files as cards with a download. */
 function renderFiles(li, attachments) {
-  const box = li.querySelector('.msg-files');
+  const box = li.parts.files;
   box.replaceChildren();
   box.hidden = !attachments.length;
   const { media, view } = li.actions;
@@ -166,6 +200,7 @@ function renderFiles(li, attachments) {
 
 export function updateMessage(li, vm, state) {
   const e = vm.entry;
+  const p = li.parts;
   li.entry = e;
   li.classList.toggle('mine', vm.mine);
   li.classList.toggle('theirs', !vm.mine);
@@ -178,18 +213,18 @@ export function updateMessage(li, vm, state) {
 
   const sender = state.user(e.sender_id);
   const name = vm.mine ? 'You' : displayName(sender);
-  const slot = li.querySelector('.avatar-slot');
+  const slot = p.slot;
   slot.hidden = !vm.group; // avatars only tell group members apart
   if (!vm.mine && vm.first && vm.group) {
     if (!slot.firstChild) slot.append(avatar(sender, 'sm'));
     else fillAvatar(slot.firstChild, sender);
   } else if (slot.firstChild) slot.firstChild.remove();
 
-  const senderEl = li.querySelector('.msg-sender');
+  const senderEl = p.sender;
   // Screen readers always hear who wrote it; sighted users see it once per run.
   senderEl.classList.toggle('sr-only', !(vm.first && vm.group && !vm.mine));
   setText(senderEl, name);
-  const time = li.querySelector('time');
+  const time = p.time;
   if (time.dateTime !== String(e.created_at)) {
     time.dateTime = String(e.created_at);
     time.title = fullTime(e.created_at);
@@ -198,8 +233,8 @@ export function updateMessage(li, vm, state) {
 
   const deleted = Boolean(e.deleted);
   li.dataset.deleted = String(deleted);
-  li.querySelector('.msg-edited').hidden = !e.edited_at || deleted;
-  const reply = li.querySelector('.msg-reply');
+  p.edited.hidden = !e.edited_at || deleted;
+  const reply = p.reply;
   reply.hidden = !Number.isSafeInteger(e.reply_to) || deleted;
   if (!reply.hidden) {
     const orig = vm.replied;
@@ -212,16 +247,16 @@ export function updateMessage(li, vm, state) {
     reply.dataset.replyTo = String(e.reply_to);
     setText(reply, `↪ ${quote}`);
   }
-  renderReactions(li.querySelector('.msg-reactions'), e.reactions || {}, state);
+  renderReactions(p.reactions, e.reactions || {}, state);
   const stored = e.message_id !== null && e.message_id !== undefined && e.state === 'sent';
-  li.querySelector('.msg-actions').hidden = !stored || deleted || li.editing;
-  li.querySelector('[data-testid="message-edit-button"]').hidden = !vm.mine;
-  li.querySelector('[data-testid="message-delete-button"]').hidden = !(vm.mine || vm.admin);
+  p.toolbar.hidden = !stored || deleted || li.editing;
+  p.edit.hidden = !vm.mine;
+  p.remove.hidden = !(vm.mine || vm.admin);
   if (deleted && li.editing) {
     li.editing = false;
-    li.querySelector('.msg-edit').hidden = true;
+    p.form.hidden = true;
   }
-  if (deleted) li.querySelector('.reaction-picker').hidden = true;
+  if (deleted) p.picker.hidden = true;
 
   // A blocked sender's files are hidden with the text; a deleted message has none.
   const secret = e.encrypted ? state.decrypted.get(e.key) : null;
@@ -231,7 +266,7 @@ export function updateMessage(li, vm, state) {
     renderFiles(li, files);
   }
   li.renderedFiles = files;
-  const textEl = li.querySelector('.msg-text');
+  const textEl = p.text;
   // End-to-end encrypted: what was decrypted on this device, or a wait for its key.
   const waiting = Boolean(e.encrypted) && !secret && !deleted && !vm.hidden;
   li.dataset.e2ee = e.encrypted ? (secret ? 'decrypted' : 'waiting') : '';
@@ -251,13 +286,13 @@ export function updateMessage(li, vm, state) {
     const long = isLong(shown);
     textEl.classList.toggle('collapsed', long);
     textEl.classList.remove('expanded');
-    const more = li.querySelector('.show-more');
+    const more = p.more;
     more.hidden = !long;
     more.textContent = 'Show more';
     more.setAttribute('aria-expanded', 'false');
   }
 
-  const status = li.querySelector('.msg-status');
+  const status = p.status;
   let statusText = '';
   if (vm.mine) {
     if (e.state === 'pending') statusText = 'Sending…';
@@ -266,12 +301,12 @@ export function updateMessage(li, vm, state) {
   }
   setText(status, statusText);
   status.hidden = !statusText;
-  const receipt = li.querySelector('.receipt');
+  const receipt = p.receipt;
   receipt.hidden = !vm.receipt;
   setText(receipt, vm.receipt || '');
-  li.querySelector('[data-testid="message-retry"]').hidden = e.state !== 'failed';
-  li.querySelector('[data-testid="message-dismiss"]').hidden = e.state !== 'failed';
-  const report = li.querySelector('[data-testid="message-report"]');
+  p.retry.hidden = e.state !== 'failed';
+  p.dismiss.hidden = e.state !== 'failed';
+  const report = p.report;
   report.hidden = vm.mine || vm.hidden || !e.message_id;
   if (!report.hidden) report.setAttribute('aria-label', `Report this message from ${name}`);
 }

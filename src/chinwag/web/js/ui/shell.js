@@ -80,7 +80,10 @@ export function mountShell(ctx) {
       renderNotif();
     }
   }, { signal });
-  renderNotif();
+  // Reading the permission is a synchronous question to the browser, slow on a busy
+  // phone: asked once the first screen is drawn.
+  if (window.requestIdleCallback) requestIdleCallback(renderNotif, { timeout: 1000 });
+  else setTimeout(renderNotif, 200);
 
   // ---- me ----
   const profileButton = byTestId('profile-button');

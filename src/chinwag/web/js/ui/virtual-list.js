@@ -15,6 +15,7 @@ export class VirtualList {
    * @param {(el: HTMLElement) => void} [o.removed] an element left the page
    * @param {number} [o.estimate] px, height of an item not yet measured
    * @param {number} [o.overscan] px rendered beyond each edge of the viewport
+   * @param {number} [o.budgetMs] ms per frame for making elements while scrolling
    */
   constructor(o) {
     this.o = o;
@@ -28,6 +29,8 @@ export class VirtualList {
     this.listTop = 0; // the list's offset in the scroller, read before the last render
     this.anchorIndex = -1; // the index of the last render's anchor item
     this.following = true; // at the newest item: stay there when the viewport changes
+    this.partial = false; // the last render left part of its window for the next frame
+    this.frame = 0; // that next frame
     // The scroller changes size (the on-screen keyboard, a rotation, the window): keep the
     // newest message in view if it was, else keep the first visible one where it was.
     let height = 0;
@@ -120,9 +123,13 @@ export class VirtualList {
       this.following = this.atEnd();
       return;
     }
+    // New elements are made for a few milliseconds per frame, those in view first (and
+    // all of those, unless scrolling); the rest of the window follows in the next frames.
+    // So a fling through a long list on a slow phone never holds the main thread long.
+    const deadline = stick ? Infinity : performance.now() + (this.o.budgetMs ?? 10);
     const anchor = stick ? null : this.anchor();
     for (let pass = 0; pass < 3; pass++) {
-      const changed = this.renderWindow(stick, anchor);
+      const changed = this.renderWindow(stick, anchor, deadline, !scrolled);
       if (stick) scroller.scrollTop = scroller.scrollHeight;
       else if (anchor && this.anchorIndex >= 0) {
         // Where the anchor is now, from the measured heights: reading it from the page
@@ -133,6 +140,12 @@ export class VirtualList {
       if (!changed || this.covers()) break;
     }
     this.following = this.atEnd();
+    if (this.partial && !this.frame) {
+      this.frame = requestAnimationFrame(() => {
+        this.frame = 0;
+        this.render({ scrolled: true });
+      });
+    }
   }
 
   /** Whether the rendered items reach at least half the overscan past both edges. */
@@ -146,8 +159,13 @@ export class VirtualList {
     return above && below;
   }
 
-  /** One pass: choose the window, put its elements in place, measure them. */
-  renderWindow(stick, anchor) {
+  /**
+   * One pass: choose the window, put its elements in place, measure them. Until
+   * `deadline` (performance.now()), after which the window is cut short (`partial`): it
+   * keeps what it has that reaches into the viewport and grows from there, over the
+   * viewport first (whole, if `wholeView`), then the overscan.
+   */
+  renderWindow(stick, anchor, deadline = Infinity, wholeView = true) {
     const { scroller, list, overscan = 800 } = this.o;
     const n = this.keys.length;
     const tops = this.offsets();
@@ -167,6 +185,8 @@ export class VirtualList {
     start = Math.max(0, Math.min(start, n));
     let end = start;
     while (end < n && tops[end] < to) end++;
+    this.partial = false;
+    if (deadline !== Infinity) [start, end] = this.grow(start, end, viewTop, deadline, wholeView);
     this.start = start;
     this.end = end;
 
@@ -180,20 +200,7 @@ export class VirtualList {
     }
     let prev = null;
     for (let i = start; i < end; i++) {
-      const key = this.keys[i];
-      const item = this.items[i];
-      let el = this.nodes.get(key);
-      if (!el) {
-        el = this.o.create(item);
-        el.dataset.key = key;
-        this.nodes.set(key, el);
-      }
-      if (el.renderedItem !== item || el.renderedVersion !== this.version || el.renderedIndex !== i) {
-        el.renderedItem = item;
-        el.renderedVersion = this.version;
-        el.renderedIndex = i;
-        this.o.update(el, item, i);
-      }
+      const el = this.element(i);
       const want = prev ? prev.nextSibling : list.firstChild;
       if (want !== el) list.insertBefore(el, want);
       prev = el;
@@ -221,15 +228,67 @@ export class VirtualList {
     return changed;
   }
 
+  /** The element of item `i`, made or brought up to date. */
+  element(i) {
+    const key = this.keys[i];
+    const item = this.items[i];
+    let el = this.nodes.get(key);
+    if (!el) {
+      el = this.o.create(item);
+      el.dataset.key = key;
+      this.nodes.set(key, el);
+    }
+    if (el.renderedItem !== item || el.renderedVersion !== this.version || el.renderedIndex !== i) {
+      el.renderedItem = item;
+      el.renderedVersion = this.version;
+      el.renderedIndex = i;
+      this.o.update(el, item, i);
+    }
+    return el;
+  }
+
+  /** The part of the window [start, end) that can be made before `deadline`. */
+  grow(start, end, viewTop, deadline, wholeView) {
+    const tops = this.offsets();
+    const n = this.keys.length;
+    let first = Math.max(0, Math.min(upperBound(tops, viewTop) - 1, n));
+    let last = first;
+    while (last < n && tops[last] < viewTop + this.o.scroller.clientHeight) last++;
+    first = Math.max(first, start);
+    last = Math.min(Math.max(last, first), end);
+    // What is rendered stays if it reaches into the viewport; else start at the viewport.
+    const has = (i) => this.nodes.has(this.keys[i]);
+    let lo = first;
+    while (lo < last && !has(lo)) lo++;
+    if (lo === last) lo = first;
+    let hi = lo;
+    while (hi < end && has(hi)) hi++;
+    while (lo > start && has(lo - 1)) lo--;
+    // At least one new element each time, so that the window always gets there.
+    let made = 0;
+    const early = () => made > 0 && performance.now() > deadline;
+    const make = (i) => { this.element(i); made++; };
+    while (hi < last && (wholeView || !early())) make(hi++);
+    while (lo > first && (wholeView || !early())) make(--lo);
+    while (hi < end && !early()) make(hi++);
+    while (lo > start && !early()) make(--lo);
+    this.partial = lo > start || hi < end;
+    return [lo, hi];
+  }
+
   /** Stop watching the scroller (logging out). */
   dispose() {
     this.resizes.disconnect();
     this.stop.abort();
+    cancelAnimationFrame(this.frame);
   }
 
   /** Forget everything (another conversation). */
   reset() {
     this.following = true;
+    cancelAnimationFrame(this.frame);
+    this.frame = 0;
+    this.partial = false;
     for (const el of this.nodes.values()) this.o.removed?.(el);
     this.nodes.clear();
     this.heights.clear();
