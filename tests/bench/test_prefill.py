@@ -1,6 +1,7 @@
 """`chinwag bench prefill` writes a database the server can live on: the real schema with
-gapless message ids per channel and inbox seqs per user; it is reused, never overwritten;
-and a server starts on it and takes new traffic on top, exactly."""
+gapless message ids per channel and inbox seqs per user, every message already in the
+search index (nothing pending, one segment); it is reused, never overwritten; and a
+server starts on it and takes new traffic on top, exactly."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import pytest
 from chinwag.bench.config import BenchConfig
 from chinwag.bench.prefill import PrefillConfig, prefill
 from chinwag.bench.run import run_workload
+from chinwag.store.sqlite.indexer import MAX_ID, segments
 from tests.helpers.server import run_server, test_settings
 
 SIZES = {"messages": 3_000, "users": 300, "channels": 200, "chunk": 1_000, "cache_mib": 16}
@@ -48,11 +50,53 @@ def _check_database(path: Path, messages: int) -> None:
         conn.close()
 
 
+def _check_index(path: Path) -> None:
+    """As a server that has lived leaves it: everything indexed, nothing pending, the
+    index merged, FTS5's merging inside inserts off."""
+    conn = sqlite3.connect(path)
+    try:
+        assert conn.execute("SELECT count(*) FROM search_pending").fetchone()[0] == 0
+        conn.execute("INSERT INTO search_text (search_text) VALUES ('integrity-check')")
+        assert segments(conn) == 1
+        config = dict(conn.execute("SELECT k, v FROM search_text_config").fetchall())
+        assert config["automerge"] == 0 and config["crisismerge"] > 100
+        # Each channel's messages are indexed up to its newest one.
+        behind = conn.execute(
+            "SELECT count(*) FROM (SELECT channel_id, max(message_id) AS top FROM messages"
+            " GROUP BY channel_id) m JOIN search_channels c USING (channel_id)"
+            " WHERE c.indexed_upto != m.top"
+        ).fetchone()[0]
+        assert behind == 0
+        messages = conn.execute("SELECT count(*) FROM messages").fetchone()[0]
+        assert conn.execute("SELECT count(*) FROM search_text_docsize").fetchone()[0] == messages
+        # Search finds prefilled messages by their words, under their channel's rowids.
+        sample = conn.execute(
+            "SELECT c.id, m.message_id, m.text FROM messages m"
+            " JOIN search_channels c USING (channel_id) WHERE length(trim(m.text)) >= 12"
+            " ORDER BY m.created_at LIMIT 20"
+        ).fetchall()
+        assert sample
+        for number, message_id, text in sample:
+            # detail=none asks a longer term as its trigrams, all present.
+            term = text.strip()[:12]
+            query = " AND ".join(f'"{term[i : i + 3]}"' for i in range(len(term) - 2))
+            found = {
+                rowid
+                for (rowid,) in conn.execute(
+                    "SELECT rowid FROM search_text WHERE search_text MATCH ?", (query,)
+                )
+            }
+            assert (number << 32) | (MAX_ID - message_id) in found
+    finally:
+        conn.close()
+
+
 async def test_prefill_then_serve(tmp_path: Path) -> None:
     data = tmp_path / "data"
     made = prefill(PrefillConfig(data_dir=str(data), **SIZES))  # type: ignore[arg-type]
     assert made["reused"] is False
     _check_database(data / "chinwag.db", SIZES["messages"])
+    _check_index(data / "chinwag.db")
     again = prefill(PrefillConfig(data_dir=str(data), **SIZES))  # type: ignore[arg-type]
     assert again["reused"] is True
     with pytest.raises(RuntimeError, match="prefilled with less"):

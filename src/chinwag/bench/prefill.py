@@ -7,7 +7,9 @@ in bulk (the wire would take hours): `--users` users with a device each, `--chan
 conversations (direct ones between friends, a share of small groups), and `--messages`
 messages spread over them in time order, busy conversations busier than others, each
 with its idempotency row, its inbox entry per member and gapless ids and seqs, exactly
-as the server stores them. Then every member has read everything.
+as the server stores them. Then every member has read everything, and every message is
+in the search index, as a server that has lived would have indexed it in its idle
+moments: nothing waits in search_pending, and the index is merged to one segment.
 
 It refuses a data directory a server is using (the same lock as the server) and one
 that holds a database it did not make. A directory it made already, with at least as
@@ -36,10 +38,17 @@ from pathlib import Path
 from argon2 import PasswordHasher
 
 from chinwag.bench import flags
+from chinwag.store.sqlite import indexer
 from chinwag.store.sqlite.migrate import migrate
 
 MARKER = "prefill.json"
 DAY_MS = 86_400_000
+# The send path's trigger queues each message for the indexer; prefill indexes its
+# messages itself, in bulk, so the trigger is set aside while it writes.
+PENDING_TRIGGER = "messages_search_insert"
+# FTS5's in-memory build buffer while prefilling (bytes; FTS5's default is 1 MiB): each
+# flush is a segment, so a large buffer leaves fewer segments to merge at the end.
+BUILD_HASH_BYTES = 256 << 20
 
 
 @dataclass(frozen=True)
@@ -126,9 +135,27 @@ def _write(path: Path, cfg: PrefillConfig) -> dict[str, int]:
         rng = random.Random(cfg.seed)
         now = int(time.time() * 1000)
         start = now - cfg.days * DAY_MS
+        trigger = conn.execute(
+            "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = ?",
+            (PENDING_TRIGGER,),
+        ).fetchone()[0]
+        conn.execute(f"DROP TRIGGER {PENDING_TRIGGER}")
+        conn.execute("INSERT INTO search_text (search_text, rank) VALUES ('automerge', 0)")
+        conn.execute(
+            "INSERT INTO search_text (search_text, rank) VALUES ('hashsize', ?)",
+            (BUILD_HASH_BYTES,),
+        )
         world = _people(conn, rng, cfg, start)
         inbox_rows = _messages(conn, rng, cfg, world, start, now)
         conn.execute("BEGIN")
+        # The index as the server leaves it when nothing is pending: one segment (a
+        # search seeks once per segment), FTS5's own merging off, the default buffer.
+        conn.execute("INSERT INTO search_text (search_text) VALUES ('optimize')")
+        conn.execute(
+            "INSERT INTO search_text (search_text, rank) VALUES ('hashsize', ?)", (1 << 20,)
+        )
+        indexer.configure(conn)
+        conn.execute(trigger)
         # Everyone has read everything: unread counts start at zero.
         conn.execute(
             "UPDATE members SET last_read_message_id = (SELECT coalesce(max(message_id), 0)"
@@ -223,6 +250,11 @@ def _people(conn: sqlite3.Connection, rng: random.Random, cfg: PrefillConfig, at
             for x, y in ((m[0], m[1]), (m[1], m[0]))
         ),
     )
+    # Search numbers every channel; each one's messages are a range of index rowids.
+    conn.executemany(
+        "INSERT INTO search_channels (id, channel_id) VALUES (?, ?)",
+        ((i + 1, cid) for i, cid in enumerate(channels)),
+    )
     conn.execute("COMMIT")
     weights = [1.0 / (rank + 10) ** 0.8 for rank in range(cfg.channels)]
     return _World(users, devices, channels, members, list(itertools.accumulate(weights)))
@@ -246,7 +278,7 @@ def _messages(
     report = time.monotonic()
     while made < cfg.messages:
         n = min(cfg.chunk, cfg.messages - made)
-        msgs, sends, inbox = [], [], []
+        msgs, sends, inbox, docs = [], [], [], []
         for k in range(made, made + n):
             ch = bisect(world.cum_weights, rng.random() * total_w)
             ch = min(ch, cfg.channels - 1)
@@ -259,6 +291,7 @@ def _messages(
             pos = rng.randrange(3000)
             text = words[pos : pos + 20 + (k * 7919) % 140]
             msgs.append((cid, mid, uid, did, cmid, text, at))
+            docs.append((((ch + 1) << 32) | (indexer.MAX_ID - mid), text))
             sends.append((did, cmid, cid, mid))
             for u in members:
                 s = seq[u] = seq[u] + 1
@@ -267,6 +300,8 @@ def _messages(
         msgs.sort()
         sends.sort()
         inbox.sort()
+        # Ascending rowids: FTS5 starts a new segment whenever a rowid is not above the last.
+        docs.sort()
         conn.execute("BEGIN")
         conn.executemany(
             "INSERT INTO messages (channel_id, message_id, sender_id, device_id, client_msg_id,"
@@ -281,6 +316,7 @@ def _messages(
         conn.executemany(
             "INSERT INTO inbox (user_id, seq, channel_id, message_id) VALUES (?, ?, ?, ?)", inbox
         )
+        conn.executemany("INSERT INTO search_text (rowid, text) VALUES (?, ?)", docs)
         conn.execute("COMMIT")
         conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         made += n
@@ -288,4 +324,11 @@ def _messages(
         if time.monotonic() - report > 10 or made == cfg.messages:
             report = time.monotonic()
             print(f"prefill: {made:,} of {cfg.messages:,} messages", file=sys.stderr, flush=True)
+    # Every message is in the index: the update trigger keeps edits in step from now on.
+    conn.execute("BEGIN")
+    conn.executemany(
+        "UPDATE search_channels SET indexed_upto = ? WHERE id = ?",
+        ((top, ch + 1) for ch, top in enumerate(last_id) if top),
+    )
+    conn.execute("COMMIT")
     return inbox_rows

@@ -2,7 +2,13 @@
 send transaction's trigger, migrations/0007) into the FTS5 index in bounded chunks, on
 the writer thread between group commits, so a send never pays for indexing. With
 nothing pending and no sends waiting it merges the index's segments a step at a time
-(a search seeks once per segment)."""
+(a search seeks once per segment).
+
+FTS5's own merging is off (configure): left on, an insert of a few rows can set off a
+merge of whole levels of the index (`crisismerge`), seconds of work on the writer while
+sends wait. Every merge is one of ours instead, bounded in pages: in idle moments, and
+after an indexing step whenever the index holds more than SEGMENTS_MAX segments, so
+their number stays bounded under a load that never leaves an idle moment."""
 
 from __future__ import annotations
 
@@ -16,6 +22,11 @@ CHUNK = 256
 BACKLOG_MAX = 4_000
 # Index pages written by one merge step (a few ms of work).
 MERGE_PAGES = 64
+# Above this many segments an indexing step is followed by a merge step, busy or not.
+SEGMENTS_MAX = 32
+# FTS5 merges a whole level inside an insert once it holds this many segments: far
+# above what SEGMENTS_MAX lets happen (FTS5 caps the setting below 2000).
+CRISIS_MERGE = 1_000
 # A rowid is (channel number << 32) | (MAX_ID - message_id) (migrations/0009): a larger
 # message id is never indexed (over four billion messages in one channel).
 MAX_ID = 0xFFFFFFFF
@@ -65,12 +76,49 @@ def index_chunk(conn: sqlite3.Connection, busy: bool, limit: int = CHUNK) -> boo
         (upto,),
     )
     conn.execute("DELETE FROM search_pending WHERE id <= ?", (upto,))
+    over = segments(conn) - SEGMENTS_MAX
+    if over > 0:
+        # Further above the bound, larger steps (still bounded): merging keeps pace
+        # with any rate of indexing.
+        _merge_step(conn, MERGE_PAGES * min(4, 1 + over // 8))
     return True
 
 
-def _merge_step(conn: sqlite3.Connection) -> bool:
+def configure(conn: sqlite3.Connection) -> None:
+    """Turn FTS5's merging inside inserts off (kept in the index's config table, so
+    this writes only when a setting differs)."""
+    want = {"automerge": 0, "crisismerge": CRISIS_MERGE}
+    have = dict(conn.execute("SELECT k, v FROM search_text_config").fetchall())
+    for key, value in want.items():
+        if have.get(key) != value:
+            conn.execute("INSERT INTO search_text (search_text, rank) VALUES (?, ?)", (key, value))
+
+
+def segments(conn: sqlite3.Connection) -> int:
+    """How many segments the index has, from its structure record: a 4-byte cookie, a
+    4-byte marker in newer versions of FTS5, then varints: levels, segments."""
+    row = conn.execute("SELECT block FROM search_text_data WHERE id = 10").fetchone()
+    if row is None:
+        return 0
+    data: bytes = row[0]
+    pos = 8 if data[4:8] == b"\xff\x00\x00\x01" else 4
+    _, pos = _varint(data, pos)
+    return _varint(data, pos)[0]
+
+
+def _varint(data: bytes, pos: int) -> tuple[int, int]:
+    value = 0
+    while True:
+        byte = data[pos]
+        pos += 1
+        value = (value << 7) | (byte & 0x7F)
+        if byte < 0x80:
+            return value, pos
+
+
+def _merge_step(conn: sqlite3.Connection, pages: int = MERGE_PAGES) -> bool:
     """One bounded merge of the index's segments; True if there was anything to merge
     (FTS5 tells by the change count: fewer than 2 means nothing was done)."""
     before = conn.total_changes
-    conn.execute("INSERT INTO search_text (search_text, rank) VALUES ('merge', ?)", (MERGE_PAGES,))
+    conn.execute("INSERT INTO search_text (search_text, rank) VALUES ('merge', ?)", (pages,))
     return conn.total_changes - before >= 2

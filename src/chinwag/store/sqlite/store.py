@@ -16,7 +16,7 @@ from chinwag.store.sqlite.attachments import SqliteAttachments
 from chinwag.store.sqlite.channels import SqliteChannels
 from chinwag.store.sqlite.db import WAL_LIMIT, Database
 from chinwag.store.sqlite.friends import SqliteFriends
-from chinwag.store.sqlite.indexer import index_chunk
+from chinwag.store.sqlite.indexer import configure, index_chunk
 from chinwag.store.sqlite.keys import SqliteKeys
 from chinwag.store.sqlite.messages import SqliteMessages
 from chinwag.store.sqlite.migrate import migrate
@@ -44,6 +44,7 @@ class SqliteStore:
         self._lock_data_dir()
         self.db.start(asyncio.get_running_loop())
         applied = migrate(self.db.writer_connection())
+        configure(self.db.writer_connection())
         self.db.run_in_background(index_chunk)
         if applied:
             log.info("applied migrations %s to %s", applied, self.db.path)

@@ -1,0 +1,125 @@
+"""The SQLite search index's segments are merged only in bounded steps on the writer:
+whatever the index's shape, one indexing step writes a bounded number of index pages
+(sends queued behind it wait for that much work, no more), and under a load that never
+leaves an idle moment the number of segments (a search seeks once per segment) stays
+bounded. Work is counted in pages of the index (search_text_data rows), not time."""
+
+from __future__ import annotations
+
+import random
+import sqlite3
+import string
+from pathlib import Path
+
+from chinwag.store.sqlite.indexer import (
+    BACKLOG_MAX,
+    CHUNK,
+    MERGE_PAGES,
+    SEGMENTS_MAX,
+    configure,
+    index_chunk,
+    segments,
+)
+from chinwag.store.sqlite.migrate import migrate
+from chinwag.store.sqlite.store import SqliteStore
+
+# A merge step has a budget of at most 4 * MERGE_PAGES; FTS5 stops at the first term
+# boundary past it (the rest of a doclist: small here).
+MERGE_BOUND = 6 * MERGE_PAGES
+# A step indexes at most 8 chunks (a backlog), a few messages a page, then merges.
+STEP_PAGES = 8 * CHUNK // 4 + MERGE_BOUND
+
+
+class _Sender:
+    """Messages into the real schema, as the send transaction stores them (its trigger
+    queues each one for the indexer)."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+        self.rng = random.Random(7)
+        self.words = "".join(self.rng.choices(string.ascii_lowercase + "    ", k=4096))
+        self.ids: dict[str, int] = {}
+
+    def send(self, n: int) -> None:
+        self.conn.execute("BEGIN")
+        for _ in range(n):
+            channel = f"c{self.rng.randrange(300)}"
+            mid = self.ids[channel] = self.ids.get(channel, 0) + 1
+            at = self.rng.randrange(3000)
+            self.conn.execute(
+                "INSERT INTO messages (channel_id, message_id, sender_id, device_id,"
+                " client_msg_id, text, created_at) VALUES (?, ?, 'u', 'd', ?, ?, 0)",
+                (channel, mid, f"{channel}-{mid}", self.words[at : at + 20 + at % 120]),
+            )
+        self.conn.execute("COMMIT")
+
+
+def _open(path: Path) -> sqlite3.Connection:
+    conn = sqlite3.connect(path, isolation_level=None)
+    migrate(conn)
+    configure(conn)
+    return conn
+
+
+def _pages(conn: sqlite3.Connection) -> set[tuple[int, bytes]]:
+    return set(conn.execute("SELECT id, block FROM search_text_data"))
+
+
+def _step(conn: sqlite3.Connection, *, busy: bool) -> int:
+    """One background step as the writer runs it; the index pages it wrote."""
+    before = _pages(conn)
+    conn.execute("BEGIN IMMEDIATE")
+    index_chunk(conn, busy)
+    conn.execute("COMMIT")
+    return len(_pages(conn) - before)
+
+
+def test_one_step_never_merges_the_index_at_once(tmp_path: Path) -> None:
+    conn = _open(tmp_path / "db.sqlite")
+    sender = _Sender(conn)
+    # An index of many segments in one level, as a long backlog indexed in small chunks
+    # leaves it: FTS5 left to itself merges the whole level inside the next insert.
+    for n in range(60):
+        conn.execute("BEGIN")
+        conn.executemany(
+            "INSERT INTO search_text (rowid, text) VALUES (?, ?)",
+            (((n + 1000) << 32 | i, sender.words[i : i + 90]) for i in range(2000)),
+        )
+        conn.execute("COMMIT")
+    assert segments(conn) == 60
+    total = len(_pages(conn))
+    sender.send(4)
+    written = _step(conn, busy=False)
+    assert written <= MERGE_BOUND < total // 4
+    # Idle steps merge the rest down, a bounded step at a time.
+    while _step(conn, busy=False):
+        pass
+    assert segments(conn) <= 2
+    conn.close()
+
+
+def test_segments_stay_bounded_under_sustained_load(tmp_path: Path) -> None:
+    conn = _open(tmp_path / "db.sqlite")
+    sender = _Sender(conn)
+    sender.send(BACKLOG_MAX + 100)
+    most = worst = 0
+    # Sends never stop: every step is a busy one, working a backlog above the bound.
+    for _ in range(160):
+        sender.send(CHUNK)
+        worst = max(worst, _step(conn, busy=True))
+        most = max(most, segments(conn))
+    assert conn.execute("SELECT count(*) FROM search_pending").fetchone()[0] <= BACKLOG_MAX + 1
+    assert most <= 2 * SEGMENTS_MAX
+    assert worst <= STEP_PAGES
+    conn.close()
+
+
+async def test_the_store_turns_fts5_merging_inside_inserts_off(tmp_path: Path) -> None:
+    store = SqliteStore(tmp_path / "db.sqlite")
+    await store.start()
+    try:
+        config = dict(store.db.writer_connection().execute("SELECT k, v FROM search_text_config"))
+    finally:
+        await store.close()
+    assert config["automerge"] == 0
+    assert config["crisismerge"] > 2 * SEGMENTS_MAX
