@@ -366,7 +366,7 @@ def test_a_saved_session_asks_for_the_list_before_the_app_script_has_run(
     assert any("/assets/boot-" in u for u in urls), urls
 
 
-def test_a_warm_start_shows_the_last_list_in_its_first_paint_and_logout_forgets_it(
+def test_a_warm_start_shows_the_last_list_as_its_script_runs_and_logout_forgets_it(
     web: RunningServer, backend: Backend, contexts: NewContext, page_errors: PageErrors
 ) -> None:
     a, _, channel = backend.friends_in_chat("Tove", "Ulf")

@@ -25,8 +25,8 @@ export function applySnapshot(state, snap) {
   for (const m of snap.last || []) if (!state.lastMessage.has(m.channel_id)) state.lastMessage.set(m.channel_id, m);
   state.channelsLoaded = true;
   state.changed('channels');
-  // Rendered in this task, while the app's script runs: the list is then in the page's
-  // first paint, rather than a timer and a paint of the empty shell later.
+  // Rendered in this task, while the app's script runs: the next frame drawn shows the
+  // list, rather than the empty shell, with the list a timer task later.
   state.flush();
 }
 
