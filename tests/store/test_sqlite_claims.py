@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from chinwag.messaging.models import Stored
 from chinwag.store.sqlite.store import SqliteStore
 from tests.helpers.wait import wait_for
@@ -42,18 +44,17 @@ async def test_resends_are_exact_before_and_after_keys_are_written(tmp_path: Pat
         step = store.db._background
         assert step is not None
         store.db._background = None  # keys stay queued
-        sent = {f"k{i}": (await stored(store, a, "c1", f"k{i}")).message.message_id
-                for i in range(20)}
+        sent = {
+            f"k{i}": (await stored(store, a, "c1", f"k{i}")).message.message_id for i in range(20)
+        }
         assert await _keys(store) == 0
         await _resends_all(store, sent)  # from the writer's memory
 
         def fails(conn: object, state: object) -> None:
             raise ZeroDivisionError  # a failed transaction clears the writer's caches
 
-        try:
+        with pytest.raises(ZeroDivisionError):
             await store.db.write(fails)
-        except ZeroDivisionError:
-            pass
         await _resends_all(store, sent)  # from the queue on disk
         store.db.run_in_background(step)
         await store.db.write(lambda conn, state: None)  # a commit: the step has work
