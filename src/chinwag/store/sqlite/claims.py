@@ -9,7 +9,8 @@ search_pending; the writer's background step writes the keys of the messages it 
 from that queue into `sends`, in key order, in the same transaction that removes them
 from the queue (indexer.py). Keys of one device in a step share a page.
 
-So a key is always in exactly one of two places: `sends`, or a message still queued.
+So a key is always in `sends` or on a message still queued (nothing may take a message
+off the queue without writing its key: `write`).
 The writer holds the queued ones in memory (`WriterState.claims`), loaded from the
 queue whenever it does not have them: on start (after a crash too), after a failed
 transaction, and when the map has grown well past the queue (keys already written are
