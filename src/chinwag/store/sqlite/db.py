@@ -5,8 +5,11 @@ all in one transaction and commits once (group commit): under concurrency one di
 covers many messages. A job is a plain function of the connection. Jobs report expected
 failures as return values; an exception from a job rolls the whole batch back and the
 batch is re-run one job per transaction, so one bad job never takes others with it.
-Only after COMMIT returns are the callers' futures resolved, so nothing is acknowledged
-before it is durable.
+COMMIT does not wait for the disk: the sync thread (`walsync.py`) syncs the log behind
+the writer, and a batch's futures are resolved only after a sync that started once its
+COMMIT had returned, so nothing is acknowledged before it is durable while the next
+batch is written during the previous one's sync. Reads wait the same way: a read returns
+only once every commit it could have seen is durable.
 
 Reads run on a small pool of threads, each with its own connection; WAL lets them read
 while the writer writes.
@@ -29,7 +32,9 @@ commit clears it, so it can never run ahead of what is on disk.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import os
 import queue
 import sqlite3
 import threading
@@ -41,6 +46,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from chinwag.errors import unavailable
+from chinwag.store.sqlite.walsync import Outcome, WalSync
 
 log = logging.getLogger("chinwag.store.sqlite")
 
@@ -58,7 +64,11 @@ BACKGROUND_EVERY = 256
 # or once no job has come for BACKGROUND_IDLE seconds.
 BACKGROUND_BATCH = 256
 BACKGROUND_IDLE = 0.05
-CHECKPOINT_EVERY = 0.25  # seconds between passive checkpoints while there are commits
+# Seconds between passive checkpoints while there are commits. A page that commits keep
+# rewriting (the tail of each conversation and index) is copied once per pass, so rarer
+# passes copy fewer pages a message (at window 1, 2 s against 0.25 s: half the reads and
+# ~4 KB less written a message); under a high rate the log's size starts passes anyway.
+CHECKPOINT_EVERY = 2.0
 WAL_CHECK_EVERY = 0.02  # seconds between looks at the log's size
 WAL_LIMIT = 256 << 20  # bytes; the default of the `wal_limit_mb` setting
 CATCH_UP_PASSES = 4  # most passive checkpoints before a restart holds the writer
@@ -96,18 +106,14 @@ class WriterState:
 
 
 Job = Callable[[sqlite3.Connection, WriterState], Any]
+# A job and the future its outcome resolves (a tuple: one is made per message).
+_Pending = tuple[Job, "asyncio.Future[Any]"]
 
 
-@dataclass
-class _Pending:
-    fn: Job
-    future: asyncio.Future[Any]
-
-
-def connect(path: Path, *, readonly: bool = False) -> sqlite3.Connection:
+def connect(path: Path, *, readonly: bool = False, synchronous: str = "FULL") -> sqlite3.Connection:
     conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False, timeout=30.0)
     conn.execute("PRAGMA journal_mode=WAL")
-    conn.execute("PRAGMA synchronous=FULL")
+    conn.execute(f"PRAGMA synchronous={synchronous}")
     conn.execute("PRAGMA foreign_keys=ON")
     conn.execute("PRAGMA busy_timeout=30000")
     # Bounded page caches (KiB): the writer's working set is the tail of each index
@@ -121,7 +127,14 @@ def connect(path: Path, *, readonly: bool = False) -> sqlite3.Connection:
 class Database:
     """The writer thread, the reader pool, and their connections."""
 
-    def __init__(self, path: Path, *, readers: int = 4, wal_limit: int = WAL_LIMIT) -> None:
+    def __init__(
+        self,
+        path: Path,
+        *,
+        readers: int = 4,
+        wal_limit: int = WAL_LIMIT,
+        fsync: Callable[[int], None] = os.fdatasync,
+    ) -> None:
         self.path = path
         self.wal_path = Path(f"{path}-wal")
         self.wal_limit = wal_limit
@@ -140,6 +153,13 @@ class Database:
         self._checkpointer: threading.Thread | None = None
         self.commits = 0
         self.jobs = 0
+        self._sync = WalSync(self.wal_path, self._durable, fsync)
+        # Transactions whose COMMIT has begun (writer thread), and how many of them the
+        # event loop knows to be durable: a read waits until the second reaches what the
+        # first was when it finished reading.
+        self._begun = 0
+        self._durable_seen = 0
+        self._read_waiters: list[tuple[int, asyncio.Future[None]]] = []
         # Held by the writer for each transaction; the checkpoint thread takes it to
         # restart the log while no transaction is open. `_gate_wanted` makes the writer
         # step aside before its next transaction, so the checkpoint is not starved.
@@ -165,7 +185,11 @@ class Database:
     def start(self, loop: asyncio.AbstractEventLoop) -> None:
         self._loop = loop
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._writer_conn = connect(self.path)
+        # NORMAL: COMMIT returns without syncing the log; the sync thread makes every
+        # commit durable before its outcome is released (see walsync.py for why this
+        # is as durable as FULL). Migrations run on this connection before the first
+        # job; the first job's sync covers them, and nothing before it is acknowledged.
+        self._writer_conn = connect(self.path, synchronous="NORMAL")
         # Checkpoints run on their own thread, so a commit never waits for the database
         # file's sync (the WAL's own sync is the only one on the commit path).
         self._writer_conn.execute("PRAGMA wal_autocheckpoint=0")
@@ -175,6 +199,7 @@ class Database:
         self._pool = ThreadPoolExecutor(self._readers, thread_name_prefix="chinwag-sqlite-read")
         self._thread = threading.Thread(target=self._run, name="chinwag-sqlite-write", daemon=True)
         self._thread.start()
+        self._sync.start()
         self._checkpointer = threading.Thread(
             target=self._checkpoints, name="chinwag-sqlite-checkpoint", daemon=True
         )
@@ -251,6 +276,8 @@ class Database:
             self._queue.put(_STOP)
             await asyncio.get_running_loop().run_in_executor(None, self._thread.join)
             self._thread = None
+        await asyncio.get_running_loop().run_in_executor(None, self._sync.stop)
+        await asyncio.sleep(0)  # the outcomes of the last sync, handed to this loop
         if self._pool is not None:
             self._pool.shutdown(wait=True)
             self._pool = None
@@ -271,11 +298,13 @@ class Database:
         thread is woken once per turn, not once per job."""
         if self._thread is None:
             raise unavailable("storage is closed")
-        loop = asyncio.get_running_loop()
+        # The loop given to `start` (asking for the running one costs a getpid()).
+        loop = self._loop
+        assert loop is not None
         fut: asyncio.Future[Any] = loop.create_future()
         if not self._outgoing:
             loop.call_soon(self._hand_over)
-        self._outgoing.append(_Pending(fn, fut))
+        self._outgoing.append((fn, fut))
         return fut
 
     def _hand_over(self) -> None:
@@ -300,7 +329,7 @@ class Database:
                 break
             if first is _WAKE:
                 continue
-            batch: list[_Pending] = list(first)
+            batch: list[_Pending] = first
             while len(batch) < MAX_BATCH:
                 try:
                     item = self._queue.get_nowait()
@@ -314,7 +343,7 @@ class Database:
             if self._gate_wanted:
                 self._gate_free.wait()
             with self._gate:
-                outcomes = self._commit_batch(conn, batch)
+                self._commit_batch(conn, batch)
                 if self.wal_size() > self.wal_limit:
                     self._force_checkpoint(conn)
             self.commits += 1
@@ -323,11 +352,6 @@ class Database:
             self._background_more = True  # the commit may have left work for it
             self.jobs += len(batch)
             self.state.bound()
-            assert self._loop is not None
-            try:
-                self._loop.call_soon_threadsafe(_resolve, outcomes)
-            except RuntimeError:  # loop closed during shutdown
-                return
 
     def _idle(self, conn: sqlite3.Connection) -> Any:
         """No job waits: run a background step if one is due (None: look again), else
@@ -362,7 +386,7 @@ class Database:
             try:
                 conn.execute("BEGIN IMMEDIATE")
                 more = self._background(conn, busy)
-                conn.execute("COMMIT")
+                self._commit(conn, [])
             except Exception:
                 log.exception("background work failed")
                 self._rollback(conn)
@@ -387,23 +411,59 @@ class Database:
         if not busy:
             self.wal_forced += 1
 
-    def _commit_batch(
-        self, conn: sqlite3.Connection, batch: list[_Pending]
-    ) -> list[tuple[asyncio.Future[Any], Any, BaseException | None]]:
+    def _commit(self, conn: sqlite3.Connection, outcomes: list[Outcome]) -> None:
+        """COMMIT, then hand the outcomes to the sync thread. A failed COMMIT is handed
+        over too (without outcomes), so every commit begun is one the sync thread
+        counts: reads wait on that count."""
+        self._begun += 1
+        try:
+            conn.execute("COMMIT")
+        except BaseException:
+            self._sync.committed([])
+            raise
+        self._sync.committed(outcomes)
+
+    def _commit_batch(self, conn: sqlite3.Connection, batch: list[_Pending]) -> None:
+        """Run the batch in one transaction; its outcomes go out through the sync thread."""
+        state = self.state
         try:
             conn.execute("BEGIN IMMEDIATE")
-            results = [job.fn(conn, self.state) for job in batch]
-            conn.execute("COMMIT")
-            return [(job.future, r, None) for job, r in zip(batch, results, strict=True)]
+            outcomes: list[Outcome] = [(fut, fn(conn, state), None) for fn, fut in batch]
         except Exception as exc:
             self._rollback(conn)
             if len(batch) == 1:
-                return [(batch[0].future, None, _as_client_error(exc))]
+                self._sync.failed((batch[0][1], None, _as_client_error(exc)))
+                return
+        else:
+            try:
+                self._commit(conn, outcomes)
+                return
+            except Exception as exc:
+                self._rollback(conn)
+                if len(batch) == 1:
+                    self._sync.failed((batch[0][1], None, _as_client_error(exc)))
+                    return
         # Something in the batch failed: isolate it by running each job on its own.
-        out: list[tuple[asyncio.Future[Any], Any, BaseException | None]] = []
         for job in batch:
-            out.extend(self._commit_batch(conn, [job]))
-        return out
+            self._commit_batch(conn, [job])
+
+    def _durable(self, outcomes: list[Outcome], covered: int) -> None:
+        """On the sync thread: what a sync made durable goes to the event loop."""
+        assert self._loop is not None
+        with contextlib.suppress(RuntimeError):  # loop closed during shutdown
+            self._loop.call_soon_threadsafe(self._resolve, outcomes, covered)
+
+    def _resolve(self, outcomes: list[Outcome], covered: int) -> None:
+        self._durable_seen = covered
+        _resolve(outcomes)
+        if self._read_waiters:
+            waiting = []
+            for target, fut in self._read_waiters:
+                if target > covered:
+                    waiting.append((target, fut))
+                elif not fut.done():
+                    fut.set_result(None)
+            self._read_waiters = waiting
 
     def _rollback(self, conn: sqlite3.Connection) -> None:
         self.state.clear()
@@ -420,19 +480,28 @@ class Database:
             raise unavailable("storage is closed")
         loop = asyncio.get_running_loop()
         try:
-            return await loop.run_in_executor(self._pool, self._read_in_thread, fn)
+            result, seen = await loop.run_in_executor(self._pool, self._read_in_thread, fn)
         except sqlite3.OperationalError as exc:
             log.error("sqlite read failed: %s", exc)
             raise unavailable() from exc
+        if seen > self._durable_seen:
+            # The read may have seen a commit whose sync is still under way: what it
+            # returns must not be lost by a power cut after it was shown.
+            waiter: asyncio.Future[None] = loop.create_future()
+            self._read_waiters.append((seen, waiter))
+            await waiter
+        return result
 
-    def _read_in_thread(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+    def _read_in_thread(self, fn: Callable[[sqlite3.Connection], T]) -> tuple[T, int]:
         conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
         if conn is None:
             conn = connect(self.path, readonly=True)
             self._local.conn = conn
             with self._reader_lock:
                 self._reader_conns.append(conn)
-        return fn(conn)
+        result = fn(conn)
+        # Every commit this read could have seen had begun by now.
+        return result, self._begun
 
 
 def _as_client_error(exc: Exception) -> BaseException:
@@ -452,7 +521,7 @@ def _as_client_error(exc: Exception) -> BaseException:
     return exc
 
 
-def _resolve(outcomes: list[tuple[asyncio.Future[Any], Any, BaseException | None]]) -> None:
+def _resolve(outcomes: list[Outcome]) -> None:
     for fut, result, exc in outcomes:
         if fut.done():
             continue
