@@ -71,6 +71,7 @@ BACKGROUND_IDLE = 0.05
 CHECKPOINT_EVERY = 2.0
 WAL_CHECK_EVERY = 0.02  # seconds between looks at the log's size
 WAL_LIMIT = 256 << 20  # bytes; the default of the `wal_limit_mb` setting
+FORCE_WAIT = 2.0  # seconds the writer waits, at most, to restart a log past its limit
 CATCH_UP_PASSES = 4  # most passive checkpoints before a restart holds the writer
 QUICK_PASS = 0.005  # seconds: a pass this quick leaves little for the held one
 _STOP = object()
@@ -402,14 +403,26 @@ class Database:
 
     def _force_checkpoint(self, conn: sqlite3.Connection) -> None:
         """The checkpoint thread fell behind (starved of CPU, or a reader held the log):
-        restart the log here, before anything more is written to it."""
-        try:
-            busy, _, _ = conn.execute("PRAGMA wal_checkpoint(RESTART)").fetchone()
-        except sqlite3.Error as exc:
-            log.warning("checkpoint failed: %s", exc)
-            return
-        if not busy:
-            self.wal_forced += 1
+        restart the log here, before anything more is written to it.
+
+        A checkpoint the checkpoint thread is running (one of its passes beside the
+        writer) makes this one return busy at once, without waiting; commits no longer
+        wait for the disk, so many can follow during such a pass. So it is tried again
+        until it happens, for at most FORCE_WAIT seconds."""
+        deadline = time.monotonic() + FORCE_WAIT
+        while True:
+            try:
+                busy, _, _ = conn.execute("PRAGMA wal_checkpoint(RESTART)").fetchone()
+            except sqlite3.Error as exc:
+                log.warning("checkpoint failed: %s", exc)
+                return
+            if not busy:
+                self.wal_forced += 1
+                return
+            if time.monotonic() >= deadline:
+                log.warning("the log could not be restarted: a reader or checkpoint holds it")
+                return
+            time.sleep(0.001)
 
     def _commit(self, conn: sqlite3.Connection, outcomes: list[Outcome]) -> None:
         """COMMIT, then hand the outcomes to the sync thread. A failed COMMIT is handed
