@@ -8,6 +8,12 @@ gets a fresh direct channel with a peer, then keeps `--window` sends in flight. 
 one JSON line: msgs/s, CPU us per message (whole process and per thread: the event
 loop, the writer, the checkpointer), commits, bytes written (`wchar`) per message, and
 the background (search indexing) steps run. REPLAY_NO_INDEXER=1 runs without them.
+
+--random-ids gives users, devices and channels random ids as the server does (else they
+share a prefix per run, so the run's rows sit side by side in every B-tree, unlike a
+server's). --frames counts the log frames the sends wrote, exactly, and what each
+frame's page belongs to: a reader holds the log for the whole run so it is never
+restarted (the checkpointer then copies little, so use it for frames, not CPU).
 """
 
 from __future__ import annotations
@@ -25,6 +31,8 @@ from pathlib import Path
 import uvloop
 
 from chinwag.messaging.models import SendRequest, Stored
+from chinwag.store.sqlite import walframes
+from chinwag.store.sqlite.db import WAL_LIMIT
 from chinwag.store.sqlite.store import SqliteStore
 
 
@@ -50,15 +58,19 @@ def _wchar() -> int:
     return 0
 
 
-def _setup(path: Path, senders: int) -> list[tuple[str, str, str]]:
+def _setup(path: Path, senders: int, random_ids: bool) -> list[tuple[str, str, str]]:
     """Users, friendships, devices and direct channels for the senders, directly."""
     conn = sqlite3.connect(str(path), isolation_level=None)
-    tag = secrets.token_hex(4)
+    tag = "" if random_ids else secrets.token_hex(4)
     now = int(time.time() * 1000)
     out = []
     conn.execute("BEGIN")
     for n in range(senders):
-        a, b = f"r{tag}a{n}", f"r{tag}b{n}"
+        a, b = (
+            (f"u{secrets.token_hex(8)}", f"u{secrets.token_hex(8)}")
+            if random_ids
+            else (f"r{tag}a{n}", f"r{tag}b{n}")
+        )
         for u in (a, b):
             conn.execute(
                 "INSERT INTO users (id, username, username_key, password_hash, created_at)"
@@ -66,7 +78,7 @@ def _setup(path: Path, senders: int) -> list[tuple[str, str, str]]:
                 (u, u, u, now),
             )
         conn.execute("INSERT INTO friendships VALUES (?, ?, ?), (?, ?, ?)", (a, b, now, b, a, now))
-        cid = f"c{tag}{n:05d}{secrets.token_hex(6)}"
+        cid = f"c{secrets.token_hex(8)}" if random_ids else f"c{tag}{n:05d}{secrets.token_hex(6)}"
         conn.execute(
             "INSERT INTO channels (id, kind, direct_key, member_count, created_at)"
             " VALUES (?, 'direct', ?, 2, ?)",
@@ -84,8 +96,8 @@ def _setup(path: Path, senders: int) -> list[tuple[str, str, str]]:
 
 async def _run(args: argparse.Namespace) -> dict[str, object]:
     path = Path(args.db)
-    who = _setup(path, args.senders)
-    store = SqliteStore(path)
+    who = _setup(path, args.senders, args.random_ids)
+    store = SqliteStore(path, wal_limit=(64 << 30) if args.frames else WAL_LIMIT)
     await store.start()
     if os.environ.get("REPLAY_NO_INDEXER"):
         store.db._background = None
@@ -106,6 +118,13 @@ async def _run(args: argparse.Namespace) -> dict[str, object]:
     names = {os.getpid(): "loop", db._thread.native_id or 0: "writer"}
     names[db._checkpointer.native_id or 0] = "checkpoint"
     b0 = db.background_runs
+    held = None
+    if args.frames:
+        # Holds the log: no restart while the sends are counted.
+        held = sqlite3.connect(str(path), isolation_level=None)
+        held.execute("BEGIN")
+        held.execute("SELECT count(*) FROM sqlite_schema").fetchone()
+        f0 = walframes.frame_count(db.wal_path)
     cpu0, w0, c0, j0 = _thread_cpu(names), _wchar(), store.db.commits, store.db.jobs
     t0 = time.monotonic()
     await asyncio.gather(
@@ -116,9 +135,24 @@ async def _run(args: argparse.Namespace) -> dict[str, object]:
     total = args.senders * args.messages
     commits = store.db.commits - c0
     background = db.background_runs - b0
+    frames: dict[str, object] = {}
+    if held is not None:
+        f1 = walframes.frame_count(db.wal_path)
+        now = sqlite3.connect(str(path))  # sees the pages the run added
+        named = walframes.by_owner(now, db.wal_path, f0, f1)
+        now.close()
+        held.execute("COMMIT")
+        held.close()
+        frames = {
+            "frames_per_msg": round((f1 - f0) / total, 3),
+            "frames_by_owner_per_msg": {
+                k: round(v / total, 3) for k, v in sorted(named.items(), key=lambda kv: -kv[1])
+            },
+        }
     await store.close()
     per = {k: round((cpu1.get(k, 0) - cpu0.get(k, 0)) / total * 1e6, 1) for k in cpu1}
     return {
+        **frames,
         "msgs_per_s": round(total / wall),
         "us_per_msg": round(sum(cpu1.values()) - sum(cpu0.values()), 3) / total * 1e6,
         "threads_us_per_msg": per,
@@ -134,6 +168,8 @@ def main() -> None:
     p.add_argument("--senders", type=int, default=100)
     p.add_argument("--messages", type=int, default=300)
     p.add_argument("--window", type=int, default=1)
+    p.add_argument("--random-ids", action="store_true")
+    p.add_argument("--frames", action="store_true")
     args = p.parse_args()
     uvloop.install()
     result = asyncio.run(_run(args))

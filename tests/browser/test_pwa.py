@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, expect
+from playwright.sync_api import Browser, BrowserContext, Page, Route, expect
 
 from chinwag.api.static import default_web_dir
 from chinwag.webbuild import write as build_web
@@ -364,3 +364,41 @@ def test_a_saved_session_asks_for_the_list_before_the_app_script_has_run(
         urls += [f["url"] for f in stack.get("callFrames", [])]
         stack = stack.get("parent")
     assert any("/assets/boot-" in u for u in urls), urls
+
+
+def test_a_warm_start_shows_the_last_list_as_its_script_runs_and_logout_forgets_it(
+    web: RunningServer, backend: Backend, contexts: NewContext, page_errors: PageErrors
+) -> None:
+    a, _, channel = backend.friends_in_chat("Tove", "Ulf")
+    # No service worker: the page's own requests are the ones held below.
+    context = contexts(service_workers="block")
+    page = login_ui(page_errors.watch(context.new_page(), "tove"), web.base_url, a)
+    expect(tid(channel_item(page, channel), "channel-name")).to_have_text("Ulf")
+    snapshot = f"chinwag.list.{a.id}"
+    page.wait_for_function("(k) => localStorage.getItem(k) !== null", arg=snapshot)
+    # What the list held when the app's script had run, before any later task: no answer
+    # from IndexedDB or the network can have come by then.
+    context.add_init_script(
+        """document.addEventListener('DOMContentLoaded', () => {
+            window.atParsed = [...document.querySelectorAll('[data-testid=channel-name]')]
+                .map((e) => e.textContent);
+        });"""
+    )
+    held: list[Route] = []
+
+    def hold(route: Route) -> None:
+        held.append(route)  # the network never answers
+
+    context.route("**/v1/**", hold)
+    page.reload()
+    assert page.evaluate("window.atParsed") == ["Ulf"]
+    expect(tid(page, "channel-list-loading")).to_be_hidden()
+    assert held, "the list was asked for"
+
+    context.unroute("**/v1/**", hold)  # the held requests go on to the server
+    tid(page, "logout-button").click()
+    expect(tid(page, "login-form")).to_be_visible()
+    assert page.evaluate("(k) => localStorage.getItem(k)", snapshot) is None
+    page.reload()
+    expect(tid(page, "login-form")).to_be_visible()
+    assert page.evaluate("window.atParsed") == []

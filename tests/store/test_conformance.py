@@ -425,6 +425,53 @@ async def test_sending_moves_the_senders_read_marker(store: Store) -> None:
     assert views[0].unread == 1  # only b's message
 
 
+async def test_senders_read_marker_far_behind_and_after_a_long_silence(store: Store) -> None:
+    # Whatever an engine stores, the marker clients see is the sender's newest own
+    # message whenever that is past what they marked read, however far apart the two.
+    a, b = await users(store, "a", "b")
+    await befriend(store, a, b)
+    await store.channels.direct_channel("c1", a, b, 1)
+    await stored(store, a, "c1", "a0")  # 1
+    for n in range(70):  # 2..71
+        await stored(store, b, "c1", f"b{n}")
+    marker = await store.channels.get_member("c1", a)
+    assert marker is not None and marker.last_read_message_id == 1
+    assert (await store.channels.channels_of(a, member_list_limit=3))[0].unread == 70
+    await stored(store, a, "c1", "a1")  # 72: read everything before it by answering
+    for n in range(40):  # 73..112
+        await stored(store, b, "c1", f"c{n}")
+    await store.channels.mark_read("c1", a, 50)  # below the marker: nothing changes
+    views = await store.channels.channels_of(a, member_list_limit=3)
+    assert views[0].last_read_message_id == 72 and views[0].unread == 40
+    for n in range(2, 40):  # 113..150: a's own run, then one more of b's
+        await stored(store, a, "c1", f"a{n}")
+    await stored(store, b, "c1", "last")  # 151
+    marks = {m.user_id: m.last_read_message_id for m in await store.channels.members("c1")}
+    assert marks == {a: 150, b: 151}
+    assert await store.channels.mark_read("c1", a, 151) is True
+    member = await store.channels.get_member("c1", a)
+    assert member is not None and member.last_read_message_id == 151
+
+
+async def test_read_marker_of_a_member_added_again(store: Store) -> None:
+    # What someone sent before leaving does not count as read once they are back.
+    o, m = await users(store, "o", "m")
+    await group(store, o, [m])
+    await stored(store, m, "g1", "m0")  # 1
+    await stored(store, o, "g1", "o0")  # 2
+    await store.channels.remove_member("g1", m)
+    await stored(store, o, "g1", "o1")  # 3
+    await store.channels.add_member("g1", m, 20, 100, 100, added_by=o)
+    await stored(store, o, "g1", "o2")  # 4
+    back = await store.channels.get_member("g1", m)
+    assert back is not None and back.last_read_message_id == 0
+    views = {v.channel.id: v for v in await store.channels.channels_of(m, member_list_limit=3)}
+    assert views["g1"].unread == 4
+    await stored(store, m, "g1", "m1")  # 5
+    marks = {x.user_id: x.last_read_message_id for x in await store.channels.members("g1")}
+    assert marks == {o: 4, m: 5}
+
+
 async def test_channels_of(store: Store) -> None:
     a, b, c, d = await users(store, "a", "b", "c", "d")
     await befriend(store, a, b)

@@ -9,8 +9,8 @@
 // data in IndexedDB.
 
 // build:start
-const VERSION = '0a536417e9ad';
-const SHELL = ["/", "/assets/app-bccf998eae.css", "/assets/boot-c4bc42d6a9.js", "/assets/app-5899bf8191.js", "/assets/views-27ac514cbc.js", "/manifest.webmanifest", "/icons/icon.svg", "/icons/icon-192.png", "/icons/icon-512.png", "/icons/maskable-512.png"];
+const VERSION = '539ddcea72e5';
+const SHELL = ["/", "/assets/app-bccf998eae.css", "/assets/boot-c4bc42d6a9.js", "/assets/app-3c7923baf2.js", "/assets/views-27ac514cbc.js", "/manifest.webmanifest", "/icons/icon.svg", "/icons/icon-192.png", "/icons/icon-512.png", "/icons/maskable-512.png"];
 // build:end
 
 const PREFIX = 'chinwag-shell-';

@@ -16,6 +16,26 @@ from chinwag.store.sqlite.direct import refresh_direct
 # message: one fewer page written per send.
 _LAST = "(SELECT coalesce(max(message_id), 0) FROM messages m WHERE m.channel_id = c.id)"
 _CHAN_COLS = f"c.id, c.kind, c.name, c.fanout, c.member_count, {_LAST}, c.created_at, c.encrypted"
+# A send moves its sender's stored read marker only when it lies more than this many ids
+# behind (the trigger of migrations/0012, which holds the same number): the member's
+# newest own message is never further past the stored marker than this.
+READ_SLACK = 32
+
+
+def read_mark(mb: str) -> str:
+    """The read marker clients see, of the members row `mb`: the stored one, or the
+    member's newest own message of this membership when that is newer. One short range
+    of the history: the own message is within READ_SLACK ids of the stored marker."""
+    return (
+        f"max({mb}.last_read_message_id, coalesce((SELECT max(x.message_id) FROM messages x"
+        f" WHERE x.channel_id = {mb}.channel_id"
+        f" AND x.message_id > max({mb}.last_read_message_id, {mb}.joined_after_id)"
+        f" AND x.message_id <= {mb}.last_read_message_id + {READ_SLACK}"
+        f" AND x.sender_id = {mb}.user_id), 0))"
+    )
+
+
+_MEMBER_COLS = f"mb.channel_id, mb.user_id, mb.role, {read_mark('mb')}, mb.joined_at"
 
 
 def _channel(row: Any, members: tuple[str, ...] | None = None) -> Channel:
@@ -138,7 +158,7 @@ class SqliteChannels:
     async def channels_of(self, user_id: str, *, member_list_limit: int) -> list[ChannelView]:
         def q(conn: sqlite3.Connection) -> list[ChannelView]:
             rows = conn.execute(
-                f"SELECT {_CHAN_COLS}, m.last_read_message_id, m.role FROM members m"
+                f"SELECT {_CHAN_COLS}, {read_mark('m')}, m.role FROM members m"
                 " JOIN channels c ON c.id = m.channel_id WHERE m.user_id = ?"
                 " ORDER BY c.created_at, c.id",
                 (user_id,),
@@ -154,8 +174,7 @@ class SqliteChannels:
     async def get_member(self, channel_id: str, user_id: str) -> Member | None:
         def q(conn: sqlite3.Connection) -> Member | None:
             row = conn.execute(
-                "SELECT channel_id, user_id, role, last_read_message_id, joined_at FROM members"
-                " WHERE channel_id = ? AND user_id = ?",
+                f"SELECT {_MEMBER_COLS} FROM members mb WHERE mb.channel_id = ? AND mb.user_id = ?",
                 (channel_id, user_id),
             ).fetchone()
             return Member(*row) if row else None
@@ -168,8 +187,8 @@ class SqliteChannels:
     async def members(self, channel_id: str) -> list[Member]:
         def q(conn: sqlite3.Connection) -> list[Member]:
             rows = conn.execute(
-                "SELECT channel_id, user_id, role, last_read_message_id, joined_at FROM members"
-                " WHERE channel_id = ? ORDER BY joined_at, user_id",
+                f"SELECT {_MEMBER_COLS} FROM members mb WHERE mb.channel_id = ?"
+                " ORDER BY mb.joined_at, mb.user_id",
                 (channel_id,),
             ).fetchall()
             return [Member(*r) for r in rows]
@@ -207,10 +226,12 @@ class SqliteChannels:
             before = row[2]
             previous = _member_ids(conn, channel_id) if before == "write" else ()
             fanout = rules.fanout_after_add(before, count, small_group_limit)
+            # What the channel held before: none of it is this member's own (read_mark).
             conn.execute(
-                "INSERT INTO members (channel_id, user_id, role, joined_at)"
-                " VALUES (?, ?, 'member', ?)",
-                (channel_id, user_id, at),
+                "INSERT INTO members (channel_id, user_id, role, joined_at, joined_after_id)"
+                " VALUES (?, ?, 'member', ?,"
+                " (SELECT coalesce(max(message_id), 0) FROM messages WHERE channel_id = ?))",
+                (channel_id, user_id, at, channel_id),
             )
             conn.execute(
                 "UPDATE channels SET member_count = ?, fanout = ? WHERE id = ?",
@@ -238,8 +259,7 @@ class SqliteChannels:
             state.members.pop(channel_id, None)
             if gone[0] == "owner":
                 rows = conn.execute(
-                    "SELECT channel_id, user_id, role, last_read_message_id, joined_at"
-                    " FROM members WHERE channel_id = ?",
+                    f"SELECT {_MEMBER_COLS} FROM members mb WHERE mb.channel_id = ?",
                     (channel_id,),
                 ).fetchall()
                 heir = rules.heir(Member(*r) for r in rows)

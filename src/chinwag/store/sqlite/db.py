@@ -74,12 +74,16 @@ class WriterState:
     channel_seq: dict[str, int] = field(default_factory=dict)
     inbox_seq: dict[str, int] = field(default_factory=dict)
     members: dict[str, tuple[str, tuple[str, ...]]] = field(default_factory=dict)
+    # Idempotency keys not yet in `sends` (claims.py), loaded from disk when None.
+    claims: dict[tuple[str, str], tuple[str, int]] | None = None
+    claims_loaded: int = 0
     limit: int = 200_000
 
     def clear(self) -> None:
         self.channel_seq.clear()
         self.inbox_seq.clear()
         self.members.clear()
+        self.claims = None
 
     def bound(self) -> None:
         # Cheap bound on memory: drop everything past the limit; entries reload lazily.

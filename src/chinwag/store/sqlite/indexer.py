@@ -1,6 +1,7 @@
 """The search indexer on SQLite: moves pending messages (search_pending, filled by the
 send transaction's trigger, migrations/0007) into the FTS5 index in bounded chunks, on
-the writer thread between group commits, so a send never pays for indexing. With
+the writer thread between group commits, so a send never pays for indexing. The same
+step writes those messages' idempotency keys (claims.py). With
 nothing pending and no sends waiting it merges the index's segments a step at a time
 (a search seeks once per segment).
 
@@ -13,6 +14,8 @@ their number stays bounded under a load that never leaves an idle moment."""
 from __future__ import annotations
 
 import sqlite3
+
+from chinwag.store.sqlite import claims
 
 # Messages per indexing transaction: larger chunks index more cheaply (FTS5 writes its
 # segments once per transaction); sends queued behind one wait for it (a few ms).
@@ -75,6 +78,8 @@ def index_chunk(conn: sqlite3.Connection, busy: bool, limit: int = CHUNK) -> boo
         " WHERE c.channel_id = p.channel_id",
         (upto,),
     )
+    # The queue also holds these messages' idempotency keys until now (claims.py).
+    claims.write(conn, upto)
     conn.execute("DELETE FROM search_pending WHERE id <= ?", (upto,))
     over = segments(conn) - SEGMENTS_MAX
     if over > 0:

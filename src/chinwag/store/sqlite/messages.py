@@ -2,7 +2,8 @@
 
 The send job runs on the writer thread. Per-channel message ids and per-user inbox seqs
 are kept in the writer's caches (seeded from max() on first use) instead of counter rows,
-so a message costs one history row, one idempotency row and one inbox row per member.
+so a message costs one history row and one inbox row per member; its idempotency key
+is written later, with others, by the background step (claims.py).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from chinwag.messaging.models import (
     Version,
 )
 from chinwag.messaging.search import SearchQuery
+from chinwag.store.sqlite import claims
 from chinwag.store.sqlite.changes import change_job, versions
 from chinwag.store.sqlite.db import Database, WriterState
 from chinwag.store.sqlite.rows import (
@@ -72,11 +74,8 @@ def _channel_members(
     return entry
 
 
-def _original(conn: sqlite3.Connection, req: SendRequest) -> Stored | None:
-    dup = conn.execute(
-        "SELECT channel_id, message_id FROM sends WHERE device_id = ? AND client_msg_id = ?",
-        (req.device_id, req.client_msg_id),
-    ).fetchone()
+def _original(conn: sqlite3.Connection, state: WriterState, req: SendRequest) -> Stored | None:
+    dup = claims.claimed(conn, state, (req.device_id, req.client_msg_id))
     if dup is None:
         return None
     row = conn.execute(
@@ -99,7 +98,7 @@ def _append(conn: sqlite3.Connection, state: WriterState, req: SendRequest) -> S
     entry = _channel_members(conn, state, req.channel_id)
     if entry is None or req.sender_id not in entry[1]:
         # Refused unless it is a resend of something stored before (e.g. before leaving).
-        original = _original(conn, req)
+        original = _original(conn, state, req)
         if original is not None:
             return original
         return SendRefusal.NO_CHANNEL if entry is None else _refusal(conn, req)
@@ -111,17 +110,11 @@ def _append(conn: sqlite3.Connection, state: WriterState, req: SendRequest) -> S
             "SELECT coalesce(max(message_id), 0) FROM messages WHERE channel_id = ?", (cid,)
         ).fetchone()[0]
     mid = last + 1
-    # Claiming the idempotency key first makes the common case one statement: a resend
-    # finds the key taken and gets the original back.
-    claimed = conn.execute(
-        "INSERT OR IGNORE INTO sends (device_id, client_msg_id, channel_id, message_id)"
-        " VALUES (?, ?, ?, ?)",
-        (req.device_id, req.client_msg_id, cid, mid),
-    ).rowcount
-    if not claimed:
-        original = _original(conn, req)
-        assert original is not None
+    # A resend finds its key taken and gets the original back.
+    original = _original(conn, state, req)
+    if original is not None:
         return original
+    claims.claims(conn, state)[(req.device_id, req.client_msg_id)] = (cid, mid)
     state.channel_seq[cid] = mid
     conn.execute(
         "INSERT INTO messages (channel_id, message_id, sender_id, device_id, client_msg_id, text,"

@@ -25,6 +25,7 @@ export async function startServiceWorker({ onUpdateReady }) {
     console.warn('chinwag: no service worker, so no offline start', e);
     return null;
   }
+  if (!reg) return null; // registration refused without an error (service workers blocked)
   const apply = () => {
     applying = true;
     const waiting = reg.waiting;

@@ -25,6 +25,9 @@ export function applySnapshot(state, snap) {
   for (const m of snap.last || []) if (!state.lastMessage.has(m.channel_id)) state.lastMessage.set(m.channel_id, m);
   state.channelsLoaded = true;
   state.changed('channels');
+  // Rendered in this task, while the app's script runs: the next frame drawn shows the
+  // list, rather than the empty shell, with the list a timer task later.
+  state.flush();
 }
 
 function take(state) {

@@ -240,6 +240,7 @@ export class ChatState extends EventTarget {
   }
 
   flush() {
+    clearTimeout(this.flushTimer);
     this.flushTimer = null;
     this.flushedAt = performance.now();
     if (this.disposed) return;

@@ -1577,6 +1577,7 @@ reg = await sw.register('/sw.js', { scope: '/' });
 console.warn('chinwag: no service worker, so no offline start', e);
 return null;
 }
+if (!reg) return null; // registration refused without an error (service workers blocked)
 const apply = () => {
 applying = true;
 const waiting = reg.waiting;
@@ -2148,6 +2149,7 @@ clearTimeout(this.flushTimer);
 this.pendingEvents.clear();
 }
 flush() {
+clearTimeout(this.flushTimer);
 this.flushTimer = null;
 this.flushedAt = performance.now();
 if (this.disposed) return;
@@ -2248,6 +2250,7 @@ for (const ch of snap.channels) state.putChannel(ch);
 for (const m of snap.last || []) if (!state.lastMessage.has(m.channel_id)) state.lastMessage.set(m.channel_id, m);
 state.channelsLoaded = true;
 state.changed('channels');
+state.flush();
 }
 function take(state) {
 const users = new Map();
