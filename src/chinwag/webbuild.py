@@ -19,6 +19,9 @@ the importing module starts, so an exported `let` must not be reassigned later.
 whatever it needs that the entry's script does not hold go into a script of their own
 (`assets/x-<hash>.js`), fetched the first time it is asked for. Less to download and
 compile before the first screen; the result is the module's exports, as with import().
+What two such modules both need goes into a part they share, so no module is sent or run
+twice and module state is one. The service worker's shell holds every part except those
+only `OUTSIDE_SHELL` needs (end-to-end encryption).
 """
 
 from __future__ import annotations
@@ -30,10 +33,10 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 ENTRY = "app.js"
-# End-to-end encryption is a second bundle, loaded with import() only when needed; the
-# app refers to it by this name, which the build replaces by the hashed one.
-E2EE_ENTRY = "e2ee/main.js"
-E2EE_REF = "'/assets/e2ee.js'"
+# Modules loaded with import() whose parts the service worker does not store with the
+# shell: end-to-end encryption, fetched only once a conversation or a dialog that shows
+# its controls is opened (its WebAssembly library only for an encrypted conversation).
+OUTSIDE_SHELL = frozenset({"e2ee/main.js"})
 ASSETS = "assets"
 # What the service worker stores besides the built assets: the app shell.
 SHELL_EXTRA = (
@@ -187,11 +190,22 @@ def _emit(parsed: dict[str, Module], name: str) -> str:
     )
 
 
-def bundles(js_dir: Path, entry: str = ENTRY) -> tuple[str, dict[str, str]]:
-    """The entry's script, and the parts loaded later: {path under web/: script}.
+@dataclass
+class Part:
+    path: str  # under web/, e.g. "assets/views-<hash>.js"
+    text: str
+    modules: list[str]  # the modules it holds, in the order they run
+    serves: frozenset[str]  # the modules loaded with import() that need it
 
-    One part per module loaded with import(), named after it (`assets/<name>-<hash>.js`);
-    the entry's script holds every part's URL.
+
+def split(js_dir: Path, entry: str = ENTRY) -> tuple[str, list[Part]]:
+    """The entry's script, and the parts loaded later.
+
+    Each module loaded with import() needs what the entry's script lacks of its imports.
+    Every module goes in exactly one place: the entry's script, the part of the one module
+    loaded later that needs it (named after that module: `assets/<name>-<hash>.js`), or,
+    when several such modules need it, a part they share (`assets/shared-<hash>.js`). So a
+    module is never sent twice, and its state (a session's token, say) exists once.
     """
     modules = {
         p.relative_to(js_dir).as_posix(): p.read_text(encoding="utf-8")
@@ -202,32 +216,43 @@ def bundles(js_dir: Path, entry: str = ENTRY) -> tuple[str, dict[str, str]]:
             raise BuildError(f"{name}: a template literal spans lines, which compact() cannot keep")
     parsed = {name: parse(name, compact(src)) for name, src in modules.items()}
     order = _order(parsed, entry)
+    in_entry = set(order)
     # Each module loaded later, with what it needs beyond the entry's script; found
     # breadth first, so a module loaded later that loads another comes before it.
-    later: dict[str, list[str]] = {}
+    need: dict[str, list[str]] = {}
     queue = [t for name in order for t in parsed[name].later]
     while queue:
         target = queue.pop(0)
-        if target in later or target in order:
+        if target in need or target in in_entry:
             continue
-        part = [n for n in _order(parsed, target) if n not in order]
-        later[target] = part
-        queue += [t for n in part for t in parsed[n].later]
-    parts: dict[str, str] = {}
-    urls: dict[str, str] = {}
-    # A part gets the loader from the entry's script, which knows where every part is.
-    for target in later:
+        need[target] = [n for n in _order(parsed, target) if n not in in_entry]
+        queue += [t for n in need[target] for t in parsed[n].later]
+    # One order for all (dependencies first): the entry's, then each target's in turn.
+    rank: dict[str, int] = {}
+    for name in [*order, *(n for t in need for n in need[t])]:
+        rank.setdefault(name, len(rank))
+    serves: dict[str, set[str]] = {}
+    for target, names in need.items():
+        for n in names:
+            serves.setdefault(n, set()).add(target)
+    groups: dict[frozenset[str], list[str]] = {}
+    for n in sorted(serves, key=rank.__getitem__):
+        groups.setdefault(frozenset(serves[n]), []).append(n)
+    parts: list[Part] = []
+    for users, names in groups.items():
         text = (
             "// chinwag web client: a part loaded when first needed (scripts/build-web.py).\n"
             f"export default ({LOADER}, modules) => {{\n"
-            + "".join(
-                f"if (!modules[{json.dumps(n)}]) {{{_emit(parsed, n)}}}\n" for n in later[target]
-            )
+            + "".join(f"if (!modules[{json.dumps(n)}]) {{{_emit(parsed, n)}}}\n" for n in names)
             + "};\n"
         )
-        path = f"{ASSETS}/{PurePosixPath(target).stem}-{_digest(text.encode())}.js"
-        parts[path] = text
-        urls[target] = f"/{path}"
+        stem = _part_name(next(iter(users))) if len(users) == 1 else "shared"
+        path = f"{ASSETS}/{stem}-{_digest(text.encode())}.js"
+        parts.append(Part(path, text, names, users))
+    # What each target fetches, in the order the parts run: a module's imports are needed
+    # by every target that needs it, so parts serving more targets hold the dependencies.
+    running = sorted(parts, key=lambda p: (-len(p.serves), rank[p.modules[0]]))
+    urls = {t: [f"/{p.path}" for p in running if t in p.serves] for t in need}
     main = (
         "// chinwag web client: js/ bundled by scripts/build-web.py. Do not edit; rebuild.\n"
         "const modules = {};\n"
@@ -238,16 +263,30 @@ def bundles(js_dir: Path, entry: str = ENTRY) -> tuple[str, dict[str, str]]:
     return main, parts
 
 
-def _loader(urls: dict[str, str]) -> str:
-    """`loadModule$(name)`: the part holding module `name`, fetched once, then its exports."""
+def _part_name(target: str) -> str:
+    """`views.js` -> views; a folder's `main.js` is named after the folder (`e2ee/main.js`
+    -> e2ee)."""
+    path = PurePosixPath(target)
+    return path.parent.name if path.stem == "main" and path.parent.name else path.stem
+
+
+def bundles(js_dir: Path, entry: str = ENTRY) -> tuple[str, dict[str, str]]:
+    """The entry's script, and the parts loaded later: {path under web/: script}."""
+    main, parts = split(js_dir, entry)
+    return main, {p.path: p.text for p in parts}
+
+
+def _loader(urls: dict[str, list[str]]) -> str:
+    """`loadModule$(name)`: the parts holding module `name` and what it needs, fetched
+    together once, run in order; then its exports."""
     return (
         f"const parts$ = {json.dumps(urls)};\n"
         "const loading$ = {};\n"
         f"function {LOADER}(name) {{\n"
         "if (modules[name]) return Promise.resolve(modules[name]);\n"
         "if (!loading$[name]) {\n"
-        "loading$[name] = import(parts$[name]).then((part) => {\n"
-        f"part.default({LOADER}, modules);\n"
+        "loading$[name] = Promise.all(parts$[name].map((url) => import(url))).then((parts) => {\n"
+        f"for (const part of parts) part.default({LOADER}, modules);\n"
         "return modules[name];\n"
         "}, (err) => {\n"
         "delete loading$[name];\n"
@@ -270,15 +309,9 @@ def _digest(data: bytes, n: int = 10) -> str:
 
 def build(web: Path) -> dict[str, bytes]:
     """Every built file (path under web/ to content): the assets, index.html, sw.js."""
-    e2ee = bundle(web / "js", E2EE_ENTRY) + (
-        f"export const e2ee = modules[{json.dumps(E2EE_ENTRY)}];\n"
-    )
-    e2ee_name = f"{ASSETS}/e2ee-{_digest(e2ee.encode())}.js"
-    app, later = bundles(web / "js")
-    parts = {path: text.encode() for path, text in later.items()}
-    if app.count(E2EE_REF) != 1 or any(E2EE_REF in text for text in later.values()):
-        raise BuildError(f"the app's script must refer to the e2ee bundle once, as {E2EE_REF}")
-    script = app.replace(E2EE_REF, f"'/{e2ee_name}'").encode()
+    app, later = split(web / "js")
+    parts = {p.path: p.text.encode() for p in later}
+    script = app.encode()
     style = (web / "app.css").read_bytes()
     boot_src = (web / "boot.js").read_text(encoding="utf-8")
     if spans_lines(boot_src):
@@ -297,9 +330,9 @@ def build(web: Path) -> dict[str, bytes]:
         if n != 1:
             raise BuildError(f"index.html must refer to exactly one {ref} asset")
     files = {js_name: script, css_name: style, boot_name: boot, "index.html": index.encode()}
-    files[e2ee_name] = e2ee.encode()
     files.update(parts)
-    shell = ["index.html", css_name, boot_name, js_name, *parts, *SHELL_EXTRA]
+    stored = [p.path for p in later if p.serves - OUTSIDE_SHELL]
+    shell = ["index.html", css_name, boot_name, js_name, *stored, *SHELL_EXTRA]
     content = b"".join(
         name.encode() + b"\0" + (files[name] if name in files else (web / name).read_bytes())
         for name in shell

@@ -46,25 +46,30 @@ def long_web(
         yield server, running
 
 
-async def fill(messaging: MessagingService, senders: list[str], channel: str) -> None:
-    """TOTAL messages in order, alternating senders, through the service's send path."""
+async def fill(
+    messaging: MessagingService, senders: list[str], channel: str, total: int = TOTAL
+) -> None:
+    """`total` messages in order, alternating senders, through the service's send path."""
     chunk = 500
-    for start in range(0, TOTAL, chunk):
+    for start in range(0, total, chunk):
         pending: list[asyncio.Future[Stored]] = []
-        for i in range(start, min(start + chunk, TOTAL)):
+        for i in range(start, min(start + chunk, total)):
             # Each send reaches the writer's queue before the next is made (a yield, not a
-            # wait): they are stored in order, so message ids follow i.
-            pending.append(
-                asyncio.ensure_future(
-                    messaging.send(
-                        senders[1 if i % 3 == 0 else 0],
-                        "fill",
-                        channel,
-                        f"fill-{i}",
-                        f"number {i + 1}" + " and more" * (i % 9),
-                    )
-                )
+            # wait): they are stored in order, so message ids follow i. The first and the
+            # last are awaited alone, so that the two ends are those even on a busy machine.
+            send = messaging.send(
+                senders[1 if i % 3 == 0 else 0],
+                "fill",
+                channel,
+                f"fill-{i}",
+                f"number {i + 1}" + " and more" * (i % 9),
             )
+            if i in (0, total - 1):
+                await asyncio.gather(*pending)
+                pending = []
+                await send
+                continue
+            pending.append(asyncio.ensure_future(send))
             await asyncio.sleep(0)
         await asyncio.gather(*pending)
 
@@ -115,6 +120,15 @@ def test_ten_thousand_loaded_messages_keep_only_a_window_of_rows_in_the_page(
             timeout=120_000,
         )
         expect(status).to_have_text("This is the start of the conversation.")
+        # The last page arriving kept the view where it was; back at the very top now.
+        page.wait_for_function(
+            """() => {
+                const s = document.querySelector('[data-testid=message-list]');
+                s.scrollTop = 0;
+                return document.querySelector('[data-testid=message]').dataset.messageId === '1';
+            }""",
+            polling=100,
+        )
         expect(tid(page, "message-text").first).to_have_text("number 1")
         at_top = window(page)
         assert at_top["ids"][0] == 1

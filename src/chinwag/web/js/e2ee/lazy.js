@@ -1,13 +1,13 @@
-// End-to-end encryption, as the app shell sees it: a hook, kept small. The rest is its
-// own bundle (js/e2ee/main.js), fetched when a conversation, the new-group dialog or the
+// End-to-end encryption, as the app shell sees it: a hook, kept small. The rest
+// (js/e2ee/main.js and what it imports) is a part of the build of its own, outside the
+// service worker's shell, fetched when a conversation, the new-group dialog or the
 // settings are first opened (its controls: badge, "Encrypt", the group choice, recovery
-// keys); the vendored WebAssembly library only when an encrypted conversation is opened
-// or something is sent in one.
+// keys); it shares the app's modules (api, dom, dialogs), not copies of them. The vendored
+// WebAssembly library comes only when an encrypted conversation is opened or something
+// is sent in one.
 
 import { toastError } from '../ui/dialogs.js';
 
-// Rewritten by the build to the hashed name of the e2ee bundle.
-const BUNDLE = '/assets/e2ee.js';
 const LIBRARY = '/vendor/matrix-sdk-crypto-wasm-18.9.0/index.mjs';
 
 export class E2ee {
@@ -28,9 +28,9 @@ export class E2ee {
 
   /** The e2ee bundle, its controls mounted (once). */
   load() {
-    this.bundle ||= import(BUNDLE).then((m) => {
-      m.e2ee.mount(this.ctx);
-      return m.e2ee;
+    this.bundle ||= import('./main.js').then((m) => {
+      m.mount(this.ctx);
+      return m;
     }, (err) => {
       this.bundle = null;
       throw err;

@@ -156,6 +156,8 @@ export function mountConversation(ctx) {
       visible.delete(Number(li.dataset.messageId));
     },
     estimate: 56,
+    // Screen readers hear "n of N" once the start of the conversation is loaded.
+    setSize: (items) => (state.log(channelId).moreBefore() ? -1 : items.length),
   });
 
   const scrollToBottom = () => {

@@ -30,20 +30,12 @@ function template() {
       h('button', { type: 'button', class: 'msg-reply', dataset: { testid: 'message-reply' }, hidden: true }),
       h('div', { class: 'msg-files', dataset: { testid: 'message-files' }, hidden: true }),
       h('div', { class: 'msg-text', dataset: { testid: 'message-text' } }),
-      h('form', { class: 'msg-edit', dataset: { testid: 'message-edit-form' }, hidden: true },
-        h('textarea', { rows: 2, 'aria-label': 'Edit message', dataset: { testid: 'message-edit-input' } }),
-        h('button', { type: 'submit', class: 'primary', dataset: { testid: 'message-edit-save' } }, 'Save'),
-        h('button', { type: 'button', dataset: { testid: 'message-edit-cancel' } }, 'Cancel')),
       h('div', { class: 'msg-reactions', dataset: { testid: 'message-reactions' } }),
       h('div', { class: 'msg-actions', dataset: { testid: 'message-actions' } },
         h('button', { type: 'button', dataset: { testid: 'message-reply-button' } }, 'Reply'),
         h('button', { type: 'button', 'aria-haspopup': 'true', dataset: { testid: 'message-react-button' } }, 'React'),
         h('button', { type: 'button', dataset: { testid: 'message-edit-button' } }, 'Edit'),
         h('button', { type: 'button', dataset: { testid: 'message-delete-button' } }, 'Delete')),
-      h('div', { class: 'reaction-picker', dataset: { testid: 'reaction-picker' }, hidden: true },
-        ...REACTIONS.map((emoji) => h('button', {
-          type: 'button', 'aria-label': `React with ${emoji}`, dataset: { testid: 'reaction-option', emoji },
-        }, emoji))),
       h('button', { type: 'button', class: 'show-more', dataset: { testid: 'message-show-more' },
         'aria-expanded': 'false', hidden: true }),
       h('div', { class: 'msg-foot' },
@@ -55,14 +47,44 @@ function template() {
           hidden: true }, 'Report'))));
 }
 
+/** The edit-in-place form, made the first time a message is edited (most never are). */
+function editForm(li) {
+  const p = li.parts;
+  if (!p.form) {
+    p.input = h('textarea', { rows: 2, 'aria-label': 'Edit message', dataset: { testid: 'message-edit-input' } });
+    p.form = h('form', { class: 'msg-edit', dataset: { testid: 'message-edit-form' }, hidden: true },
+      p.input,
+      h('button', { type: 'submit', class: 'primary', dataset: { testid: 'message-edit-save' } }, 'Save'),
+      h('button', { type: 'button', dataset: { testid: 'message-edit-cancel' } }, 'Cancel'));
+    p.text.after(p.form);
+  }
+  return p.form;
+}
+
+/** The reaction picker, made the first time it is opened. */
+function reactionPicker(li) {
+  const p = li.parts;
+  if (!p.picker) {
+    p.picker = h('div', { class: 'reaction-picker', dataset: { testid: 'reaction-picker' }, hidden: true },
+      ...REACTIONS.map((emoji) => h('button', {
+        type: 'button', 'aria-label': `React with ${emoji}`, dataset: { testid: 'reaction-option', emoji },
+      }, emoji)));
+    p.toolbar.after(p.picker);
+  }
+  return p.picker;
+}
+
 // The parts of a message element that updates touch, found once per element by their
-// place in the template (the same in every clone), never searched for again.
+// place in the template (the same in every clone), never searched for again. The template
+// holds only what every message shows: the fewer elements, the less each new one costs to
+// make, style, lay out and paint while scrolling (the edit form and the reaction picker
+// are made when first used).
 const PARTS = {
   slot: '.avatar-slot', bubble: '.bubble', sender: '.msg-sender', time: 'time',
   edited: '.msg-edited', reply: '.msg-reply', files: '.msg-files', text: '.msg-text',
-  form: '.msg-edit', input: 'textarea', reactions: '.msg-reactions', toolbar: '.msg-actions',
+  reactions: '.msg-reactions', toolbar: '.msg-actions',
   edit: '[data-testid="message-edit-button"]', remove: '[data-testid="message-delete-button"]',
-  picker: '.reaction-picker', more: '.show-more', status: '.msg-status', receipt: '.receipt',
+  more: '.show-more', status: '.msg-status', receipt: '.receipt',
   retry: '[data-testid="message-retry"]', dismiss: '[data-testid="message-dismiss"]',
   report: '[data-testid="message-report"]',
 };
@@ -92,7 +114,7 @@ export function createMessage(entry, actions) {
 }
 
 function closeEdit(li) {
-  li.parts.form.hidden = true;
+  if (li.parts.form) li.parts.form.hidden = true;
   li.parts.text.hidden = false;
   li.editing = false;
 }
@@ -125,9 +147,13 @@ export function listenToMessages(list, actions, signal) {
       case 'message-dismiss': actions.dismiss(entry); break;
       case 'message-report': actions.report(entry); break;
       case 'message-reply-button': actions.reply(entry); break;
-      case 'message-react-button': parts.picker.hidden = !parts.picker.hidden; break;
+      case 'message-react-button': {
+        const picker = reactionPicker(li);
+        picker.hidden = !picker.hidden;
+        break;
+      }
       case 'reaction-option':
-        parts.picker.hidden = true;
+        reactionPicker(li).hidden = true;
         actions.react(entry, button.dataset.emoji);
         break;
       case 'reaction': actions.react(entry, button.dataset.emoji); break;
@@ -136,9 +162,9 @@ export function listenToMessages(list, actions, signal) {
       // Edit in place: the text gives way to a box holding it; Enter saves, Escape cancels.
       case 'message-edit-button':
         li.editing = true;
+        editForm(li).hidden = false;
         parts.input.value = entry.text;
         parts.text.hidden = true;
-        parts.form.hidden = false;
         parts.input.focus();
         break;
       case 'message-edit-cancel': closeEdit(li); break;
@@ -256,7 +282,7 @@ export function updateMessage(li, vm, state) {
     li.editing = false;
     p.form.hidden = true;
   }
-  if (deleted) p.picker.hidden = true;
+  if (deleted && p.picker) p.picker.hidden = true;
 
   // A blocked sender's files are hidden with the text; a deleted message has none.
   const secret = e.encrypted ? state.decrypted.get(e.key) : null;

@@ -2,7 +2,10 @@
 // of 10,000 messages costs what one of a hundred does. The list's top and bottom padding
 // stand in for the items not rendered, from their measured heights (an estimate until an
 // item has been shown once). Scrolling keeps the first visible item where it was, so
-// items growing, shrinking or being added above do not move what the person reads.
+// items growing, shrinking or being added above do not move what the person reads. The
+// item holding the focus stays in the page wherever the view goes (out of the flow, in its
+// place), so keyboard users never lose their place; each item says its position in the
+// list (aria-posinset / aria-setsize) for screen readers, since most are not in the page.
 
 export class VirtualList {
   /**
@@ -16,6 +19,7 @@ export class VirtualList {
    * @param {number} [o.estimate] px, height of an item not yet measured
    * @param {number} [o.overscan] px rendered beyond each edge of the viewport
    * @param {number} [o.budgetMs] ms per frame for making elements while scrolling
+   * @param {(items: any[]) => number} [o.setSize] how many items there are in all (-1: not known yet)
    */
   constructor(o) {
     this.o = o;
@@ -31,6 +35,9 @@ export class VirtualList {
     this.following = true; // at the newest item: stay there when the viewport changes
     this.partial = false; // the last render left part of its window for the next frame
     this.frame = 0; // that next frame
+    this.size = 0; // aria-setsize of the items
+    this.stale = 0; // the offsets from this index on need computing again
+    this.pinned = null; // the element holding the focus, kept while outside the window
     // The scroller changes size (the on-screen keyboard, a rotation, the window): keep the
     // newest message in view if it was, else keep the first visible one where it was.
     let height = 0;
@@ -52,6 +59,7 @@ export class VirtualList {
     this.items = items;
     this.keys = items.map(this.o.key);
     this.tops = null;
+    this.size = this.o.setSize ? this.o.setSize(items) : items.length;
     this.version++;
     this.render({ toBottom: follow });
   }
@@ -89,25 +97,45 @@ export class VirtualList {
     return this.nodes.get(key) || null;
   }
 
-  /** Offsets of each item's top within the list, from heights known or estimated. */
+  /**
+   * Offsets of each item's top within the list, from heights known or estimated. Kept
+   * until the items change; a height that changes makes only the offsets below it stale.
+   */
   offsets() {
-    if (this.tops) return this.tops;
-    const tops = new Float64Array(this.keys.length + 1);
+    let tops = this.tops;
+    let from = this.stale;
+    if (!tops) {
+      tops = new Float64Array(this.keys.length + 1);
+      from = 0;
+    }
     const est = this.o.estimate ?? 64;
-    for (let i = 0; i < this.keys.length; i++) {
+    for (let i = from; i < this.keys.length; i++) {
       tops[i + 1] = tops[i] + (this.heights.get(this.keys[i]) ?? est);
     }
-    this.tops = tops; // until an item or a height changes
+    this.tops = tops;
+    this.stale = this.keys.length;
     return tops;
   }
 
-  /** The first rendered element whose bottom is below the scroller's top, and where it is. */
+  /** Item `i` measured `h` px high; returns whether that changed anything. */
+  measured(i, h) {
+    const key = this.keys[i];
+    if (this.heights.get(key) === h) return false;
+    this.heights.set(key, h);
+    this.stale = Math.min(this.stale, i);
+    return true;
+  }
+
+  /**
+   * The first rendered element whose bottom is below the scroller's top, and where it is.
+   * Found among the elements in the page, not by index: new items (an older page) may
+   * have moved every index since they were rendered.
+   */
   anchor() {
     const s = this.o.scroller;
-    for (let i = this.start; i < this.end; i++) {
-      const el = this.nodes.get(this.keys[i]);
-      if (el && el.offsetTop + el.offsetHeight > s.scrollTop) {
-        return { key: this.keys[i], delta: el.offsetTop - s.scrollTop };
+    for (const el of this.o.list.children) {
+      if (el !== this.pinned && el.offsetTop + el.offsetHeight > s.scrollTop) {
+        return { key: el.dataset.key, delta: el.offsetTop - s.scrollTop };
       }
     }
     return null;
@@ -126,7 +154,7 @@ export class VirtualList {
     // New elements are made for a few milliseconds per frame, those in view first (and
     // all of those, unless scrolling); the rest of the window follows in the next frames.
     // So a fling through a long list on a slow phone never holds the main thread long.
-    const deadline = stick ? Infinity : performance.now() + (this.o.budgetMs ?? 10);
+    const deadline = stick ? Infinity : performance.now() + (this.o.budgetMs ?? 4);
     const anchor = stick ? null : this.anchor();
     for (let pass = 0; pass < 3; pass++) {
       const changed = this.renderWindow(stick, anchor, deadline, !scrolled);
@@ -191,19 +219,38 @@ export class VirtualList {
     this.end = end;
 
     const wanted = new Set(this.keys.slice(start, end));
+    // The item holding the focus stays, out of the flow where it would be, before or after
+    // the window as in the list (so Tab and Shift+Tab go on from it).
+    const pin = this.focusedItem();
+    const pinAt = pin && !wanted.has(pin.dataset.key) ? this.keys.indexOf(pin.dataset.key) : -1;
     for (const [key, el] of this.nodes) {
-      if (!wanted.has(key)) {
+      if (!wanted.has(key) && !(pinAt >= 0 && el === pin)) {
         el.remove();
         this.nodes.delete(key);
         this.o.removed?.(el);
       }
     }
+    if (this.pinned && this.pinned !== (pinAt >= 0 ? pin : null)) {
+      this.pinned.classList.remove('pinned');
+      this.pinned.style.top = '';
+    }
+    this.pinned = pinAt >= 0 ? pin : null;
     let prev = null;
+    if (this.pinned && pinAt < start) {
+      if (list.firstChild !== pin) list.insertBefore(pin, list.firstChild);
+      prev = pin;
+    }
     for (let i = start; i < end; i++) {
       const el = this.element(i);
       const want = prev ? prev.nextSibling : list.firstChild;
       if (want !== el) list.insertBefore(el, want);
       prev = el;
+    }
+    if (this.pinned) {
+      if (pinAt >= end && list.lastChild !== pin) list.append(pin);
+      pin.classList.add('pinned');
+      pin.style.top = `${listTop + tops[pinAt]}px`;
+      if (pin.renderedIndex !== pinAt || pin.renderedVersion !== this.version) this.element(pinAt);
     }
     list.style.paddingTop = `${tops[start]}px`;
     list.style.paddingBottom = `${tops[n] - tops[end]}px`;
@@ -213,14 +260,11 @@ export class VirtualList {
     // so the offsets add up to where the items really are (render() relies on it).
     let changed = false;
     for (let i = start; i < end; i++) {
-      const h = this.nodes.get(this.keys[i]).getBoundingClientRect().height;
-      if (this.heights.get(this.keys[i]) !== h) {
-        this.heights.set(this.keys[i], h);
+      if (this.measured(i, this.nodes.get(this.keys[i]).getBoundingClientRect().height)) {
         changed = true;
       }
     }
     if (changed) {
-      this.tops = null;
       const fixed = this.offsets();
       list.style.paddingTop = `${fixed[start]}px`;
       list.style.paddingBottom = `${fixed[n] - fixed[end]}px`;
@@ -243,8 +287,17 @@ export class VirtualList {
       el.renderedVersion = this.version;
       el.renderedIndex = i;
       this.o.update(el, item, i);
+      el.setAttribute('aria-posinset', String(i + 1));
+      el.setAttribute('aria-setsize', String(this.size));
     }
     return el;
+  }
+
+  /** The item element holding the focus, if any. */
+  focusedItem() {
+    let el = document.activeElement;
+    while (el && el.parentElement !== this.o.list) el = el.parentElement;
+    return el && this.nodes.get(el.dataset.key) === el ? el : null;
   }
 
   /** The part of the window [start, end) that can be made before `deadline`. */
@@ -293,6 +346,7 @@ export class VirtualList {
     this.nodes.clear();
     this.heights.clear();
     this.tops = null;
+    this.pinned = null;
     this.items = [];
     this.keys = [];
     this.start = this.end = 0;

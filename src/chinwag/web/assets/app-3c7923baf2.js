@@ -1,12 +1,12 @@
 // chinwag web client: js/ bundled by scripts/build-web.py. Do not edit; rebuild.
 const modules = {};
-const parts$ = {"views.js": "/assets/views-a87cfb8089.js"};
+const parts$ = {"e2ee/main.js": ["/assets/e2ee-0dccea56f8.js"], "views.js": ["/assets/views-27ac514cbc.js"]};
 const loading$ = {};
 function loadModule$(name) {
 if (modules[name]) return Promise.resolve(modules[name]);
 if (!loading$[name]) {
-loading$[name] = import(parts$[name]).then((part) => {
-part.default(loadModule$, modules);
+loading$[name] = Promise.all(parts$[name].map((url) => import(url))).then((parts) => {
+for (const part of parts) part.default(loadModule$, modules);
 return modules[name];
 }, (err) => {
 delete loading$[name];
@@ -2846,7 +2846,6 @@ apply();
 modules["e2ee/lazy.js"] = (() => {
   const { toastError } = modules["ui/dialogs.js"];
 
-const BUNDLE = '/assets/e2ee-b01ce520de.js';
 const LIBRARY = '/vendor/matrix-sdk-crypto-wasm-18.9.0/index.mjs';
 class E2ee {
 constructor(ctx, session) {
@@ -2863,9 +2862,9 @@ document.querySelector(`[data-testid="${id}"]`).addEventListener('click', () => 
 }
 }
 load() {
-this.bundle ||= import(BUNDLE).then((m) => {
-m.e2ee.mount(this.ctx);
-return m.e2ee;
+this.bundle ||= loadModule$("e2ee/main.js").then((m) => {
+m.mount(this.ctx);
+return m;
 }, (err) => {
 this.bundle = null;
 throw err;

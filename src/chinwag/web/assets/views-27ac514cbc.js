@@ -364,20 +364,12 @@ h('span', { class: 'msg-edited', dataset: { testid: 'message-edited' }, hidden: 
 h('button', { type: 'button', class: 'msg-reply', dataset: { testid: 'message-reply' }, hidden: true }),
 h('div', { class: 'msg-files', dataset: { testid: 'message-files' }, hidden: true }),
 h('div', { class: 'msg-text', dataset: { testid: 'message-text' } }),
-h('form', { class: 'msg-edit', dataset: { testid: 'message-edit-form' }, hidden: true },
-h('textarea', { rows: 2, 'aria-label': 'Edit message', dataset: { testid: 'message-edit-input' } }),
-h('button', { type: 'submit', class: 'primary', dataset: { testid: 'message-edit-save' } }, 'Save'),
-h('button', { type: 'button', dataset: { testid: 'message-edit-cancel' } }, 'Cancel')),
 h('div', { class: 'msg-reactions', dataset: { testid: 'message-reactions' } }),
 h('div', { class: 'msg-actions', dataset: { testid: 'message-actions' } },
 h('button', { type: 'button', dataset: { testid: 'message-reply-button' } }, 'Reply'),
 h('button', { type: 'button', 'aria-haspopup': 'true', dataset: { testid: 'message-react-button' } }, 'React'),
 h('button', { type: 'button', dataset: { testid: 'message-edit-button' } }, 'Edit'),
 h('button', { type: 'button', dataset: { testid: 'message-delete-button' } }, 'Delete')),
-h('div', { class: 'reaction-picker', dataset: { testid: 'reaction-picker' }, hidden: true },
-...REACTIONS.map((emoji) => h('button', {
-type: 'button', 'aria-label': `React with ${emoji}`, dataset: { testid: 'reaction-option', emoji },
-}, emoji))),
 h('button', { type: 'button', class: 'show-more', dataset: { testid: 'message-show-more' },
 'aria-expanded': 'false', hidden: true }),
 h('div', { class: 'msg-foot' },
@@ -388,12 +380,35 @@ h('button', { type: 'button', dataset: { testid: 'message-dismiss' }, hidden: tr
 h('button', { type: 'button', class: 'link msg-report', dataset: { testid: 'message-report' },
 hidden: true }, 'Report'))));
 }
+function editForm(li) {
+const p = li.parts;
+if (!p.form) {
+p.input = h('textarea', { rows: 2, 'aria-label': 'Edit message', dataset: { testid: 'message-edit-input' } });
+p.form = h('form', { class: 'msg-edit', dataset: { testid: 'message-edit-form' }, hidden: true },
+p.input,
+h('button', { type: 'submit', class: 'primary', dataset: { testid: 'message-edit-save' } }, 'Save'),
+h('button', { type: 'button', dataset: { testid: 'message-edit-cancel' } }, 'Cancel'));
+p.text.after(p.form);
+}
+return p.form;
+}
+function reactionPicker(li) {
+const p = li.parts;
+if (!p.picker) {
+p.picker = h('div', { class: 'reaction-picker', dataset: { testid: 'reaction-picker' }, hidden: true },
+...REACTIONS.map((emoji) => h('button', {
+type: 'button', 'aria-label': `React with ${emoji}`, dataset: { testid: 'reaction-option', emoji },
+}, emoji)));
+p.toolbar.after(p.picker);
+}
+return p.picker;
+}
 const PARTS = {
 slot: '.avatar-slot', bubble: '.bubble', sender: '.msg-sender', time: 'time',
 edited: '.msg-edited', reply: '.msg-reply', files: '.msg-files', text: '.msg-text',
-form: '.msg-edit', input: 'textarea', reactions: '.msg-reactions', toolbar: '.msg-actions',
+reactions: '.msg-reactions', toolbar: '.msg-actions',
 edit: '[data-testid="message-edit-button"]', remove: '[data-testid="message-delete-button"]',
-picker: '.reaction-picker', more: '.show-more', status: '.msg-status', receipt: '.receipt',
+more: '.show-more', status: '.msg-status', receipt: '.receipt',
 retry: '[data-testid="message-retry"]', dismiss: '[data-testid="message-dismiss"]',
 report: '[data-testid="message-report"]',
 };
@@ -413,7 +428,7 @@ li.actions = actions;
 return li;
 }
 function closeEdit(li) {
-li.parts.form.hidden = true;
+if (li.parts.form) li.parts.form.hidden = true;
 li.parts.text.hidden = false;
 li.editing = false;
 }
@@ -440,9 +455,13 @@ case 'message-retry': actions.retry(entry); break;
 case 'message-dismiss': actions.dismiss(entry); break;
 case 'message-report': actions.report(entry); break;
 case 'message-reply-button': actions.reply(entry); break;
-case 'message-react-button': parts.picker.hidden = !parts.picker.hidden; break;
+case 'message-react-button': {
+const picker = reactionPicker(li);
+picker.hidden = !picker.hidden;
+break;
+}
 case 'reaction-option':
-parts.picker.hidden = true;
+reactionPicker(li).hidden = true;
 actions.react(entry, button.dataset.emoji);
 break;
 case 'reaction': actions.react(entry, button.dataset.emoji); break;
@@ -450,9 +469,9 @@ case 'message-delete-button': actions.remove(entry); break;
 case 'message-reply': actions.jump(entry.channel_id, entry.reply_to); break;
 case 'message-edit-button':
 li.editing = true;
+editForm(li).hidden = false;
 parts.input.value = entry.text;
 parts.text.hidden = true;
-parts.form.hidden = false;
 parts.input.focus();
 break;
 case 'message-edit-cancel': closeEdit(li); break;
@@ -562,7 +581,7 @@ if (deleted && li.editing) {
 li.editing = false;
 p.form.hidden = true;
 }
-if (deleted) p.picker.hidden = true;
+if (deleted && p.picker) p.picker.hidden = true;
 const secret = e.encrypted ? state.decrypted.get(e.key) : null;
 const files = vm.hidden || deleted ? NO_FILES : (e.encrypted ? secret?.files : e.attachments) || NO_FILES;
 if (li.renderedFiles !== files && files.map((a) => a.id).join() !== li.renderedFileIds) {
@@ -927,6 +946,9 @@ this.anchorIndex = -1; // the index of the last render's anchor item
 this.following = true; // at the newest item: stay there when the viewport changes
 this.partial = false; // the last render left part of its window for the next frame
 this.frame = 0; // that next frame
+this.size = 0; // aria-setsize of the items
+this.stale = 0; // the offsets from this index on need computing again
+this.pinned = null; // the element holding the focus, kept while outside the window
 let height = 0;
 this.resizes = new ResizeObserver(() => {
 const h = o.scroller.clientHeight;
@@ -944,6 +966,7 @@ const follow = toBottom || this.atEnd();
 this.items = items;
 this.keys = items.map(this.o.key);
 this.tops = null;
+this.size = this.o.setSize ? this.o.setSize(items) : items.length;
 this.version++;
 this.render({ toBottom: follow });
 }
@@ -975,21 +998,32 @@ this.render();
 return this.nodes.get(key) || null;
 }
 offsets() {
-if (this.tops) return this.tops;
-const tops = new Float64Array(this.keys.length + 1);
+let tops = this.tops;
+let from = this.stale;
+if (!tops) {
+tops = new Float64Array(this.keys.length + 1);
+from = 0;
+}
 const est = this.o.estimate ?? 64;
-for (let i = 0; i < this.keys.length; i++) {
+for (let i = from; i < this.keys.length; i++) {
 tops[i + 1] = tops[i] + (this.heights.get(this.keys[i]) ?? est);
 }
-this.tops = tops; // until an item or a height changes
+this.tops = tops;
+this.stale = this.keys.length;
 return tops;
+}
+measured(i, h) {
+const key = this.keys[i];
+if (this.heights.get(key) === h) return false;
+this.heights.set(key, h);
+this.stale = Math.min(this.stale, i);
+return true;
 }
 anchor() {
 const s = this.o.scroller;
-for (let i = this.start; i < this.end; i++) {
-const el = this.nodes.get(this.keys[i]);
-if (el && el.offsetTop + el.offsetHeight > s.scrollTop) {
-return { key: this.keys[i], delta: el.offsetTop - s.scrollTop };
+for (const el of this.o.list.children) {
+if (el !== this.pinned && el.offsetTop + el.offsetHeight > s.scrollTop) {
+return { key: el.dataset.key, delta: el.offsetTop - s.scrollTop };
 }
 }
 return null;
@@ -1001,7 +1035,7 @@ if (scrolled && !stick && this.covers()) {
 this.following = this.atEnd();
 return;
 }
-const deadline = stick ? Infinity : performance.now() + (this.o.budgetMs ?? 10);
+const deadline = stick ? Infinity : performance.now() + (this.o.budgetMs ?? 4);
 const anchor = stick ? null : this.anchor();
 for (let pass = 0; pass < 3; pass++) {
 const changed = this.renderWindow(stick, anchor, deadline, !scrolled);
@@ -1054,32 +1088,46 @@ if (deadline !== Infinity) [start, end] = this.grow(start, end, viewTop, deadlin
 this.start = start;
 this.end = end;
 const wanted = new Set(this.keys.slice(start, end));
+const pin = this.focusedItem();
+const pinAt = pin && !wanted.has(pin.dataset.key) ? this.keys.indexOf(pin.dataset.key) : -1;
 for (const [key, el] of this.nodes) {
-if (!wanted.has(key)) {
+if (!wanted.has(key) && !(pinAt >= 0 && el === pin)) {
 el.remove();
 this.nodes.delete(key);
 this.o.removed?.(el);
 }
 }
+if (this.pinned && this.pinned !== (pinAt >= 0 ? pin : null)) {
+this.pinned.classList.remove('pinned');
+this.pinned.style.top = '';
+}
+this.pinned = pinAt >= 0 ? pin : null;
 let prev = null;
+if (this.pinned && pinAt < start) {
+if (list.firstChild !== pin) list.insertBefore(pin, list.firstChild);
+prev = pin;
+}
 for (let i = start; i < end; i++) {
 const el = this.element(i);
 const want = prev ? prev.nextSibling : list.firstChild;
 if (want !== el) list.insertBefore(el, want);
 prev = el;
 }
+if (this.pinned) {
+if (pinAt >= end && list.lastChild !== pin) list.append(pin);
+pin.classList.add('pinned');
+pin.style.top = `${listTop + tops[pinAt]}px`;
+if (pin.renderedIndex !== pinAt || pin.renderedVersion !== this.version) this.element(pinAt);
+}
 list.style.paddingTop = `${tops[start]}px`;
 list.style.paddingBottom = `${tops[n] - tops[end]}px`;
 let changed = false;
 for (let i = start; i < end; i++) {
-const h = this.nodes.get(this.keys[i]).getBoundingClientRect().height;
-if (this.heights.get(this.keys[i]) !== h) {
-this.heights.set(this.keys[i], h);
+if (this.measured(i, this.nodes.get(this.keys[i]).getBoundingClientRect().height)) {
 changed = true;
 }
 }
 if (changed) {
-this.tops = null;
 const fixed = this.offsets();
 list.style.paddingTop = `${fixed[start]}px`;
 list.style.paddingBottom = `${fixed[n] - fixed[end]}px`;
@@ -1100,8 +1148,15 @@ el.renderedItem = item;
 el.renderedVersion = this.version;
 el.renderedIndex = i;
 this.o.update(el, item, i);
+el.setAttribute('aria-posinset', String(i + 1));
+el.setAttribute('aria-setsize', String(this.size));
 }
 return el;
+}
+focusedItem() {
+let el = document.activeElement;
+while (el && el.parentElement !== this.o.list) el = el.parentElement;
+return el && this.nodes.get(el.dataset.key) === el ? el : null;
 }
 grow(start, end, viewTop, deadline, wholeView) {
 const tops = this.offsets();
@@ -1142,6 +1197,7 @@ for (const el of this.nodes.values()) this.o.removed?.(el);
 this.nodes.clear();
 this.heights.clear();
 this.tops = null;
+this.pinned = null;
 this.items = [];
 this.keys = [];
 this.start = this.end = 0;
@@ -1314,6 +1370,7 @@ observer.unobserve(li);
 visible.delete(Number(li.dataset.messageId));
 },
 estimate: 56,
+setSize: (items) => (state.log(channelId).moreBefore() ? -1 : items.length),
 });
 const scrollToBottom = () => {
 messages.scrollToBottom();
