@@ -9,8 +9,8 @@
 // data in IndexedDB.
 
 // build:start
-const VERSION = 'c5528729f580';
-const SHELL = ["/", "/assets/app-a1597ea05e.css", "/assets/boot-c4bc42d6a9.js", "/assets/app-61fbb44131.js", "/assets/views-a87cfb8089.js", "/manifest.webmanifest", "/icons/icon.svg", "/icons/icon-192.png", "/icons/icon-512.png", "/icons/maskable-512.png"];
+const VERSION = '9baf31120d48';
+const SHELL = ["/", "/assets/app-a1597ea05e.css", "/assets/boot-c4bc42d6a9.js", "/assets/app-eaaa063aa1.js", "/assets/views-538cb6cd9d.js", "/manifest.webmanifest", "/icons/icon.svg", "/icons/icon-192.png", "/icons/icon-512.png", "/icons/maskable-512.png"];
 // build:end
 
 const PREFIX = 'chinwag-shell-';
