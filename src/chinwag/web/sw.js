@@ -9,8 +9,8 @@
 // data in IndexedDB.
 
 // build:start
-const VERSION = '9baf31120d48';
-const SHELL = ["/", "/assets/app-a1597ea05e.css", "/assets/boot-c4bc42d6a9.js", "/assets/app-eaaa063aa1.js", "/assets/views-538cb6cd9d.js", "/manifest.webmanifest", "/icons/icon.svg", "/icons/icon-192.png", "/icons/icon-512.png", "/icons/maskable-512.png"];
+const VERSION = 'a07b4df8e969';
+const SHELL = ["/", "/assets/app-a1597ea05e.css", "/assets/boot-c4bc42d6a9.js", "/assets/app-1d95e7c128.js", "/assets/views-f1a5ca7ede.js", "/manifest.webmanifest", "/icons/icon.svg", "/icons/icon-192.png", "/icons/icon-512.png", "/icons/maskable-512.png"];
 // build:end
 
 const PREFIX = 'chinwag-shell-';

@@ -1,6 +1,6 @@
 // chinwag web client: js/ bundled by scripts/build-web.py. Do not edit; rebuild.
 const modules = {};
-const parts$ = {"views.js": "/assets/views-538cb6cd9d.js"};
+const parts$ = {"views.js": "/assets/views-f1a5ca7ede.js"};
 const loading$ = {};
 function loadModule$(name) {
 if (modules[name]) return Promise.resolve(modules[name]);
