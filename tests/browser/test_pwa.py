@@ -402,3 +402,43 @@ def test_a_warm_start_shows_the_last_list_as_its_script_runs_and_logout_forgets_
     page.reload()
     expect(tid(page, "login-form")).to_be_visible()
     assert page.evaluate("window.atParsed") == []
+
+
+def test_the_first_page_holds_only_the_first_screen_and_the_views_bring_their_dialogs(
+    web: RunningServer, backend: Backend, contexts: NewContext, page_errors: PageErrors
+) -> None:
+    a, _, channel = backend.friends_in_chat("Vera", "Wim")
+    context = contexts(service_workers="block")
+    page = login_ui(page_errors.watch(context.new_page(), "vera"), web.base_url, a)
+    expect(tid(channel_item(page, channel), "channel-name")).to_have_text("Wim")
+    # The page as parsed: what the list needs, and no dialog past it.
+    context.add_init_script(
+        """document.addEventListener('DOMContentLoaded', () => {
+            window.parsedDialogs = [...document.querySelectorAll('dialog')].map((d) => d.id);
+        });"""
+    )
+    held: list[Route] = []
+
+    def hold(route: Route) -> None:
+        held.append(route)  # views.js not answered yet
+
+    context.route("**/assets/views-*.js", hold)
+    page.reload()
+    expect(tid(channel_item(page, channel), "channel-name")).to_have_text("Wim")
+    assert page.evaluate("window.parsedDialogs") == ["profile-dialog"]
+    assert held, "views.js was asked for once the list showed"
+    assert page.locator("dialog").count() == 1
+
+    context.unroute("**/assets/views-*.js", hold)  # the held request goes on to the server
+    expect(tid(page, "settings-dialog")).to_be_attached()
+    for name in ("media-viewer", "group-dialog", "members-dialog", "confirm-dialog"):
+        expect(tid(page, name)).to_be_attached()
+    # Made once, used by keyboard: the settings open, Escape closes them, focus returns.
+    tid(page, "settings-button").focus()
+    page.keyboard.press("Enter")
+    expect(tid(page, "settings-dialog")).to_be_visible()
+    assert_accessible(page, "settings")
+    page.keyboard.press("Escape")
+    expect(tid(page, "settings-dialog")).to_be_hidden()
+    expect(tid(page, "settings-button")).to_be_focused()
+    assert page.locator("#settings-dialog").count() == 1

@@ -1732,6 +1732,136 @@ for (const ev of ['channels', 'users', 'presence', 'friends']) state.on(ev, rend
   return { mountGroups };
 })();
 }
+if (!modules["ui/later-dialogs.js"]) {
+// ---- js/ui/later-dialogs.js
+modules["ui/later-dialogs.js"] = (() => {
+  const { closeOnBackdrop } = modules["ui/dialogs.js"];
+
+const MARKUP = [
+'<dialog id="media-viewer" class="media-viewer" data-testid="media-viewer" aria-labelledby="media-viewer-name">',
+'<div class="stack">',
+'<p id="media-viewer-name" class="media-name" data-testid="media-viewer-name"></p>',
+'<img data-testid="media-viewer-image" alt="">',
+'<div class="row">',
+'<button type="button" data-testid="media-viewer-download">Download</button>',
+'<button type="button" class="primary" data-testid="media-viewer-close">Close</button>',
+'</div>',
+'</div>',
+'</dialog>',
+'<dialog id="group-dialog" data-testid="group-dialog" aria-labelledby="group-title">',
+'<form class="stack" data-testid="group-create-form" novalidate>',
+'<h2 id="group-title">New group</h2>',
+'<label for="group-name-input">Group name</label>',
+'<input id="group-name-input" maxlength="100" required data-testid="group-name-input">',
+'<fieldset>',
+'<legend>Members</legend>',
+'<ul class="checklist" data-testid="group-member-options"></ul>',
+'<p class="empty" data-testid="group-no-friends" hidden>Add friends first to invite them.</p>',
+'</fieldset>',
+'<p class="form-error" role="alert" data-testid="group-error"></p>',
+'<div class="dialog-buttons">',
+'<button type="button" data-testid="group-cancel">Cancel</button>',
+'<button type="submit" class="primary" data-testid="group-create-submit">Create group</button>',
+'</div>',
+'</form>',
+'</dialog>',
+'<dialog id="members-dialog" data-testid="members-dialog" aria-labelledby="members-title">',
+'<div class="stack">',
+'<h2 id="members-title">Members</h2>',
+'<ul class="people" data-testid="member-list" aria-label="Members"></ul>',
+'<form class="row" data-testid="member-add-form" novalidate>',
+'<label for="member-add-select" class="sr-only">Friend to add</label>',
+'<select id="member-add-select" data-testid="member-add-select"></select>',
+'<button type="submit" data-testid="member-add-button">Add</button>',
+'</form>',
+'<p class="form-error" role="alert" data-testid="members-error"></p>',
+'<div class="dialog-buttons">',
+'<button type="button" data-testid="members-close">Close</button>',
+'</div>',
+'</div>',
+'</dialog>',
+'<dialog id="confirm-dialog" data-testid="confirm-dialog" aria-labelledby="confirm-message">',
+'<form method="dialog" class="stack">',
+'<p id="confirm-message" data-testid="confirm-message"></p>',
+'<div class="dialog-buttons">',
+'<button value="cancel" data-testid="confirm-cancel">Cancel</button>',
+'<button value="ok" class="primary danger" data-testid="confirm-ok">OK</button>',
+'</div>',
+'</form>',
+'</dialog>',
+'<dialog id="report-dialog" data-testid="report-dialog" aria-labelledby="report-title">',
+'<form class="stack" data-testid="report-form" novalidate>',
+'<h2 id="report-title">Report a message</h2>',
+'<blockquote class="report-quote" data-testid="report-quote"></blockquote>',
+'<label for="report-reason">What is wrong with it? The server\'s admins will see this.</label>',
+'<textarea id="report-reason" rows="3" maxlength="1000" required data-testid="report-reason"></textarea>',
+'<p class="form-error" role="alert" data-testid="report-error"></p>',
+'<div class="dialog-buttons">',
+'<button type="button" data-testid="report-cancel">Cancel</button>',
+'<button type="submit" class="primary" data-testid="report-submit">Report</button>',
+'</div>',
+'</form>',
+'</dialog>',
+'<dialog id="settings-dialog" data-testid="settings-dialog" aria-labelledby="settings-title">',
+'<div class="stack">',
+'<h2 id="settings-title">Settings</h2>',
+'<h3 class="section-title">Logged-in devices</h3>',
+'<ul class="people" data-testid="device-list" aria-label="Logged-in devices"></ul>',
+'<h3 class="section-title">Blocked people</h3>',
+'<ul class="people" data-testid="blocked-list" aria-label="Blocked people"></ul>',
+'<p class="empty" data-testid="blocked-empty">You have not blocked anyone.</p>',
+'<h3 class="section-title">Your data</h3>',
+'<div class="row">',
+'<button type="button" data-testid="export-button">Download my data</button>',
+'</div>',
+'<form class="stack danger-zone" data-testid="delete-account-form" novalidate>',
+'<h3 class="section-title">Delete my account</h3>',
+'<p id="delete-account-hint" class="hint">Your profile, friends, blocks and memberships are erased',
+'and every device is logged out. Your messages stay, shown from a deleted user.</p>',
+'<label for="delete-account-password">Your password</label>',
+'<input id="delete-account-password" type="password" autocomplete="current-password"',
+'aria-describedby="delete-account-hint" data-testid="delete-account-password">',
+'<p class="form-error" role="alert" data-testid="delete-account-error"></p>',
+'<button type="submit" class="danger" data-testid="delete-account-submit">Delete my account</button>',
+'</form>',
+'<div class="dialog-buttons">',
+'<button type="button" data-testid="settings-close">Close</button>',
+'</div>',
+'</div>',
+'</dialog>',
+'<dialog id="admin-dialog" data-testid="admin-dialog" aria-labelledby="admin-title">',
+'<div class="stack">',
+'<h2 id="admin-title">Server admin</h2>',
+'<form class="search" data-testid="admin-search-form" role="search">',
+'<label for="admin-search-input">Find accounts by username</label>',
+'<div class="row">',
+'<input id="admin-search-input" type="search" autocapitalize="none" spellcheck="false"',
+'autocomplete="off" data-testid="admin-search-input">',
+'<button type="submit" data-testid="admin-search-button">Search</button>',
+'</div>',
+'</form>',
+'<ul class="people" data-testid="admin-user-list" aria-label="Accounts"></ul>',
+'<h3 class="section-title">Reports</h3>',
+'<ul class="people reports" data-testid="admin-report-list" aria-label="Reports"></ul>',
+'<p class="empty" data-testid="admin-reports-empty">No reports.</p>',
+'<div class="dialog-buttons">',
+'<button type="button" data-testid="admin-close">Close</button>',
+'</div>',
+'</div>',
+'</dialog>',
+].join('\n');
+function addDialogs() {
+if (document.getElementById('settings-dialog')) return;
+const parsed = new DOMParser().parseFromString(MARKUP, 'text/html');
+const before = document.querySelector('[data-testid="toasts"]');
+for (const node of [...parsed.body.children]) {
+const d = document.body.insertBefore(document.adoptNode(node), before);
+closeOnBackdrop(d);
+}
+}
+  return { addDialogs };
+})();
+}
 if (!modules["ui/safety.js"]) {
 // ---- js/ui/safety.js
 modules["ui/safety.js"] = (() => {
@@ -2039,6 +2169,7 @@ modules["views.js"] = (() => {
   const { mountComposer } = modules["ui/composer.js"];
   const { mountConversation } = modules["ui/conversation.js"];
   const { mountGroups } = modules["ui/groups.js"];
+  const { addDialogs } = modules["ui/later-dialogs.js"];
   const { mountPeople } = modules["ui/people.js"];
   const { mountSafety } = modules["ui/safety.js"];
   const { mountSearch } = modules["ui/search.js"];
@@ -2049,8 +2180,10 @@ modules["views.js"] = (() => {
 
 
 
+
 const nextTask = () => new Promise((resolve) => { setTimeout(resolve, 0); });
 async function mountViews(ctx, { alive, routed }) {
+addDialogs();
 mountConversation(ctx);
 mountComposer(ctx);
 routed();
