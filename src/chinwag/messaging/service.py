@@ -99,6 +99,9 @@ class MessagingService:
         self._rate = RateLimiter(limits.sends_per_sec, float(limits.burst), clock)
         self._listeners: list[StoredListener] = []
         self._stamps = Stamps()
+        # A device's send that took the slow path (a lookup first), by device: the
+        # device's later sends queue behind it, so none overtakes it into the store.
+        self._behind: dict[str, asyncio.Future[Stored | SendRefusal]] = {}
 
     def on_stored(self, listener: StoredListener) -> None:
         """Called after each new message is committed and published (e.g. push)."""
@@ -204,11 +207,20 @@ class MessagingService:
             known = self._encryption.known(channel_id)
             is_encrypted = encrypted is not None
             pending: asyncio.Future[Stored | SendRefusal]
+            ahead = self._behind.get(device_id)
             # An encrypted body is opaque: its mentions are not resolved (`text` is empty).
-            if known is None or reply_to is not None or "@" in text:
+            if (
+                ahead is not None
+                or known is None
+                or reply_to is not None
+                or "@" in text
+                or attachment_ids
+            ):
                 pending = asyncio.ensure_future(
-                    self._append_prepared(request, is_encrypted, check=known is None)
+                    self._append_prepared(request, is_encrypted, check=known is None, after=ahead)
                 )
+                self._behind[device_id] = pending
+                pending.add_done_callback(functools.partial(self._caught_up, device_id))
             else:
                 if known != is_encrypted:
                     _match(known, is_encrypted)
@@ -223,11 +235,24 @@ class MessagingService:
             return
         pending.add_done_callback(functools.partial(self._committed, on_done, ack_first))
 
+    def _caught_up(self, device_id: str, fut: asyncio.Future[Stored | SendRefusal]) -> None:
+        if self._behind.get(device_id) is fut:
+            del self._behind[device_id]
+
     async def _append_prepared(
-        self, request: SendRequest, encrypted: bool, *, check: bool
+        self,
+        request: SendRequest,
+        encrypted: bool,
+        *,
+        check: bool,
+        after: asyncio.Future[Stored | SendRefusal] | None = None,
     ) -> Stored | SendRefusal:
-        """The cold path of a send: check the channel's encryption when it is not known,
-        check its reply and resolve its mentions first."""
+        """The cold path of a send: first, if an earlier send of the same device is still
+        on this path, wait for it (whatever its outcome), so a device's messages are
+        stored in the order it sent them; then check the channel's encryption when it is
+        not known, check its reply and resolve its mentions."""
+        if after is not None and not after.done():
+            await asyncio.wait((after,))
         if check:
             _match(await self._encryption.lookup(request.channel_id), encrypted)
         if request.reply_to is not None:
