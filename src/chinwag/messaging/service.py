@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -21,7 +21,7 @@ from chinwag import wire
 from chinwag.clock import Clock, Stamps
 from chinwag.errors import ChinwagError, Code, forbidden, invalid, not_found, rate_limited
 from chinwag.events import Publisher
-from chinwag.media.models import MAX_PER_MESSAGE
+from chinwag.media.models import MAX_PER_MESSAGE, Attachment
 from chinwag.messaging.mentions import usernames_in
 from chinwag.messaging.models import InboxEntry, Message, SendRefusal, SendRequest, Stored
 from chinwag.messaging.search import SearchQuery
@@ -99,9 +99,10 @@ class MessagingService:
         self._rate = RateLimiter(limits.sends_per_sec, float(limits.burst), clock)
         self._listeners: list[StoredListener] = []
         self._stamps = Stamps()
-        # A device's send that took the slow path (a lookup first), by device: the
-        # device's later sends queue behind it, so none overtakes it into the store.
-        self._behind: dict[str, asyncio.Future[Stored | SendRefusal]] = {}
+        # By device, the send on the slow path (a lookup first) that has not yet been
+        # handed to the store: the device's later sends queue behind it until it has
+        # been, so none overtakes it into the store (whose queue keeps the order).
+        self._behind: dict[str, asyncio.Future[None]] = {}
 
     def on_stored(self, listener: StoredListener) -> None:
         """Called after each new message is committed and published (e.g. push)."""
@@ -216,15 +217,20 @@ class MessagingService:
                 or "@" in text
                 or attachment_ids
             ):
+                if known is not None and known != is_encrypted:
+                    _match(known, is_encrypted)
+                handed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+                self._behind[device_id] = handed
+                handed.add_done_callback(functools.partial(self._caught_up, device_id))
                 pending = asyncio.ensure_future(
-                    self._append_prepared(request, is_encrypted, check=known is None, after=ahead)
+                    self._append_prepared(
+                        request, is_encrypted, check=known is None, after=ahead, handed=handed
+                    )
                 )
-                self._behind[device_id] = pending
-                pending.add_done_callback(functools.partial(self._caught_up, device_id))
             else:
                 if known != is_encrypted:
                     _match(known, is_encrypted)
-                appended = self._append(request)
+                appended = self._store.append(request)
                 # The SQLite engine answers with a future: no task to wrap around it.
                 if isinstance(appended, asyncio.Future):
                     pending = appended
@@ -235,8 +241,8 @@ class MessagingService:
             return
         pending.add_done_callback(functools.partial(self._committed, on_done, ack_first))
 
-    def _caught_up(self, device_id: str, fut: asyncio.Future[Stored | SendRefusal]) -> None:
-        if self._behind.get(device_id) is fut:
+    def _caught_up(self, device_id: str, handed: asyncio.Future[None]) -> None:
+        if self._behind.get(device_id) is handed:
             del self._behind[device_id]
 
     async def _append_prepared(
@@ -245,14 +251,28 @@ class MessagingService:
         encrypted: bool,
         *,
         check: bool,
-        after: asyncio.Future[Stored | SendRefusal] | None = None,
+        after: asyncio.Future[None] | None = None,
+        handed: asyncio.Future[None] | None = None,
     ) -> Stored | SendRefusal:
         """The cold path of a send: first, if an earlier send of the same device is still
-        on this path, wait for it (whatever its outcome), so a device's messages are
-        stored in the order it sent them; then check the channel's encryption when it is
-        not known, check its reply and resolve its mentions."""
-        if after is not None and not after.done():
-            await asyncio.wait((after,))
+        on this path, wait until it has been handed to the store (or failed), so a
+        device's messages are stored in the order it sent them; then check the channel's
+        encryption when it is not known, check its reply and resolve its mentions.
+        `handed` is set once this one has been handed over (or has failed)."""
+        try:
+            if after is not None and not after.done():
+                await asyncio.wait((after,))
+            request = await self._prepare(request, encrypted, check=check)
+            found = await self._owned(request) if request.attachment_ids else None
+            appended = self._store.append(request)
+        finally:
+            if handed is not None and not handed.done():
+                handed.set_result(None)
+        if found is None:
+            return await appended
+        return await self._attached(await appended, request.attachment_ids, found)
+
+    async def _prepare(self, request: SendRequest, encrypted: bool, *, check: bool) -> SendRequest:
         if check:
             _match(await self._encryption.lookup(request.channel_id), encrypted)
         if request.reply_to is not None:
@@ -265,12 +285,7 @@ class MessagingService:
         if names:
             ids = tuple(await self._store.members_named(request.channel_id, names))
             request = msgspec.structs.replace(request, mentions=ids)
-        return await self._append(request)
-
-    def _append(self, request: SendRequest) -> Awaitable[Stored | SendRefusal]:
-        if request.attachment_ids:
-            return self._append_with_attachments(request)
-        return self._store.append(request)
+        return request
 
     def _committed(
         self,
@@ -306,7 +321,7 @@ class MessagingService:
         if not ack_first:
             on_done(result)
 
-    async def _append_with_attachments(self, request: SendRequest) -> Stored | SendRefusal:
+    async def _owned(self, request: SendRequest) -> dict[str, Attachment]:
         """Each attachment must be an upload of the sender's; the engine links them to
         the message in the send transaction."""
         if self._attachments is None:
@@ -316,7 +331,11 @@ class MessagingService:
         if len(found) != len(ids):
             # Never uploaded, or someone else's: the same answer, so ids reveal nothing.
             raise invalid("unknown attachment id: " + next(i for i in ids if i not in found))
-        outcome = await self._store.append(request)
+        return found
+
+    async def _attached(
+        self, outcome: Stored | SendRefusal, ids: tuple[str, ...], found: dict[str, Attachment]
+    ) -> Stored | SendRefusal:
         if not isinstance(outcome, Stored):
             return outcome
         if outcome.duplicate:

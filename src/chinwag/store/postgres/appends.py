@@ -3,7 +3,10 @@ sends that arrived while the previous batch was being written.
 
 Guarantees (with `chinwag_append_batch`, migrations/*_append_batch.sql):
 * A send's future resolves only after the COMMIT of the transaction that stored it.
-* Per-channel ids are gapless and follow arrival order within a channel; idempotency on
+* Per-channel ids are gapless and follow arrival order within a channel (a batch never
+  takes a send of a channel that a batch still being written holds: two transactions
+  would otherwise race for the channel's lock and the later arrival could win it);
+  idempotency on
   (device, client_msg_id) holds within a batch (a repeat rides on the first) and across
   batches and processes (the function checks after locking the channel).
 * A batch fails only the sends it must: refusals are per send; a lost lock race (a
@@ -85,6 +88,8 @@ class BatchAppender:
         # nothing waiting, so a send queued after that always gets a writer.
         self._writing = 0
         self._closed = False
+        # Channels with a send in a batch being written (and how many such batches).
+        self._busy: dict[str, int] = {}
         # For tests and metrics: batches written, sends in them, batches written again.
         self.batches = 0
         self.sends = 0
@@ -115,6 +120,13 @@ class BatchAppender:
         try:
             while self._waiting and not self._closed:
                 batch = self._take()
+                if not batch:
+                    # Everything waiting belongs to channels another writer holds; that
+                    # writer takes it once its batch is written.
+                    break
+                channels = {send.request.channel_id for send in batch}
+                for cid in channels:
+                    self._busy[cid] = self._busy.get(cid, 0) + 1
                 try:
                     await self._write(batch)
                 except Exception as exc:  # never leave a send unanswered
@@ -123,6 +135,12 @@ class BatchAppender:
                 except BaseException:  # cancelled: nothing is known about the commit
                     _fail(batch, unavailable("the message could not be stored, retry"))
                     raise
+                finally:
+                    for cid in channels:
+                        if self._busy[cid] == 1:
+                            del self._busy[cid]
+                        else:
+                            self._busy[cid] -= 1
         finally:
             self._writing -= 1
 
@@ -130,8 +148,14 @@ class BatchAppender:
         batch: list[_Send] = []
         first: dict[tuple[str, str], _Send] = {}
         chars = 0
+        # Sends of channels a batch being written holds stay, in their order.
+        held: deque[_Send] = deque()
+        busy = self._busy
         while self._waiting and len(batch) < self._max_batch:
             send = self._waiting[0]
+            if busy and send.request.channel_id in busy:
+                held.append(self._waiting.popleft())
+                continue
             key = (send.request.device_id, send.request.client_msg_id)
             original = first.get(key)
             if original is not None:
@@ -142,6 +166,9 @@ class BatchAppender:
                 break
             batch.append(self._waiting.popleft())
             first[key] = send
+        if held:
+            held.extend(self._waiting)
+            self._waiting = held
         return batch
 
     async def _write(self, batch: list[_Send]) -> None:
