@@ -2,7 +2,8 @@
 whatever the index's shape, one indexing step writes a bounded number of index pages
 (sends queued behind it wait for that much work, no more), and under a load that never
 leaves an idle moment the number of segments (a search seeks once per segment) stays
-bounded. Work is counted in pages of the index (search_text_data rows), not time."""
+bounded, and a large old segment is not rewritten for the sake of a few new ones. Work
+is counted in pages of the index (search_text_data rows), not time."""
 
 from __future__ import annotations
 
@@ -11,11 +12,14 @@ import sqlite3
 import string
 from pathlib import Path
 
+from chinwag.store.sqlite import fts5levels
 from chinwag.store.sqlite.indexer import (
     BACKLOG_MAX,
     CHUNK,
     MERGE_PAGES,
+    SEGMENTS_HARD,
     SEGMENTS_MAX,
+    SMALL_MERGE,
     configure,
     index_chunk,
     segments,
@@ -65,11 +69,11 @@ def _pages(conn: sqlite3.Connection) -> set[tuple[int, bytes]]:
     return set(conn.execute("SELECT id, block FROM search_text_data"))
 
 
-def _step(conn: sqlite3.Connection, *, busy: bool) -> int:
+def _step(conn: sqlite3.Connection, *, busy: bool, quiet: bool = False) -> int:
     """One background step as the writer runs it; the index pages it wrote."""
     before = _pages(conn)
     conn.execute("BEGIN IMMEDIATE")
-    index_chunk(conn, busy)
+    index_chunk(conn, busy, quiet)
     conn.execute("COMMIT")
     return len(_pages(conn) - before)
 
@@ -111,6 +115,46 @@ def test_segments_stay_bounded_under_sustained_load(tmp_path: Path) -> None:
     assert conn.execute("SELECT count(*) FROM search_pending").fetchone()[0] <= BACKLOG_MAX + 1
     assert most <= 2 * SEGMENTS_MAX
     assert worst <= STEP_PAGES
+    conn.close()
+
+
+def test_a_large_old_segment_is_not_rewritten_under_load(tmp_path: Path) -> None:
+    conn = _open(tmp_path / "db.sqlite")
+    sender = _Sender(conn)
+    # The old index merged into one segment on level 1, as `optimize` leaves it (the
+    # migration that built the index, and bench prefill).
+    for n in range(20):
+        conn.execute("BEGIN")
+        conn.executemany(
+            "INSERT INTO search_text (rowid, text) VALUES (?, ?)",
+            (((n + 1000) << 32 | i, sender.words[i : i + 90]) for i in range(2000)),
+        )
+        conn.execute("COMMIT")
+    conn.execute("INSERT INTO search_text (search_text) VALUES ('optimize')")
+    (big,) = [p for level in fts5levels.read(conn) for p in level.pages]
+    assert big > 2 * SMALL_MERGE
+    old = {row for row in _pages(conn) if row[0] > 10}  # its pages (1 and 10: FTS5's own)
+    most = 0
+    # Sends never stop, and each step finds a few new messages, as at window 1. Until
+    # this change the new segments' merges soon reached level 1 and rewrote the old
+    # segment whole, a bounded step at a time, and again on each level above.
+    for _ in range(600):
+        sender.send(12)
+        conn.execute("BEGIN IMMEDIATE")
+        index_chunk(conn, False, limit=8)
+        conn.execute("COMMIT")
+        most = max(most, segments(conn))
+    assert old <= _pages(conn)
+    assert most <= SEGMENTS_HARD
+    assert conn.execute("SELECT count(*) FROM search_pending").fetchone()[0] <= BACKLOG_MAX
+    # Between jobs the old segment is still left alone; once quiet, the merges finish
+    # the work, its level included.
+    while _step(conn, busy=False):
+        pass
+    assert old <= _pages(conn)
+    while _step(conn, busy=False, quiet=True):
+        pass
+    assert segments(conn) <= SEGMENTS_MAX
     conn.close()
 
 

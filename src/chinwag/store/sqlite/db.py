@@ -64,6 +64,11 @@ BACKGROUND_EVERY = 256
 # or once no job has come for BACKGROUND_IDLE seconds.
 BACKGROUND_BATCH = 256
 BACKGROUND_IDLE = 0.05
+# Once no job has come for this long, background work is told the writer is quiet: it
+# may then begin work it leaves alone between jobs (a merge of the search index that
+# rewrites a large old segment, see indexer.py). A quiet step is run once per quiet spell
+# even when the last step found nothing to do.
+BACKGROUND_QUIET = 1.0
 # Seconds between passive checkpoints while there are commits. A page that commits keep
 # rewriting (the tail of each conversation and index) is copied once per pass, so rarer
 # passes copy fewer pages a message (at window 1, 2 s against 0.25 s: half the reads and
@@ -173,8 +178,9 @@ class Database:
         self.wal_pause_s = 0.0  # time the writer was held for restarts, in all
         self.wal_pause_max_s = 0.0
         # Runs inside its own transaction on the writer thread between group commits,
-        # told whether jobs wait; returns True while it has more to do.
-        self._background: Callable[[sqlite3.Connection, bool], bool] | None = None
+        # told whether jobs wait and whether the writer is quiet (BACKGROUND_QUIET);
+        # returns True while it has more to do.
+        self._background: Callable[[sqlite3.Connection, bool, bool], bool] | None = None
         self._background_more = True
         # Working through a backlog: run the next step at the first idle moment.
         self._background_draining = True
@@ -182,6 +188,8 @@ class Database:
         self._since_background = 0
         self._since_busy = 0
         self.background_runs = 0
+        self._last_job = time.monotonic()
+        self._quiet_step_done = False
 
     def start(self, loop: asyncio.AbstractEventLoop) -> None:
         self._loop = loop
@@ -348,6 +356,8 @@ class Database:
                 if self.wal_size() > self.wal_limit:
                     self._force_checkpoint(conn)
             self.commits += 1
+            self._last_job = time.monotonic()
+            self._quiet_step_done = False
             self._since_background += len(batch)
             self._since_busy += len(batch)
             self._background_more = True  # the commit may have left work for it
@@ -357,8 +367,21 @@ class Database:
     def _idle(self, conn: sqlite3.Connection) -> Any:
         """No job waits: run a background step if one is due (None: look again), else
         wait for the next item of the queue."""
-        if self._background is None or not self._background_more:
+        if self._background is None:
             return self._queue.get()
+        if not self._background_more:
+            if self._quiet_step_done:
+                return self._queue.get()
+            wait = self._last_job + BACKGROUND_QUIET - time.monotonic()
+            if wait > 0:
+                try:
+                    return self._queue.get(timeout=wait)
+                except queue.Empty:
+                    pass
+            self._quiet_step_done = True
+            self._background_more = True
+            self._run_background(conn, busy=False)
+            return None
         if not self._background_draining and self._since_background < BACKGROUND_BATCH:
             try:
                 return self._queue.get(timeout=BACKGROUND_IDLE)
@@ -367,7 +390,7 @@ class Database:
         self._run_background(conn, busy=False)
         return None
 
-    def run_in_background(self, fn: Callable[[sqlite3.Connection, bool], bool]) -> None:
+    def run_in_background(self, fn: Callable[[sqlite3.Connection, bool, bool], bool]) -> None:
         """Give the writer background work (after migrations: it uses their tables); it
         starts now, for a backlog left by the last run."""
         self._background = fn
@@ -386,7 +409,8 @@ class Database:
         with self._gate:
             try:
                 conn.execute("BEGIN IMMEDIATE")
-                more = self._background(conn, busy)
+                quiet = not busy and time.monotonic() - self._last_job >= BACKGROUND_QUIET
+                more = self._background(conn, busy, quiet)
                 self._commit(conn, [])
             except Exception:
                 log.exception("background work failed")

@@ -9,13 +9,26 @@ FTS5's own merging is off (configure): left on, an insert of a few rows can set 
 merge of whole levels of the index (`crisismerge`), seconds of work on the writer while
 sends wait. Every merge is one of ours instead, bounded in pages: in idle moments, and
 after an indexing step whenever the index holds more than SEGMENTS_MAX segments, so
-their number stays bounded under a load that never leaves an idle moment."""
+their number stays bounded under a load that never leaves an idle moment.
+
+Under load a segment is merged only with at least as many pages as it holds (a merge of
+a few pages is always run); other merges wait for an idle moment. FTS5 merges a whole
+level at a time, and a level can hold one large old segment beside new small ones (a
+merged index, as `optimize` leaves it, sits on level 1): merging that level rewrote all
+of the index's old pages, 64 to 256 a step over hundreds of thousands of messages, while
+new segments piled up behind the merge, and it came back each time the new data climbed
+to the old segment's level: the writer's CPU per message crept up over a long run at
+window 1 (docs/benchmarks.md, "The window-1 creep"). Left out, the new segments are
+merged among themselves (their number grows with the square root of the steps without
+an idle moment, up to SEGMENTS_HARD, where any merge is run), and the old segment is
+merged once as much new data has come, so each page is rewritten a bounded number of
+times per doubling of the index."""
 
 from __future__ import annotations
 
 import sqlite3
 
-from chinwag.store.sqlite import claims
+from chinwag.store.sqlite import claims, fts5levels
 
 # Messages per indexing transaction: larger chunks index more cheaply (FTS5 writes its
 # segments once per transaction); sends queued behind one wait for it (a few ms).
@@ -27,6 +40,12 @@ BACKLOG_MAX = 4_000
 MERGE_PAGES = 64
 # Above this many segments an indexing step is followed by a merge step, busy or not.
 SEGMENTS_MAX = 32
+# A merge of at most this many input pages is run under load whatever its inputs' sizes.
+SMALL_MERGE = 4 * MERGE_PAGES
+# Above this many segments any merge is run under load (FTS5 refuses a 2,001st).
+SEGMENTS_HARD = 512
+# A level is merged once it holds this many segments (FTS5's `usermerge`, 0009).
+USERMERGE = 2
 # FTS5 merges a whole level inside an insert once it holds this many segments: far
 # above what SEGMENTS_MAX lets happen (FTS5 caps the setting below 2000).
 CRISIS_MERGE = 1_000
@@ -35,23 +54,30 @@ CRISIS_MERGE = 1_000
 MAX_ID = 0xFFFFFFFF
 
 
-def index_chunk(conn: sqlite3.Connection, busy: bool, limit: int = CHUNK) -> bool:
+def index_chunk(
+    conn: sqlite3.Connection, busy: bool, quiet: bool = False, *, limit: int = CHUNK
+) -> bool:
     """Index up to `limit` pending messages, oldest first, inside the caller's
     transaction; True if any were pending (there may be more), or if an idle merge step
     did work. With `busy` (jobs are waiting) only a backlog above BACKLOG_MAX is worked
-    on."""
+    on; `quiet` (no job for a while) lets a merge step begin any merge."""
     if busy:
         lo, hi = conn.execute("SELECT min(id), max(id) FROM search_pending").fetchone()
         if lo is None or hi - lo < BACKLOG_MAX:
             return False
         # Back down to the bound: as many as were sent since the last call, at most.
         limit = min(hi - lo + 1 - BACKLOG_MAX, 8 * limit)
+    else:
+        # An idle step comes once a chunk's worth of jobs were committed, and a few more
+        # have come by then: taking only a chunk, the backlog would grow to BACKLOG_MAX
+        # and be held there by small busy steps (a segment and a transaction each).
+        limit *= 2
     row = conn.execute(
         "SELECT max(id) FROM (SELECT id FROM search_pending ORDER BY id LIMIT ?)", (limit,)
     ).fetchone()
     upto = row[0]
     if upto is None:
-        return False if busy else _merge_step(conn)
+        return False if busy else _idle_merge(conn, quiet)
     conn.execute(
         "INSERT OR IGNORE INTO search_channels (channel_id)"
         " SELECT DISTINCT channel_id FROM search_pending WHERE id <= ?",
@@ -81,18 +107,14 @@ def index_chunk(conn: sqlite3.Connection, busy: bool, limit: int = CHUNK) -> boo
     # The queue also holds these messages' idempotency keys until now (claims.py).
     claims.write(conn, upto)
     conn.execute("DELETE FROM search_pending WHERE id <= ?", (upto,))
-    over = segments(conn) - SEGMENTS_MAX
-    if over > 0:
-        # Further above the bound, larger steps (still bounded): merging keeps pace
-        # with any rate of indexing.
-        _merge_step(conn, MERGE_PAGES * min(4, 1 + over // 8))
+    _merge_under_load(conn)
     return True
 
 
 def configure(conn: sqlite3.Connection) -> None:
     """Turn FTS5's merging inside inserts off (kept in the index's config table, so
     this writes only when a setting differs)."""
-    want = {"automerge": 0, "crisismerge": CRISIS_MERGE}
+    want = {"automerge": 0, "crisismerge": CRISIS_MERGE, "usermerge": USERMERGE}
     have = dict(conn.execute("SELECT k, v FROM search_text_config").fetchall())
     for key, value in want.items():
         if have.get(key) != value:
@@ -100,25 +122,70 @@ def configure(conn: sqlite3.Connection) -> None:
 
 
 def segments(conn: sqlite3.Connection) -> int:
-    """How many segments the index has, from its structure record: a 4-byte cookie, a
-    4-byte marker in newer versions of FTS5, then varints: levels, segments."""
-    row = conn.execute("SELECT block FROM search_text_data WHERE id = 10").fetchone()
-    if row is None:
-        return 0
-    data: bytes = row[0]
-    pos = 8 if data[4:8] == b"\xff\x00\x00\x01" else 4
-    _, pos = _varint(data, pos)
-    return _varint(data, pos)[0]
+    """How many segments the index has (a search seeks once per segment)."""
+    return fts5levels.segments(fts5levels.read(conn))
 
 
-def _varint(data: bytes, pos: int) -> tuple[int, int]:
-    value = 0
-    while True:
-        byte = data[pos]
-        pos += 1
-        value = (value << 7) | (byte & 0x7F)
-        if byte < 0x80:
-            return value, pos
+def _merge_under_load(conn: sqlite3.Connection) -> None:
+    """After an indexing step: a merge step if the index holds too many segments."""
+    levels = fts5levels.read(conn)
+    count = fts5levels.segments(levels)
+    over = count - SEGMENTS_MAX
+    if over <= 0:
+        return
+    # Further above the bound, larger steps (still bounded): merging keeps pace with
+    # any rate of indexing.
+    pages = MERGE_PAGES * min(4, 1 + over // 8)
+    if count > SEGMENTS_HARD:
+        _merge_step(conn, pages)
+        return
+    n = fts5levels.next_level(levels, USERMERGE)
+    if _balanced(fts5levels.merge_inputs(levels, n)):
+        _merge_only(conn, levels, n, pages)
+
+
+def _idle_merge(conn: sqlite3.Connection, quiet: bool) -> bool:
+    """A merge step with nothing to index; True if it did any work. Between jobs only a
+    merge that may run under load is begun; once quiet, any (left half done when jobs
+    come back, it is carried on in the next idle moments: it holds up every level
+    above it)."""
+    levels = fts5levels.read(conn)
+    n = fts5levels.next_level(levels, USERMERGE)
+    if n < 0:
+        return False
+    if quiet or any(level.merging for level in levels):
+        return _merge_step(conn)
+    if not _balanced(fts5levels.merge_inputs(levels, n)):
+        return False
+    _merge_only(conn, levels, n, MERGE_PAGES)
+    return True
+
+
+def _merge_only(
+    conn: sqlite3.Connection, levels: list[fts5levels.Level], n: int, pages: int
+) -> None:
+    """A merge step on level `n`'s merge and no other. FTS5 spends what is left of a
+    step's pages on the next merge it would choose, whatever its size: when this merge
+    ends within the step, the step is taken back and done again with just the pages it
+    wrote, less one (it then ends at its last page, with nothing left over)."""
+    conn.execute("SAVEPOINT merge")
+    _merge_step(conn, pages)
+    after = fts5levels.read(conn)
+    level = levels[n]
+    inputs = {segid for segid, _ in level.ends[: level.merging or len(level.ends)]}
+    if n >= len(after) or not inputs & {segid for segid, _ in after[n].ends}:
+        wrote = fts5levels.written(levels, after, n)
+        if wrote > 0:
+            conn.execute("ROLLBACK TO merge")
+            _merge_step(conn, max(1, wrote - 1))
+    conn.execute("RELEASE merge")
+
+
+def _balanced(inputs: tuple[int, ...]) -> bool:
+    """Whether a merge of these inputs (pages each) may run under load: a small one, or
+    one where no input holds more than all the others together."""
+    work = sum(inputs)
+    return bool(inputs) and (work <= SMALL_MERGE or 2 * max(inputs) <= work)
 
 
 def _merge_step(conn: sqlite3.Connection, pages: int = MERGE_PAGES) -> bool:
