@@ -631,6 +631,7 @@ def scroll_bench(browser: Browser, scene: Scene, total: int, step: float) -> dic
         )
         loading = page.evaluate("window.__longTasks")
         load_s = time.monotonic() - started
+        print(f"  cpu {rate}x: all {total} loaded in {load_s:.1f} s", file=sys.stderr, flush=True)
         # Scroll from top to bottom, `step` of a screen per frame; the time between frames
         # is what a person sees (a long task is one > 50 ms on the main thread).
         page.evaluate("window.__longTasks = []")

@@ -47,9 +47,14 @@ def long_web(
 
 
 async def fill(
-    messaging: MessagingService, senders: list[str], channel: str, total: int = TOTAL
+    messaging: MessagingService,
+    senders: list[str],
+    channel: str,
+    total: int = TOTAL,
+    device: str = "fill",
 ) -> None:
-    """`total` messages in order, alternating senders, through the service's send path."""
+    """`total` messages in order, alternating senders, through the service's send path
+    (from `device`: a send is idempotent per device and client_msg_id)."""
     chunk = 500
     for start in range(0, total, chunk):
         pending: list[asyncio.Future[Stored]] = []
@@ -59,7 +64,7 @@ async def fill(
             # last are awaited alone, so that the two ends are those even on a busy machine.
             send = messaging.send(
                 senders[1 if i % 3 == 0 else 0],
-                "fill",
+                device,
                 channel,
                 f"fill-{i}",
                 f"number {i + 1}" + " and more" * (i % 9),

@@ -165,3 +165,67 @@ def test_the_window_keeps_focus_position_and_says_where_each_message_is(
     finally:
         context.close()
         backend.close()
+
+
+FLING = """(frames) => new Promise((done) => {
+  const s = document.querySelector('[data-testid=message-list]');
+  let left = frames;
+  const tick = () => {
+    if (left-- === 0 || s.scrollTop + s.clientHeight >= s.scrollHeight - 2) return done(frames - left - 1);
+    s.scrollTop += s.clientHeight * 0.9;
+    requestAnimationFrame(tick);
+  };
+  requestAnimationFrame(tick);
+})"""
+
+
+def test_a_fling_lays_the_page_out_about_once_a_frame(
+    filled_web: tuple[FillableServer, RunningServer],
+    browser: Browser,
+    page_errors: PageErrors,
+) -> None:
+    """Scrolling through a long conversation makes new rows every frame; the window
+    measures them with at most one layout of its own (the frame's follows), never a layout
+    per row read or per render pass (that would be tens a frame). Counted by Chromium
+    (Performance.getMetrics: LayoutCount), not timed; a guard, measured ~0.8 a frame."""
+    server, running = filled_web
+    backend = Backend(running.base_url)
+    a, b, channel = backend.friends_in_chat("Fern", "Gil")
+    assert running.app.services is not None
+    server.run(fill(running.app.services.messaging, [b.id, a.id], channel, 600, "fling"))
+    context: BrowserContext = new_context(browser, viewport={"width": 1100, "height": 800})
+    try:
+        page = login_ui(page_errors.watch(context.new_page(), "fern"), running.base_url, a)
+        open_channel(page, channel)
+        page.wait_for_function(
+            """() => {
+                const s = document.querySelector('[data-testid=message-list]');
+                s.scrollTop = 0; s.dispatchEvent(new Event('scroll'));
+                return document.querySelector('[data-testid=history-status]').textContent
+                    === 'This is the start of the conversation.';
+            }""",
+            polling=100,
+            timeout=60_000,
+        )
+        page.wait_for_timeout(300)
+        cdp = context.new_cdp_session(page)
+        cdp.send("Performance.enable")
+
+        def layouts() -> int:
+            metrics = cdp.send("Performance.getMetrics")["metrics"]
+            return int(next(m["value"] for m in metrics if m["name"] == "LayoutCount"))
+
+        before = layouts()
+        frames = page.evaluate(FLING, 200)
+        per_frame = (layouts() - before) / frames
+        assert frames >= 50, frames
+        assert per_frame <= 2.0, f"{per_frame:.2f} layouts a frame over {frames} frames"
+        # And the rows in the page are the ones in view, in order, every one of them there.
+        ids = page.evaluate(
+            "() => [...document.querySelectorAll('[data-testid=message]')]"
+            ".map((e) => Number(e.dataset.messageId))"
+        )
+        assert 0 < len(ids) <= MOST_ROWS and ids == list(range(ids[0], ids[0] + len(ids)))
+    finally:
+        context.close()
+        backend.close()

@@ -267,14 +267,9 @@ export function mountConversation(ctx) {
 
   // On touch screens older messages come with a pull at the top; elsewhere by scrolling up.
   const touch = window.matchMedia('(pointer: coarse)');
-  let frame = 0;
   scroller.addEventListener('scroll', () => {
-    if (!frame) {
-      frame = requestAnimationFrame(() => {
-        frame = 0;
-        if (channelId) messages.render({ scrolled: true });
-      });
-    }
+    // One render a frame, shared with the list's own (a window left partial).
+    if (channelId) messages.schedule();
     if (scroller.scrollTop < LOAD_OLDER_PX && !touch.matches) loadOlder();
     if (messages.atBottom(NEAR_BOTTOM_PX)) jump.hidden = true;
   }, { signal, passive: true });

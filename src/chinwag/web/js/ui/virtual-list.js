@@ -141,10 +141,22 @@ export class VirtualList {
     return null;
   }
 
+  /** Render in the next frame, once however often it is asked for (on scroll). */
+  schedule() {
+    if (this.frame) return;
+    this.frame = requestAnimationFrame(() => {
+      this.frame = 0;
+      this.render({ scrolled: true });
+    });
+  }
+
   /** Render the window around the viewport; call on scroll and after changes. */
   render({ toBottom = false, scrolled = false } = {}) {
-    const { scroller } = this.o;
+    const { scroller, list } = this.o;
     const stick = toBottom;
+    // Read before anything is written: at the start of a frame the layout is clean, so
+    // this costs nothing (the list's own padding, written below, does not move it).
+    this.listTop = list.offsetTop;
     // A scroll that stays within what is rendered needs no work at all: the window is
     // rebuilt only when less than half the overscan is left beyond an edge.
     if (scrolled && !stick && this.covers()) {
@@ -156,8 +168,12 @@ export class VirtualList {
     // So a fling through a long list on a slow phone never holds the main thread long.
     const deadline = stick ? Infinity : performance.now() + (this.o.budgetMs ?? 4);
     const anchor = stick ? null : this.anchor();
-    for (let pass = 0; pass < 3; pass++) {
+    // While scrolling, one layout a frame: one pass, and if the measured heights moved
+    // the window off the view, the next frame renders again (as for a partial window).
+    const passes = scrolled && !stick ? 1 : 3;
+    for (let pass = 0; pass < passes; pass++) {
       const changed = this.renderWindow(stick, anchor, deadline, !scrolled);
+      if (changed && passes === 1) this.partial = true;
       if (stick) scroller.scrollTop = scroller.scrollHeight;
       else if (anchor && this.anchorIndex >= 0) {
         // Where the anchor is now, from the measured heights: reading it from the page
@@ -165,22 +181,19 @@ export class VirtualList {
         const want = this.listTop + this.offsets()[this.anchorIndex] - anchor.delta;
         if (Math.abs(scroller.scrollTop - want) >= 1) scroller.scrollTop = want;
       }
-      if (!changed || this.covers()) break;
+      if (!changed || pass + 1 === passes || this.covers()) break;
     }
-    this.following = this.atEnd();
-    if (this.partial && !this.frame) {
-      this.frame = requestAnimationFrame(() => {
-        this.frame = 0;
-        this.render({ scrolled: true });
-      });
-    }
+    // After a scroll the scroll listener has done this, and reading the page now would lay
+    // it out once more in this frame.
+    if (!scrolled) this.following = this.atEnd();
+    if (this.partial) this.schedule();
   }
 
   /** Whether the rendered items reach at least half the overscan past both edges. */
   covers() {
-    const { scroller, list, overscan = 800 } = this.o;
+    const { scroller, overscan = 800 } = this.o;
     const tops = this.offsets();
-    const viewTop = scroller.scrollTop - list.offsetTop;
+    const viewTop = scroller.scrollTop - this.listTop;
     const above = this.start === 0 || tops[this.start] <= viewTop - overscan / 2;
     const below = this.end === this.keys.length
       || tops[this.end] >= viewTop + scroller.clientHeight + overscan / 2;
@@ -197,8 +210,7 @@ export class VirtualList {
     const { scroller, list, overscan = 800 } = this.o;
     const n = this.keys.length;
     const tops = this.offsets();
-    const listTop = list.offsetTop;
-    this.listTop = listTop;
+    const { listTop } = this;
     this.anchorIndex = -1;
     let viewTop = scroller.scrollTop - listTop;
     if (stick) viewTop = tops[n] - scroller.clientHeight;

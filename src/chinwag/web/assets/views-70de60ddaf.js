@@ -1028,36 +1028,41 @@ return { key: el.dataset.key, delta: el.offsetTop - s.scrollTop };
 }
 return null;
 }
+schedule() {
+if (this.frame) return;
+this.frame = requestAnimationFrame(() => {
+this.frame = 0;
+this.render({ scrolled: true });
+});
+}
 render({ toBottom = false, scrolled = false } = {}) {
-const { scroller } = this.o;
+const { scroller, list } = this.o;
 const stick = toBottom;
+this.listTop = list.offsetTop;
 if (scrolled && !stick && this.covers()) {
 this.following = this.atEnd();
 return;
 }
 const deadline = stick ? Infinity : performance.now() + (this.o.budgetMs ?? 4);
 const anchor = stick ? null : this.anchor();
-for (let pass = 0; pass < 3; pass++) {
+const passes = scrolled && !stick ? 1 : 3;
+for (let pass = 0; pass < passes; pass++) {
 const changed = this.renderWindow(stick, anchor, deadline, !scrolled);
+if (changed && passes === 1) this.partial = true;
 if (stick) scroller.scrollTop = scroller.scrollHeight;
 else if (anchor && this.anchorIndex >= 0) {
 const want = this.listTop + this.offsets()[this.anchorIndex] - anchor.delta;
 if (Math.abs(scroller.scrollTop - want) >= 1) scroller.scrollTop = want;
 }
-if (!changed || this.covers()) break;
+if (!changed || pass + 1 === passes || this.covers()) break;
 }
-this.following = this.atEnd();
-if (this.partial && !this.frame) {
-this.frame = requestAnimationFrame(() => {
-this.frame = 0;
-this.render({ scrolled: true });
-});
-}
+if (!scrolled) this.following = this.atEnd();
+if (this.partial) this.schedule();
 }
 covers() {
-const { scroller, list, overscan = 800 } = this.o;
+const { scroller, overscan = 800 } = this.o;
 const tops = this.offsets();
-const viewTop = scroller.scrollTop - list.offsetTop;
+const viewTop = scroller.scrollTop - this.listTop;
 const above = this.start === 0 || tops[this.start] <= viewTop - overscan / 2;
 const below = this.end === this.keys.length
 || tops[this.end] >= viewTop + scroller.clientHeight + overscan / 2;
@@ -1067,8 +1072,7 @@ renderWindow(stick, anchor, deadline = Infinity, wholeView = true) {
 const { scroller, list, overscan = 800 } = this.o;
 const n = this.keys.length;
 const tops = this.offsets();
-const listTop = list.offsetTop;
-this.listTop = listTop;
+const { listTop } = this;
 this.anchorIndex = -1;
 let viewTop = scroller.scrollTop - listTop;
 if (stick) viewTop = tops[n] - scroller.clientHeight;
@@ -1467,14 +1471,8 @@ if (cid === channelId) toastError(err);
 });
 }
 const touch = window.matchMedia('(pointer: coarse)');
-let frame = 0;
 scroller.addEventListener('scroll', () => {
-if (!frame) {
-frame = requestAnimationFrame(() => {
-frame = 0;
-if (channelId) messages.render({ scrolled: true });
-});
-}
+if (channelId) messages.schedule();
 if (scroller.scrollTop < LOAD_OLDER_PX && !touch.matches) loadOlder();
 if (messages.atBottom(NEAR_BOTTOM_PX)) jump.hidden = true;
 }, { signal, passive: true });
