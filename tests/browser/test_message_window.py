@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Route, expect
+from playwright.sync_api import Browser, BrowserContext, Page, Route, expect
 
 from tests.browser.conftest import WEB_SETTINGS
 from tests.browser.support import Backend, PageErrors, login_ui, new_context, open_channel, tid
@@ -47,6 +47,20 @@ TO_BOTTOM = (
 )
 FOCUSED_MESSAGE = """() => { const li = document.activeElement?.closest('[data-testid=message]');
   return li && li.isConnected ? Number(li.dataset.messageId) : null; }"""
+
+
+def load_to_start(page: Page, polling: int = 100) -> None:
+    """Scroll up until the whole conversation is loaded."""
+    page.wait_for_function(
+        """() => {
+            const s = document.querySelector('[data-testid=message-list]');
+            s.scrollTop = 0; s.dispatchEvent(new Event('scroll'));
+            return document.querySelector('[data-testid=history-status]').textContent
+                === 'This is the start of the conversation.';
+        }""",
+        polling=polling,
+        timeout=120_000,
+    )
 
 
 def older_page(url: str) -> bool:
@@ -122,16 +136,7 @@ def test_the_window_keeps_focus_position_and_says_where_each_message_is(
             "message-reply-button",
         ).focus()
         assert page.evaluate(FOCUSED_MESSAGE) == target
-        page.wait_for_function(
-            """() => {
-                const s = document.querySelector('[data-testid=message-list]');
-                s.scrollTop = 0; s.dispatchEvent(new Event('scroll'));
-                return document.querySelector('[data-testid=history-status]').textContent
-                    === 'This is the start of the conversation.';
-            }""",
-            polling=50,
-            timeout=120_000,
-        )
+        load_to_start(page, polling=50)
         page.wait_for_timeout(200)
         page.wait_for_function(
             """() => {
@@ -197,16 +202,7 @@ def test_a_fling_lays_the_page_out_about_once_a_frame(
     try:
         page = login_ui(page_errors.watch(context.new_page(), "fern"), running.base_url, a)
         open_channel(page, channel)
-        page.wait_for_function(
-            """() => {
-                const s = document.querySelector('[data-testid=message-list]');
-                s.scrollTop = 0; s.dispatchEvent(new Event('scroll'));
-                return document.querySelector('[data-testid=history-status]').textContent
-                    === 'This is the start of the conversation.';
-            }""",
-            polling=100,
-            timeout=60_000,
-        )
+        load_to_start(page)
         page.wait_for_timeout(300)
         cdp = context.new_cdp_session(page)
         cdp.send("Performance.enable")

@@ -78,18 +78,23 @@ def _step(conn: sqlite3.Connection, *, busy: bool, quiet: bool = False) -> int:
     return len(_pages(conn) - before)
 
 
-def test_one_step_never_merges_the_index_at_once(tmp_path: Path) -> None:
-    conn = _open(tmp_path / "db.sqlite")
-    sender = _Sender(conn)
-    # An index of many segments in one level, as a long backlog indexed in small chunks
-    # leaves it: FTS5 left to itself merges the whole level inside the next insert.
-    for n in range(60):
+def _old_segments(conn: sqlite3.Connection, sender: _Sender, count: int) -> None:
+    """`count` segments of 2,000 rows each, written straight into the index."""
+    for n in range(count):
         conn.execute("BEGIN")
         conn.executemany(
             "INSERT INTO search_text (rowid, text) VALUES (?, ?)",
             (((n + 1000) << 32 | i, sender.words[i : i + 90]) for i in range(2000)),
         )
         conn.execute("COMMIT")
+
+
+def test_one_step_never_merges_the_index_at_once(tmp_path: Path) -> None:
+    conn = _open(tmp_path / "db.sqlite")
+    sender = _Sender(conn)
+    # An index of many segments in one level, as a long backlog indexed in small chunks
+    # leaves it: FTS5 left to itself merges the whole level inside the next insert.
+    _old_segments(conn, sender, 60)
     assert segments(conn) == 60
     total = len(_pages(conn))
     sender.send(4)
@@ -123,13 +128,7 @@ def test_a_large_old_segment_is_not_rewritten_under_load(tmp_path: Path) -> None
     sender = _Sender(conn)
     # The old index merged into one segment on level 1, as `optimize` leaves it (the
     # migration that built the index, and bench prefill).
-    for n in range(20):
-        conn.execute("BEGIN")
-        conn.executemany(
-            "INSERT INTO search_text (rowid, text) VALUES (?, ?)",
-            (((n + 1000) << 32 | i, sender.words[i : i + 90]) for i in range(2000)),
-        )
-        conn.execute("COMMIT")
+    _old_segments(conn, sender, 20)
     conn.execute("INSERT INTO search_text (search_text) VALUES ('optimize')")
     (big,) = [p for level in fts5levels.read(conn) for p in level.pages]
     assert big > 2 * SMALL_MERGE
