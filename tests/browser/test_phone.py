@@ -154,6 +154,30 @@ def first_message_id(page: Page) -> int:
     return int(first)
 
 
+def test_a_scroll_as_the_viewport_shrinks_keeps_the_newest_message_in_view(
+    web: RunningServer, backend: Backend, contexts: NewContext, page_errors: PageErrors
+) -> None:
+    # A browser can fire a scroll event as the keyboard shrinks the viewport, before the
+    # resize observer runs: the view is short of the bottom, but nobody scrolled away.
+    a, b, channel = backend.friends_in_chat("Wen", "Xavi")
+    for i in range(30):
+        backend.send(b, channel, f"line {i + 1}")
+    page = page_errors.watch(contexts(**TOUCH).new_page(), "wen")
+    login_ui(page, web.base_url, a)
+    channel_item(page, channel).locator("a").tap()
+    expect(tid(page, "message-text").last).to_have_text("line 30")
+    expect(tid(page, "message-text").last).to_be_in_viewport()
+    page.evaluate(
+        """() => {
+      const s = document.querySelector('[data-testid=message-list]');
+      s.style.flex = 'none';
+      s.style.height = '150px';
+      s.dispatchEvent(new Event('scroll'));
+    }"""
+    )
+    expect(tid(page, "message-text").last).to_be_in_viewport()
+
+
 def test_pull_down_at_the_top_loads_older_messages(
     web: RunningServer, backend: Backend, contexts: NewContext, page_errors: PageErrors
 ) -> None:

@@ -40,16 +40,16 @@ export class VirtualList {
     this.pinned = null; // the element holding the focus, kept while outside the window
     // The scroller changes size (the on-screen keyboard, a rotation, the window): keep the
     // newest message in view if it was, else keep the first visible one where it was.
-    let height = 0;
+    this.height = 0; // the scroller's height when the resize observer last ran
     this.resizes = new ResizeObserver(() => {
       const h = o.scroller.clientHeight;
-      if (h === height) return;
-      height = h;
+      if (h === this.height) return;
+      this.height = h;
       this.render({ toBottom: this.following && this.keys.length > 0 });
     });
     this.resizes.observe(o.scroller);
     this.stop = new AbortController();
-    o.scroller.addEventListener('scroll', () => { this.following = this.atEnd(); },
+    o.scroller.addEventListener('scroll', () => this.noteFollowing(),
       { passive: true, signal: this.stop.signal });
   }
 
@@ -62,6 +62,15 @@ export class VirtualList {
     this.size = this.o.setSize ? this.o.setSize(items) : items.length;
     this.version++;
     this.render({ toBottom: follow });
+  }
+
+  /**
+   * Follow the newest item from now on if the view is at it. Not while a resize is on its
+   * way to the observer: a viewport that shrank (the on-screen keyboard) leaves the view
+   * short of the bottom without anyone having scrolled.
+   */
+  noteFollowing() {
+    if (this.o.scroller.clientHeight === this.height) this.following = this.atEnd();
   }
 
   atBottom(slack = 120) {
@@ -160,7 +169,7 @@ export class VirtualList {
     // A scroll that stays within what is rendered needs no work at all: the window is
     // rebuilt only when less than half the overscan is left beyond an edge.
     if (scrolled && !stick && this.covers()) {
-      this.following = this.atEnd();
+      this.noteFollowing();
       return;
     }
     // New elements are made for a few milliseconds per frame, those in view first (and
@@ -185,7 +194,7 @@ export class VirtualList {
     }
     // After a scroll the scroll listener has done this, and reading the page now would lay
     // it out once more in this frame.
-    if (!scrolled) this.following = this.atEnd();
+    if (!scrolled) this.noteFollowing();
     if (this.partial) this.schedule();
   }
 

@@ -1,6 +1,6 @@
 // chinwag web client: js/ bundled by scripts/build-web.py. Do not edit; rebuild.
 const modules = {};
-const parts$ = {"e2ee/main.js": ["/assets/e2ee-0dccea56f8.js"], "views.js": ["/assets/views-70de60ddaf.js"]};
+const parts$ = {"e2ee/main.js": ["/assets/e2ee-0dccea56f8.js"], "views.js": ["/assets/views-a4383a2788.js"]};
 const loading$ = {};
 function loadModule$(name) {
 if (modules[name]) return Promise.resolve(modules[name]);

@@ -949,16 +949,16 @@ this.frame = 0; // that next frame
 this.size = 0; // aria-setsize of the items
 this.stale = 0; // the offsets from this index on need computing again
 this.pinned = null; // the element holding the focus, kept while outside the window
-let height = 0;
+this.height = 0; // the scroller's height when the resize observer last ran
 this.resizes = new ResizeObserver(() => {
 const h = o.scroller.clientHeight;
-if (h === height) return;
-height = h;
+if (h === this.height) return;
+this.height = h;
 this.render({ toBottom: this.following && this.keys.length > 0 });
 });
 this.resizes.observe(o.scroller);
 this.stop = new AbortController();
-o.scroller.addEventListener('scroll', () => { this.following = this.atEnd(); },
+o.scroller.addEventListener('scroll', () => this.noteFollowing(),
 { passive: true, signal: this.stop.signal });
 }
 setItems(items, { toBottom = false } = {}) {
@@ -969,6 +969,9 @@ this.tops = null;
 this.size = this.o.setSize ? this.o.setSize(items) : items.length;
 this.version++;
 this.render({ toBottom: follow });
+}
+noteFollowing() {
+if (this.o.scroller.clientHeight === this.height) this.following = this.atEnd();
 }
 atBottom(slack = 120) {
 const s = this.o.scroller;
@@ -1040,7 +1043,7 @@ const { scroller, list } = this.o;
 const stick = toBottom;
 this.listTop = list.offsetTop;
 if (scrolled && !stick && this.covers()) {
-this.following = this.atEnd();
+this.noteFollowing();
 return;
 }
 const deadline = stick ? Infinity : performance.now() + (this.o.budgetMs ?? 4);
@@ -1056,7 +1059,7 @@ if (Math.abs(scroller.scrollTop - want) >= 1) scroller.scrollTop = want;
 }
 if (!changed || pass + 1 === passes || this.covers()) break;
 }
-if (!scrolled) this.following = this.atEnd();
+if (!scrolled) this.noteFollowing();
 if (this.partial) this.schedule();
 }
 covers() {
