@@ -157,6 +157,52 @@ def test_a_large_old_segment_is_not_rewritten_under_load(tmp_path: Path) -> None
     conn.close()
 
 
+def _old_segment_merging(levels: list[fts5levels.Level]) -> bool:
+    """Whether a merge under way rewrites a large segment with much smaller ones."""
+    for level in levels:
+        inputs = level.pages[: level.merging]
+        if inputs and sum(inputs) > SMALL_MERGE and 2 * max(inputs) > sum(inputs):
+            return True
+    return False
+
+
+def _merges_under_way(levels: list[fts5levels.Level]) -> list[tuple[int, tuple[int, ...]]]:
+    """Each merge under way: its level, and the pages left of its inputs."""
+    return [(n, level.pages[: level.merging]) for n, level in enumerate(levels) if level.merging]
+
+
+def test_a_merge_of_a_large_old_segment_waits_for_quiet_once_jobs_come_back(
+    tmp_path: Path,
+) -> None:
+    conn = _open(tmp_path / "db.sqlite")
+    sender = _Sender(conn)
+    _old_segments(conn, sender, 20)
+    conn.execute("INSERT INTO search_text (search_text) VALUES ('optimize')")
+    # New segments climb to the old one's level under load, until a quiet second begins
+    # the merge of that level, one bounded step of it.
+    for _ in range(40):
+        sender.send(300)
+        while _step(conn, busy=False):
+            pass
+        _step(conn, busy=False, quiet=True)
+        if _old_segment_merging(fts5levels.read(conn)):
+            break
+    assert _old_segment_merging(fts5levels.read(conn))
+    # Jobs come back: the idle moments between them leave that merge alone (it was
+    # carried on in each of them, the writer's steps spent on it while sends waited).
+    before = _merges_under_way(fts5levels.read(conn))
+    for _ in range(20):
+        sender.send(4)
+        _step(conn, busy=False)
+        _step(conn, busy=False)  # the next idle moment: nothing left to index
+    assert _merges_under_way(fts5levels.read(conn)) == before
+    # The next quiet spell carries it on to the end.
+    while _step(conn, busy=False, quiet=True):
+        pass
+    assert not _old_segment_merging(fts5levels.read(conn))
+    conn.close()
+
+
 async def test_the_store_turns_fts5_merging_inside_inserts_off(tmp_path: Path) -> None:
     store = SqliteStore(tmp_path / "db.sqlite")
     await store.start()
