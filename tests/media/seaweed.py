@@ -119,8 +119,10 @@ class SeaweedFS:
             return
         with contextlib.suppress(ProcessLookupError):
             os.killpg(self.proc.pid, signal.SIGTERM)
+        # A scratch store, nothing in it to keep: weed's own shutdown took the whole 15 s
+        # it was once given here, at the end of every module that used it.
         try:
-            self.proc.wait(timeout=15)
+            self.proc.wait(timeout=2)
         except subprocess.TimeoutExpired:
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(self.proc.pid, signal.SIGKILL)
