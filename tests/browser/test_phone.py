@@ -12,6 +12,7 @@ from playwright.sync_api import BrowserContext, CDPSession, Page, expect
 
 from tests.browser.support import (
     PHONE,
+    Account,
     Backend,
     PageErrors,
     channel_item,
@@ -87,12 +88,18 @@ def test_every_touch_target_is_at_least_44_px(
     assert small_targets(page) == []
 
 
+def _thirty_lines(backend: Backend, reader: str, writer: str) -> tuple[Account, str]:
+    """Two friends' chat in which the second wrote "line 1" to "line 30"."""
+    a, b, channel = backend.friends_in_chat(reader, writer)
+    for i in range(30):
+        backend.send(b, channel, f"line {i + 1}")
+    return a, channel
+
+
 def test_safe_areas_and_the_on_screen_keyboard_leave_the_app_usable(
     web: RunningServer, backend: Backend, contexts: NewContext, page_errors: PageErrors
 ) -> None:
-    a, b, channel = backend.friends_in_chat("Uma", "Viktor")
-    for i in range(30):
-        backend.send(b, channel, f"line {i + 1}")
+    a, channel = _thirty_lines(backend, "Uma", "Viktor")
     context = contexts(**TOUCH)
     page = page_errors.watch(context.new_page(), "uma")
     # A phone with a notch and a home indicator.
@@ -159,9 +166,7 @@ def test_a_scroll_as_the_viewport_shrinks_keeps_the_newest_message_in_view(
 ) -> None:
     # A browser can fire a scroll event as the keyboard shrinks the viewport, before the
     # resize observer runs: the view is short of the bottom, but nobody scrolled away.
-    a, b, channel = backend.friends_in_chat("Wen", "Xavi")
-    for i in range(30):
-        backend.send(b, channel, f"line {i + 1}")
+    a, channel = _thirty_lines(backend, "Wen", "Xavi")
     page = page_errors.watch(contexts(**TOUCH).new_page(), "wen")
     login_ui(page, web.base_url, a)
     channel_item(page, channel).locator("a").tap()
