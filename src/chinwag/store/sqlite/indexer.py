@@ -57,10 +57,11 @@ MAX_ID = 0xFFFFFFFF
 def index_chunk(
     conn: sqlite3.Connection, busy: bool, quiet: bool = False, *, limit: int = CHUNK
 ) -> bool:
-    """Index up to `limit` pending messages, oldest first, inside the caller's
-    transaction; True if any were pending (there may be more), or if an idle merge step
-    did work. With `busy` (jobs are waiting) only a backlog above BACKLOG_MAX is worked
-    on; `quiet` (no job for a while) lets a merge step begin any merge."""
+    """Index pending messages, oldest first, inside the caller's transaction; True if
+    any were pending (there may be more), or if an idle merge step did work. Idle, up to
+    twice `limit` are taken. With `busy` (jobs are waiting) only a backlog above
+    BACKLOG_MAX is worked on, back down to it (at most 8 x `limit`); `quiet` (no job for
+    a while) lets a merge step begin any merge."""
     if busy:
         lo, hi = conn.execute("SELECT min(id), max(id) FROM search_pending").fetchone()
         if lo is None or hi - lo < BACKLOG_MAX:
@@ -160,8 +161,6 @@ def _idle_merge(conn: sqlite3.Connection, quiet: bool) -> bool:
         return _merge_step(conn)
     if not _balanced(fts5levels.merge_inputs(levels, n)):
         return False
-    if levels[n].merging:
-        return _merge_step(conn)
     _merge_only(conn, levels, n, MERGE_PAGES)
     return True
 
