@@ -4,6 +4,8 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.installed-test
+# Test processes (pytest-xdist); each test file runs whole in one of them.
+TEST_WORKERS ?= auto
 
 .PHONY: run test lint fmt install install-test clean bench lock
 
@@ -35,7 +37,7 @@ fmt: $(TEST_STAMP)
 	$(BIN)/ruff check --fix src tests
 
 test: lint
-	PYTHONASYNCIODEBUG=$${PYTHONASYNCIODEBUG:-0} $(BIN)/pytest -q $(PYTEST_ARGS)
+	PYTHONASYNCIODEBUG=$${PYTHONASYNCIODEBUG:-0} $(BIN)/pytest -q -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 bench: $(TEST_STAMP)
 	$(BIN)/chinwag bench --help

@@ -196,7 +196,9 @@ def deliver_push(context: BrowserContext, page: Page, origin: str, payload: dict
 # started opening the conversation by then.)
 CLICK_NOTIFICATION = """async (tag) => {
   let shown = [];
-  for (let i = 0; i < 500 && !shown.length; i++) {
+  // By the clock, not a count of polls: a busy machine stretches each one.
+  const deadline = Date.now() + 20000;
+  while (!shown.length && Date.now() < deadline) {
     shown = await self.registration.getNotifications({ tag });
     if (!shown.length) await new Promise((r) => setTimeout(r, 10));
   }
