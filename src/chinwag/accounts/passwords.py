@@ -8,11 +8,15 @@ from concurrent.futures import ThreadPoolExecutor
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
+from chinwag.threadnames import name_os_thread
+
 
 class Passwords:
     def __init__(self, *, time_cost: int, memory_kib: int, workers: int = 2) -> None:
         self._hasher = PasswordHasher(time_cost=time_cost, memory_cost=memory_kib, parallelism=1)
-        self._pool = ThreadPoolExecutor(workers, thread_name_prefix="chinwag-argon2")
+        self._pool = ThreadPoolExecutor(
+            workers, thread_name_prefix="chinwag-argon2", initializer=name_os_thread
+        )
         # Verified against for unknown usernames, so both paths cost the same time.
         self._decoy = self._hasher.hash("chinwag-decoy-password")
 

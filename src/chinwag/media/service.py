@@ -39,6 +39,7 @@ from chinwag.media.names import display_name
 from chinwag.media.sniff import HEAD_BYTES, is_image, sniff
 from chinwag.media.stale import remove_stale
 from chinwag.media.store import AttachmentStore
+from chinwag.threadnames import name_os_thread
 
 log = logging.getLogger("chinwag.media")
 
@@ -70,8 +71,12 @@ class MediaService:
         self._spool = spool_dir
         # One image decoded at a time: what thumbnails cost in memory is bounded by one
         # image of at most max_image_pixels.
-        self._images = ThreadPoolExecutor(1, thread_name_prefix="chinwag-thumbnails")
-        self._uploads = ThreadPoolExecutor(INGEST_THREADS, thread_name_prefix="chinwag-uploads")
+        self._images = ThreadPoolExecutor(
+            1, thread_name_prefix="chinwag-thumbnails", initializer=name_os_thread
+        )
+        self._uploads = ThreadPoolExecutor(
+            INGEST_THREADS, thread_name_prefix="chinwag-uploads", initializer=name_os_thread
+        )
 
     async def start(self) -> None:
         def prepare() -> None:

@@ -47,6 +47,7 @@ from typing import Any, TypeVar
 
 from chinwag.errors import unavailable
 from chinwag.store.sqlite.walsync import Outcome, WalSync
+from chinwag.threadnames import name_os_thread
 
 log = logging.getLogger("chinwag.store.sqlite")
 
@@ -205,7 +206,9 @@ class Database:
         # After a restart the next commit cuts the file back to this size, so the disk
         # the log holds falls back too (a restart alone reuses the file from its start).
         self._writer_conn.execute(f"PRAGMA journal_size_limit={self.wal_limit // 2}")
-        self._pool = ThreadPoolExecutor(self._readers, thread_name_prefix="chinwag-sqlite-read")
+        self._pool = ThreadPoolExecutor(
+            self._readers, thread_name_prefix="chinwag-sqlite-read", initializer=name_os_thread
+        )
         self._thread = threading.Thread(target=self._run, name="chinwag-sqlite-write", daemon=True)
         self._thread.start()
         self._sync.start()
@@ -215,6 +218,7 @@ class Database:
         self._checkpointer.start()
 
     def _checkpoints(self) -> None:
+        name_os_thread()
         conn = connect(self.path)
         # Waiting for a reader to leave the log must never hold the writer for long: a
         # restart that cannot happen at once is tried again on the next look.
@@ -321,6 +325,7 @@ class Database:
         self._queue.put(jobs)
 
     def _run(self) -> None:
+        name_os_thread()
         conn = self._writer_conn
         assert conn is not None
         stop = False

@@ -43,6 +43,7 @@ from pathlib import Path
 from typing import Any
 
 from chinwag.errors import unavailable
+from chinwag.threadnames import name_os_thread
 
 log = logging.getLogger("chinwag.store.sqlite")
 
@@ -105,6 +106,7 @@ class WalSync:
             self._fd = -1
 
     def _run(self) -> None:
+        name_os_thread()
         while True:
             with self._cond:
                 while self._returned == self._covered and not self._pending:
