@@ -6,7 +6,7 @@
 
 An arrow A --> B means some module of A imports one of B. Arrows implied by a longer
 path are left out (the graph is acyclic, `make lint` checks it), and so are the small
-modules nearly everything imports (clock, ids, errors, logs, ratelimit).
+modules nearly everything imports (clock, ids, errors, logs, ratelimit, threadnames).
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parent.parent
 DOC = ROOT / "docs" / "architecture.md"
 BEGIN = "```mermaid\n%% package graph: scripts/package-graph.py\n"
 END = "```\n"
-LEAVES = {"clock", "ids", "errors", "logs", "ratelimit", "__main__", "webbuild"}
+LEAVES = {"clock", "ids", "errors", "logs", "ratelimit", "threadnames", "__main__", "webbuild"}
 
 
 def edges() -> list[tuple[str, str]]:
