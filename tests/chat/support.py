@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+
+from tests.helpers.process import cli_env
 
 PASSWORD = "correct horse"
 PATIENCE = 30.0  # only guards against a hang; no test asserts on time
@@ -27,11 +28,7 @@ class Cli:
     config_dir: Path
 
     def env(self) -> dict[str, str]:
-        env = {**os.environ, "CHINWAG_CONFIG_DIR": str(self.config_dir)}
-        # asyncio's debug mode (as CI sets it for the tests) logs slow callbacks to
-        # stderr, which is what these tests read; the CLI is not what it is for.
-        env.pop("PYTHONASYNCIODEBUG", None)
-        return env
+        return cli_env(CHINWAG_CONFIG_DIR=str(self.config_dir))
 
     def argv(self, *args: str) -> list[str]:
         return [sys.executable, "-m", "chinwag", "chat", "--server", self.server, *args]

@@ -16,6 +16,15 @@ import httpx
 from tests.helpers.server import FAST
 
 
+def cli_env(**extra: str) -> dict[str, str]:
+    """The environment for a command whose output a test reads as an operator would:
+    without asyncio's debug mode (CI sets it for the tests), which logs slow callbacks to
+    stderr under load."""
+    env = {**os.environ, **extra}
+    env.pop("PYTHONASYNCIODEBUG", None)
+    return env
+
+
 def free_port() -> int:
     """A free port below the kernel's ephemeral range, so that no client socket (of
     this test or anything else on the machine) takes it before the server binds it."""

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -13,6 +12,7 @@ import pytest
 from chinwag.admin_cli import run
 from chinwag.errors import ChinwagError, Code
 from tests.helpers import api
+from tests.helpers.process import cli_env
 from tests.helpers.server import RunningServer
 from tests.helpers.wsclient import WsClient
 
@@ -142,14 +142,6 @@ async def test_cli_unknown_user(server: RunningServer) -> None:
         assert caught.value.code is Code.NOT_FOUND
 
 
-def _operator_env() -> dict[str, str]:
-    """The environment without asyncio's debug mode (CI sets it for the tests): it logs
-    slow callbacks to stderr, which is what this test reads."""
-    env = dict(os.environ)
-    env.pop("PYTHONASYNCIODEBUG", None)
-    return env
-
-
 def test_cli_command_line(tmp_path: Path) -> None:
     """`chinwag admin` as an operator types it: a clear message and status for a bad name."""
     done = subprocess.run(
@@ -158,7 +150,7 @@ def test_cli_command_line(tmp_path: Path) -> None:
         text=True,
         timeout=60,
         check=False,
-        env=_operator_env(),
+        env=cli_env(),
     )
     assert done.returncode == 1
     assert done.stderr.strip() == "chinwag: no account named 'nobody'"
@@ -168,6 +160,6 @@ def test_cli_command_line(tmp_path: Path) -> None:
         text=True,
         timeout=60,
         check=False,
-        env=_operator_env(),
+        env=cli_env(),
     )
     assert done.returncode == 0 and done.stdout.strip() == "no accounts found"
