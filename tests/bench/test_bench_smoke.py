@@ -115,3 +115,6 @@ def test_cli_flags_make_a_config() -> None:
     assert cfg.workload == "pairs" and cfg.window == 16
     assert cfg.source_addrs == ("127.0.0.1", "127.0.0.2", "127.0.0.3")
     assert cfg.websocket_url == "ws://127.0.0.1:9/v1/ws"
+    assert cfg.heartbeat
+    quiet = config_from(parser.parse_args(["bench", "idle", "--no-heartbeat"]))
+    assert not quiet.heartbeat

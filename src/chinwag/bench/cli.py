@@ -99,6 +99,14 @@ def _add_flags(p: argparse.ArgumentParser) -> None:
         " window, per message (repeatable; e.g. postgres=<postmaster pid>, gw=<pid>+<pid>)",
     )
     p.add_argument("--duplex", action="store_true", help="both users of a pair send")
+    p.add_argument(
+        "--no-heartbeat",
+        dest="heartbeat",
+        action="store_false",
+        help="devices send no heartbeats (by default each pings at the interval its welcome"
+        " announces, as clients do; without, a device that only receives goes offline after"
+        " the server's presence timeout)",
+    )
     p.add_argument("--prefix", default="", help="username prefix (default random)")
     p.add_argument("--out", default="", help="write the JSON result here")
     p.add_argument("--plot", default="", help="write a PNG latency plot here")

@@ -31,6 +31,10 @@ class BenchConfig(msgspec.Struct, frozen=True, kw_only=True):
     rate: float = 5_000.0  # offered messages per second, all senders together (rate)
     duration: float = 0.0  # seconds of sending; 0: until `messages` are sent (rate: 10)
     text_size: int = 32  # characters of text per message (at least the 20-digit timestamp)
+    # Every device pings at the interval its welcome announces, as clients do: a device
+    # that only receives would otherwise go offline after the presence timeout, and the
+    # server would do push work for each message it gets from then on.
+    heartbeat: bool = True
     # idle
     connections: int = 1_000
     hold: float = 3.0  # seconds to hold idle connections after memory is measured

@@ -111,8 +111,12 @@ class Sender:
 class BenchDevice(WSListener):  # type: ignore[misc]
     """A device's socket; may be opened, closed and opened again (reconnect)."""
 
-    def __init__(self, tally: Tally, spec: DeviceSpec, text_size: int) -> None:
+    def __init__(
+        self, tally: Tally, spec: DeviceSpec, text_size: int, heartbeat: bool = True
+    ) -> None:
         super().__init__()
+        self.heartbeat = heartbeat
+        self.beat: asyncio.TimerHandle | None = None
         self.tally = tally
         self.spec = spec
         self.user_id = spec.user_id
@@ -155,6 +159,7 @@ class BenchDevice(WSListener):  # type: ignore[misc]
         if transport is None or transport.is_disconnected:
             return
         self.closing = True
+        self._stop_beating()
         transport.send_close()
         transport.disconnect()
         if self.gone is not None:
@@ -169,6 +174,7 @@ class BenchDevice(WSListener):  # type: ignore[misc]
             self.sender.transport = transport
 
     def on_ws_disconnected(self, transport: WSTransport) -> None:
+        self._stop_beating()
         if not self.closing:
             self.closing = True
             self.tally.closed(1006)
@@ -249,8 +255,26 @@ class BenchDevice(WSListener):  # type: ignore[misc]
         if self.cursor is None:
             self.cursor = SeqTrack(f.cursor or 0)
         self.tally.connected += 1
+        if self.heartbeat and f.heartbeat_interval and self.beat is None:
+            interval = max(0.05, f.heartbeat_interval)
+            self.beat = asyncio.get_running_loop().call_later(interval, self._ping, interval)
         if self.waiter is not None and not self.waiter.done():
             self.waiter.set_result(None)
+
+    def _ping(self, interval: float) -> None:
+        """A heartbeat every `interval` seconds while the socket is open (a timer, not a
+        task: one per device)."""
+        transport = self.transport
+        if transport is None or self.closing or transport.is_disconnected:
+            self.beat = None
+            return
+        transport.send(TEXT, frames.PING)
+        self.beat = asyncio.get_running_loop().call_later(interval, self._ping, interval)
+
+    def _stop_beating(self) -> None:
+        if self.beat is not None:
+            self.beat.cancel()
+            self.beat = None
 
     def _synced(self, f: frames.InFrame) -> None:
         self.synced_ns = monotonic_ns()

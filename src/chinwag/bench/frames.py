@@ -32,10 +32,14 @@ class InFrame(msgspec.Struct):
     message_id: int | None = None
     code: str | None = None
     ref: str | None = None
+    heartbeat_interval: float | None = None  # in `welcome`
 
 
 DECODER = msgspec.json.Decoder(InFrame)
 _encode = msgspec.json.Encoder().encode
+
+
+PING = _encode({"type": "ping"})
 
 
 def hello(token: str, cursor: int | None) -> bytes:

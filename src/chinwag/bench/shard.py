@@ -187,7 +187,7 @@ async def run_shard(plan: ShardPlan, link: Link) -> None:
     raise_open_files_limit()
     cfg = plan.config
     tally = Tally()
-    devices = [BenchDevice(tally, spec, cfg.text_size) for spec in plan.devices]
+    devices = [BenchDevice(tally, spec, cfg.text_size, cfg.heartbeat) for spec in plan.devices]
     stop_progress = _report_progress(link, tally)
     began = time.monotonic()
     failed = await open_all(devices, plan, tally, resume=False)
