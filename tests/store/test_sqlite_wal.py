@@ -45,3 +45,40 @@ async def test_wal_stays_bounded_under_continuous_writes(tmp_path: Path) -> None
         assert conn.execute("SELECT count(*) FROM t").fetchone()[0] == written
     finally:
         conn.close()
+
+
+async def test_wal_stays_bounded_while_only_background_work_writes(tmp_path: Path) -> None:
+    # After a burst of sends the writer keeps writing on its own (the search index's
+    # merges, step after step, with no job between): those commits must bound the log
+    # too. They once went unseen by the checkpoints, which waited for a job's commit.
+    path = tmp_path / "db.sqlite"
+    db = Database(path, wal_limit=LIMIT)
+    db.start(asyncio.get_running_loop())
+    steps = 8 * LIMIT // (16 * len(ROW))  # eight limits' worth of log, 16 rows a step
+    done = 0
+
+    def step(conn: sqlite3.Connection, busy: bool, quiet: bool) -> bool:
+        nonlocal done
+        if done >= steps:
+            return False
+        conn.executemany("INSERT INTO t (v) VALUES (?)", [(ROW,)] * 16)
+        done += 1
+        return True
+
+    largest = 0
+    try:
+        await db.write(lambda c, s: c.execute("CREATE TABLE t (k INTEGER PRIMARY KEY, v TEXT)"))
+        db.run_in_background(step)
+        while done < steps:
+            largest = max(largest, db.wal_size())
+            await asyncio.sleep(0.002)
+        largest = max(largest, db.wal_size())
+        assert largest <= LIMIT + 128 * 1024, (largest, LIMIT)
+    finally:
+        await db.close()
+    conn = sqlite3.connect(path)
+    try:
+        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        assert conn.execute("SELECT count(*) FROM t").fetchone()[0] == 16 * steps
+    finally:
+        conn.close()

@@ -227,14 +227,17 @@ class Database:
             done = 0
             next_passive = 0.0
             while not self._stopping.wait(WAL_CHECK_EVERY):
-                if self.commits == done:
+                # Every commit counts, background work's too: after a burst of sends
+                # the search index's merges can write for minutes with no job between.
+                begun = self._begun
+                if begun == done:
                     continue
                 try:
                     if self.wal_size() > self.wal_limit // 2:
-                        done = self.commits
+                        done = begun
                         self._restart_wal(conn)
                     elif time.monotonic() >= next_passive:
-                        done = self.commits
+                        done = begun
                         conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
                         next_passive = time.monotonic() + CHECKPOINT_EVERY
                 except sqlite3.Error as exc:
@@ -358,8 +361,7 @@ class Database:
                 self._gate_free.wait()
             with self._gate:
                 self._commit_batch(conn, batch)
-                if self.wal_size() > self.wal_limit:
-                    self._force_checkpoint(conn)
+                self._bound_log(conn)
             self.commits += 1
             self._last_job = time.monotonic()
             self._quiet_step_done = False
@@ -417,6 +419,7 @@ class Database:
                 quiet = not busy and time.monotonic() - self._last_job >= BACKGROUND_QUIET
                 more = self._background(conn, busy, quiet)
                 self._commit(conn, [])
+                self._bound_log(conn)
             except Exception:
                 log.exception("background work failed")
                 self._rollback(conn)
@@ -429,6 +432,11 @@ class Database:
         # none in between is working through an older backlog.
         self._background_draining = more and not busy and not jobs_since
         return more
+
+    def _bound_log(self, conn: sqlite3.Connection) -> None:
+        """After any commit, jobs' or background work's: restart a log past its limit."""
+        if self.wal_size() > self.wal_limit:
+            self._force_checkpoint(conn)
 
     def _force_checkpoint(self, conn: sqlite3.Connection) -> None:
         """The checkpoint thread fell behind (starved of CPU, or a reader held the log):
