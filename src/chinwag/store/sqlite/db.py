@@ -419,13 +419,13 @@ class Database:
                 quiet = not busy and time.monotonic() - self._last_job >= BACKGROUND_QUIET
                 more = self._background(conn, busy, quiet)
                 self._commit(conn, [])
-                self._bound_log(conn)
             except Exception:
                 log.exception("background work failed")
                 self._rollback(conn)
                 self._background_more = False
                 self._background_draining = False
                 return False
+            self._bound_log(conn)
         self.background_runs += 1
         self._background_more = more
         # A step always finds the jobs committed since the last one; only a step with
