@@ -4,10 +4,21 @@ sound: the log is checkpointed and restarted each time it passes its limit."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import errno
+import os
 import sqlite3
+import threading
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 
+import pytest
+
+from chinwag.errors import ChinwagError
+from chinwag.store.sqlite import db as db_module
 from chinwag.store.sqlite.db import Database
+from tests.helpers.wait import wait_for
 
 LIMIT = 256 << 10
 WRITERS = 4
@@ -72,6 +83,108 @@ async def test_wal_stays_bounded_while_only_background_work_writes(tmp_path: Pat
     finally:
         await db.close()
     _assert_sound(path, 16 * steps)
+
+
+async def test_copied_pages_are_synced_before_a_restart_holds_the_writer(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # SQLite syncs the database file only after a checkpoint that copied all of the log,
+    # which never happens while commits follow each other: every page copied since the
+    # last restart was synced by the restart itself, with the writer held. The checkpoint
+    # thread syncs what each of its passes copied, beside the writer, instead.
+    path = tmp_path / "db.sqlite"
+    synced: list[tuple[int, bool]] = []
+
+    def db_fsync(fd: int) -> None:
+        synced.append((os.fstat(fd).st_ino, db._gate_wanted))
+        os.fdatasync(fd)
+
+    # Passes only once the log is past half its limit (a restart), none on a timer.
+    monkeypatch.setattr(db_module, "CHECKPOINT_EVERY", 3600.0)
+    db = Database(path, wal_limit=LIMIT, db_fsync=db_fsync)
+    db.start(asyncio.get_running_loop())
+    written = 0
+
+    async def insert() -> None:
+        nonlocal written
+        await db.write(lambda c, s: c.execute("INSERT INTO t (v) VALUES (?)", (ROW,)))
+        written += 1
+
+    try:
+        await db.write(lambda c, s: c.execute("CREATE TABLE t (k INTEGER PRIMARY KEY, v TEXT)"))
+        for n in range(1, 4):
+            await insert()
+            async with _passes_left_behind(path):
+                await _until(insert, lambda: db.wal_size() > LIMIT // 2)
+                await wait_for(lambda n=n: db.db_syncs >= n)
+            await _until(insert, lambda r=db.wal_restarts: db.wal_restarts > r)
+        # The database file, never while the writer is held for a restart.
+        assert synced == [(path.stat().st_ino, False)] * db.db_syncs
+    finally:
+        await db.close()
+    _assert_sound(path, written)
+
+
+async def test_a_failed_sync_of_the_database_file_stops_restarts_and_answers(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # If the checkpoint thread's sync of the pages it copied fails, they may be gone while
+    # a later sync succeeds; only the log still holds them for sure, so it must never be
+    # restarted again, and no write is answered as done from then on.
+    path = tmp_path / "db.sqlite"
+    failed = threading.Event()
+
+    def db_fsync(fd: int) -> None:
+        failed.set()
+        raise OSError(errno.EIO, "simulated write-back failure")
+
+    # Passes only once the log is past half its limit (a restart), none on a timer.
+    monkeypatch.setattr(db_module, "CHECKPOINT_EVERY", 3600.0)
+    db = Database(path, wal_limit=LIMIT, db_fsync=db_fsync)
+    db.start(asyncio.get_running_loop())
+
+    async def insert() -> None:
+        await db.write(lambda c, s: c.execute("INSERT INTO t (v) VALUES (?)", (ROW,)))
+
+    try:
+        await db.write(lambda c, s: c.execute("CREATE TABLE t (k INTEGER PRIMARY KEY, v TEXT)"))
+        await insert()
+        async with _passes_left_behind(path):
+            await _until(insert, lambda: db.wal_size() > LIMIT // 2)
+            await wait_for(failed.is_set)
+        restarts = db.wal_restarts + db.wal_forced
+        for _ in range(4 * LIMIT // len(ROW)):  # writes reach the log, never answered
+            with pytest.raises(ChinwagError) as refused:
+                await insert()
+            assert refused.value.code == "unavailable"
+        assert db.wal_restarts + db.wal_forced == restarts
+        assert db.wal_size() > 2 * LIMIT  # outgrown rather than restarted
+    finally:
+        await db.close()
+
+
+@contextlib.asynccontextmanager
+async def _passes_left_behind(path: Path) -> AsyncIterator[None]:
+    """A reader holds its snapshot: checkpoints copy no frame written after it, so every
+    pass leaves frames behind (as passes do while commits follow each other). The log
+    must hold a frame no checkpoint copied yet, or the reader reads only the database
+    file and holds back every copy; and writes must stop short of the limit, past which
+    the writer would wait for the reader to restart the log itself."""
+    reader = sqlite3.connect(path, isolation_level=None)
+    try:
+        reader.execute("BEGIN")
+        reader.execute("SELECT count(*) FROM t").fetchone()
+        yield
+        reader.execute("COMMIT")
+    finally:
+        reader.close()
+
+
+async def _until(write: Callable[[], Awaitable[None]], done: Callable[[], bool]) -> None:
+    deadline = time.monotonic() + 20
+    while not done():
+        assert time.monotonic() < deadline, "not reached in time"
+        await write()
 
 
 def _assert_sound(path: Path, rows: int) -> None:

@@ -93,6 +93,11 @@ class SqliteStore:
                     "The longest single wait of the SQLite writer for a log restart.",
                     lambda: db.wal_pause_max_s,
                 ),
+                (
+                    "db_syncs_total",
+                    "Syncs of the SQLite database file after checkpoint passes, beside the writer.",
+                    lambda: db.db_syncs,
+                ),
             )
         ]
 

@@ -93,6 +93,12 @@ class WalSync:
             self._pending.append(outcome)
             self._cond.notify()
 
+    def poison(self) -> None:
+        """From now on every commit is answered with an error (the database file's
+        sync failed, see Database._checkpoints)."""
+        with self._cond:
+            self._failed = True
+
     def stop(self) -> None:
         """Sync and deliver what is pending, then end the thread (blocks)."""
         with self._cond:
