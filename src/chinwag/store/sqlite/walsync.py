@@ -18,8 +18,11 @@ Why this is as durable as `synchronous=FULL` (the log's sync at every commit):
   commit frame; a torn or missing frame ends it. Only transactions nobody was told of are
   lost, whole.
 - Checkpoints (ours, PASSIVE and RESTART) sync the log before they copy it into the
-  database file and sync the database file before recording how far they copied, under
-  NORMAL as under FULL; only synchronous=OFF drops those syncs.
+  database file, under NORMAL as under FULL; only synchronous=OFF drops those syncs. A
+  pass that leaves frames behind records how far it copied without syncing the database
+  file, but only in shared memory: recovery copies the whole log again. A checkpoint
+  that copied all of it syncs the database file before the log may be restarted (and
+  the checkpoint thread syncs after each pass too, db.py).
 - A restart of the log (the writer starting over at its beginning once a checkpoint
   copied all of it) writes a new header with new salts and syncs it before the first new
   frame, under NORMAL as under FULL; the frames it overwrites are already in the synced
