@@ -9,8 +9,8 @@
 // data in IndexedDB.
 
 // build:start
-const VERSION = '9b2c0dc10276';
-const SHELL = ["/", "/assets/app-bccf998eae.css", "/assets/boot-c4bc42d6a9.js", "/assets/app-57557af6eb.js", "/assets/views-a4383a2788.js", "/manifest.webmanifest", "/icons/icon.svg", "/icons/icon-192.png", "/icons/icon-512.png", "/icons/maskable-512.png"];
+const VERSION = 'e31dfe2ee501';
+const SHELL = ["/", "/assets/app-bccf998eae.css", "/assets/boot-c4bc42d6a9.js", "/assets/app-c433b30054.js", "/assets/views-a4383a2788.js", "/manifest.webmanifest", "/icons/icon.svg", "/icons/icon-192.png", "/icons/icon-512.png", "/icons/maskable-512.png"];
 // build:end
 
 const PREFIX = 'chinwag-shell-';

@@ -20,6 +20,18 @@ export function stateOf(m) {
   };
 }
 
+/**
+ * A copy older than what is known: a page of history fetched before a change that an
+ * `update` frame has already brought, answered late. A delete is final and an edit only
+ * moves `edited_at` forward, so such a copy must not bring the old text back (to the
+ * view or the cache).
+ */
+function staleCopy(known, m) {
+  if (known.deleted) return !m.deleted;
+  if (m.deleted || !known.edited_at) return false;
+  return !m.edited_at || Date.parse(m.edited_at) < Date.parse(known.edited_at);
+}
+
 function changedState(known, m) {
   const now = stateOf(m);
   return known.text !== now.text || known.edited_at !== now.edited_at
@@ -50,12 +62,13 @@ export class ChannelLog {
 
   /**
    * Add a stored message, or take a known one's current state (edited, deleted,
-   * reactions). Returns 'new', 'confirmed' (was our pending one), 'updated' or 'dup'.
+   * reactions) unless it is older than what is known. Returns 'new', 'confirmed' (was
+   * our pending one), 'updated' or 'dup'.
    */
   add(m, meId) {
     const known = this.byId.get(m.message_id);
     if (known) {
-      if (!changedState(known, m)) return 'dup';
+      if (!changedState(known, m) || staleCopy(known, m)) return 'dup';
       Object.assign(known, stateOf(m));
       this.dirty();
       return 'updated';

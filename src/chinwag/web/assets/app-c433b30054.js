@@ -1963,6 +1963,11 @@ mentions: m.mentions || [],
 encrypted: m.encrypted ?? null,
 };
 }
+function staleCopy(known, m) {
+if (known.deleted) return !m.deleted;
+if (m.deleted || !known.edited_at) return false;
+return !m.edited_at || Date.parse(m.edited_at) < Date.parse(known.edited_at);
+}
 function changedState(known, m) {
 const now = stateOf(m);
 return known.text !== now.text || known.edited_at !== now.edited_at
@@ -1990,7 +1995,7 @@ this.added = null;
 add(m, meId) {
 const known = this.byId.get(m.message_id);
 if (known) {
-if (!changedState(known, m)) return 'dup';
+if (!changedState(known, m) || staleCopy(known, m)) return 'dup';
 Object.assign(known, stateOf(m));
 this.dirty();
 return 'updated';
