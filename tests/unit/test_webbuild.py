@@ -78,7 +78,9 @@ def test_encryption_is_a_part_of_its_own_outside_the_shell() -> None:
     assert "matrix_sdk_crypto" not in files[app].decode()
     assert "// ---- js/e2ee/main.js" in files[e2ee].decode()
     for name in ("index.html", "sw.js"):
-        assert "e2ee" not in files[name].decode() and "vendor/" not in files[name].decode()
+        # Paths, not any "e2ee": a build's hexadecimal version may hold those letters.
+        text = files[name].decode()
+        assert "/e2ee" not in text and "e2ee/" not in text and "vendor/" not in text
     assert "OlmMachine" in files[e2ee].decode()
 
 
