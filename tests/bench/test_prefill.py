@@ -14,7 +14,9 @@ import pytest
 from chinwag.bench.config import BenchConfig
 from chinwag.bench.prefill import PrefillConfig, prefill
 from chinwag.bench.run import run_workload
-from chinwag.store.sqlite.indexer import MAX_ID, segments
+from chinwag.store.sqlite import searchfile
+from chinwag.store.sqlite.indexer import segments
+from chinwag.store.sqlite.searchfile import MAX_ID
 from tests.helpers.server import run_server, test_settings
 
 SIZES = {"messages": 3_000, "users": 300, "channels": 200, "chunk": 1_000, "cache_mib": 16}
@@ -52,10 +54,13 @@ def _check_database(path: Path, messages: int) -> None:
 
 def _check_index(path: Path) -> None:
     """As a server that has lived leaves it: everything indexed, nothing pending, the
-    index merged, FTS5's merging inside inserts off."""
-    conn = sqlite3.connect(path)
+    index merged, FTS5's merging inside inserts off; the index in its own file."""
+    conn = searchfile.open_index(path)
     try:
         assert conn.execute("SELECT count(*) FROM search_pending").fetchone()[0] == 0
+        assert not conn.execute(
+            "SELECT 1 FROM store.sqlite_master WHERE name LIKE 'search_text%'"
+        ).fetchall()
         conn.execute("INSERT INTO search_text (search_text) VALUES ('integrity-check')")
         assert segments(conn) == 1
         config = dict(conn.execute("SELECT k, v FROM search_text_config").fetchall())

@@ -15,6 +15,7 @@ from chinwag.store.base import Store
 from chinwag.store.postgres import search as pg_search
 from chinwag.store.postgres.store import PostgresStore
 from chinwag.store.sqlite import search as sqlite_search
+from chinwag.store.sqlite import searchfile
 from chinwag.store.sqlite.store import SqliteStore
 from tests.store.test_conformance import group, stored, users
 from tests.store.test_sqlite_search import _indexed
@@ -41,8 +42,13 @@ async def _more(store: Store, start: int) -> None:
     )
 
 
-def _optimize(conn: sqlite3.Connection, _state: object) -> None:
-    conn.execute("INSERT INTO search_text (search_text) VALUES ('optimize')")
+def _optimize(path: Path) -> None:
+    """Merge the index (in its own file) to one segment."""
+    conn = searchfile.open_index(path)
+    try:
+        conn.execute("INSERT INTO search_text (search_text) VALUES ('optimize')")
+    finally:
+        conn.close()
 
 
 async def test_sqlite_search_reads_only_the_callers_channels(tmp_path: Path) -> None:
@@ -55,7 +61,7 @@ async def test_sqlite_search_reads_only_the_callers_channels(tmp_path: Path) -> 
             await _indexed(store)
             # One segment each time: a query seeks once per segment, and how many
             # there are depends on when the background merges ran, not on the query.
-            await store.db.write(_optimize)
+            _optimize(store.db.path)
 
             def run(conn: sqlite3.Connection) -> int:
                 count = [0]

@@ -1,8 +1,8 @@
-"""The SQLite search index's segments are merged only in bounded steps on the writer:
-whatever the index's shape, one indexing step writes a bounded number of index pages
-(sends queued behind it wait for that much work, no more), and under a load that never
-leaves an idle moment the number of segments (a search seeks once per segment) stays
-bounded, and a large old segment is not rewritten for the sake of a few new ones. Work
+"""The SQLite search index's segments are merged only in bounded steps on the
+indexer's thread: whatever the index's shape, one indexing step writes a bounded number
+of index pages (the next step waits for that much work, no more), and under a load that
+never leaves an idle moment the number of segments (a search seeks once per segment)
+stays bounded, and a large old segment is not rewritten for the sake of a few new ones. Work
 is counted in pages of the index (search_text_data rows), not time."""
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import sqlite3
 import string
 from pathlib import Path
 
-from chinwag.store.sqlite import fts5levels
+from chinwag.store.sqlite import fts5levels, searchfile
 from chinwag.store.sqlite.indexer import (
     BACKLOG_MAX,
     CHUNK,
@@ -59,10 +59,23 @@ class _Sender:
 
 
 def _open(path: Path) -> sqlite3.Connection:
-    conn = sqlite3.connect(path, isolation_level=None)
-    migrate(conn)
+    """The index's connection, the store attached (messages go there)."""
+    store = sqlite3.connect(path, isolation_level=None)
+    store.execute("PRAGMA journal_mode=WAL")
+    migrate(store)
+    store.close()
+    conn = searchfile.open_index(path)
+    searchfile.prepare(conn)
     configure(conn)
     return conn
+
+
+def _backlog(conn: sqlite3.Connection) -> int:
+    """Queue entries the index has not taken yet."""
+    n: int = conn.execute(
+        "SELECT count(*) FROM search_pending WHERE id > ?", (searchfile.indexed_upto(conn),)
+    ).fetchone()[0]
+    return n
 
 
 def _pages(conn: sqlite3.Connection) -> set[tuple[int, bytes]]:
@@ -72,9 +85,7 @@ def _pages(conn: sqlite3.Connection) -> set[tuple[int, bytes]]:
 def _step(conn: sqlite3.Connection, *, busy: bool, quiet: bool = False) -> int:
     """One background step as the writer runs it; the index pages it wrote."""
     before = _pages(conn)
-    conn.execute("BEGIN IMMEDIATE")
     index_chunk(conn, busy, quiet)
-    conn.execute("COMMIT")
     return len(_pages(conn) - before)
 
 
@@ -117,7 +128,7 @@ def test_segments_stay_bounded_under_sustained_load(tmp_path: Path) -> None:
         sender.send(CHUNK)
         worst = max(worst, _step(conn, busy=True))
         most = max(most, segments(conn))
-    assert conn.execute("SELECT count(*) FROM search_pending").fetchone()[0] <= BACKLOG_MAX + 1
+    assert _backlog(conn) <= BACKLOG_MAX + 1
     assert most <= 2 * SEGMENTS_MAX
     assert worst <= STEP_PAGES
     conn.close()
@@ -139,13 +150,11 @@ def test_a_large_old_segment_is_not_rewritten_under_load(tmp_path: Path) -> None
     # segment whole, a bounded step at a time, and again on each level above.
     for _ in range(600):
         sender.send(12)
-        conn.execute("BEGIN IMMEDIATE")
         index_chunk(conn, False, limit=8)
-        conn.execute("COMMIT")
         most = max(most, segments(conn))
     assert old <= _pages(conn)
     assert most <= SEGMENTS_HARD
-    assert conn.execute("SELECT count(*) FROM search_pending").fetchone()[0] <= BACKLOG_MAX
+    assert _backlog(conn) <= BACKLOG_MAX
     # Between jobs the old segment is still left alone; once quiet, the merges finish
     # the work, its level included.
     while _step(conn, busy=False):
@@ -207,7 +216,9 @@ async def test_the_store_turns_fts5_merging_inside_inserts_off(tmp_path: Path) -
     store = SqliteStore(tmp_path / "db.sqlite")
     await store.start()
     try:
-        config = dict(store.db.writer_connection().execute("SELECT k, v FROM search_text_config"))
+        index = searchfile.open_index(store.db.path)
+        config = dict(index.execute("SELECT k, v FROM search_text_config"))
+        index.close()
     finally:
         await store.close()
     assert config["automerge"] == 0

@@ -15,8 +15,12 @@ from tests.store.test_conformance import group, stored, users
 
 
 async def _pending(store: SqliteStore) -> int:
+    """Queue entries the index has not taken yet."""
+
     def count(conn: Any) -> int:
-        n: int = conn.execute("SELECT count(*) FROM search_pending").fetchone()[0]
+        n: int = conn.execute(
+            "SELECT count(*) FROM search_pending WHERE id > (SELECT upto FROM search.search_state)"
+        ).fetchone()[0]
         return n
 
     return await store.db.read(count)

@@ -38,7 +38,7 @@ from pathlib import Path
 from argon2 import PasswordHasher
 
 from chinwag.bench import flags
-from chinwag.store.sqlite import indexer
+from chinwag.store.sqlite import indexer, searchfile
 from chinwag.store.sqlite.migrate import migrate
 
 MARKER = "prefill.json"
@@ -110,6 +110,13 @@ def prefill(cfg: PrefillConfig) -> dict[str, object]:
             raise RuntimeError(f"{path} exists and was not made by prefill; use a new directory")
         started = time.monotonic()
         counts = _write(path, cfg)
+        # The index was built in the store's file, in the same transactions as the
+        # messages; the server keeps it in a file of its own.
+        index = searchfile.open_index(path)
+        try:
+            searchfile.prepare(index)
+        finally:
+            index.close()
         made = {**asdict(cfg), **counts, "seconds": round(time.monotonic() - started, 1)}
         marker.write_text(json.dumps(made, indent=2) + "\n")
         size = path.stat().st_size
@@ -291,7 +298,7 @@ def _messages(
             pos = rng.randrange(3000)
             text = words[pos : pos + 20 + (k * 7919) % 140]
             msgs.append((cid, mid, uid, did, cmid, text, at))
-            docs.append((((ch + 1) << 32) | (indexer.MAX_ID - mid), text))
+            docs.append((((ch + 1) << 32) | (searchfile.MAX_ID - mid), text))
             sends.append((did, cmid, cid, mid))
             for u in members:
                 s = seq[u] = seq[u] + 1

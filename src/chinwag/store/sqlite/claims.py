@@ -5,9 +5,9 @@ transaction, each message's key took a leaf page of its own at window 1 (each me
 a commit is from another device): a log frame a message, copied again by the checkpoint.
 So a send does not write its key there. The message row itself carries the key (its
 device_id and client_msg_id), and the send's trigger queues the message in
-search_pending; the writer's background step writes the keys of the messages it takes
-from that queue into `sends`, in key order, in the same transaction that removes them
-from the queue (indexer.py). Keys of one device in a step share a page.
+search_pending; the writer's background step (`drain`) writes the keys of the messages
+it takes from that queue into `sends`, in key order, in the same transaction that
+removes them from the queue. Keys of one device in a step share a page.
 
 So a key is always in `sends` or on a message still queued (nothing may take a message
 off the queue without writing its key: `write`).
@@ -20,8 +20,10 @@ later time, as when every key was written at once."""
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable
 
 from chinwag.store.sqlite.db import WriterState
+from chinwag.store.sqlite.indexer import BACKLOG_MAX, CHUNK
 
 # Reload the map from the queue once it holds this many more keys than it was loaded
 # with (keys written to `sends` since stay in it until then; the answer is the same).
@@ -37,6 +39,7 @@ def _load(conn: sqlite3.Connection, state: WriterState) -> dict[Key, tuple[str, 
             "SELECT m.device_id, m.client_msg_id, m.channel_id, m.message_id"
             " FROM search_pending p JOIN messages m"
             " ON m.channel_id = p.channel_id AND m.message_id = p.message_id"
+            " WHERE NOT p.edit"
         )
     }
     state.claims, state.claims_loaded = claims, len(claims)
@@ -71,6 +74,43 @@ def write(conn: sqlite3.Connection, upto: int) -> None:
         " SELECT m.device_id, m.client_msg_id, m.channel_id, m.message_id"
         " FROM search_pending p JOIN messages m"
         " ON m.channel_id = p.channel_id AND m.message_id = p.message_id"
-        " WHERE p.id <= ? ORDER BY 1, 2",
+        " WHERE p.id <= ? AND NOT p.edit ORDER BY 1, 2",
         (upto,),
     )
+
+
+class Drain:
+    """The writer's background step: take queue entries the search index has taken (ids
+    up to `indexed()`, searchfile.py) off the queue, writing their keys in the same
+    transaction. The newest entry always stays queued (its key written): an empty table
+    would give the next entry id 1 again, below what the index has taken."""
+
+    def __init__(self, indexed: Callable[[], int], *, limit: int = CHUNK) -> None:
+        self.indexed = indexed
+        self.limit = limit
+        self.written = 0  # keys of entries up to here are in `sends` (an optimization)
+
+    def __call__(self, conn: sqlite3.Connection, busy: bool, quiet: bool) -> bool:
+        """Inside the writer's transaction; True if there are more to take. With `busy`
+        (jobs wait) only a backlog above BACKLOG_MAX is worked on, back down to it (at
+        most 8 x `limit`); idle, up to twice `limit`."""
+        row = conn.execute("SELECT min(id), max(id) FROM search_pending").fetchone()
+        if row[0] is None:
+            return False
+        lo, hi = int(row[0]), int(row[1])
+        top = min(self.indexed(), hi)
+        first = max(lo, self.written + 1)
+        if top < first:
+            return False
+        if busy:
+            if top - lo + 1 <= BACKLOG_MAX:
+                return False
+            upto = lo - 1 + min(top - lo + 1 - BACKLOG_MAX, 8 * self.limit)
+        else:
+            upto = min(top, first - 1 + 2 * self.limit)
+        # Every entry up to `upto` still queued gets its key written, so none leaves the
+        # queue without it, whatever `written` says.
+        write(conn, upto)
+        conn.execute("DELETE FROM search_pending WHERE id <= ? AND id < ?", (upto, hi))
+        self.written = upto
+        return upto < top

@@ -54,9 +54,10 @@ log = logging.getLogger("chinwag.store.sqlite")
 T = TypeVar("T")
 
 MAX_BATCH = 1024
-# Background work (the search indexer) runs when no jobs wait; under a sustained load
-# that never leaves the queue empty it is asked again after this many jobs, told that
-# jobs wait, so it can keep its backlog bounded.
+# Background work (taking off the store's queue what the search index has taken, with
+# the idempotency keys it carries: claims.Drain) runs when no jobs wait; under a
+# sustained load that never leaves the queue empty it is asked again after this many
+# jobs, told that jobs wait, so it can keep its backlog bounded.
 BACKGROUND_EVERY = 256
 # At low concurrency the queue empties after every commit (each sender waits for its
 # ack). A background step at each of those moments was a second transaction and disk
@@ -66,12 +67,11 @@ BACKGROUND_EVERY = 256
 BACKGROUND_BATCH = 256
 BACKGROUND_IDLE = 0.05
 # Once no job has come for this long, background work is told the writer is quiet: it
-# may then begin work it leaves alone between jobs (a merge of the search index that
-# rewrites a large old segment, see indexer.py). A quiet step is run once per quiet spell
-# even when the last step found nothing to do.
+# may then begin work it leaves alone between jobs. A quiet step is run once per quiet
+# spell even when the last step found nothing to do.
 BACKGROUND_QUIET = 1.0
 # Seconds between passive checkpoints while there are commits. A page that commits keep
-# rewriting (the tail of each conversation and index) is copied once per pass, so rarer
+# rewriting (the tail of each conversation and table) is copied once per pass, so rarer
 # passes copy fewer pages a message (at window 1, 2 s against 0.25 s: half the reads and
 # ~4 KB less written a message); under a high rate the log's size starts passes anyway.
 CHECKPOINT_EVERY = 2.0
@@ -142,8 +142,11 @@ class Database:
         wal_limit: int = WAL_LIMIT,
         fsync: Callable[[int], None] = os.fdatasync,
         db_fsync: Callable[[int], None] = os.fdatasync,
+        attach: Callable[[sqlite3.Connection], None] | None = None,
     ) -> None:
         self.path = path
+        # Run on each reader's new connection (another file attached to it).
+        self._attach = attach
         self.wal_path = Path(f"{path}-wal")
         self.wal_limit = wal_limit
         self._readers = readers
@@ -234,8 +237,7 @@ class Database:
             done = 0
             next_passive = 0.0
             while not self._stopping.wait(WAL_CHECK_EVERY):
-                # Every commit counts, background work's too: after a burst of sends
-                # the search index's merges can write for minutes with no job between.
+                # Every commit counts, background work's too.
                 begun = self._begun
                 if begun == done:
                     continue
@@ -310,6 +312,15 @@ class Database:
         if not busy:
             self.wal_restarts += 1
 
+    @property
+    def begun(self) -> int:
+        """Transactions whose COMMIT has begun: a change says something was written."""
+        return self._begun
+
+    def wake_background(self) -> None:
+        """From any thread: background work may have something to do now."""
+        self._queue.put(_WAKE)
+
     def writer_connection(self) -> sqlite3.Connection:
         """For migrations before the writer thread starts taking jobs."""
         assert self._writer_conn is not None
@@ -379,6 +390,7 @@ class Database:
             if first is _STOP:
                 break
             if first is _WAKE:
+                self._background_more = True
                 continue
             batch: list[_Pending] = first
             while len(batch) < MAX_BATCH:
@@ -580,6 +592,8 @@ class Database:
         conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
         if conn is None:
             conn = connect(self.path, readonly=True)
+            if self._attach is not None:
+                self._attach(conn)
             self._local.conn = conn
             with self._reader_lock:
                 self._reader_conns.append(conn)

@@ -1,40 +1,51 @@
-"""The search indexer on SQLite: moves pending messages (search_pending, filled by the
-send transaction's trigger, migrations/0007) into the FTS5 index in bounded chunks, on
-the writer thread between group commits, so a send never pays for indexing. The same
-step writes those messages' idempotency keys (claims.py). With
-nothing pending and no sends waiting it merges the index's segments a step at a time
-(a search seeks once per segment).
+"""The search indexer: takes queued messages (search_pending in the store's file, filled
+by the send's and the edit's triggers, migrations/0007 and 0013) into the FTS5 index in
+its own file (searchfile.py), in bounded chunks, on its own thread (indexthread.py), so
+neither a send nor the store's writer ever waits for indexing. `search_state.upto` says
+how far it has taken the queue; the store's writer removes entries up to there
+(claims.drain). With nothing queued it merges the index's segments a step at a time (a
+search seeks once per segment).
+
+Edits are queue entries too (edit = 1), carrying the text the message had before
+(old_text, NULL if that was not indexable). A contentless index forgets a row only given
+the text it was indexed with, so a step works out which text that is: it reads messages
+as they are in its snapshot, which may be after later edits. For a message the index
+took before this step, the first edit of the step carries the indexed text (forget it);
+the state a step leaves is the old_text of the message's first edit after the step's
+last entry, or the message as read when there is none.
 
 FTS5's own merging is off (configure): left on, an insert of a few rows can set off a
-merge of whole levels of the index (`crisismerge`), seconds of work on the writer while
-sends wait. Every merge is one of ours instead, bounded in pages: in idle moments, and
-after an indexing step whenever the index holds more than SEGMENTS_MAX segments, so
-their number stays bounded under a load that never leaves an idle moment.
+merge of whole levels of the index (`crisismerge`), seconds of work. Every merge is one
+of ours instead, bounded in pages: in idle moments, and after an indexing step whenever
+the index holds more than SEGMENTS_MAX segments, so their number stays bounded under a
+load that never leaves an idle moment.
 
 Under load a segment is merged only with at least as many pages as it holds (a merge of
-a few pages is always run); other merges wait for an idle moment. FTS5 merges a whole
+a few pages is always run); other merges wait for a quiet moment. FTS5 merges a whole
 level at a time, and a level can hold one large old segment beside new small ones (a
 merged index, as `optimize` leaves it, sits on level 1): merging that level rewrote all
 of the index's old pages, 64 to 256 a step over hundreds of thousands of messages, while
 new segments piled up behind the merge, and it came back each time the new data climbed
-to the old segment's level: the writer's CPU per message crept up over a long run at
-window 1 (docs/benchmarks.md, "The window-1 creep"). Left out, the new segments are
-merged among themselves (their number grows with the square root of the steps without
-an idle moment, up to SEGMENTS_HARD, where any merge is run), and the old segment is
-merged once as much new data has come, so each page is rewritten a bounded number of
-times per doubling of the index."""
+to the old segment's level: the CPU per message crept up over a long run at window 1
+(docs/benchmarks.md, "The window-1 creep"). Left out, the new segments are merged among
+themselves (their number grows with the square root of the steps without an idle
+moment, up to SEGMENTS_HARD, where any merge is run), and the old segment is merged once
+as much new data has come, so each page is rewritten a bounded number of times per
+doubling of the index."""
 
 from __future__ import annotations
 
 import sqlite3
+from typing import Any
 
-from chinwag.store.sqlite import claims, fts5levels
+from chinwag.store.sqlite import fts5levels
+from chinwag.store.sqlite.searchfile import MAX_ID, STORE, indexed_upto
 
 # Messages per indexing transaction: larger chunks index more cheaply (FTS5 writes its
-# segments once per transaction); sends queued behind one wait for it (a few ms).
+# segments once per transaction).
 CHUNK = 256
-# While sends are waiting the indexer steps aside unless its backlog is above this: the
-# work is then done in idle moments, and search's direct read of the tail stays bounded.
+# A busy step works only on a backlog above this (the store's writer drains its queue
+# the same way, claims.drain); search's direct read of the tail stays bounded.
 BACKLOG_MAX = 4_000
 # Index pages written by one merge step (a few ms of work).
 MERGE_PAGES = 64
@@ -49,67 +60,154 @@ USERMERGE = 2
 # FTS5 merges a whole level inside an insert once it holds this many segments: far
 # above what SEGMENTS_MAX lets happen (FTS5 caps the setting below 2000).
 CRISIS_MERGE = 1_000
-# A rowid is (channel number << 32) | (MAX_ID - message_id) (migrations/0009): a larger
-# message id is never indexed (over four billion messages in one channel).
-MAX_ID = 0xFFFFFFFF
 
 
 def index_chunk(
     conn: sqlite3.Connection, busy: bool, quiet: bool = False, *, limit: int = CHUNK
 ) -> bool:
-    """Index pending messages, oldest first, inside the caller's transaction; True if
-    any were pending (there may be more), or if an idle merge step did work. Idle, up to
-    twice `limit` are taken. With `busy` (jobs are waiting) only a backlog above
-    BACKLOG_MAX is worked on, back down to it (at most 8 x `limit`); `quiet` (no job for
-    a while) lets a merge step begin any merge."""
-    if busy:
-        lo, hi = conn.execute("SELECT min(id), max(id) FROM search_pending").fetchone()
-        if lo is None or hi - lo < BACKLOG_MAX:
-            return False
-        # Back down to the bound: as many as were sent since the last call, at most.
-        limit = min(hi - lo + 1 - BACKLOG_MAX, 8 * limit)
-    else:
-        # An idle step comes once a chunk's worth of jobs were committed, and a few more
-        # have come by then: taking only a chunk, the backlog would grow to BACKLOG_MAX
-        # and be held there by small busy steps (a segment and a transaction each).
+    """Index queued entries, oldest first, on the index's connection (the store
+    attached), in transactions of its own; True if there may be more (a full chunk was
+    taken), or if an idle merge step did work. Idle, up to twice `limit` are taken. With `busy`
+    only a backlog above BACKLOG_MAX is worked on, back down to it (at most 8 x `limit`);
+    `quiet` (nothing to index for a while) lets a merge step begin any merge.
+
+    The store is read in a short transaction of its own, into temp tables: a snapshot of
+    the store held through the whole step would hold off a restart of the store's log,
+    and the store's writer with it (db.py), for as long."""
+    if not busy:
         limit *= 2
-    row = conn.execute(
-        "SELECT max(id) FROM (SELECT id FROM search_pending ORDER BY id LIMIT ?)", (limit,)
-    ).fetchone()
-    upto = row[0]
-    if upto is None:
-        return False if busy else _idle_merge(conn, quiet)
+    taken = _take(conn, busy, limit)
+    conn.execute("BEGIN")
+    try:
+        if taken is None:
+            more = False if busy else _idle_merge(conn, quiet)
+        else:
+            done, upto, later, count = taken
+            _index(conn, done, upto, later)
+            # A step each time a few entries have come makes a segment each: the thread
+            # waits for more unless this one was full.
+            more = count >= limit
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    return more
+
+
+_TEMP = (
+    "CREATE TEMP TABLE IF NOT EXISTS search_batch (id INTEGER PRIMARY KEY,"
+    " channel_id TEXT NOT NULL, message_id INTEGER NOT NULL, edit INTEGER NOT NULL,"
+    " old_text TEXT)",
+    "CREATE TEMP TABLE IF NOT EXISTS search_msgs (channel_id TEXT NOT NULL,"
+    " message_id INTEGER NOT NULL, text TEXT NOT NULL, deleted INTEGER NOT NULL,"
+    " PRIMARY KEY (channel_id, message_id))",
+    "CREATE TEMP TABLE IF NOT EXISTS search_later (channel_id TEXT NOT NULL,"
+    " message_id INTEGER NOT NULL, text TEXT, PRIMARY KEY (channel_id, message_id))",
+)
+_Key = tuple[str, int]
+
+
+def _take(
+    conn: sqlite3.Connection, busy: bool, limit: int
+) -> tuple[int, int, list[Any], int] | None:
+    """Read the next entries and their messages from the store into temp tables; (the
+    last id taken before, the last id taken now, the later edits, how many), or None."""
+    for statement in _TEMP:
+        conn.execute(statement)
+    conn.execute("BEGIN")
+    try:
+        done = indexed_upto(conn)
+        if busy:
+            (hi,) = conn.execute(f"SELECT max(id) FROM {STORE}.search_pending").fetchone()
+            if hi is None or hi - done <= BACKLOG_MAX:
+                return None
+            # Back down to the bound: as many as were sent since the last call, at most.
+            limit = min(hi - done - BACKLOG_MAX, 8 * limit)
+        conn.execute("DELETE FROM temp.search_batch")
+        conn.execute("DELETE FROM temp.search_msgs")
+        conn.execute(
+            "INSERT INTO temp.search_batch SELECT id, channel_id, message_id, edit, old_text"
+            f" FROM {STORE}.search_pending WHERE id > ? ORDER BY id LIMIT ?",
+            (done, limit),
+        )
+        upto, count = conn.execute("SELECT max(id), count(*) FROM temp.search_batch").fetchone()
+        if upto is None:
+            return None
+        conn.execute(
+            "INSERT INTO temp.search_msgs SELECT m.channel_id, m.message_id, m.text, m.deleted"
+            " FROM (SELECT DISTINCT channel_id, message_id FROM temp.search_batch) AS b"
+            f" JOIN {STORE}.messages m"
+            " ON m.channel_id = b.channel_id AND m.message_id = b.message_id"
+        )
+        later = conn.execute(
+            f"SELECT channel_id, message_id, old_text FROM {STORE}.search_pending"
+            " WHERE id > ? AND edit ORDER BY id",
+            (upto,),
+        ).fetchall()
+        return done, upto, later, count
+    finally:
+        conn.execute("COMMIT")
+
+
+def _index(conn: sqlite3.Connection, done: int, upto: int, later: list[Any]) -> None:
+    """Index the entries read by `_take`, inside the caller's transaction."""
     conn.execute(
         "INSERT OR IGNORE INTO search_channels (channel_id)"
-        " SELECT DISTINCT channel_id FROM search_pending WHERE id <= ?",
-        (upto,),
+        " SELECT DISTINCT channel_id FROM temp.search_batch"
     )
-    # A deleted message, or an end-to-end encrypted body, is not indexed.
+    _edits(conn, later)
+    # The state each message is left in: the later edit's old text, or the message as
+    # read. A deleted message, or an end-to-end encrypted body, is not indexed.
     conn.execute(
         "INSERT INTO search_text (rowid, text)"
-        f" SELECT (c.id << 32) | ({MAX_ID} - m.message_id), m.text FROM search_pending p"
-        " JOIN search_channels c ON c.channel_id = p.channel_id"
-        " JOIN messages m ON m.channel_id = p.channel_id AND m.message_id = p.message_id"
-        " WHERE p.id <= ? AND NOT m.deleted AND substr(m.text, 1, 1) <> char(1)"
-        f" AND m.message_id <= {MAX_ID}"
+        f" SELECT (c.id << 32) | ({MAX_ID} - m.message_id),"
+        " CASE WHEN l.message_id IS NULL THEN m.text ELSE l.text END"
+        " FROM temp.search_msgs m JOIN search_channels c ON c.channel_id = m.channel_id"
+        " LEFT JOIN temp.search_later l"
+        " ON l.channel_id = m.channel_id AND l.message_id = m.message_id"
+        f" WHERE m.message_id <= {MAX_ID} AND CASE WHEN l.message_id IS NULL"
+        " THEN NOT m.deleted AND substr(m.text, 1, 1) <> char(1)"
+        " ELSE l.text IS NOT NULL END"
         # Ascending rowids: FTS5 writes its pending entries out as a new segment whenever
         # a rowid is not above the last one, so any other order costs a segment a row.
-        " ORDER BY 1",
-        (upto,),
+        " ORDER BY 1"
     )
-    # From now on the update trigger keeps these messages' entries in step.
+    # From now on an edit of these messages forgets what was indexed for them.
     conn.execute(
-        "UPDATE search_channels AS c SET indexed_upto = max(c.indexed_upto, p.top)"
-        " FROM (SELECT channel_id, max(message_id) AS top FROM search_pending"
-        "       WHERE id <= ? GROUP BY channel_id) AS p"
-        " WHERE c.channel_id = p.channel_id",
-        (upto,),
+        "UPDATE search_channels AS c SET indexed_upto = max(c.indexed_upto, b.top)"
+        " FROM (SELECT channel_id, max(message_id) AS top FROM temp.search_batch"
+        "       WHERE NOT edit GROUP BY channel_id) AS b"
+        " WHERE c.channel_id = b.channel_id"
     )
-    # The queue also holds these messages' idempotency keys until now (claims.py).
-    claims.write(conn, upto)
-    conn.execute("DELETE FROM search_pending WHERE id <= ?", (upto,))
+    conn.execute("UPDATE search_state SET upto = ?", (upto,))
     _merge_under_load(conn)
-    return True
+
+
+def _edits(conn: sqlite3.Connection, later: list[Any]) -> None:
+    """Forget what the index holds for messages it took in an earlier step and this
+    step's edits change, and note in temp.search_later the state the first edit after
+    this step says each message had (`later`: the edits queued after it)."""
+    conn.execute("DELETE FROM temp.search_later")
+    first: dict[_Key, str | None] = {}
+    for channel_id, message_id, old_text in conn.execute(
+        "SELECT channel_id, message_id, old_text FROM temp.search_batch WHERE edit ORDER BY id"
+    ):
+        first.setdefault((channel_id, message_id), old_text)
+    # Only a message taken in an earlier step has an entry to forget (this step's sends
+    # are not indexed yet), and only an indexable old text was indexed.
+    conn.executemany(
+        "INSERT INTO search_text (search_text, rowid, text)"
+        f" SELECT 'delete', (c.id << 32) | ({MAX_ID} - ?2), ?3 FROM search_channels c"
+        f" WHERE c.channel_id = ?1 AND ?2 <= c.indexed_upto AND ?2 <= {MAX_ID}",
+        [(c, m, t) for (c, m), t in first.items() if t is not None],
+    )
+    after: dict[_Key, str | None] = {}
+    for channel_id, message_id, old_text in later:
+        after.setdefault((channel_id, message_id), old_text)
+    conn.executemany(
+        "INSERT INTO temp.search_later (channel_id, message_id, text) VALUES (?, ?, ?)",
+        [(c, m, t) for (c, m), t in after.items()],
+    )
 
 
 def configure(conn: sqlite3.Connection) -> None:

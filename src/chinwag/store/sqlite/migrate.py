@@ -16,8 +16,9 @@ def migration_files() -> list[tuple[int, str, str]]:
     return sorted(found)
 
 
-def migrate(conn: sqlite3.Connection) -> list[str]:
-    """Apply pending migrations; returns the names applied."""
+def migrate(conn: sqlite3.Connection, *, until: int | None = None) -> list[str]:
+    """Apply pending migrations (those numbered up to `until`, if given: a store as an
+    older version left it); returns the names applied."""
     conn.execute(
         "CREATE TABLE IF NOT EXISTS schema_migrations "
         "(version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)"
@@ -25,7 +26,7 @@ def migrate(conn: sqlite3.Connection) -> list[str]:
     done = {row[0] for row in conn.execute("SELECT version FROM schema_migrations")}
     applied = []
     for version, name, sql in migration_files():
-        if version in done:
+        if version in done or (until is not None and version > until):
             continue
         conn.execute("BEGIN IMMEDIATE")
         try:

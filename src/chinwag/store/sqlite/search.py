@@ -7,9 +7,12 @@ Chinese word, "ok") are matched as substrings of the candidates' text. A query o
 terms only has no index to use: it reads each of the user's channels newest first until
 enough match.
 
-Messages sent since the indexer last ran (search_pending, a short tail) are not in the
-index yet: they are matched directly, every term as a substring (bounded: `TAIL`), and
-come first (they are the newest)."""
+The index is a file of its own (`search`, attached; searchfile.py). Messages queued
+since the indexer's last step (search_pending above the index's `upto`, a short tail:
+new messages, and edited ones whose entry in the index may be out of date) are matched
+directly, every term as a substring (bounded: `TAIL`). Every candidate, from the index
+or the tail, is checked against the message as stored, so an out-of-date entry never
+shows a message for text it no longer has."""
 
 from __future__ import annotations
 
@@ -19,8 +22,8 @@ from typing import Any
 
 from chinwag.messaging.models import Message
 from chinwag.messaging.search import SearchQuery
-from chinwag.store.sqlite.indexer import MAX_ID
 from chinwag.store.sqlite.rows import M_COLS, with_reactions
+from chinwag.store.sqlite.searchfile import MAX_ID
 
 TRIGRAM = 3
 TEXT = 3  # the text's column in M_COLS
@@ -56,22 +59,33 @@ def search(conn: sqlite3.Connection, q: SearchQuery) -> list[Message]:
         params.append(_like(term))
     if not long:
         return _scan(conn, q, where, params)
-    tail = _pending(conn, q, where, params, long)
-    rows = tail
-    if len(rows) < q.limit:
-        # The indexer may have moved a tail message into the index between the two
-        # reads: it is then in both, and kept once.
+    conn.execute("BEGIN")
+    try:
+        # The store's snapshot first, then the index's: the store's writer removes queue
+        # entries only once the index has them, so whatever this snapshot of the queue
+        # lacks, the (later) snapshot of the index has.
+        conn.execute("SELECT 1 FROM main.search_pending LIMIT 1").fetchall()
+        (upto,) = conn.execute("SELECT upto FROM search.search_state").fetchone()
+        tail = _pending(conn, q, where, params, long, upto)
+        # A message may be in both (an edited one); it is kept once.
         seen = {(r[0], r[1]) for r in tail}
         more = _indexed(conn, q, where, params, long)
-        rows = tail + [r for r in more if (r[0], r[1]) not in seen]
-    return with_reactions(conn, rows[: q.limit])
+        rows = heapq.nlargest(
+            q.limit,
+            tail + [r for r in more if (r[0], r[1]) not in seen],
+            key=lambda r: (r[4], r[1]),
+        )
+        return with_reactions(conn, rows)
+    finally:
+        conn.execute("COMMIT")
 
 
 def _channels(conn: sqlite3.Connection, q: SearchQuery) -> list[Any]:
     """(channel_id, joined_at, channel number or None) of the caller's channels."""
     sql = (
         "SELECT mb.channel_id, mb.joined_at, c.id FROM members mb"
-        " LEFT JOIN search_channels c ON c.channel_id = mb.channel_id WHERE mb.user_id = ?"
+        " LEFT JOIN search.search_channels c ON c.channel_id = mb.channel_id"
+        " WHERE mb.user_id = ?"
     )
     if q.channel_id is not None:
         return conn.execute(sql + " AND mb.channel_id = ?", (q.user_id, q.channel_id)).fetchall()
@@ -94,7 +108,7 @@ def _indexed(
             params.append(_like(t))
     folded = [t.lower() for t in long if not t.isascii()]
     sql = (
-        f"SELECT {M_COLS} FROM search_text s"
+        f"SELECT {M_COLS} FROM search.search_text s"
         " JOIN messages m ON m.channel_id = ? AND m.message_id = ? - s.rowid"
         " WHERE search_text MATCH ? AND s.rowid BETWEEN ? AND ? AND m.created_at >= ?"
         " AND " + " AND ".join(where) + " ORDER BY s.rowid"
@@ -138,15 +152,18 @@ def _pending(
     where: list[str],
     params: list[Any],
     long: list[str],
+    upto: int,
 ) -> list[Any]:
-    """Matches among the messages not indexed yet, newest first."""
+    """Matches among the messages queued after the index's `upto`, newest first."""
     sql = (
-        f"SELECT {M_COLS} FROM (SELECT * FROM search_pending ORDER BY id DESC LIMIT {TAIL}) p"
+        f"SELECT {M_COLS} FROM (SELECT DISTINCT channel_id, message_id FROM"
+        f" (SELECT channel_id, message_id FROM search_pending WHERE id > ?"
+        f"  ORDER BY id DESC LIMIT {TAIL})) p"
         " JOIN members mb ON mb.channel_id = p.channel_id AND mb.user_id = ?"
         " JOIN messages m ON m.channel_id = p.channel_id AND m.message_id = p.message_id"
         " WHERE m.created_at >= mb.joined_at"
     )
-    args: list[Any] = [q.user_id]
+    args: list[Any] = [upto, q.user_id]
     if q.channel_id is not None:
         sql += " AND p.channel_id = ?"
         args.append(q.channel_id)
@@ -156,6 +173,6 @@ def _pending(
     for term in long:
         sql += " AND m.text LIKE ? ESCAPE '\\'"
         args.append(_like(term))
-    sql += " AND " + " AND ".join(where) + " ORDER BY p.id DESC LIMIT ?"
+    sql += " AND " + " AND ".join(where) + " ORDER BY m.created_at DESC, m.message_id DESC LIMIT ?"
     rows: list[Any] = conn.execute(sql, [*args, *params, q.limit]).fetchall()
     return rows

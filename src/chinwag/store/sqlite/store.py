@@ -11,12 +11,13 @@ from typing import IO
 
 from chinwag.store.base import Gauge
 from chinwag.store.secret_files import FileSecrets
+from chinwag.store.sqlite import claims, searchfile
 from chinwag.store.sqlite.accounts import SqliteAccounts
 from chinwag.store.sqlite.attachments import SqliteAttachments
 from chinwag.store.sqlite.channels import SqliteChannels
 from chinwag.store.sqlite.db import WAL_LIMIT, Database
 from chinwag.store.sqlite.friends import SqliteFriends
-from chinwag.store.sqlite.indexer import configure, index_chunk
+from chinwag.store.sqlite.indexthread import IndexThread
 from chinwag.store.sqlite.keys import SqliteKeys
 from chinwag.store.sqlite.messages import SqliteMessages
 from chinwag.store.sqlite.migrate import migrate
@@ -28,7 +29,10 @@ log = logging.getLogger("chinwag.store.sqlite")
 
 class SqliteStore:
     def __init__(self, path: Path, *, wal_limit: int = WAL_LIMIT) -> None:
-        self.db = Database(path, wal_limit=wal_limit)
+        self.db = Database(
+            path, wal_limit=wal_limit, attach=lambda conn: searchfile.attach(conn, path)
+        )
+        self.indexer = IndexThread(self.db)
         self.accounts = SqliteAccounts(self.db)
         self.friends = SqliteFriends(self.db)
         self.channels = SqliteChannels(self.db)
@@ -44,12 +48,15 @@ class SqliteStore:
         self._lock_data_dir()
         self.db.start(asyncio.get_running_loop())
         applied = migrate(self.db.writer_connection())
-        configure(self.db.writer_connection())
-        self.db.run_in_background(index_chunk)
         if applied:
             log.info("applied migrations %s to %s", applied, self.db.path)
+        self.indexer.prepare()
+        indexer = self.indexer
+        self.db.run_in_background(claims.Drain(lambda: indexer.upto))
+        indexer.start()
 
     async def close(self) -> None:
+        await asyncio.get_running_loop().run_in_executor(None, self.indexer.stop)
         await self.db.close()
         if self._lock is not None:
             self._lock.close()
@@ -98,6 +105,16 @@ class SqliteStore:
                     "Syncs of the SQLite database file after checkpoint passes, beside the writer.",
                     lambda: db.db_syncs,
                 ),
+                (
+                    "search_index_steps_total",
+                    "Steps of the search indexer's thread (each its own transaction).",
+                    lambda: self.indexer.steps,
+                ),
+                (
+                    "search_index_failures_total",
+                    "Steps of the search indexer that failed (retried a second later).",
+                    lambda: self.indexer.failures,
+                ),
             )
         ]
 
@@ -110,11 +127,19 @@ class SqliteStore:
 
 
 def migrate_file(path: Path) -> list[str]:
-    """For `chinwag migrate`: apply pending migrations and return their names."""
+    """For `chinwag migrate`: apply pending migrations (the search index's move to its
+    own file included) and return their names."""
     path.parent.mkdir(parents=True, exist_ok=True)
     conn = sqlite3.connect(str(path), isolation_level=None)
     try:
         conn.execute("PRAGMA journal_mode=WAL")
-        return migrate(conn)
+        applied = migrate(conn)
     finally:
         conn.close()
+    index = searchfile.open_index(path)
+    try:
+        if searchfile.prepare(index) == "moved":
+            applied.append("search index moved to " + searchfile.path_for(path).name)
+    finally:
+        index.close()
+    return applied

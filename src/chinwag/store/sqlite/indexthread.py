@@ -1,0 +1,102 @@
+"""The search indexer's thread: steps of indexer.py on the index's own file, beside the
+store's writer, never holding it (searchfile.py says how the two files stay in step).
+
+It looks for new queue entries every INDEX_EVERY seconds while there are commits (a step
+of a larger chunk costs less per message than many small ones), works through a backlog
+without pausing, and once nothing has come to index for QUIET seconds lets a merge step
+begin any merge of the index. After each step that took entries it wakes the store's
+writer, which then removes them from the queue."""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+import threading
+import time
+
+from chinwag.store.sqlite import searchfile
+from chinwag.store.sqlite.db import Database
+from chinwag.store.sqlite.indexer import configure, index_chunk
+from chinwag.threadnames import name_os_thread
+
+log = logging.getLogger("chinwag.store.sqlite")
+
+# Seconds between looks for new entries. Larger chunks cost less a message (FTS5 writes
+# a segment per transaction, and each segment is merged again later); search matches
+# what is not indexed yet directly, so nothing waits for it.
+INDEX_EVERY = 0.25
+# Entries a step takes at most (twice the indexer's limit).
+STEP = 2048
+QUIET = 1.0  # seconds with nothing to index before any merge may begin
+RETRY = 1.0  # seconds before a failed step is tried again
+
+
+class IndexThread:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        # The queue id up to which the index has taken entries, durably (read by the
+        # store's writer thread: an int, replaced whole).
+        self.upto = 0
+        self.steps = 0
+        self.failures = 0
+        self._conn: sqlite3.Connection | None = None
+        self._thread: threading.Thread | None = None
+        self._stopping = threading.Event()
+
+    def prepare(self) -> str | None:
+        """Open the index's file and fill it if it has to be (searchfile.prepare); after
+        the store's migrations, before the first job."""
+        conn = searchfile.open_index(self.db.path)
+        self._conn = conn
+        done = searchfile.prepare(conn)
+        configure(conn)
+        self.upto = searchfile.indexed_upto(conn)
+        return done
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._run, name="chinwag-sqlite-index", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stopping.set()
+        if self._thread is not None:
+            self._thread.join()
+            self._thread = None
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+
+    def _run(self) -> None:
+        name_os_thread()
+        more = True
+        seen = -1
+        last_indexed = time.monotonic()
+        quiet_done = False
+        while not self._stopping.wait(0 if more else INDEX_EVERY):
+            quiet = time.monotonic() - last_indexed >= QUIET
+            begun = self.db.begun
+            if not more and begun == seen and (quiet_done or not quiet):
+                continue  # nothing committed since the last look, and no merge due
+            seen = begun
+            quiet_done = quiet
+            before = self.upto
+            more = self._step(quiet)
+            if self.upto != before:
+                last_indexed = time.monotonic()
+                quiet_done = False
+                self.db.wake_background()
+
+    def _step(self, quiet: bool) -> bool:
+        """One step (its own transactions); True if there may be more to do."""
+        conn = self._conn
+        assert conn is not None
+        try:
+            more = index_chunk(conn, False, quiet, limit=STEP)
+        except sqlite3.Error:
+            log.exception("search indexing failed")
+            self.failures += 1
+            self._stopping.wait(RETRY)
+            return False
+        self.steps += 1
+        self.upto = searchfile.indexed_upto(conn)
+        return more
