@@ -275,7 +275,13 @@ async def test_queue_ids_never_start_again_below_what_the_index_took(tmp_path: P
 
             await wait_for(drained, timeout=30)
             assert await _texts(store, b, f"round {i}") == [f"round {i} words"]
-        sends = await store.db.read(lambda c: c.execute("SELECT count(*) FROM sends").fetchone())
-        assert sends[0] == 3  # every key written, the queued one's too
+
+        async def keys_written() -> bool:
+            rows: list[Any] = await store.db.read(
+                lambda c: c.execute("SELECT count(*) FROM sends").fetchall()
+            )
+            return bool(rows[0][0] == 3)
+
+        await wait_for(keys_written, timeout=30)  # the queued one's too
     finally:
         await store.close()

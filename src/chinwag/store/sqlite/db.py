@@ -232,8 +232,9 @@ class Database:
         # Waiting for a reader to leave the log must never hold the writer for long: a
         # restart that cannot happen at once is tried again on the next look.
         conn.execute("PRAGMA busy_timeout=50")
-        db_fd = os.open(self.path, os.O_RDONLY | os.O_CLOEXEC)
+        db_fd = -1
         try:
+            db_fd = os.open(self.path, os.O_RDONLY | os.O_CLOEXEC)
             done = 0
             next_passive = 0.0
             while not self._stopping.wait(WAL_CHECK_EVERY):
@@ -261,7 +262,8 @@ class Database:
                     self._sync.poison()
                     return
         finally:
-            os.close(db_fd)
+            if db_fd >= 0:
+                os.close(db_fd)
             conn.close()
 
     def _passive(self, conn: sqlite3.Connection, db_fd: int) -> float:
