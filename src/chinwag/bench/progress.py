@@ -29,8 +29,8 @@ class Point(msgspec.Struct):
     peak_latency_ms: float = 0.0  # highest latency seen during this second
     server_cpu_pct: float = 0.0
     server_rss_mib: float = 0.0
-    db_mib: float = 0.0  # SQLite database file, with --data-dir
-    wal_mib: float = 0.0  # its write-ahead log
+    db_mib: float = 0.0  # SQLite database files (store and search index), with --data-dir
+    wal_mib: float = 0.0  # their write-ahead logs
     machine_pct: float = 0.0  # the whole machine's CPU this second, % of one core
 
 
@@ -49,7 +49,11 @@ class Reporter:
         self._peak = peak
         self._monitor = monitor
         self._show = show
-        self._files = (Path(data_dir) / "chinwag.db", Path(data_dir) / "chinwag.db-wal")
+        data = Path(data_dir)
+        self._files = (
+            (data / "chinwag.db", data / "chinwag-search.db"),
+            (data / "chinwag.db-wal", data / "chinwag-search.db-wal"),
+        )
         self._sizes = bool(data_dir)
         self.timeline: list[Point] = []
         self._task: asyncio.Task[None] | None = None
@@ -80,7 +84,7 @@ class Reporter:
             last_t, last_delivered = now, delivered
             cpu, rss = self._monitor.sample() if self._monitor else (0.0, 0.0)
             peak = self._peak() / 1000
-            db, wal = (_mib(f) for f in self._files) if self._sizes else (0.0, 0.0)
+            db, wal = (sum(map(_mib, f)) for f in self._files) if self._sizes else (0.0, 0.0)
             machine = float(psutil.cpu_percent(None)) * (psutil.cpu_count() or 1)
             point = Point(
                 now - began,
