@@ -1,6 +1,6 @@
 """SQLite search indexing off the send path: messages wait in search_pending until the
-writer indexes them between commits; search finds them either way, with their current
-text, and a backlog left at shutdown is indexed after the restart."""
+indexer's thread takes them; search finds them either way, with their current text, and
+a backlog left at shutdown is indexed after the restart."""
 
 from __future__ import annotations
 

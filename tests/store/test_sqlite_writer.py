@@ -1,6 +1,7 @@
 """The SQLite writer's background work at low concurrency: one sender waiting for each
-ack leaves the writer idle after every commit, yet background work (the search indexer)
-runs in batches, not once per commit, and still catches up once sends stop."""
+ack leaves the writer idle after every commit, yet background work (taking indexed
+entries off the search queue) runs in batches, not once per commit, and the index
+still catches up once sends stop."""
 
 from __future__ import annotations
 

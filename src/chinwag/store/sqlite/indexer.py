@@ -244,13 +244,14 @@ def _merge_under_load(conn: sqlite3.Connection) -> None:
 
 
 def _idle_merge(conn: sqlite3.Connection, quiet: bool) -> bool:
-    """A merge step with nothing to index; True if it did any work. Between jobs only a
-    merge that may run under load is begun or carried on; once quiet, any. A merge of a
-    large old segment begun in a quiet spell and left half done waits for the next one:
-    under light traffic every idle moment finds nothing to index, and carrying that merge
-    on in each of them held the next send for a step of it (8 ms at the median, up to
-    35 ms on the lived-in database of docs/benchmarks.md). Its level waits meanwhile;
-    SEGMENTS_HARD bounds what piles up on it."""
+    """A merge step with nothing to index; True if it did any work. While messages keep
+    coming only a merge that may run under load is begun or carried on; once quiet, any.
+    A merge of a large old segment begun in a quiet spell and left half done waits for
+    the next one: under light traffic every step between messages finds nothing to
+    index, and carrying that merge on in each of them spent a step of it each time (8 ms
+    at the median, up to 35 ms on the lived-in database of docs/benchmarks.md, which a
+    send waited for while the index shared the store's writer). Its level waits
+    meanwhile; SEGMENTS_HARD bounds what piles up on it."""
     levels = fts5levels.read(conn)
     n = fts5levels.next_level(levels, USERMERGE)
     if n < 0:
