@@ -77,7 +77,8 @@ def indexed_upto(conn: sqlite3.Connection) -> int:
 
 def prepare(conn: sqlite3.Connection) -> str | None:
     """Fill this file if it has to be: "moved" when the store still holds the index
-    (a store from before the move), "rebuilt" when this file was lost, else None."""
+    (a store from before the move), "rebuilt" when this file was lost or is not the
+    store's, else None."""
     held = conn.execute(
         f"SELECT 1 FROM {STORE}.sqlite_master WHERE name = 'search_text'"
     ).fetchone()
@@ -85,9 +86,30 @@ def prepare(conn: sqlite3.Connection) -> str | None:
         _move(conn)
         return "moved"
     if conn.execute("SELECT 1 FROM search_state").fetchone() is None:
+        log.warning("the search index file was missing: indexing every stored message again")
+        _rebuild(conn)
+        return "rebuilt"
+    if not _matches(conn):
+        log.warning(
+            "the search index file is not the store's (one of them restored from another"
+            " time?): indexing every stored message again"
+        )
         _rebuild(conn)
         return "rebuilt"
     return None
+
+
+def _matches(conn: sqlite3.Connection) -> bool:
+    """Whether the store's queue is where this index left it. Entries are removed only
+    up to the index's mark and never the newest, so the newest is at or above the mark
+    and the oldest at most one above it (an empty queue: nothing was ever queued). A
+    store older than the index numbers new entries below the mark (never indexed); an
+    index older than the store misses what was removed since."""
+    upto = indexed_upto(conn)
+    lo, hi = conn.execute(f"SELECT min(id), max(id) FROM {STORE}.search_pending").fetchone()
+    if hi is None:
+        return upto == 0
+    return bool(lo <= upto + 1 and upto <= hi)
 
 
 def _move(conn: sqlite3.Connection) -> None:
@@ -120,7 +142,6 @@ def _move(conn: sqlite3.Connection) -> None:
 def _rebuild(conn: sqlite3.Connection) -> None:
     """Index every stored message again, as it is now; every queue entry so far is then
     covered (they all lead to this state)."""
-    log.warning("the search index file was missing: indexing every stored message again")
     conn.execute("BEGIN")
     (last,) = conn.execute(f"SELECT max(id) FROM {STORE}.search_pending").fetchone()
     conn.execute("DELETE FROM search_channels")
