@@ -1,11 +1,11 @@
-"""How long the SQLite search indexer holds the writer, step by step, on a real database.
+"""How long a step of the SQLite search indexer takes, step by step, on a real database.
 
 Sends (messages into existing channels, through the send path's trigger) alternate with
-background steps run as the writer runs them (store/sqlite/db.py: one transaction each,
-`index_chunk`); every step is timed. A send queued behind a step waits for it, so the
-worst step is the worst extra wait the indexer adds to a send. Takes --steps steps, and
-(idle steps) more until the backlog is gone. Works on the database in place: give it a
-copy.
+indexing steps run as the indexer's thread runs them (store/sqlite/indexthread.py,
+`index_chunk` on the index's own file, the store attached); every step is timed. Until
+the index had a file and a thread of its own, a send queued behind a step waited for it.
+Takes --steps steps, and (idle steps) more until the backlog is gone. Works on the
+database in place (the store's file; the index beside it): give it a copy.
 
     scripts/index-steps.py --db /tmp/copy/chinwag.db --steps 2000 --sends 64
 """
@@ -17,14 +17,21 @@ import json
 import random
 import sqlite3
 import time
+from pathlib import Path
 
-from chinwag.store.sqlite import indexer
-from chinwag.store.sqlite.db import connect
+from chinwag.store.sqlite import indexer, searchfile
 
 
 def _segments(conn: sqlite3.Connection) -> int:
-    count = getattr(indexer, "segments", None)  # absent before bounded merges
-    return int(count(conn)) if count else -1
+    return indexer.segments(conn)
+
+
+def _backlog(conn: sqlite3.Connection) -> int:
+    """Queue entries the index has not taken yet."""
+    n: int = conn.execute(
+        "SELECT count(*) FROM search_pending WHERE id > ?", (searchfile.indexed_upto(conn),)
+    ).fetchone()[0]
+    return n
 
 
 def main() -> None:
@@ -34,14 +41,13 @@ def main() -> None:
     parser.add_argument("--sends", type=int, default=64, help="messages sent between steps")
     parser.add_argument("--busy", action="store_true", help="steps see waiting jobs")
     args = parser.parse_args()
-    conn = connect(args.db)
-    configure = getattr(indexer, "configure", None)
-    if configure:
-        configure(conn)
+    conn = searchfile.open_index(Path(args.db))
+    searchfile.prepare(conn)
+    indexer.configure(conn)
     rng = random.Random(3)
     tops = dict(conn.execute("SELECT channel_id, max(message_id) FROM messages GROUP BY 1"))
     channels = sorted(tops)
-    pending = conn.execute("SELECT count(*) FROM search_pending").fetchone()[0]
+    pending = _backlog(conn)
     times: list[float] = []
     most = 0
     started = time.monotonic()
@@ -60,13 +66,11 @@ def main() -> None:
             )
         conn.execute("COMMIT")
         t = time.perf_counter()
-        conn.execute("BEGIN IMMEDIATE")
         indexer.index_chunk(conn, args.busy)
-        conn.execute("COMMIT")
         times.append(time.perf_counter() - t)
         if len(times) % 100 == 0:
             most = max(most, _segments(conn))
-            pending = conn.execute("SELECT count(*) FROM search_pending").fetchone()[0]
+            pending = _backlog(conn)
     times.sort()
     ms = [round(1000 * times[int(q * (len(times) - 1))], 1) for q in (0.5, 0.99, 1.0)]
     print(

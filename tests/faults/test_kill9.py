@@ -1,5 +1,6 @@
 """kill -9 of the server during a burst of sends: nothing acknowledged is lost, ids stay
-gapless, and resending what was not acknowledged stores each message exactly once."""
+gapless, and resending what was not acknowledged stores each message exactly once; on
+SQLite the search index (a file of its own) still holds exactly the stored messages."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import httpx
 
 from tests.helpers import api
 from tests.helpers.process import ServerProcess
+from tests.helpers.searchindex import check_search_index
 from tests.helpers.wsclient import WsClient
 
 SENDERS = 4
@@ -112,3 +114,7 @@ async def test_kill9_mid_burst(tmp_path: Path, store_url: str) -> None:
         assert [m["message_id"] for m in history] == list(range(1, total + 1))
     finally:
         await srv.stop()
+    if not store_url:
+        # SQLite: the search index, in its own file, holds exactly the stored messages.
+        code, report = await asyncio.to_thread(check_search_index, tmp_path / "data")
+        assert code == 0 and report["missing"] == report["extra"] == 0, report

@@ -21,6 +21,7 @@ from chinwag.messaging.search import SearchQuery
 from chinwag.store.sqlite import indexer, searchfile
 from chinwag.store.sqlite.migrate import migrate
 from chinwag.store.sqlite.store import SqliteStore
+from tests.helpers.searchindex import check_search_index
 from tests.helpers.wait import wait_for
 from tests.store.test_conformance import group, stored, users
 from tests.store.test_sqlite_search import _indexed, _pending
@@ -106,8 +107,7 @@ def _match(conn: sqlite3.Connection, word: str) -> set[int]:
 
 
 def _rowid(conn: sqlite3.Connection, message_id: int) -> int:
-    (number,) = conn.execute("SELECT id FROM search_channels WHERE channel_id = 'c'").fetchone()
-    return int(number) << 32 | (searchfile.MAX_ID - message_id)
+    return _rowid_of(conn, "c", message_id)
 
 
 @pytest.mark.parametrize("seed", range(16))
@@ -347,3 +347,35 @@ async def test_a_store_and_index_from_different_times_are_noticed(
         assert found == [f"{w} words" for w in expect]
     finally:
         await store.close()
+
+
+async def test_the_index_checker_tells_a_sound_index_from_a_broken_one(tmp_path: Path) -> None:
+    path = tmp_path / "chinwag.db"
+    store = SqliteStore(path)
+    await store.start()
+    try:
+        a, b = await users(store, "a", "b")
+        await group(store, a, [b])
+        await _sent_and_indexed(store, ["one", "two", "three"])
+        await store.messages.change("g1", 2, Delete())
+        await _indexed(store)
+    finally:
+        await store.close()
+    code, report = await asyncio.to_thread(check_search_index, tmp_path)
+    assert (code, report["index_rows"], report["missing"], report["extra"]) == (0, 2, 0, 0)
+    conn = searchfile.open_index(path)
+    conn.execute("INSERT INTO search_text (rowid, text) VALUES (12345, 'stray')")
+    conn.execute(
+        "INSERT INTO search_text (search_text, rowid, text) VALUES ('delete', ?, ?)",
+        (_rowid_of(conn, "g1", 1), "one words"),
+    )
+    conn.close()
+    code, report = await asyncio.to_thread(check_search_index, tmp_path)
+    assert (code, report["missing"], report["extra"]) == (1, 1, 1)
+
+
+def _rowid_of(conn: sqlite3.Connection, channel_id: str, message_id: int) -> int:
+    (number,) = conn.execute(
+        "SELECT id FROM search_channels WHERE channel_id = ?", (channel_id,)
+    ).fetchone()
+    return int(number) << 32 | (searchfile.MAX_ID - message_id)
