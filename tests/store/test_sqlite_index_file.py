@@ -6,11 +6,13 @@ is rebuilt."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import random
 import shutil
 import sqlite3
 import string
 import threading
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -19,12 +21,22 @@ import pytest
 from chinwag.messaging.models import Delete, Edit, Message
 from chinwag.messaging.search import SearchQuery
 from chinwag.store.sqlite import indexer, searchfile
-from chinwag.store.sqlite.migrate import migrate
 from chinwag.store.sqlite.store import SqliteStore
 from tests.helpers.searchindex import check_search_index
 from tests.helpers.wait import wait_for
 from tests.store.test_conformance import group, stored, users
+from tests.store.test_sqlite_index_merges import _open
 from tests.store.test_sqlite_search import _indexed, _pending
+
+
+@contextlib.asynccontextmanager
+async def _serving(path: Path, **kwargs: Any) -> AsyncIterator[SqliteStore]:
+    store = SqliteStore(path, **kwargs)
+    await store.start()
+    try:
+        yield store
+    finally:
+        await store.close()
 
 
 async def _texts(store: SqliteStore, user: str, q: str) -> list[str]:
@@ -49,48 +61,34 @@ async def test_sends_and_log_restarts_never_wait_for_an_index_step(
         real(conn)
 
     monkeypatch.setattr(indexer, "_merge_under_load", held)
-    store = SqliteStore(tmp_path / "db.sqlite", wal_limit=256 << 10)
-    await store.start()
-    try:
-        a, b = await users(store, "a", "b")
-        await group(store, a, [b])
-        await stored(store, a, "g1", "first", text="first words")
-        await asyncio.get_running_loop().run_in_executor(None, entered.wait, 30)
-        restarts = store.db.wal_restarts + store.db.wal_forced
-        # Far more than the log's limit, while the step is held.
-        for n in range(20):
-            await asyncio.wait_for(
-                asyncio.gather(
-                    *(
-                        stored(store, a, "g1", f"m{n}-{i}", text=f"held n{n}i{i} " + "x" * 200)
-                        for i in range(50)
-                    )
-                ),
-                timeout=30,
-            )
-        assert store.db.wal_restarts + store.db.wal_forced > restarts
-        assert await _pending(store) > 1000
-        # Search still finds what the index has not taken yet.
-        assert len(await _texts(store, b, "n19i")) == 50
-        release.set()
-        await _indexed(store)
-        assert len(await _texts(store, b, "n19i")) == 50
-        assert await _texts(store, b, "first") == ["first words"]
-    finally:
-        release.set()
-        await store.close()
-
-
-def _open(path: Path) -> sqlite3.Connection:
-    """The index's connection, the store attached (messages go there)."""
-    store = sqlite3.connect(path, isolation_level=None)
-    store.execute("PRAGMA journal_mode=WAL")
-    migrate(store)
-    store.close()
-    conn = searchfile.open_index(path)
-    searchfile.prepare(conn)
-    indexer.configure(conn)
-    return conn
+    async with _serving(tmp_path / "db.sqlite", wal_limit=256 << 10) as store:
+        try:
+            a, b = await users(store, "a", "b")
+            await group(store, a, [b])
+            await stored(store, a, "g1", "first", text="first words")
+            await asyncio.get_running_loop().run_in_executor(None, entered.wait, 30)
+            restarts = store.db.wal_restarts + store.db.wal_forced
+            # Far more than the log's limit, while the step is held.
+            for n in range(20):
+                await asyncio.wait_for(
+                    asyncio.gather(
+                        *(
+                            stored(store, a, "g1", f"m{n}-{i}", text=f"held n{n}i{i} " + "x" * 200)
+                            for i in range(50)
+                        )
+                    ),
+                    timeout=30,
+                )
+            assert store.db.wal_restarts + store.db.wal_forced > restarts
+            assert await _pending(store) > 1000
+            # Search still finds what the index has not taken yet.
+            assert len(await _texts(store, b, "n19i")) == 50
+            release.set()
+            await _indexed(store)
+            assert len(await _texts(store, b, "n19i")) == 50
+            assert await _texts(store, b, "first") == ["first words"]
+        finally:
+            release.set()
 
 
 def _word(rng: random.Random) -> str:
@@ -166,13 +164,9 @@ def _lose_index_file(path: Path) -> None:
 
 async def test_a_store_with_the_index_inside_moves_it_to_its_own_file(tmp_path: Path) -> None:
     path = tmp_path / "db.sqlite"
-    store = SqliteStore(path)
-    await store.start()
-    try:
+    async with _serving(path) as store:
         a, b = await users(store, "a", "b")
         await group(store, a, [b])
-    finally:
-        await store.close()
     _lose_index_file(path)
     # The store as the last version left it: the index (migrations/0009) in the store's
     # file, with some messages indexed and some still queued.
@@ -209,9 +203,7 @@ async def test_a_store_with_the_index_inside_moves_it_to_its_own_file(tmp_path: 
     conn.execute("DELETE FROM search_pending WHERE message_id <= 4")
     conn.close()
 
-    store = SqliteStore(path)
-    await store.start()
-    try:
+    async with _serving(path) as store:
         await _indexed(store)
         assert await _texts(store, b, "old layout") == [
             f"old layout {m} " + ("indexed" if m <= 4 else "queued") for m in range(6, 0, -1)
@@ -225,43 +217,31 @@ async def test_a_store_with_the_index_inside_moves_it_to_its_own_file(tmp_path: 
             lambda c: [r[0] for r in c.execute("SELECT name FROM main.sqlite_master")]
         )
         assert not [n for n in names if n.startswith(("search_text", "search_channels"))]
-    finally:
-        await store.close()
 
 
 async def test_a_lost_index_file_is_rebuilt(tmp_path: Path) -> None:
     path = tmp_path / "db.sqlite"
-    store = SqliteStore(path)
-    await store.start()
-    try:
+    async with _serving(path) as store:
         a, b = await users(store, "a", "b")
         await group(store, a, [b])
         kept = [await stored(store, a, "g1", f"m{i}", text=f"kept {i}") for i in range(5)]
         await store.messages.change("g1", kept[0].message.message_id, Edit("changed", (), 300))
         await _indexed(store)
-    finally:
-        await store.close()
     _lose_index_file(path)
-    store = SqliteStore(path)
-    await store.start()
-    try:
+    async with _serving(path) as store:
         assert await _pending(store) == 0
         assert await _texts(store, b, "kept") == [f"kept {i}" for i in range(4, 0, -1)]
         assert await _texts(store, b, "changed") == ["changed"]
         await store.messages.change("g1", kept[1].message.message_id, Delete())
         await _indexed(store)
         assert await _texts(store, b, "kept") == [f"kept {i}" for i in range(4, 1, -1)]
-    finally:
-        await store.close()
 
 
 async def test_queue_ids_never_start_again_below_what_the_index_took(tmp_path: Path) -> None:
     """The store's writer takes entries off the queue once indexed, but never the newest:
     an emptied table would number the next entry 1 again, below the index's mark, and
     that message would never be indexed nor found."""
-    store = SqliteStore(tmp_path / "db.sqlite")
-    await store.start()
-    try:
+    async with _serving(tmp_path / "db.sqlite") as store:
         a, b = await users(store, "a", "b")
         await group(store, a, [b])
         for i in range(3):
@@ -284,8 +264,6 @@ async def test_queue_ids_never_start_again_below_what_the_index_took(tmp_path: P
             return bool(rows[0][0] == 3)
 
         await wait_for(keys_written, timeout=30)  # the queued one's too
-    finally:
-        await store.close()
 
 
 def _copy_file(src: Path, dst: Path) -> None:
@@ -317,26 +295,16 @@ async def test_a_store_and_index_from_different_times_are_noticed(
     than its store missed what had been taken off the queue since.)"""
     path = tmp_path / "db.sqlite"
     index = searchfile.path_for(path)
-    store = SqliteStore(path)
-    await store.start()
-    try:
+    async with _serving(path) as store:
         a, b = await users(store, "a", "b")
         await group(store, a, [b])
         await _sent_and_indexed(store, ["first", "second", "third"])
-    finally:
-        await store.close()
     backup = tmp_path / "backup"
     _copy_file(path if restored == "store" else index, backup)
-    store = SqliteStore(path)
-    await store.start()
-    try:
+    async with _serving(path) as store:
         await _sent_and_indexed(store, ["fourth", "fifth", "sixth", "seventh"])
-    finally:
-        await store.close()
     _copy_file(backup, path if restored == "store" else index)
-    store = SqliteStore(path)
-    await store.start()
-    try:
+    async with _serving(path) as store:
         await _sent_and_indexed(store, ["eighth"])
         assert await _texts(store, b, "eighth") == ["eighth words"]
         found = await _texts(store, b, "words")
@@ -345,22 +313,16 @@ async def test_a_store_and_index_from_different_times_are_noticed(
         else:
             expect = ["eighth", "seventh", "sixth", "fifth", "fourth", "third", "second", "first"]
         assert found == [f"{w} words" for w in expect]
-    finally:
-        await store.close()
 
 
 async def test_the_index_checker_tells_a_sound_index_from_a_broken_one(tmp_path: Path) -> None:
     path = tmp_path / "chinwag.db"
-    store = SqliteStore(path)
-    await store.start()
-    try:
+    async with _serving(path) as store:
         a, b = await users(store, "a", "b")
         await group(store, a, [b])
         await _sent_and_indexed(store, ["one", "two", "three"])
         await store.messages.change("g1", 2, Delete())
         await _indexed(store)
-    finally:
-        await store.close()
     code, report = await asyncio.to_thread(check_search_index, tmp_path)
     assert (code, report["index_rows"], report["missing"], report["extra"]) == (0, 2, 0, 0)
     conn = searchfile.open_index(path)
