@@ -20,7 +20,7 @@ import pytest
 
 from chinwag.messaging.models import Delete, Edit, Message
 from chinwag.messaging.search import SearchQuery
-from chinwag.store.sqlite import indexer, searchfile
+from chinwag.store.sqlite import indexer, indexthread, searchfile
 from chinwag.store.sqlite.store import SqliteStore
 from tests.helpers.searchindex import check_search_index
 from tests.helpers.wait import wait_for
@@ -341,3 +341,54 @@ def _rowid_of(conn: sqlite3.Connection, channel_id: str, message_id: int) -> int
         "SELECT id FROM search_channels WHERE channel_id = ?", (channel_id,)
     ).fetchone()
     return int(number) << 32 | (searchfile.MAX_ID - message_id)
+
+
+async def test_edits_racing_the_indexer_thread_leave_the_index_exact(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The real threads: sends, edits and deletes in many small commits while the indexer
+    takes steps of its own (small and frequent here, so they fall between and across the
+    changes). Afterwards every message is found by its current word only."""
+    monkeypatch.setattr(indexthread, "INDEX_EVERY", 0.005)
+    monkeypatch.setattr(indexthread, "STEP", 1)
+    rng = random.Random(11)
+    current: dict[int, str | None] = {}
+    old: dict[int, list[str]] = {}
+    path = tmp_path / "chinwag.db"
+    async with _serving(path) as store:
+        a, b = await users(store, "a", "b")
+        await group(store, a, [b])
+        for n in range(300):
+            op = rng.random()
+            if op < 0.4 or not current:
+                word = _word(rng)
+                done = await stored(store, a, "g1", f"m{n}", text=f"say {word} now")
+                current[done.message.message_id], old[done.message.message_id] = word, []
+            elif op < 0.9:
+                mid = rng.choice(list(current))
+                if current[mid] is None:
+                    continue
+                word = _word(rng)
+                await store.messages.change("g1", mid, Edit(f"say {word} now", (), 1000 + n))
+                old[mid].append(current[mid] or "")
+                current[mid] = word
+            else:
+                mid = rng.choice(list(current))
+                if current[mid] is None:
+                    continue
+                await store.messages.change("g1", mid, Delete())
+                old[mid].append(current[mid] or "")
+                current[mid] = None
+        await _indexed(store)
+    code, report = await asyncio.to_thread(check_search_index, tmp_path)
+    assert code == 0, report
+    conn = searchfile.open_index(path)
+    try:
+        for mid, word in current.items():
+            rowid = _rowid_of(conn, "g1", mid)
+            if word is not None:
+                assert rowid in _match(conn, word), (mid, word)
+            for gone in old[mid]:
+                assert rowid not in _match(conn, gone), (mid, gone)
+    finally:
+        conn.close()
