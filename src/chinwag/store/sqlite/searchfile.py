@@ -31,6 +31,8 @@ log = logging.getLogger("chinwag.store.sqlite")
 MAX_ID = 0xFFFFFFFF
 # The alias of the store's file on the indexer's connection.
 STORE = "store"
+# FTS5's build buffer while the whole index is rebuilt (bytes; its default is 1 MiB).
+BUILD_HASH = 64 << 20
 
 _SCHEMA = (
     # detail = none: which messages hold a trigram, not where (migrations/0009).
@@ -146,6 +148,10 @@ def _rebuild(conn: sqlite3.Connection) -> None:
     (last,) = conn.execute(f"SELECT max(id) FROM {STORE}.search_pending").fetchone()
     conn.execute("DELETE FROM search_channels")
     conn.execute("INSERT INTO search_text (search_text) VALUES ('delete-all')")
+    # FTS5 writes a segment each time its buffer fills, and merges as it goes unless
+    # told not to: a large buffer and no merging until the end build it far faster.
+    for key, value in (("automerge", 0), ("crisismerge", 1_000), ("hashsize", BUILD_HASH)):
+        conn.execute("INSERT INTO search_text (search_text, rank) VALUES (?, ?)", (key, value))
     conn.execute(
         "INSERT INTO search_channels (channel_id, indexed_upto)"
         f" SELECT channel_id, max(message_id) FROM {STORE}.messages GROUP BY channel_id"
@@ -158,6 +164,7 @@ def _rebuild(conn: sqlite3.Connection) -> None:
         f" AND m.message_id <= {MAX_ID} ORDER BY 1"
     )
     conn.execute("INSERT INTO search_text (search_text) VALUES ('optimize')")
+    conn.execute("INSERT INTO search_text (search_text, rank) VALUES ('hashsize', ?)", (1 << 20,))
     _set_upto(conn, last or 0)
     conn.execute("COMMIT")
 
