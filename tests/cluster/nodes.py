@@ -165,3 +165,16 @@ class Cluster:
 
     def logs(self) -> str:
         return "\n".join(f"===== {n.name}\n{n.log()}" for n in self.nodes)
+
+    def warnings(self) -> str:
+        """Every warning and error the nodes logged: what to read when a fault test fails."""
+        lines = []
+        for n in self.nodes:
+            with contextlib.suppress(FileNotFoundError):
+                text = n.log_path.read_text(errors="replace")
+                lines += [
+                    f"{n.name}: {x}"
+                    for x in text.splitlines()
+                    if " WARNING " in x or " ERROR " in x
+                ]
+        return "\n".join(lines[-200:])
