@@ -54,6 +54,7 @@ class Registration:
         await self._registrar.register(info)
         self._gateway_id = info.id
         self._task = asyncio.get_running_loop().create_task(self._refresh())
+        self._task.add_done_callback(self._ended)
         log.info("registered", extra={"gateway_id": info.id, "url": info.url})
 
     async def stop(self, timeout: float = 5.0) -> None:
@@ -73,6 +74,14 @@ class Registration:
                 log.warning("could not deregister; the entry will expire", exc_info=True)
             self._gateway_id = None
 
+    def _ended(self, task: asyncio.Task[None]) -> None:
+        # Refreshing ends only on stop(); anything else drops this gateway from discovery
+        # within the TTL, and must be seen.
+        if self._stopping.is_set():
+            return
+        reason = "cancelled" if task.cancelled() else repr(task.exception())
+        log.error("registry refresh ended before stop: %s", reason)
+
     def _current(self) -> GatewayInfo:
         info = self._info()
         if info is None:
@@ -87,6 +96,13 @@ class Registration:
                 return
             try:
                 await self._registrar.refresh(self._current())
+            except asyncio.CancelledError:
+                task = asyncio.current_task()
+                if task is None or task.cancelling():
+                    raise
+                # Nothing cancelled this task: a client library cancelled a future of
+                # its own under it. Giving up here would drop the gateway for good.
+                log.warning("registry refresh failed: cancelled inside the client")
             except Exception as exc:
                 # Keep trying: a refresh that lands before the TTL saves the entry, one
                 # after it puts it back.
