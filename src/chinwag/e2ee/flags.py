@@ -3,7 +3,10 @@
 The flag only ever turns on, so a channel seen encrypted is remembered for good. A channel
 seen plain is believed for `ttl` seconds: a send in another process within that window
 after the owner turns encryption on may still be taken in plaintext (this process learns
-at once through `mark`). Both maps are bounded; past the bound they start again empty.
+at once through `mark`). Where no other process can turn it on (SQLite: one server owns
+the data directory) `ttl` is infinite, so a channel costs one lookup, not one every
+`ttl` seconds: with many quiet conversations that was a storage read before nearly every
+send. Both maps are bounded; past the bound they start again empty.
 """
 
 from __future__ import annotations
