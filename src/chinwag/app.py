@@ -10,7 +10,6 @@ import asyncio
 import contextlib
 import gc
 import logging
-import math
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
@@ -29,7 +28,7 @@ from chinwag.config import Settings
 from chinwag.discovery.address import bound_url, is_wildcard
 from chinwag.discovery.registrar import Registration
 from chinwag.discovery.service import Discovery, GatewayInfo, LocalRegistry, Registry
-from chinwag.e2ee.flags import PLAIN_TTL, EncryptedChannels
+from chinwag.e2ee.flags import EncryptedChannels
 from chinwag.e2ee.models import KeyLimits
 from chinwag.e2ee.service import E2eeService
 from chinwag.friends.service import FriendService
@@ -237,16 +236,12 @@ class App:
             GroupLimits(s.small_group_limit, s.max_group_size, s.typing_interval),
             blocks.hidden_among,
         )
-        # On SQLite this process alone can turn encryption on, and `mark` tells it.
-        plain_ttl = PLAIN_TTL if s.uses_postgres else math.inf
-        flags = EncryptedChannels(store.channels, clock.monotonic, ttl=plain_ttl)
-        channels.on_encrypted(flags.mark)
+        flags = EncryptedChannels(store.channels)
         messaging = MessagingService(
             store.messages,
             bus,
             clock,
             SendLimits(s.max_text_chars, s.sends_per_user_per_sec, s.send_burst),
-            flags,
             store.attachments,
         )
         e2ee = E2eeService(store.keys, bus, clock, KeyLimits())

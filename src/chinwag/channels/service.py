@@ -54,14 +54,9 @@ class ChannelService:
         self.limits = limits
         self._typing = RateLimiter(1.0 / limits.typing_interval, 1.0, clock)
         self._member_listeners: list[MembersListener] = []
-        self._encrypted_listeners: list[Callable[[str], None]] = []
 
     def on_members_changed(self, listener: MembersListener) -> None:
         self._member_listeners.append(listener)
-
-    def on_encrypted(self, listener: Callable[[str], None]) -> None:
-        """Called with a channel id when its encryption was turned on here."""
-        self._encrypted_listeners.append(listener)
 
     def _members_changed(self, channel: Channel, user_id: str, joined: bool) -> None:
         if channel.encrypted:
@@ -125,7 +120,8 @@ class ChannelService:
             # Either user of a direct channel may turn it on (there is no owner).
             await self._store.set_encrypted(channel.id)
             channel = dataclasses.replace(channel, encrypted=True)
-            self._turned_on(channel, announce=not created)
+            if not created:
+                self._announce(channel, "encrypted", channel.members or ())
         if created:
             self._announce(channel, "created", channel.members or ())
         return channel, created
@@ -147,14 +143,8 @@ class ChannelService:
             )
         await self._store.set_encrypted(channel_id)
         channel = dataclasses.replace(channel, encrypted=True)
-        self._turned_on(channel, announce=True)
+        self._announce(channel, "encrypted", channel.members or ())
         return channel
-
-    def _turned_on(self, channel: Channel, *, announce: bool) -> None:
-        for listener in self._encrypted_listeners:
-            listener(channel.id)
-        if announce:
-            self._announce(channel, "encrypted", channel.members or ())
 
     async def create_group(
         self, owner_id: str, name: str, member_ids: list[str], *, encrypted: bool = False
@@ -176,7 +166,6 @@ class ChannelService:
         if encrypted:
             await self._store.set_encrypted(channel.id)
             channel = dataclasses.replace(channel, encrypted=True)
-            self._turned_on(channel, announce=False)
         members = channel.members or ()
         large = channel.fanout == "read"
         for user_id in members:

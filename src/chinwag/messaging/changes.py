@@ -41,9 +41,18 @@ from chinwag.messaging.models import (
     Version,
 )
 from chinwag.messaging.reactions import check_emoji
-from chinwag.messaging.service import Encryption, with_attachments
+from chinwag.messaging.service import with_attachments
 from chinwag.messaging.store import AttachmentLookup, MessageStore
 from chinwag.protocol.codec import ENCRYPTED_MARK, MARK_REFUSED, update_frame
+
+
+class Encryption(Protocol):
+    """Which channels are end-to-end encrypted (the flag only ever turns on)."""
+
+    async def lookup(self, channel_id: str) -> bool | None:
+        """The flag from storage; None when there is no such channel."""
+        ...
+
 
 ADMIN_ROLES = ("owner", "admin")
 ENCRYPTED_EDIT = (

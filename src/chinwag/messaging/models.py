@@ -49,6 +49,10 @@ class SendRequest(msgspec.Struct, frozen=True):
     # Checked by the service (each uploaded by the sender); the engine links them to
     # the message in the send transaction.
     attachment_ids: tuple[str, ...] = ()
+    # The body is end-to-end encrypted: the engine refuses it unless the channel is, and
+    # a plain one if the channel is (checked in the send transaction, so no process
+    # takes plaintext once encryption is on).
+    encrypted: bool = False
 
 
 class SendRefusal(Enum):
@@ -56,6 +60,9 @@ class SendRefusal(Enum):
     NOT_MEMBER = "not_member"
     # A direct channel whose two users are no longer friends takes no new messages.
     CLOSED = "closed"
+    # A plain send to an end-to-end encrypted channel, or an encrypted one to a plain one.
+    ENCRYPTED = "encrypted"
+    PLAIN = "plain"
 
 
 class Stored(msgspec.Struct, frozen=True):

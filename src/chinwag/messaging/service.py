@@ -13,7 +13,6 @@ import functools
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Protocol
 
 import msgspec
 
@@ -42,32 +41,8 @@ log = logging.getLogger("chinwag.messaging")
 StoredListener = Callable[[Stored], None]
 
 
-class Encryption(Protocol):
-    """Which channels are end-to-end encrypted (the flag only ever turns on)."""
-
-    def known(self, channel_id: str) -> bool | None:
-        """What is known without storage, or None."""
-        ...
-
-    async def lookup(self, channel_id: str) -> bool | None:
-        """The flag from storage; None when there is no such channel."""
-        ...
-
-
-class _Plain:
-    def known(self, channel_id: str) -> bool | None:
-        return False
-
-    async def lookup(self, channel_id: str) -> bool | None:
-        return False
-
-
-def _match(encrypted_channel: bool | None, encrypted_send: bool) -> None:
-    if encrypted_channel is None or encrypted_channel == encrypted_send:
-        return
-    if encrypted_channel:
-        raise invalid("this channel is end-to-end encrypted: send `encrypted`, not `text`")
-    raise invalid("this channel is not end-to-end encrypted")
+ENCRYPTED_CHANNEL = "this channel is end-to-end encrypted: send `encrypted`, not `text`"
+PLAIN_CHANNEL = "this channel is not end-to-end encrypted"
 
 
 _body_encoder = msgspec.json.Encoder()
@@ -87,11 +62,9 @@ class MessagingService:
         bus: Publisher,
         clock: Clock,
         limits: SendLimits,
-        encryption: Encryption | None = None,
         attachments: AttachmentLookup | None = None,
     ) -> None:
         self._store = store
-        self._encryption: Encryption = encryption or _Plain()
         self._attachments = attachments
         self._bus = bus
         self._clock = clock
@@ -195,6 +168,7 @@ class MessagingService:
             wait = self._rate.take(user_id)
             if wait:
                 raise rate_limited(wait)
+            is_encrypted = encrypted is not None
             request = SendRequest(
                 user_id,
                 device_id,
@@ -204,32 +178,19 @@ class MessagingService:
                 int(self._clock.now() * 1000),  # now_ms, without a call per message
                 reply_to,
                 attachment_ids=attachment_ids,
+                encrypted=is_encrypted,
             )
-            known = self._encryption.known(channel_id)
-            is_encrypted = encrypted is not None
             pending: asyncio.Future[Stored | SendRefusal]
             ahead = self._behind.get(device_id)
             # An encrypted body is opaque: its mentions are not resolved (`text` is empty).
-            if (
-                ahead is not None
-                or known is None
-                or reply_to is not None
-                or "@" in text
-                or attachment_ids
-            ):
-                if known is not None and known != is_encrypted:
-                    _match(known, is_encrypted)
+            if ahead is not None or reply_to is not None or "@" in text or attachment_ids:
                 handed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
                 self._behind[device_id] = handed
                 handed.add_done_callback(functools.partial(self._caught_up, device_id))
                 pending = asyncio.ensure_future(
-                    self._append_prepared(
-                        request, is_encrypted, check=known is None, after=ahead, handed=handed
-                    )
+                    self._append_prepared(request, after=ahead, handed=handed)
                 )
             else:
-                if known != is_encrypted:
-                    _match(known, is_encrypted)
                 appended = self._store.append(request)
                 # The SQLite engine answers with a future: no task to wrap around it.
                 if isinstance(appended, asyncio.Future):
@@ -248,21 +209,19 @@ class MessagingService:
     async def _append_prepared(
         self,
         request: SendRequest,
-        encrypted: bool,
         *,
-        check: bool,
         after: asyncio.Future[None] | None = None,
         handed: asyncio.Future[None] | None = None,
     ) -> Stored | SendRefusal:
         """The cold path of a send: first, if an earlier send of the same device is still
         on this path, wait until it has been handed to the store (or failed), so a
-        device's messages are stored in the order it sent them; then check the channel's
-        encryption when it is not known, check its reply and resolve its mentions.
-        `handed` is set once this one has been handed over (or has failed)."""
+        device's messages are stored in the order it sent them; then check its reply and
+        resolve its mentions. `handed` is set once this one has been handed over (or has
+        failed)."""
         try:
             if after is not None and not after.done():
                 await asyncio.wait((after,))
-            request = await self._prepare(request, encrypted, check=check)
+            request = await self._prepare(request)
             found = await self._owned(request) if request.attachment_ids else None
             appended = self._store.append(request)
         finally:
@@ -272,16 +231,14 @@ class MessagingService:
             return await appended
         return await self._attached(await appended, request.attachment_ids, found)
 
-    async def _prepare(self, request: SendRequest, encrypted: bool, *, check: bool) -> SendRequest:
-        if check:
-            _match(await self._encryption.lookup(request.channel_id), encrypted)
+    async def _prepare(self, request: SendRequest) -> SendRequest:
         if request.reply_to is not None:
             found = None
             if 1 <= request.reply_to <= MAX_INT:
                 found = await self._store.message(request.channel_id, request.reply_to)
             if found is None:
                 raise invalid("reply_to is not a message of this channel")
-        names = () if encrypted else usernames_in(request.text)
+        names = () if request.encrypted else usernames_in(request.text)
         if names:
             ids = tuple(await self._store.members_named(request.channel_id, names))
             request = msgspec.structs.replace(request, mentions=ids)
@@ -310,6 +267,12 @@ class MessagingService:
             return
         if result is SendRefusal.CLOSED:
             on_done(forbidden("direct messages need a friendship"))
+            return
+        if result is SendRefusal.ENCRYPTED:
+            on_done(invalid(ENCRYPTED_CHANNEL))
+            return
+        if result is SendRefusal.PLAIN:
+            on_done(invalid(PLAIN_CHANNEL))
             return
         assert isinstance(result, Stored)
         if ack_first:

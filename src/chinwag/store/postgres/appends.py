@@ -9,6 +9,9 @@ Guarantees (with `chinwag_append_batch`, migrations/*_append_batch.sql):
   idempotency on
   (device, client_msg_id) holds within a batch (a repeat rides on the first) and across
   batches and processes (the function checks after locking the channel).
+* A send whose body does not match its channel's end-to-end encryption is refused by
+  `chinwag_append_checked` (migrations/*_append_encrypted.sql), which reads the flag
+  with the channel locked: the batch is written again without it.
 * A batch fails only the sends it must: refusals are per send; a lost lock race (a
   deadlock, a key reused in two channels at once) retries the whole batch; a statement
   error caused by one send's data is found by splitting the batch in halves, so only
@@ -40,8 +43,12 @@ log = logging.getLogger("chinwag.store.postgres")
 _APPEND = (
     "SELECT o_outcome, o_channel_id, o_message_id, o_sender_id, o_text, o_created_at,"
     " o_client_msg_id, o_fanout, o_members_version, o_member_ids, o_entry_sends,"
-    " o_entry_users, o_entry_seqs FROM chinwag_append_batch($1, $2, $3, $4, $5, $6, $7, $8, $9)"
+    " o_entry_users, o_entry_seqs"
+    " FROM chinwag_append_checked($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
 )
+# Raised by chinwag_append_checked (0016_append_encrypted.sql) when sends do not match
+# their channels' end-to-end encryption; DETAIL lists them.
+_MISMATCH = "CW415"
 # Lost lock races (deadlocks, which consistent lock order should rule out, or a key
 # reused in two channels at the same moment) retry the whole batch.
 _ATTEMPTS = 5
@@ -195,6 +202,10 @@ class BatchAppender:
                 await self._split(batch, problem.cause)
                 return
             except asyncpg.PostgresError as exc:
+                refused = _mismatched(exc) if exc.sqlstate == _MISMATCH else None
+                if refused:
+                    await self._refuse(batch, refused)
+                    return
                 await self._split(batch, exc)
                 return
             except ChinwagError as exc:  # an outage: the commit's fate is unknown
@@ -207,6 +218,19 @@ class BatchAppender:
                 _resolve(send, self._outcome(send.request, row, held, fanned.get(n)))
             return
         _fail(batch, unavailable("the message could not be stored, retry"))
+
+    async def _refuse(self, batch: list[_Send], refused: dict[int, SendRefusal]) -> None:
+        """Answer the sends the database refused (by position, from 1); write the others
+        again (nothing of the batch was written)."""
+        rest = []
+        for n, send in enumerate(batch, 1):
+            refusal = refused.get(n)
+            if refusal is None:
+                rest.append(send)
+            else:
+                _resolve(send, refusal)
+        if rest:
+            await self._write(rest)
 
     async def _split(self, batch: list[_Send], exc: BaseException) -> None:
         """One send's data broke the statement: halve until it stands alone."""
@@ -263,6 +287,7 @@ class BatchAppender:
             [r.text for r in reqs],
             [r.created_at for r in reqs],
             [_version(held[r.channel_id]) for r in reqs],
+            [r.encrypted for r in reqs],
         )
         return rows
 
@@ -369,6 +394,17 @@ def _entries(first: Any) -> dict[int, tuple[list[str], list[int]]]:
 
 def _version(members: Members | None) -> int:
     return members[0] if members is not None else NO_VERSION
+
+
+def _mismatched(exc: asyncpg.PostgresError) -> dict[int, SendRefusal]:
+    """The refusals in CW415's DETAIL ("3:encrypted,5:plain"), by position."""
+    refused = {}
+    for item in (getattr(exc, "detail", None) or "").split(","):
+        position, _, kind = item.partition(":")
+        if not position.isdigit():
+            continue
+        refused[int(position)] = SendRefusal.ENCRYPTED if kind == "encrypted" else SendRefusal.PLAIN
+    return refused
 
 
 def _resolve(send: _Send, outcome: Outcome) -> None:

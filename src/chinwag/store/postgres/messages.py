@@ -1,9 +1,10 @@
 """Messages, history and the per-user inbox on PostgreSQL.
 
 Sends go through `BatchAppender` (appends.py): the sends that arrive while a batch is
-being written are stored together, in one call of `chinwag_append_batch`
-(migrations/*_append_batch.sql), one round trip and one transaction. Nothing is returned
-before COMMIT.
+being written are stored together, in one call of `chinwag_append_checked`, which checks
+each send against its channel's end-to-end encryption and passes them on to
+`chinwag_append_batch` (migrations/*_append_encrypted.sql, *_append_batch.sql): one round
+trip and one transaction. Nothing is returned before COMMIT.
 
 History and sync reads go through `ReadRouter` (replica.py): to a streaming replica when
 one is configured and has replayed every acknowledged write, else to the primary. A

@@ -328,5 +328,6 @@ class SqliteChannels:
     async def set_encrypted(self, channel_id: str) -> None:
         def job(conn: sqlite3.Connection, state: WriterState) -> None:
             conn.execute("UPDATE channels SET encrypted = 1 WHERE id = ?", (channel_id,))
+            state.members.pop(channel_id, None)  # sends check the flag there
 
         await self._db.write(job)

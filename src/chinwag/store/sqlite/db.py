@@ -90,7 +90,7 @@ class WriterState:
 
     channel_seq: dict[str, int] = field(default_factory=dict)
     inbox_seq: dict[str, int] = field(default_factory=dict)
-    members: dict[str, tuple[str, tuple[str, ...]]] = field(default_factory=dict)
+    members: dict[str, tuple[str, tuple[str, ...], bool]] = field(default_factory=dict)
     # Idempotency keys not yet in `sends` (claims.py), loaded from disk when None.
     claims: dict[tuple[str, str], tuple[str, int]] | None = None
     claims_loaded: int = 0

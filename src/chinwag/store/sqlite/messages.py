@@ -52,14 +52,15 @@ class _Members(tuple[str, ...]):
 
 def _channel_members(
     conn: sqlite3.Connection, state: WriterState, channel_id: str
-) -> tuple[str, tuple[str, ...]] | None:
-    """(fanout, members taking part in new messages) of a channel, cached. A channel
-    closed to new messages (see `direct.py`) has none, so the membership check that
-    every send makes anyway refuses it, at no cost per message."""
+) -> tuple[str, tuple[str, ...], bool] | None:
+    """(fanout, members taking part in new messages, end-to-end encrypted) of a channel,
+    cached; whatever changes one of them drops the entry. A channel closed to new
+    messages (see `direct.py`) has no such members, so the membership check that every
+    send makes anyway refuses it, at no cost per message."""
     entry = state.members.get(channel_id)
     if entry is None:
         row = conn.execute(
-            "SELECT fanout, closed FROM channels WHERE id = ?", (channel_id,)
+            "SELECT fanout, closed, encrypted FROM channels WHERE id = ?", (channel_id,)
         ).fetchone()
         if row is None:
             return None
@@ -69,7 +70,7 @@ def _channel_members(
         )
         if row[1]:
             ids = ()
-        entry = (row[0], ids if len(ids) <= 8 else _Members(ids))
+        entry = (row[0], ids if len(ids) <= 8 else _Members(ids), bool(row[2]))
         state.members[channel_id] = entry
     return entry
 
@@ -102,7 +103,11 @@ def _append(conn: sqlite3.Connection, state: WriterState, req: SendRequest) -> S
         if original is not None:
             return original
         return SendRefusal.NO_CHANNEL if entry is None else _refusal(conn, req)
-    fanout, members = entry
+    fanout, members, encrypted = entry
+    if encrypted != req.encrypted:
+        # Refused like a send to a channel it may not write to, so before its key is
+        # looked up: a resend of a message from before the switch is refused too.
+        return SendRefusal.ENCRYPTED if encrypted else SendRefusal.PLAIN
     cid = req.channel_id
     last = state.channel_seq.get(cid)
     if last is None:
