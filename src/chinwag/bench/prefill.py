@@ -112,11 +112,7 @@ def prefill(cfg: PrefillConfig) -> dict[str, object]:
         counts = _write(path, cfg)
         # The index was built in the store's file, in the same transactions as the
         # messages; the server keeps it in a file of its own.
-        index = searchfile.open_index(path)
-        try:
-            searchfile.prepare(index)
-        finally:
-            index.close()
+        searchfile.prepare_file(path)
         made = {**asdict(cfg), **counts, "seconds": round(time.monotonic() - started, 1)}
         marker.write_text(json.dumps(made, indent=2) + "\n")
         size = path.stat().st_size

@@ -77,6 +77,16 @@ def indexed_upto(conn: sqlite3.Connection) -> int:
     return 0 if row is None else int(row[0])
 
 
+def prepare_file(store_path: Path) -> str | None:
+    """`prepare` on a connection of its own to the index file of the store at
+    `store_path`."""
+    conn = open_index(store_path)
+    try:
+        return prepare(conn)
+    finally:
+        conn.close()
+
+
 def prepare(conn: sqlite3.Connection) -> str | None:
     """Fill this file if it has to be: "moved" when the store still holds the index
     (a store from before the move), "rebuilt" when this file was lost or is not the

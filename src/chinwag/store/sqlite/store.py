@@ -136,10 +136,6 @@ def migrate_file(path: Path) -> list[str]:
         applied = migrate(conn)
     finally:
         conn.close()
-    index = searchfile.open_index(path)
-    try:
-        if searchfile.prepare(index) == "moved":
-            applied.append("search index moved to " + searchfile.path_for(path).name)
-    finally:
-        index.close()
+    if searchfile.prepare_file(path) == "moved":
+        applied.append("search index moved to " + searchfile.path_for(path).name)
     return applied
