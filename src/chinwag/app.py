@@ -28,7 +28,6 @@ from chinwag.config import Settings
 from chinwag.discovery.address import bound_url, is_wildcard
 from chinwag.discovery.registrar import Registration
 from chinwag.discovery.service import Discovery, GatewayInfo, LocalRegistry, Registry
-from chinwag.e2ee.flags import EncryptedChannels
 from chinwag.e2ee.models import KeyLimits
 from chinwag.e2ee.service import E2eeService
 from chinwag.friends.service import FriendService
@@ -236,7 +235,6 @@ class App:
             GroupLimits(s.small_group_limit, s.max_group_size, s.typing_interval),
             blocks.hidden_among,
         )
-        flags = EncryptedChannels(store.channels)
         messaging = MessagingService(
             store.messages,
             bus,
@@ -284,7 +282,6 @@ class App:
                 bus,
                 clock,
                 max_text_chars=s.max_text_chars,
-                encryption=flags,
                 attachments=store.attachments,
                 keep_history=s.keep_edit_history,
             ),

@@ -74,6 +74,12 @@ class ChannelService:
             raise not_found("no such channel")
         raise forbidden("you are not a member of this channel")
 
+    async def encrypted(self, channel_id: str) -> bool:
+        """Whether the channel is end-to-end encrypted (False when there is none). Edits
+        ask; sends are checked by the engine in their own transaction."""
+        channel = await self._store.get_channel(channel_id, with_members=False)
+        return channel is not None and channel.encrypted
+
     async def direct_closed(self, channel_id: str) -> bool:
         """Whether this is a direct channel closed to new messages (its friendship ended,
         by unfriending or a block): it takes no reactions or edits either."""

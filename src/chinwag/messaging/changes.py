@@ -45,15 +45,6 @@ from chinwag.messaging.service import with_attachments
 from chinwag.messaging.store import AttachmentLookup, MessageStore
 from chinwag.protocol.codec import ENCRYPTED_MARK, MARK_REFUSED, update_frame
 
-
-class Encryption(Protocol):
-    """Which channels are end-to-end encrypted (the flag only ever turns on)."""
-
-    async def lookup(self, channel_id: str) -> bool | None:
-        """The flag from storage; None when there is no such channel."""
-        ...
-
-
 ADMIN_ROLES = ("owner", "admin")
 ENCRYPTED_EDIT = (
     "messages of an end-to-end encrypted channel cannot be edited: delete and send again"
@@ -70,6 +61,10 @@ class Memberships(Protocol):
         """Whether a direct channel is closed to new messages."""
         ...
 
+    async def encrypted(self, channel_id: str) -> bool:
+        """Whether the channel is end-to-end encrypted."""
+        ...
+
 
 class ChangeService:
     def __init__(
@@ -80,13 +75,11 @@ class ChangeService:
         clock: Clock,
         *,
         max_text_chars: int,
-        encryption: Encryption | None = None,
         attachments: AttachmentLookup | None = None,
         keep_history: bool = False,
     ) -> None:
         self._store = store
         self._keep_history = keep_history
-        self._encryption = encryption
         self._attachments = attachments
         self._members = memberships
         self._bus = bus
@@ -126,9 +119,7 @@ class ChangeService:
             raise conflict("the message was deleted")
         if not text and not (await with_attachments(self._attachments, [original]))[0].attachments:
             raise invalid("text must not be empty (the message has no attachments)")
-        if original.text.startswith(ENCRYPTED_MARK) or (
-            self._encryption is not None and await self._encryption.lookup(channel_id)
-        ):
+        if original.text.startswith(ENCRYPTED_MARK) or await self._members.encrypted(channel_id):
             raise invalid(ENCRYPTED_EDIT)
         await self._open(channel_id)
         mentions = await self.mentions(channel_id, text)
