@@ -3,7 +3,8 @@
 Every message that is not deleted and not end-to-end encrypted, whose send the index
 has taken, has one entry (FTS5's row count, `search_text_docsize`) under its rowid, and
 no other entry exists. Run it on a stopped server (or a copy), once the index has caught
-up: entries still queued above the index's mark are reported, not checked. Reads only.
+up: entries still queued above the index's mark are reported, not checked, and so is a
+rebuild beside the server under way (only what it has passed is checked). Reads only.
 
     scripts/check-search-index.py /srv/chinwag
 """
@@ -42,11 +43,17 @@ def main() -> int:
     (extra,) = conn.execute(
         f"SELECT count(*) FROM (SELECT id FROM search_text_docsize EXCEPT {_EXPECTED})"
     ).fetchone()
+    rebuilding = (
+        conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'search_rebuild'").fetchone()
+        is not None
+        and searchfile.rebuild_cursor(conn) is not None
+    )
     report = {
         "index_rows": rows,
         "missing": missing,
         "extra": extra,
         "queued_above_mark": queued,
+        "rebuilding": rebuilding,
     }
     print(json.dumps(report))
     return 0 if missing == extra == 0 else 1

@@ -31,7 +31,14 @@ to the old segment's level: the CPU per message crept up over a long run at wind
 themselves (their number grows with the square root of the steps without an idle
 moment, up to SEGMENTS_HARD, where any merge is run), and the old segment is merged once
 as much new data has come, so each page is rewritten a bounded number of times per
-doubling of the index."""
+doubling of the index.
+
+A lost index is rebuilt beside the running server (searchfile.prepare): each step reads
+the next stored messages after a cursor, in (channel, message id) order, in the same
+snapshot as the queue entries it takes, and only when it takes the whole queue of that
+snapshot. An entry for a message past the cursor is dropped: the rebuild reads that
+message later, in a snapshot the entry's change is in. An entry for a message before it
+is taken as usual, since the message was read in an earlier snapshot, without it."""
 
 from __future__ import annotations
 
@@ -39,7 +46,7 @@ import sqlite3
 from typing import Any
 
 from chinwag.store.sqlite import fts5levels
-from chinwag.store.sqlite.searchfile import MAX_ID, STORE, indexed_upto
+from chinwag.store.sqlite.searchfile import MAX_ID, STORE, indexed_upto, rebuild_cursor
 
 # Messages per indexing transaction: larger chunks index more cheaply (FTS5 writes its
 # segments once per transaction).
@@ -60,6 +67,8 @@ USERMERGE = 2
 # FTS5 merges a whole level inside an insert once it holds this many segments: far
 # above what SEGMENTS_MAX lets happen (FTS5 caps the setting below 2000).
 CRISIS_MERGE = 1_000
+# Stored messages a step of a rebuild beside the server reads again (searchfile.py).
+REBUILD_CHUNK = 4_096
 
 
 def index_chunk(
@@ -69,24 +78,36 @@ def index_chunk(
     attached), in transactions of its own; True if there may be more (a full chunk was
     taken), or if an idle merge step did work. Idle, up to twice `limit` are taken. With `busy`
     only a backlog above BACKLOG_MAX is worked on, back down to it (at most 8 x `limit`);
-    `quiet` (nothing to index for a while) lets a merge step begin any merge.
+    `quiet` (nothing to index for a while) lets a merge step begin any merge. While the
+    index is rebuilt beside the server, an idle step also indexes the next REBUILD_CHUNK
+    stored messages.
 
     The store is read in a short transaction of its own, into temp tables: a snapshot of
     the store held through the whole step would hold off a restart of the store's log,
     and the store's writer with it (db.py), for as long."""
     if not busy:
         limit *= 2
-    taken = _take(conn, busy, limit)
+    cursor = rebuild_cursor(conn)
+    taken = _take(conn, busy, limit, None if busy else cursor)
     conn.execute("BEGIN")
     try:
         if taken is None:
             more = False if busy else _idle_merge(conn, quiet)
         else:
-            done, upto, later, count = taken
+            done, upto, later, count, rebuilt = taken
+            if cursor is not None:
+                # Messages the rebuild has not passed are read as they are when it does.
+                for table in ("search_batch", "search_msgs"):
+                    conn.execute(
+                        f"DELETE FROM temp.{table} WHERE (channel_id, message_id) > (?, ?)",
+                        cursor,
+                    )
             _index(conn, done, upto, later)
             # A step each time a few entries have come makes a segment each: the thread
             # waits for more unless this one was full.
             more = count >= limit
+            if rebuilt is not None:
+                more = _rebuild_chunk(conn) or more
         conn.execute("COMMIT")
     except BaseException:
         conn.execute("ROLLBACK")
@@ -103,15 +124,20 @@ _TEMP = (
     " PRIMARY KEY (channel_id, message_id))",
     "CREATE TEMP TABLE IF NOT EXISTS search_later (channel_id TEXT NOT NULL,"
     " message_id INTEGER NOT NULL, text TEXT, PRIMARY KEY (channel_id, message_id))",
+    "CREATE TEMP TABLE IF NOT EXISTS search_again (channel_id TEXT NOT NULL,"
+    " message_id INTEGER NOT NULL, text TEXT NOT NULL, deleted INTEGER NOT NULL,"
+    " PRIMARY KEY (channel_id, message_id))",
 )
 _Key = tuple[str, int]
 
 
 def _take(
-    conn: sqlite3.Connection, busy: bool, limit: int
-) -> tuple[int, int, list[Any], int] | None:
+    conn: sqlite3.Connection, busy: bool, limit: int, cursor: tuple[str, int] | None = None
+) -> tuple[int, int, list[Any], int, tuple[str, int] | None] | None:
     """Read the next entries and their messages from the store into temp tables; (the
-    last id taken before, the last id taken now, the later edits, how many), or None."""
+    last id taken before, the last id taken now, the later edits, how many, and while
+    the index is rebuilt the cursor the messages read again start after, or None if
+    none were), or None when there is nothing to do."""
     for statement in _TEMP:
         conn.execute(statement)
     conn.execute("BEGIN")
@@ -131,8 +157,16 @@ def _take(
             (done, limit),
         )
         upto, count = conn.execute("SELECT max(id), count(*) FROM temp.search_batch").fetchone()
+        # Messages are read again only in a snapshot whose whole queue this step takes:
+        # an entry left for a later step would be applied twice (after the message was
+        # read as it made it).
+        rebuilt = cursor if cursor is not None and count < limit else None
+        if rebuilt is not None:
+            _read_again(conn, rebuilt)
         if upto is None:
-            return None
+            if rebuilt is None:
+                return None
+            return done, done, [], 0, rebuilt
         conn.execute(
             "INSERT INTO temp.search_msgs SELECT m.channel_id, m.message_id, m.text, m.deleted"
             " FROM (SELECT DISTINCT channel_id, message_id FROM temp.search_batch) AS b"
@@ -144,9 +178,52 @@ def _take(
             " WHERE id > ? AND edit ORDER BY id",
             (upto,),
         ).fetchall()
-        return done, upto, later, count
+        return done, upto, later, count, rebuilt
     finally:
         conn.execute("COMMIT")
+
+
+def _read_again(conn: sqlite3.Connection, cursor: tuple[str, int]) -> None:
+    """The next stored messages after the rebuild's cursor, into temp.search_again."""
+    conn.execute("DELETE FROM temp.search_again")
+    conn.execute(
+        "INSERT INTO temp.search_again SELECT channel_id, message_id, text, deleted"
+        f" FROM {STORE}.messages WHERE (channel_id, message_id) > (?, ?)"
+        " ORDER BY channel_id, message_id LIMIT ?",
+        (*cursor, REBUILD_CHUNK),
+    )
+
+
+def _rebuild_chunk(conn: sqlite3.Connection) -> bool:
+    """Index the messages read again (`_read_again`) and move the rebuild's cursor past
+    them, or end the rebuild when none were left; True while it goes on."""
+    last = conn.execute(
+        "SELECT channel_id, message_id FROM temp.search_again"
+        " ORDER BY channel_id DESC, message_id DESC LIMIT 1"
+    ).fetchone()
+    if last is None:
+        conn.execute("DELETE FROM search_rebuild")
+        return False
+    conn.execute(
+        "INSERT OR IGNORE INTO search_channels (channel_id)"
+        " SELECT DISTINCT channel_id FROM temp.search_again ORDER BY channel_id"
+    )
+    # From now on an edit of these messages forgets what was indexed for them.
+    conn.execute(
+        "UPDATE search_channels AS c SET indexed_upto = max(c.indexed_upto, a.top)"
+        " FROM (SELECT channel_id, max(message_id) AS top FROM temp.search_again"
+        "       GROUP BY channel_id) AS a"
+        " WHERE c.channel_id = a.channel_id"
+    )
+    conn.execute(
+        "INSERT INTO search_text (rowid, text)"
+        f" SELECT (c.id << 32) | ({MAX_ID} - m.message_id), m.text"
+        " FROM temp.search_again m JOIN search_channels c ON c.channel_id = m.channel_id"
+        f" WHERE m.message_id <= {MAX_ID} AND NOT m.deleted AND substr(m.text, 1, 1) <> char(1)"
+        " ORDER BY 1"
+    )
+    conn.execute("UPDATE search_rebuild SET channel_id = ?, message_id = ?", tuple(last))
+    return True
 
 
 def _index(conn: sqlite3.Connection, done: int, upto: int, later: list[Any]) -> None:

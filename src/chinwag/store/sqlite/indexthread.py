@@ -39,6 +39,8 @@ class IndexThread:
         self.upto = 0
         self.steps = 0
         self.failures = 0
+        # Whether the index is being rebuilt beside the server (searchfile.prepare).
+        self.rebuilding = False
         self._conn: sqlite3.Connection | None = None
         self._thread: threading.Thread | None = None
         self._stopping = threading.Event()
@@ -48,9 +50,12 @@ class IndexThread:
         the store's migrations, before the first job."""
         conn = searchfile.open_index(self.db.path)
         self._conn = conn
-        done = searchfile.prepare(conn)
+        done = searchfile.prepare(conn, background=True)
         configure(conn)
         self.upto = searchfile.indexed_upto(conn)
+        self.rebuilding = searchfile.rebuild_cursor(conn) is not None
+        if self.rebuilding and done is None:
+            log.warning("carrying on with the search index's rebuild")
         return done
 
     def start(self) -> None:
@@ -99,4 +104,7 @@ class IndexThread:
             return False
         self.steps += 1
         self.upto = searchfile.indexed_upto(conn)
+        if self.rebuilding and searchfile.rebuild_cursor(conn) is None:
+            self.rebuilding = False
+            log.warning("the search index is whole again")
         return more

@@ -23,7 +23,7 @@ from typing import Any
 from chinwag.messaging.models import Message
 from chinwag.messaging.search import SearchQuery
 from chinwag.store.sqlite.rows import M_COLS, with_reactions
-from chinwag.store.sqlite.searchfile import MAX_ID
+from chinwag.store.sqlite.searchfile import MAX_ID, rebuild_cursor
 
 TRIGRAM = 3
 TEXT = 3  # the text's column in M_COLS
@@ -66,10 +66,11 @@ def search(conn: sqlite3.Connection, q: SearchQuery) -> list[Message]:
         # lacks, the (later) snapshot of the index has.
         conn.execute("SELECT 1 FROM main.search_pending LIMIT 1").fetchall()
         (upto,) = conn.execute("SELECT upto FROM search.search_state").fetchone()
+        cursor = rebuild_cursor(conn, "search")
         tail = _pending(conn, q, where, params, long, upto)
         # A message may be in both (an edited one); it is kept once.
         seen = {(r[0], r[1]) for r in tail}
-        more = _indexed(conn, q, where, params, long)
+        more = _indexed(conn, q, where, params, long, cursor)
         rows = heapq.nlargest(
             q.limit,
             tail + [r for r in more if (r[0], r[1]) not in seen],
@@ -93,10 +94,17 @@ def _channels(conn: sqlite3.Connection, q: SearchQuery) -> list[Any]:
 
 
 def _indexed(
-    conn: sqlite3.Connection, q: SearchQuery, where: list[str], params: list[Any], long: list[str]
+    conn: sqlite3.Connection,
+    q: SearchQuery,
+    where: list[str],
+    params: list[Any],
+    long: list[str],
+    rebuilt_upto: tuple[str, int] | None = None,
 ) -> list[Any]:
     """The newest `q.limit` indexed matches over the caller's channels: one range read per
-    channel, newest first, each stopping at `q.limit` confirmed matches."""
+    channel, newest first, each stopping at `q.limit` confirmed matches. While the index
+    is rebuilt (`rebuilt_upto`: its cursor), a channel it has not wholly passed is read
+    directly instead, newest first, as a query of short terms is."""
     match = " ".join(g for t in long for g in _trigrams(t))
     # Candidates are checked for the whole terms: an ASCII term by LIKE in the query
     # (the same folding as the index's for ASCII), any other in Python, case-folded.
@@ -113,15 +121,24 @@ def _indexed(
         " WHERE search_text MATCH ? AND s.rowid BETWEEN ? AND ? AND m.created_at >= ?"
         " AND " + " AND ".join(where) + " ORDER BY s.rowid"
     )
+    scan = (
+        f"SELECT {M_COLS} FROM messages m WHERE m.channel_id = ? AND m.message_id < ?"
+        " AND m.created_at >= ? AND " + " AND ".join(where) + " ORDER BY m.message_id DESC"
+    )
     found: list[Any] = []
     for channel_id, joined_at, number in _channels(conn, q):
-        if number is None:
+        if rebuilt_upto is not None and channel_id >= rebuilt_upto[0]:
+            upper = q.before if q.before is not None else 1 << 62
+            rows = conn.execute(scan, [channel_id, upper, joined_at, *params])
+        elif number is None:
             continue  # nothing of it indexed yet
-        base = number << 32
-        lo = base if q.before is None else base + MAX_ID - q.before + 1
+        else:
+            base = number << 32
+            lo = base if q.before is None else base + MAX_ID - q.before + 1
+            args = [channel_id, base | MAX_ID, match, lo, base | MAX_ID, joined_at, *params]
+            rows = conn.execute(sql, args)
         kept = 0
-        args = [channel_id, base | MAX_ID, match, lo, base | MAX_ID, joined_at, *params]
-        for row in conn.execute(sql, args):
+        for row in rows:
             text = row[TEXT].lower()
             if all(t in text for t in folded):
                 found.append(row)

@@ -46,6 +46,10 @@ _SCHEMA = (
     # One row, written when the file is filled (moved or rebuilt) and by each step.
     "CREATE TABLE IF NOT EXISTS search_state (id INTEGER PRIMARY KEY CHECK (id = 1),"
     " upto INTEGER NOT NULL)",
+    # While the index is rebuilt beside a running server (one row): every message up to
+    # (channel_id, message_id), in that order, is in it; the rest is read again later.
+    "CREATE TABLE IF NOT EXISTS search_rebuild (id INTEGER PRIMARY KEY CHECK (id = 1),"
+    " channel_id TEXT NOT NULL, message_id INTEGER NOT NULL)",
 )
 # FTS5's own tables behind search_text (contentless: no content table).
 _SHADOW = ("search_text_data", "search_text_idx", "search_text_docsize", "search_text_config")
@@ -77,9 +81,15 @@ def indexed_upto(conn: sqlite3.Connection) -> int:
     return 0 if row is None else int(row[0])
 
 
+def rebuild_cursor(conn: sqlite3.Connection, schema: str = "main") -> tuple[str, int] | None:
+    """Where a rebuild beside the server stands (see _SCHEMA), None when there is none."""
+    row = conn.execute(f"SELECT channel_id, message_id FROM {schema}.search_rebuild").fetchone()
+    return None if row is None else (str(row[0]), int(row[1]))
+
+
 def prepare_file(store_path: Path) -> str | None:
     """`prepare` on a connection of its own to the index file of the store at
-    `store_path`."""
+    `store_path` (a command with the server stopped: a lost index is rebuilt at once)."""
     conn = open_index(store_path)
     try:
         return prepare(conn)
@@ -87,10 +97,11 @@ def prepare_file(store_path: Path) -> str | None:
         conn.close()
 
 
-def prepare(conn: sqlite3.Connection) -> str | None:
+def prepare(conn: sqlite3.Connection, *, background: bool = False) -> str | None:
     """Fill this file if it has to be: "moved" when the store still holds the index
-    (a store from before the move), "rebuilt" when this file was lost or is not the
-    store's, else None."""
+    (a store from before the move); when this file was lost or is not the store's,
+    "rebuilt", or with `background` "rebuilding": emptied, to be filled by the indexer's
+    steps while the server runs (indexer.py); else None."""
     held = conn.execute(
         f"SELECT 1 FROM {STORE}.sqlite_master WHERE name = 'search_text'"
     ).fetchone()
@@ -98,17 +109,18 @@ def prepare(conn: sqlite3.Connection) -> str | None:
         _move(conn)
         return "moved"
     if conn.execute("SELECT 1 FROM search_state").fetchone() is None:
-        log.warning("the search index file was missing: indexing every stored message again")
-        _rebuild(conn)
-        return "rebuilt"
-    if not _matches(conn):
-        log.warning(
-            "the search index file is not the store's (one of them restored from another"
-            " time?): indexing every stored message again"
-        )
-        _rebuild(conn)
-        return "rebuilt"
-    return None
+        why = "the search index file was missing"
+    elif not _matches(conn):
+        why = "the search index file is not the store's (one of them restored from another time?)"
+    else:
+        return None
+    if background:
+        log.warning("%s: indexing every stored message again, beside the server", why)
+        _begin_rebuild(conn)
+        return "rebuilding"
+    log.warning("%s: indexing every stored message again", why)
+    _rebuild(conn)
+    return "rebuilt"
 
 
 def _matches(conn: sqlite3.Connection) -> bool:
@@ -151,12 +163,28 @@ def _move(conn: sqlite3.Connection) -> None:
     log.info("moved the search index to a file of its own")
 
 
+def _begin_rebuild(conn: sqlite3.Connection) -> None:
+    """Empty the index and mark every queue entry so far as taken: the rebuild reads
+    each message later, as it is then, which every one of those entries led to. Later
+    entries are taken as usual once the rebuild has passed their message (indexer.py)."""
+    conn.execute("BEGIN")
+    (last,) = conn.execute(f"SELECT max(id) FROM {STORE}.search_pending").fetchone()
+    conn.execute("DELETE FROM search_channels")
+    conn.execute("INSERT INTO search_text (search_text) VALUES ('delete-all')")
+    conn.execute(
+        "INSERT OR REPLACE INTO search_rebuild (id, channel_id, message_id) VALUES (1, '', 0)"
+    )
+    _set_upto(conn, last or 0)
+    conn.execute("COMMIT")
+
+
 def _rebuild(conn: sqlite3.Connection) -> None:
     """Index every stored message again, as it is now; every queue entry so far is then
     covered (they all lead to this state)."""
     conn.execute("BEGIN")
     (last,) = conn.execute(f"SELECT max(id) FROM {STORE}.search_pending").fetchone()
     conn.execute("DELETE FROM search_channels")
+    conn.execute("DELETE FROM search_rebuild")
     conn.execute("INSERT INTO search_text (search_text) VALUES ('delete-all')")
     # FTS5 writes a segment each time its buffer fills, and merges as it goes unless
     # told not to: a large buffer and no merging until the end build it far faster.

@@ -115,6 +115,11 @@ class SqliteStore:
                     "Steps of the search indexer that failed (retried a second later).",
                     lambda: self.indexer.failures,
                 ),
+                (
+                    "search_index_rebuilding",
+                    "1 while a lost search index is rebuilt beside the server, else 0.",
+                    lambda: int(self.indexer.rebuilding),
+                ),
             )
         ]
 
