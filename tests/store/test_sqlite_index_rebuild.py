@@ -10,13 +10,14 @@ import random
 import sqlite3
 import string
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from chinwag.messaging.models import Delete, Edit
-from chinwag.store.sqlite import indexer, searchfile
+from chinwag.store.sqlite import fts5levels, indexer, searchfile
 from tests.helpers.searchindex import check_search_index
 from tests.helpers.wait import wait_for
 from tests.store.test_conformance import group, stored, users
@@ -141,8 +142,11 @@ async def test_a_lost_index_is_rebuilt_while_the_store_serves(
 
     def chunk(conn: sqlite3.Connection) -> bool:
         more = real(conn)
-        held.set()
-        release.wait(60)
+        if not held.is_set():
+            held.set()
+            release.wait(60)
+        else:
+            time.sleep(0.2)  # a rebuild longer than the quiet moment before merges
         return more
 
     monkeypatch.setattr(indexer, "_rebuild_chunk", chunk)
@@ -178,6 +182,17 @@ async def test_a_lost_index_is_rebuilt_while_the_store_serves(
             return not store.indexer.rebuilding
 
         await wait_for(whole, timeout=30)
+        # The rebuild's segments are merged in the quiet moment after it.
+        index = sqlite3.connect(f"file:{searchfile.path_for(path)}?mode=ro", uri=True)
+        try:
+
+            async def merged() -> bool:
+                levels = fts5levels.read(index)
+                return all(len(level.pages) <= 1 for level in levels)
+
+            await wait_for(merged, timeout=30)
+        finally:
+            index.close()
         rows: list[Any] = await store.db.read(
             lambda c: c.execute("SELECT count(*) FROM search.search_rebuild").fetchall()
         )

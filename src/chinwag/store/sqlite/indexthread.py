@@ -84,11 +84,13 @@ class IndexThread:
                 continue  # nothing committed since the last look, and no merge due
             seen = begun
             quiet_done = quiet
-            before = self.upto
+            before, rebuilding = self.upto, self.rebuilding
             more = self._step(quiet)
-            if self.upto != before:
+            if self.upto != before or rebuilding:
+                # A rebuild's step indexes too: the merges of a quiet moment come after.
                 last_indexed = time.monotonic()
                 quiet_done = False
+            if self.upto != before:
                 self.db.wake_background()
 
     def _step(self, quiet: bool) -> bool:
