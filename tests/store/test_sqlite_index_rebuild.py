@@ -8,7 +8,6 @@ from __future__ import annotations
 import asyncio
 import random
 import sqlite3
-import string
 import threading
 import time
 from pathlib import Path
@@ -21,21 +20,15 @@ from chinwag.store.sqlite import fts5levels, indexer, searchfile
 from tests.helpers.searchindex import check_search_index
 from tests.helpers.wait import wait_for
 from tests.store.test_conformance import group, stored, users
-from tests.store.test_sqlite_index_file import _lose_index_file, _rowid_of, _serving, _texts
+from tests.store.test_sqlite_index_file import (
+    _lose_index_file,
+    _match,
+    _rowid_of,
+    _serving,
+    _texts,
+    _word,
+)
 from tests.store.test_sqlite_index_merges import _open
-
-
-def _word(rng: random.Random) -> str:
-    return "".join(rng.choices(string.ascii_lowercase, k=10))
-
-
-def _match(conn: sqlite3.Connection, word: str) -> set[int]:
-    """Rowids holding every trigram of the word (random words: no other has them all)."""
-    query = " AND ".join(f'"{word[i : i + 3]}"' for i in range(len(word) - 2))
-    return {
-        r[0]
-        for r in conn.execute("SELECT rowid FROM search_text WHERE search_text MATCH ?", (query,))
-    }
 
 
 @pytest.mark.parametrize("seed", range(12))
