@@ -6,6 +6,7 @@ exact once it ends."""
 from __future__ import annotations
 
 import asyncio
+import itertools
 import random
 import sqlite3
 import threading
@@ -16,7 +17,7 @@ from typing import Any
 import pytest
 
 from chinwag.messaging.models import Delete, Edit
-from chinwag.store.sqlite import fts5levels, indexer, searchfile
+from chinwag.store.sqlite import fts5levels, indexer, indexthread, searchfile
 from tests.helpers.searchindex import check_search_index
 from tests.helpers.wait import wait_for
 from tests.store.test_conformance import group, stored, users
@@ -198,3 +199,45 @@ async def test_a_lost_index_is_rebuilt_while_the_store_serves(
     code, report = await asyncio.to_thread(check_search_index, tmp_path)
     assert (code, report["missing"], report["extra"], report["rebuilding"]) == (0, 0, 0, False)
     assert report["index_rows"] == 6 * 5 + 2 - 1
+
+
+async def test_a_rebuild_yields_to_a_store_that_is_writing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """While sends are committed, each step of the rebuild is followed by a pause of
+    REBUILD_YIELD times its length, so the rebuild leaves the server most of the machine."""
+    path = tmp_path / "chinwag.db"
+    async with _serving(path) as store:
+        a, b = await users(store, "a", "b")
+        # Sends go to the channel the rebuild reads first: the rebuild has passed it
+        # by then, so it does not chase them to the end of the channel.
+        await group(store, a, [b], cid="a0")
+        await group(store, a, [b])
+        await stored(store, a, "a0", "first", text="first")
+        for i in range(40):
+            await stored(store, a, "g1", f"m{i}", text=f"before {i}")
+    _lose_index_file(path)
+    monkeypatch.setattr(indexer, "REBUILD_CHUNK", 2)
+    spans: list[tuple[float, float]] = []
+    real = indexer._rebuild_chunk
+
+    def chunk(conn: sqlite3.Connection) -> bool:
+        began = time.monotonic()
+        time.sleep(0.05)  # a step long enough for sends to commit during it
+        more = real(conn)
+        spans.append((began, time.monotonic()))
+        return more
+
+    monkeypatch.setattr(indexer, "_rebuild_chunk", chunk)
+    async with _serving(path) as store:
+        sent = 0
+        while store.indexer.rebuilding and sent < 2000:
+            await stored(store, a, "a0", f"during{sent}", text=f"during {sent}")
+            sent += 1
+            await asyncio.sleep(0.002)
+        assert not store.indexer.rebuilding, "the rebuild did not end"
+    steps = [end - began for began, end in spans[:-1]]
+    gaps = [nxt[0] - end for (_, end), nxt in itertools.pairwise(spans)]
+    assert len(gaps) >= 10
+    ratios = sorted(g / s for g, s in zip(gaps, steps, strict=True))
+    assert ratios[len(ratios) // 2] >= 0.9 * indexthread.REBUILD_YIELD, ratios

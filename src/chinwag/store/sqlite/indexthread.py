@@ -29,6 +29,9 @@ INDEX_EVERY = 0.25
 STEP = 2048
 QUIET = 1.0  # seconds with nothing to index before any merge may begin
 RETRY = 1.0  # seconds before a failed step is tried again
+# While the store commits, a rebuild's step is followed by a pause this many times its
+# length (it then takes at most a quarter of a core); with no commits it runs at once.
+REBUILD_YIELD = 3.0
 
 
 class IndexThread:
@@ -77,7 +80,8 @@ class IndexThread:
         seen = -1
         last_indexed = time.monotonic()
         quiet_done = False
-        while not self._stopping.wait(0 if more else INDEX_EVERY):
+        pause = 0.0
+        while not self._stopping.wait(pause if more else INDEX_EVERY):
             quiet = time.monotonic() - last_indexed >= QUIET
             begun = self.db.begun
             if not more and begun == seen and (quiet_done or not quiet):
@@ -85,11 +89,16 @@ class IndexThread:
             seen = begun
             quiet_done = quiet
             before, rebuilding = self.upto, self.rebuilding
+            began = time.monotonic()
             more = self._step(quiet)
+            pause = 0.0
             if self.upto != before or rebuilding:
                 # A rebuild's step indexes too: the merges of a quiet moment come after.
                 last_indexed = time.monotonic()
                 quiet_done = False
+            if rebuilding and self.db.begun != begun:
+                # The server is writing: the rebuild leaves it most of the machine.
+                pause = (last_indexed - began) * REBUILD_YIELD
             if self.upto != before:
                 self.db.wake_background()
 
