@@ -209,8 +209,8 @@ async def test_a_rebuild_yields_to_a_store_that_is_writing(
     path = tmp_path / "chinwag.db"
     async with _serving(path) as store:
         a, b = await users(store, "a", "b")
-        # Sends go to the channel the rebuild reads first: the rebuild has passed it
-        # by then, so it does not chase them to the end of the channel.
+        # Sends go to the channel the rebuild reads first, once it has passed it, so it
+        # does not chase them to the end of the channel.
         await group(store, a, [b], cid="a0")
         await group(store, a, [b])
         await stored(store, a, "a0", "first", text="first")
@@ -230,12 +230,21 @@ async def test_a_rebuild_yields_to_a_store_that_is_writing(
 
     monkeypatch.setattr(indexer, "_rebuild_chunk", chunk)
     async with _serving(path) as store:
-        sent = 0
-        while store.indexer.rebuilding and sent < 2000:
+
+        async def passed_a0() -> bool:
+            cursor = await store.db.read(lambda c: searchfile.rebuild_cursor(c, "search"))
+            return cursor is not None and cursor[0] > "a0"
+
+        # Only then: sends past the cursor would be read by the rebuild, 2 a step.
+        await wait_for(passed_a0, timeout=30)
+        sending = time.monotonic()
+        sent, deadline = 0, sending + 120
+        while store.indexer.rebuilding and time.monotonic() < deadline:
             await stored(store, a, "a0", f"during{sent}", text=f"during {sent}")
             sent += 1
             await asyncio.sleep(0.002)
         assert not store.indexer.rebuilding, "the rebuild did not end"
+    spans = [span for span in spans if span[0] >= sending]
     steps = [end - began for began, end in spans[:-1]]
     gaps = [nxt[0] - end for (_, end), nxt in itertools.pairwise(spans)]
     assert len(gaps) >= 10
