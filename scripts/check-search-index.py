@@ -22,8 +22,7 @@ from chinwag.store.sqlite import searchfile
 _EXPECTED = (
     f"SELECT (c.id << 32) | ({searchfile.MAX_ID} - m.message_id) FROM store.messages m"
     " JOIN search_channels c ON c.channel_id = m.channel_id"
-    " WHERE NOT m.deleted AND substr(m.text, 1, 1) <> char(1)"
-    f" AND m.message_id <= {searchfile.MAX_ID} AND m.message_id <= c.indexed_upto"
+    f" WHERE {searchfile.INDEXABLE} AND m.message_id <= c.indexed_upto"
 )
 
 

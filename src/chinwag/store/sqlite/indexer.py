@@ -46,7 +46,13 @@ import sqlite3
 from typing import Any
 
 from chinwag.store.sqlite import fts5levels
-from chinwag.store.sqlite.searchfile import MAX_ID, STORE, indexed_upto, rebuild_cursor
+from chinwag.store.sqlite.searchfile import (
+    INDEXABLE,
+    MAX_ID,
+    STORE,
+    indexed_upto,
+    rebuild_cursor,
+)
 
 # Messages per indexing transaction: larger chunks index more cheaply (FTS5 writes its
 # segments once per transaction).
@@ -219,8 +225,7 @@ def _rebuild_chunk(conn: sqlite3.Connection) -> bool:
         "INSERT INTO search_text (rowid, text)"
         f" SELECT (c.id << 32) | ({MAX_ID} - m.message_id), m.text"
         " FROM temp.search_again m JOIN search_channels c ON c.channel_id = m.channel_id"
-        f" WHERE m.message_id <= {MAX_ID} AND NOT m.deleted AND substr(m.text, 1, 1) <> char(1)"
-        " ORDER BY 1"
+        f" WHERE {INDEXABLE} ORDER BY 1"
     )
     conn.execute("UPDATE search_rebuild SET channel_id = ?, message_id = ?", tuple(last))
     return True
@@ -243,8 +248,7 @@ def _index(conn: sqlite3.Connection, done: int, upto: int, later: list[Any]) -> 
         " LEFT JOIN temp.search_later l"
         " ON l.channel_id = m.channel_id AND l.message_id = m.message_id"
         f" WHERE m.message_id <= {MAX_ID} AND CASE WHEN l.message_id IS NULL"
-        " THEN NOT m.deleted AND substr(m.text, 1, 1) <> char(1)"
-        " ELSE l.text IS NOT NULL END"
+        f" THEN {INDEXABLE} ELSE l.text IS NOT NULL END"
         # Ascending rowids: FTS5 writes its pending entries out as a new segment whenever
         # a rowid is not above the last one, so any other order costs a segment a row.
         " ORDER BY 1"

@@ -121,15 +121,11 @@ def _indexed(
         " WHERE search_text MATCH ? AND s.rowid BETWEEN ? AND ? AND m.created_at >= ?"
         " AND " + " AND ".join(where) + " ORDER BY s.rowid"
     )
-    scan = (
-        f"SELECT {M_COLS} FROM messages m WHERE m.channel_id = ? AND m.message_id < ?"
-        " AND m.created_at >= ? AND " + " AND ".join(where) + " ORDER BY m.message_id DESC"
-    )
+    scan = _scan_sql(where)
     found: list[Any] = []
     for channel_id, joined_at, number in _channels(conn, q):
         if rebuilt_upto is not None and channel_id >= rebuilt_upto[0]:
-            upper = q.before if q.before is not None else 1 << 62
-            rows = conn.execute(scan, [channel_id, upper, joined_at, *params])
+            rows = conn.execute(scan, [channel_id, _upper(q), joined_at, *params])
         elif number is None:
             continue  # nothing of it indexed yet
         else:
@@ -148,17 +144,26 @@ def _indexed(
     return heapq.nlargest(q.limit, found, key=lambda r: (r[4], r[1]))
 
 
+def _scan_sql(where: list[str]) -> str:
+    """One channel's messages that pass `where`, newest first, below an id and from a
+    time (the caller's join) on."""
+    return (
+        f"SELECT {M_COLS} FROM messages m WHERE m.channel_id = ? AND m.message_id < ?"
+        " AND m.created_at >= ? AND " + " AND ".join(where) + " ORDER BY m.message_id DESC"
+    )
+
+
+def _upper(q: SearchQuery) -> int:
+    return q.before if q.before is not None else 1 << 62
+
+
 def _scan(
     conn: sqlite3.Connection, q: SearchQuery, where: list[str], params: list[Any]
 ) -> list[Message]:
-    sql = (
-        f"SELECT {M_COLS} FROM messages m WHERE m.channel_id = ? AND m.message_id < ?"
-        " AND m.created_at >= ? AND " + " AND ".join(where) + " ORDER BY m.message_id DESC LIMIT ?"
-    )
+    sql = _scan_sql(where) + " LIMIT ?"
     found: list[Any] = []
-    upper = q.before if q.before is not None else 1 << 62
     for channel_id, joined_at, _ in _channels(conn, q):
-        found += conn.execute(sql, [channel_id, upper, joined_at, *params, q.limit]).fetchall()
+        found += conn.execute(sql, [channel_id, _upper(q), joined_at, *params, q.limit]).fetchall()
     newest = heapq.nlargest(q.limit, found, key=lambda r: (r[4], r[1]))
     return with_reactions(conn, newest)
 

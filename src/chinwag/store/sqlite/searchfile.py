@@ -29,6 +29,9 @@ log = logging.getLogger("chinwag.store.sqlite")
 
 # Messages with larger ids are never indexed (the rowid holds the id in 32 bits).
 MAX_ID = 0xFFFFFFFF
+# Which stored messages (`m`) the index holds: not deleted, and not an end-to-end
+# encrypted body (U+0001 then opaque JSON).
+INDEXABLE = f"NOT m.deleted AND substr(m.text, 1, 1) <> char(1) AND m.message_id <= {MAX_ID}"
 # The alias of the store's file on the indexer's connection.
 STORE = "store"
 # FTS5's build buffer while the whole index is rebuilt (bytes; its default is 1 MiB).
@@ -198,8 +201,7 @@ def _rebuild(conn: sqlite3.Connection) -> None:
         "INSERT INTO search_text (rowid, text)"
         f" SELECT (c.id << 32) | ({MAX_ID} - m.message_id), m.text"
         f" FROM search_channels c JOIN {STORE}.messages m ON m.channel_id = c.channel_id"
-        " WHERE NOT m.deleted AND substr(m.text, 1, 1) <> char(1)"
-        f" AND m.message_id <= {MAX_ID} ORDER BY 1"
+        f" WHERE {INDEXABLE} ORDER BY 1"
     )
     conn.execute("INSERT INTO search_text (search_text) VALUES ('optimize')")
     conn.execute("INSERT INTO search_text (search_text, rank) VALUES ('hashsize', ?)", (1 << 20,))
