@@ -16,7 +16,17 @@ from chinwag.accounts.models import Device, NewUser, ProfileChanges
 from chinwag.channels.models import Channel
 from chinwag.errors import ChinwagError, Code
 from chinwag.friends.models import FriendRequest
-from chinwag.messaging.models import Message, SendRefusal, SendRequest, Stored
+from chinwag.messaging.models import (
+    Changed,
+    ChangeRefusal,
+    Delete,
+    Edit,
+    Message,
+    React,
+    SendRefusal,
+    SendRequest,
+    Stored,
+)
 from chinwag.push.models import PushSubscription
 from chinwag.store.base import Store
 
@@ -581,6 +591,35 @@ async def test_unfriending_closes_the_direct_channel_to_new_messages(store: Stor
     assert await store.messages.inbox_head(b) == 1  # nothing new stored, no id used
     await befriend(store, a, b)  # friends again: the same channel opens again
     assert (await stored(store, b, "c1", "m4")).message.message_id == 2
+
+
+async def test_changes_read_the_channel_in_their_own_transaction(store: Store) -> None:
+    """The service checks encryption and a closed direct channel before it asks for a
+    change; a switch or an unfriending that commits in between is refused by the store."""
+    a, b, c = await users(store, "a", "b", "c")
+    await befriend(store, a, b)
+    await befriend(store, a, c)
+    await store.channels.direct_channel("c1", a, b, 1)
+    await store.channels.direct_channel("c2", a, c, 1)
+    await stored(store, a, "c1", "m1", text="plain before the switch")
+    await stored(store, a, "c2", "m2")
+    await store.channels.set_encrypted("c1")
+    edit = Edit("plaintext after the switch", (), 200)
+    assert await store.messages.change("c1", 1, edit) is ChangeRefusal.ENCRYPTED
+    react = React(b, "👍", True, 200)
+    assert isinstance(await store.messages.change("c1", 1, react), Changed)
+    assert (await store.messages.message("c1", 1)).text == "plain before the switch"  # type: ignore[union-attr]
+
+    assert await store.friends.remove_friend(c, a) is True
+    assert await store.messages.change("c2", 1, edit) is ChangeRefusal.CLOSED
+    assert await store.messages.change("c2", 1, React(c, "👍", True, 200)) is ChangeRefusal.CLOSED
+    removed = await store.messages.change("c2", 1, React(c, "👍", False, 200))
+    assert isinstance(removed, Changed) and not removed.changed
+    assert (await store.messages.message("c2", 1)).text == "m2"  # type: ignore[union-attr]
+    head = await store.messages.inbox_head(c)
+    deleted = await store.messages.change("c2", 1, Delete())  # deletes stay allowed
+    assert isinstance(deleted, Changed) and deleted.changed
+    assert await store.messages.inbox_head(c) == head + 1
 
 
 async def test_direct_channel_of_non_friends_is_closed(store: Store) -> None:

@@ -49,6 +49,7 @@ ADMIN_ROLES = ("owner", "admin")
 ENCRYPTED_EDIT = (
     "messages of an end-to-end encrypted channel cannot be edited: delete and send again"
 )
+DIRECT_CLOSED = "direct messages need a friendship"
 DeletedListener = Callable[[Message], Awaitable[None]]
 
 
@@ -160,7 +161,7 @@ class ChangeService:
 
     async def _open(self, channel_id: str) -> None:
         if await self._members.direct_closed(channel_id):
-            raise forbidden("direct messages need a friendship")
+            raise forbidden(DIRECT_CLOSED)
 
     async def _visible(self, channel_id: str, message_id: int) -> Message:
         if message_id < 1:
@@ -176,6 +177,12 @@ class ChangeService:
             raise not_found("no such message")
         if done is ChangeRefusal.DELETED:  # deleted since it was read
             raise conflict("the message was deleted")
+        # Both are checked before too; these are a switch or an unfriending that
+        # committed in between.
+        if done is ChangeRefusal.ENCRYPTED:
+            raise invalid(ENCRYPTED_EDIT)
+        if done is ChangeRefusal.CLOSED:
+            raise forbidden(DIRECT_CLOSED)
         assert isinstance(done, Changed)
         # The message's files, as every Message carries them (a deleted one has none).
         [message] = await with_attachments(self._attachments, [done.message])

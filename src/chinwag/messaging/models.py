@@ -135,6 +135,19 @@ Change = Edit | Delete | React
 class ChangeRefusal(Enum):
     NO_MESSAGE = "no_message"
     DELETED = "deleted"  # a deleted message takes no edit and no reaction
+    # Checked in the change's own transaction, so a switch or an unfriending that
+    # commits between the service's checks and the change still counts.
+    ENCRYPTED = "encrypted"  # an end-to-end encrypted channel takes no edit
+    CLOSED = "closed"  # a closed direct channel takes no edit and no added reaction
+
+
+def refused_by_channel(change: Change, encrypted: bool, closed: bool) -> ChangeRefusal | None:
+    """What the channel's state, read in the change's transaction, refuses."""
+    if isinstance(change, Edit) and encrypted:
+        return ChangeRefusal.ENCRYPTED
+    if closed and (isinstance(change, Edit) or (isinstance(change, React) and change.add)):
+        return ChangeRefusal.CLOSED
+    return None
 
 
 @dataclass(frozen=True, slots=True)

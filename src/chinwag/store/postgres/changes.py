@@ -17,6 +17,7 @@ from chinwag.messaging.models import (
     Message,
     React,
     Version,
+    refused_by_channel,
 )
 from chinwag.store.postgres.rows import MSG_COLS, with_reactions
 
@@ -102,7 +103,9 @@ async def change_message(conn: Any, cid: str, mid: int, change: Change) -> Chang
     # Locks first, in the order sends take them (bucket lock, channel row): the event
     # function below takes them again, which is free once held.
     await conn.execute("SELECT pg_advisory_xact_lock_shared(7163091130502964993)")
-    fanout = await conn.fetchval("SELECT fanout FROM channels WHERE id = $1 FOR NO KEY UPDATE", cid)
+    channel = await conn.fetchrow(
+        "SELECT fanout, encrypted, closed FROM channels WHERE id = $1 FOR NO KEY UPDATE", cid
+    )
     deleted = await conn.fetchval(
         "SELECT deleted FROM messages WHERE channel_id = $1 AND message_id = $2 FOR UPDATE",
         cid,
@@ -112,6 +115,9 @@ async def change_message(conn: Any, cid: str, mid: int, change: Change) -> Chang
         return ChangeRefusal.NO_MESSAGE
     if deleted and not isinstance(change, Delete):
         return ChangeRefusal.DELETED
+    refused = refused_by_channel(change, channel["encrypted"], channel["closed"])
+    if refused is not None:
+        return refused
     event, changed = (Event.DELETED, False) if deleted else await _apply(conn, cid, mid, change)
     message = await one_message(conn, cid, mid)
     assert message is not None
@@ -121,7 +127,7 @@ async def change_message(conn: Any, cid: str, mid: int, change: Change) -> Chang
         r[0] for r in await conn.fetch("SELECT user_id FROM members WHERE channel_id = $1", cid)
     )
     cursors: dict[str, int] = {}
-    if fanout == "write":
+    if channel["fanout"] == "write":
         for user_id, seq in await conn.fetch(
             "SELECT o_user_id, o_seq FROM chinwag_inbox_event($1, $2, $3)", cid, mid, event.value
         ):

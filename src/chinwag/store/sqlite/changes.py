@@ -15,6 +15,7 @@ from chinwag.messaging.models import (
     Event,
     React,
     Version,
+    refused_by_channel,
 )
 from chinwag.store.sqlite.db import WriterState
 from chinwag.store.sqlite.rows import MSG_COLS, with_reactions
@@ -75,7 +76,9 @@ def change_job(
     conn: sqlite3.Connection, state: WriterState, cid: str, mid: int, change: Change
 ) -> Changed | ChangeRefusal:
     row = conn.execute(
-        "SELECT deleted FROM messages WHERE channel_id = ? AND message_id = ?", (cid, mid)
+        "SELECT m.deleted, c.encrypted, c.closed FROM messages m JOIN channels c"
+        " ON c.id = m.channel_id WHERE m.channel_id = ? AND m.message_id = ?",
+        (cid, mid),
     ).fetchone()
     if row is None:
         return ChangeRefusal.NO_MESSAGE
@@ -84,6 +87,9 @@ def change_job(
             pass  # deleting again changes nothing
         else:
             return ChangeRefusal.DELETED
+    refused = refused_by_channel(change, bool(row[1]), bool(row[2]))
+    if refused is not None:
+        return refused
     event, changed = (Event.DELETED, False) if row[0] else _apply(conn, cid, mid, change)
     current = conn.execute(
         f"SELECT {MSG_COLS} FROM messages WHERE channel_id = ? AND message_id = ?", (cid, mid)
