@@ -173,6 +173,7 @@ async def test_a_store_with_the_index_inside_moves_it_to_its_own_file(tmp_path: 
     conn = sqlite3.connect(path, isolation_level=None)
     conn.execute("DELETE FROM schema_migrations WHERE version >= 13")
     for statement in (
+        "DROP TABLE inbox_recent",  # migrations/0014's
         "DROP TRIGGER messages_search_update",
         "DROP TABLE search_pending",
         "CREATE TABLE search_pending (id INTEGER PRIMARY KEY, channel_id TEXT NOT NULL,"

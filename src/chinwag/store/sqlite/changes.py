@@ -17,6 +17,7 @@ from chinwag.messaging.models import (
     Version,
     refused_by_channel,
 )
+from chinwag.store.sqlite import inbox
 from chinwag.store.sqlite.db import WriterState
 from chinwag.store.sqlite.rows import MSG_COLS, with_reactions
 
@@ -104,22 +105,11 @@ def change_job(
     )
     cursors: dict[str, int] = {}
     if fanout is not None and fanout[0] == "write":
-        rows = []
+        rows: list[tuple[str, int, str, int, str | None]] = []
         for user_id in members:
-            seq = state.inbox_seq.get(user_id)
-            if seq is None:
-                seq = conn.execute(
-                    "SELECT coalesce(max(seq), 0) FROM inbox WHERE user_id = ?", (user_id,)
-                ).fetchone()[0]
-            seq += 1
-            state.inbox_seq[user_id] = seq
-            cursors[user_id] = seq
+            seq = cursors[user_id] = inbox.take_seq(conn, state, user_id)
             rows.append((user_id, seq, cid, mid, event.value))
-        conn.executemany(
-            "INSERT INTO inbox (user_id, seq, channel_id, message_id, event)"
-            " VALUES (?, ?, ?, ?, ?)",
-            rows,
-        )
+        inbox.append(conn, rows)
     return Changed(event, message, cursors, members)
 
 

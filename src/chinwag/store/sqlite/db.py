@@ -94,6 +94,9 @@ class WriterState:
     # Idempotency keys not yet in `sends` (claims.py), loaded from disk when None.
     claims: dict[tuple[str, str], tuple[str, int]] | None = None
     claims_loaded: int = 0
+    # The newest seq of each user with entries in `inbox_recent` (inbox.py), loaded
+    # from disk when None.
+    recent_heads: dict[str, int] | None = None
     limit: int = 200_000
 
     def clear(self) -> None:
@@ -101,6 +104,7 @@ class WriterState:
         self.inbox_seq.clear()
         self.members.clear()
         self.claims = None
+        self.recent_heads = None
 
     def bound(self) -> None:
         # Cheap bound on memory: drop everything past the limit; entries reload lazily.
@@ -108,6 +112,8 @@ class WriterState:
             self.channel_seq.clear()
         if len(self.inbox_seq) > self.limit:
             self.inbox_seq.clear()
+        if self.recent_heads is not None and len(self.recent_heads) > self.limit:
+            self.recent_heads = None
         if len(self.members) > self.limit // 10:
             self.members.clear()
 
@@ -454,7 +460,8 @@ class Database:
     def _run_background(self, conn: sqlite3.Connection, *, busy: bool) -> bool:
         """One step of background work in its own transaction; True if it did any.
         A failure is logged and retried after the next commit, never raised."""
-        if self._background is None or not self._background_more:
+        step = self._background  # once: a test may take it away meanwhile
+        if step is None or not self._background_more:
             return False
         jobs_since = self._since_background
         if not busy:
@@ -465,7 +472,7 @@ class Database:
             try:
                 conn.execute("BEGIN IMMEDIATE")
                 quiet = not busy and time.monotonic() - self._last_job >= BACKGROUND_QUIET
-                more = self._background(conn, busy, quiet)
+                more = step(conn, busy, quiet)
                 self._commit(conn, [])
             except Exception:
                 log.exception("background work failed")

@@ -2,8 +2,9 @@
 
 The send job runs on the writer thread. Per-channel message ids and per-user inbox seqs
 are kept in the writer's caches (seeded from max() on first use) instead of counter rows,
-so a message costs one history row and one inbox row per member; its idempotency key
-is written later, with others, by the background step (claims.py).
+so a message costs one history row and one inbox entry per member; its idempotency key
+is written later, with others, by the background step (claims.py), and its inbox
+entries are appended where a commit's entries share pages (inbox.py).
 """
 
 from __future__ import annotations
@@ -23,11 +24,10 @@ from chinwag.messaging.models import (
     Version,
 )
 from chinwag.messaging.search import SearchQuery
-from chinwag.store.sqlite import claims
+from chinwag.store.sqlite import claims, inbox
 from chinwag.store.sqlite.changes import change_job, versions
 from chinwag.store.sqlite.db import Database, WriterState
 from chinwag.store.sqlite.rows import (
-    M_COLS,
     MSG_COLS,
     members_named,
     one_message,
@@ -155,20 +155,10 @@ def _append(conn: sqlite3.Connection, state: WriterState, req: SendRequest) -> S
     cursors: dict[str, int] = {}
     if fanout == "write":
         rows = []
-        inbox_seq = state.inbox_seq
         for user_id in members:
-            seq = inbox_seq.get(user_id)
-            if seq is None:
-                seq = conn.execute(
-                    "SELECT coalesce(max(seq), 0) FROM inbox WHERE user_id = ?", (user_id,)
-                ).fetchone()[0]
-            seq += 1
-            inbox_seq[user_id] = seq
-            cursors[user_id] = seq
-            rows.append((user_id, seq, cid, mid))
-        conn.executemany(
-            "INSERT INTO inbox (user_id, seq, channel_id, message_id) VALUES (?, ?, ?, ?)", rows
-        )
+            seq = cursors[user_id] = inbox.take_seq(conn, state, user_id)
+            rows.append((user_id, seq, cid, mid, None))
+        inbox.append(conn, rows)
     return Stored(message, cursors, members)
 
 
@@ -202,12 +192,7 @@ class SqliteMessages:
 
     async def inbox_after(self, user_id: str, cursor: int, limit: int) -> list[InboxEntry]:
         def q(conn: sqlite3.Connection) -> list[InboxEntry]:
-            rows = conn.execute(
-                f"SELECT i.seq, i.event, {M_COLS} FROM inbox i JOIN messages m"
-                " ON m.channel_id = i.channel_id AND m.message_id = i.message_id"
-                " WHERE i.user_id = ? AND i.seq > ? ORDER BY i.seq LIMIT ?",
-                (user_id, cursor, limit),
-            ).fetchall()
+            rows = conn.execute(inbox.AFTER, (user_id, cursor, limit)).fetchall()
             messages = with_reactions(conn, [r[2:] for r in rows])
             return [InboxEntry(r[0], m, r[1]) for r, m in zip(rows, messages, strict=True)]
 
@@ -234,9 +219,7 @@ class SqliteMessages:
 
     async def inbox_head(self, user_id: str) -> int:
         def q(conn: sqlite3.Connection) -> int:
-            row = conn.execute(
-                "SELECT coalesce(max(seq), 0) FROM inbox WHERE user_id = ?", (user_id,)
-            ).fetchone()
+            row = conn.execute(inbox.HEAD, (user_id,)).fetchone()
             return int(row[0])
 
         return await self._db.read(q)

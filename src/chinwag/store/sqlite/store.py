@@ -11,7 +11,7 @@ from typing import IO
 
 from chinwag.store.base import Gauge
 from chinwag.store.secret_files import FileSecrets
-from chinwag.store.sqlite import claims, searchfile
+from chinwag.store.sqlite import claims, inbox, searchfile
 from chinwag.store.sqlite.accounts import SqliteAccounts
 from chinwag.store.sqlite.attachments import SqliteAttachments
 from chinwag.store.sqlite.channels import SqliteChannels
@@ -52,7 +52,14 @@ class SqliteStore:
             log.info("applied migrations %s to %s", applied, self.db.path)
         self.indexer.prepare()
         indexer = self.indexer
-        self.db.run_in_background(claims.Drain(lambda: indexer.upto))
+        drain, move = claims.Drain(lambda: indexer.upto), inbox.Move()
+
+        def background(conn: sqlite3.Connection, busy: bool, quiet: bool) -> bool:
+            # Both parts every step (no short-circuit): each keeps its own backlog bounded.
+            more = drain(conn, busy, quiet)
+            return move(conn, busy, quiet) or more
+
+        self.db.run_in_background(background)
         indexer.start()
 
     async def close(self) -> None:

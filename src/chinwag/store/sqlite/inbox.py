@@ -1,0 +1,139 @@
+"""The per-user inbox on SQLite: entries appended to `inbox_recent`, moved into `inbox`.
+
+`inbox` is keyed (user, seq). In a commit at window 1 each entry is for another user, so
+each one dirtied a leaf page of its own: a 4 KiB log frame for a row of ~50 bytes,
+copied again by the checkpoint. With an entry per member, that was half the log's bytes
+and about a fifth of the store's CPU a message. So a send or a change appends its entries
+to `inbox_recent`, a rowid table whose last pages a commit's entries share, and the
+writer's background step (`Move`) moves them into `inbox` once RECENT_MOVE have
+gathered (or the writer is quiet), in key order, a user's entries together, deleting
+them in the same transaction: each entry is in exactly one of the two tables in every
+snapshot, and a user's page of `inbox` is written once for a move's entries of that user.
+
+Readers take both tables in one statement (`AFTER`, `HEAD`). `inbox_recent` has no index
+of its own (that would take the page an entry back), so they scan it: a few thousand
+rows, well under a millisecond. The writer seeds a user's next seq from
+`WriterState.recent_heads`, the newest seq of each user in `inbox_recent` (one scan
+whenever the state was cleared), then from `inbox`.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Sequence
+
+from chinwag.store.sqlite.db import WriterState
+from chinwag.store.sqlite.rows import M_COLS
+
+# Entries gathered in `inbox_recent` before a move begins: a read scans up to about
+# this many rows (and what comes during the move), and a move finds RECENT_MOVE / users
+# entries of each user, on one page of `inbox`.
+RECENT_MOVE = 4096
+# About this many entries a step (a user's stay together): a step holds the writer
+# ~5 ms, so a move takes a few steps between the commits.
+MOVE_CHUNK = 1024
+
+_SEED = "SELECT coalesce(max(seq), 0) FROM inbox WHERE user_id = ?"
+_RANGE = "SELECT min(id), max(id) FROM inbox_recent"
+
+
+def _heads(conn: sqlite3.Connection, state: WriterState) -> dict[str, int]:
+    heads = state.recent_heads
+    if heads is None:
+        heads = dict(
+            conn.execute("SELECT user_id, max(seq) FROM inbox_recent GROUP BY user_id").fetchall()
+        )
+        state.recent_heads = heads
+    return heads
+
+
+def take_seq(conn: sqlite3.Connection, state: WriterState, user_id: str) -> int:
+    """The user's next inbox seq, counted as taken (the caller appends its entry in the
+    same transaction; a failed one clears the state)."""
+    heads = _heads(conn, state)
+    seq = state.inbox_seq.get(user_id)
+    if seq is None:
+        seq = heads.get(user_id)
+        if seq is None:
+            seq = conn.execute(_SEED, (user_id,)).fetchone()[0]
+    seq += 1
+    state.inbox_seq[user_id] = seq
+    heads[user_id] = seq
+    return seq
+
+
+def append(conn: sqlite3.Connection, rows: Sequence[tuple[str, int, str, int, str | None]]) -> None:
+    """Entries (user_id, seq, channel_id, message_id, event), with seqs from `take_seq`."""
+    conn.executemany(
+        "INSERT INTO inbox_recent (user_id, seq, channel_id, message_id, event)"
+        " VALUES (?, ?, ?, ?, ?)",
+        rows,
+    )
+
+
+class Move:
+    """The background step's part for the inbox. Once `gather` entries wait in
+    `inbox_recent` (or the writer is quiet), a move takes all that wait then, in key
+    order, about `chunk` a step: each step writes each user's page of `inbox` once for
+    all that user's entries, and holds the writer for about `chunk` entries."""
+
+    def __init__(self, *, gather: int = RECENT_MOVE, chunk: int = MOVE_CHUNK) -> None:
+        self.gather = gather
+        self.chunk = chunk
+        self.upto = 0  # the newest entry of the move under way; 0: none under way
+        # The users of the move under way not moved yet: one step from each of these.
+        self.starts: list[str] = []
+
+    def __call__(self, conn: sqlite3.Connection, busy: bool, quiet: bool) -> bool:
+        """Inside the writer's transaction; True if there are more to move now."""
+        if not self.starts and not self._begin(conn, quiet):
+            return False
+        first = self.starts.pop(0)
+        # Users from `first` up to the next step's first, whole (a user's entries are
+        # never split across steps); one sort of a step's entries, one scan to delete.
+        keys = "id <= ?1 AND user_id >= ?2" + (" AND user_id < ?3" if self.starts else "")
+        args = (self.upto, first, *self.starts[:1])
+        conn.execute(
+            "INSERT INTO inbox (user_id, seq, channel_id, message_id, event)"
+            " SELECT user_id, seq, channel_id, message_id, event FROM inbox_recent"
+            f" WHERE {keys} ORDER BY user_id, seq",
+            args,
+        )
+        conn.execute(f"DELETE FROM inbox_recent WHERE {keys}", args)
+        return bool(self.starts)
+
+    def _begin(self, conn: sqlite3.Connection, quiet: bool) -> bool:
+        lo, hi = conn.execute(_RANGE).fetchone()
+        if lo is None or (not quiet and hi - lo + 1 < self.gather):
+            return False
+        self.upto = hi
+        users = [
+            r[0]
+            for r in conn.execute(
+                "SELECT user_id FROM inbox_recent WHERE id <= ? ORDER BY user_id", (hi,)
+            )
+        ]
+        self.starts = [users[0]]
+        for n in range(self.chunk, len(users), self.chunk):
+            if users[n] != self.starts[-1]:
+                self.starts.append(users[n])
+        return True
+
+
+# A user's entries after a cursor, oldest first: (seq, event, the message's columns);
+# parameters (user_id, cursor, limit).
+AFTER = (
+    f"SELECT i.seq, i.event, {M_COLS} FROM ("
+    " SELECT * FROM (SELECT seq, event, channel_id, message_id FROM inbox"
+    "  WHERE user_id = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3)"
+    " UNION ALL"
+    " SELECT * FROM (SELECT seq, event, channel_id, message_id FROM inbox_recent"
+    "  WHERE user_id = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3)"
+    ") i JOIN messages m ON m.channel_id = i.channel_id AND m.message_id = i.message_id"
+    " ORDER BY i.seq LIMIT ?3"
+)
+# A user's newest seq; parameter (user_id).
+HEAD = (
+    "SELECT max(coalesce((SELECT max(seq) FROM inbox WHERE user_id = ?1), 0),"
+    " coalesce((SELECT max(seq) FROM inbox_recent WHERE user_id = ?1), 0))"
+)

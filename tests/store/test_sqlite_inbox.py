@@ -1,0 +1,132 @@
+"""SQLite's inbox entries wait in `inbox_recent` and move into `inbox` in the writer's
+background step (store/sqlite/inbox.py): readers see every entry exactly once at every
+stage, and seqs continue gapless across a restart with entries still waiting."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+from chinwag.messaging.models import Delete
+from chinwag.store.sqlite import inbox
+from chinwag.store.sqlite.db import WriterState
+from chinwag.store.sqlite.store import SqliteStore
+from tests.helpers.wait import wait_for
+from tests.store.test_conformance import befriend, stored, users
+
+
+async def _counts(store: SqliteStore) -> tuple[int, int]:
+    def q(conn: sqlite3.Connection) -> tuple[int, int]:
+        moved = conn.execute("SELECT count(*) FROM inbox").fetchone()[0]
+        waiting = conn.execute("SELECT count(*) FROM inbox_recent").fetchone()[0]
+        return moved, waiting
+
+    return await store.db.read(q)
+
+
+async def _view(store: SqliteStore, user: str) -> list[tuple[int, str, int, str | None]]:
+    entries = await store.messages.inbox_after(user, 0, 1000)
+    head = await store.messages.inbox_head(user)
+    seqs = [e.seq for e in entries]
+    assert seqs == list(range(1, len(seqs) + 1)) and head == len(seqs), (seqs, head)
+    return [(e.seq, e.message.channel_id, e.message.message_id, e.event) for e in entries]
+
+
+async def _world(store: SqliteStore) -> list[str]:
+    a, b, c = await users(store, "a", "b", "c")
+    for one, other, cid in ((a, b, "ab"), (a, c, "ac"), (b, c, "bc")):
+        await befriend(store, one, other)
+        await store.channels.direct_channel(cid, one, other, 1)
+    return [a, b, c]
+
+
+async def _send_round(store: SqliteStore, a: str, b: str, c: str, n: int) -> None:
+    await stored(store, a, "ab", f"ab{n}")
+    await stored(store, c, "ac", f"ac{n}")
+    await stored(store, b, "bc", f"bc{n}")
+
+
+async def test_entries_wait_then_move_and_read_the_same_at_every_step(tmp_path: Path) -> None:
+    store = SqliteStore(tmp_path / "db.sqlite")
+    await store.start()
+    try:
+        store.db._background = None  # the test runs the moves itself
+        a, b, c = await _world(store)
+        for n in range(6):
+            await _send_round(store, a, b, c, n)
+        # A change takes an entry per member too.
+        assert not isinstance(await store.messages.change("ab", 2, Delete()), Exception)
+        assert await _counts(store) == (0, 38)
+        expected = {u: await _view(store, u) for u in (a, b, c)}
+        assert [e[3] for e in expected[a]].count("deleted") == 1
+
+        move = inbox.Move(gather=10, chunk=7)
+        steps = []
+        while True:
+            more = await store.db.write(lambda conn, _s: move(conn, False, False))
+            steps.append(await _counts(store))
+            assert {u: await _view(store, u) for u in (a, b, c)} == expected
+            if not more:
+                break
+        # One step a user here (13 entries each, and 12: more than `chunk`, never split).
+        assert steps == [(13, 25), (26, 12), (38, 0)]
+        # Sends go on from the seqs taken, wherever their entries now are.
+        await _send_round(store, a, b, c, 6)
+        assert len(await _view(store, a)) == len(expected[a]) + 2
+        # Fewer than `gather` wait: no move, unless the writer is quiet.
+        assert await store.db.write(lambda conn, _s: move(conn, True, False)) is False
+        assert await _counts(store) == (38, 6)
+        while await store.db.write(lambda conn, _s: move(conn, False, True)):
+            pass
+        assert await _counts(store) == (44, 0)
+        assert len(await _view(store, b)) == len(expected[b]) + 2
+    finally:
+        await store.close()
+
+
+async def test_seqs_go_on_after_a_restart_with_entries_waiting(tmp_path: Path) -> None:
+    path = tmp_path / "db.sqlite"
+    store = SqliteStore(path)
+    await store.start()
+    try:
+        store.db._background = None
+        a, b, c = await _world(store)
+        for n in range(4):
+            await _send_round(store, a, b, c, n)
+        half = await store.db.write(
+            lambda conn, _s: inbox.Move(gather=4, chunk=4)(conn, False, False)
+        )
+        assert half is True and await _counts(store) == (8, 16)  # one user of three
+    finally:
+        await store.close()
+
+    store = SqliteStore(path)  # a new writer: its caches know no seq
+    await store.start()
+    try:
+        await _send_round(store, a, b, c, 4)
+        views = {u: await _view(store, u) for u in (a, b, c)}  # gapless, no seq twice
+        assert [len(v) for v in views.values()] == [10, 10, 10]
+
+        async def all_moved() -> bool:  # the quiet writer's step
+            return await _counts(store) == (30, 0)
+
+        await wait_for(all_moved, timeout=30)
+        assert {u: await _view(store, u) for u in (a, b, c)} == views
+    finally:
+        await store.close()
+
+
+def test_a_cleared_writer_state_seeds_from_the_waiting_entries(tmp_path: Path) -> None:
+    conn = sqlite3.connect(tmp_path / "t.sqlite", isolation_level=None)
+    conn.execute("CREATE TABLE inbox (user_id TEXT, seq INTEGER, event TEXT)")
+    conn.execute(
+        "CREATE TABLE inbox_recent (id INTEGER PRIMARY KEY, user_id TEXT, seq INTEGER,"
+        " channel_id TEXT, message_id INTEGER, event TEXT)"
+    )
+    conn.execute("INSERT INTO inbox VALUES ('u', 1, NULL), ('u', 2, NULL), ('v', 1, NULL)")
+    inbox.append(conn, [("u", 3, "c", 3, None), ("u", 4, "c", 4, None)])
+    state = WriterState()
+    assert [inbox.take_seq(conn, state, u) for u in ("u", "v", "w", "u")] == [5, 2, 1, 6]
+    state.clear()
+    inbox.append(conn, [("u", 5, "c", 5, None), ("u", 6, "c", 6, None)])
+    assert inbox.take_seq(conn, state, "u") == 7
