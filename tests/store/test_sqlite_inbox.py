@@ -7,6 +7,8 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
+import pytest
+
 from chinwag.messaging.models import Delete
 from chinwag.store.sqlite import inbox
 from chinwag.store.sqlite.db import WriterState
@@ -60,7 +62,7 @@ async def test_entries_wait_then_move_and_read_the_same_at_every_step(tmp_path: 
         expected = {u: await _view(store, u) for u in (a, b, c)}
         assert [e[3] for e in expected[a]].count("deleted") == 1
 
-        move = inbox.Move(gather=10, chunk=7)
+        move = inbox.Move(store.db.state, gather=10, chunk=7)
         steps = []
         while True:
             more = await store.db.write(lambda conn, _s: move(conn, False, False))
@@ -94,7 +96,7 @@ async def test_seqs_go_on_after_a_restart_with_entries_waiting(tmp_path: Path) -
         for n in range(4):
             await _send_round(store, a, b, c, n)
         half = await store.db.write(
-            lambda conn, _s: inbox.Move(gather=4, chunk=4)(conn, False, False)
+            lambda conn, _s: inbox.Move(store.db.state, gather=4, chunk=4)(conn, False, False)
         )
         assert half is True and await _counts(store) == (8, 16)  # one user of three
     finally:
@@ -116,17 +118,50 @@ async def test_seqs_go_on_after_a_restart_with_entries_waiting(tmp_path: Path) -
         await store.close()
 
 
-def test_a_cleared_writer_state_seeds_from_the_waiting_entries(tmp_path: Path) -> None:
+def test_a_cleared_writer_state_seeds_from_both_tables(tmp_path: Path) -> None:
     conn = sqlite3.connect(tmp_path / "t.sqlite", isolation_level=None)
-    conn.execute("CREATE TABLE inbox (user_id TEXT, seq INTEGER, event TEXT)")
-    conn.execute(
-        "CREATE TABLE inbox_recent (id INTEGER PRIMARY KEY, user_id TEXT, seq INTEGER,"
-        " channel_id TEXT, message_id INTEGER, event TEXT)"
-    )
-    conn.execute("INSERT INTO inbox VALUES ('u', 1, NULL), ('u', 2, NULL), ('v', 1, NULL)")
-    inbox.append(conn, [("u", 3, "c", 3, None), ("u", 4, "c", 4, None)])
+    for table in ("inbox", "inbox_recent"):
+        conn.execute(
+            f"CREATE TABLE {table} (id INTEGER PRIMARY KEY, user_id TEXT, seq INTEGER,"
+            " channel_id TEXT, message_id INTEGER, event TEXT)"
+        )
+    conn.execute("INSERT INTO inbox (user_id, seq) VALUES ('u', 1), ('u', 2), ('v', 1)")
     state = WriterState()
+    inbox.append(conn, state, [("u", 3, "c", 3, None), ("u", 4, "c", 4, None)])
     assert [inbox.take_seq(conn, state, u) for u in ("u", "v", "w", "u")] == [5, 2, 1, 6]
     state.clear()
-    inbox.append(conn, [("u", 5, "c", 5, None), ("u", 6, "c", 6, None)])
+    inbox.append(conn, state, [("u", 5, "c", 5, None), ("u", 6, "c", 6, None)])
     assert inbox.take_seq(conn, state, "u") == 7
+    # Past RECENT_MAX waiting, entries go straight into `inbox`: seeds still see them.
+    waiting = conn.execute("SELECT count(*) FROM inbox_recent").fetchone()[0]
+    state.recent_waiting = inbox.RECENT_MAX - 1
+    inbox.append(conn, state, [("u", 7, "c", 7, None), ("v", 2, "c", 7, None)])
+    assert conn.execute("SELECT count(*) FROM inbox_recent").fetchone()[0] == waiting
+    state.clear()
+    assert [inbox.take_seq(conn, state, u) for u in ("u", "v")] == [8, 3]
+
+
+async def test_a_burst_past_the_most_waiting_goes_straight_in(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(inbox, "RECENT_MAX", 7)
+    store = SqliteStore(tmp_path / "db.sqlite")
+    await store.start()
+    try:
+        store.db._background = None
+        a, b, c = await _world(store)
+        for n in range(4):
+            await _send_round(store, a, b, c, n)
+        moved, waiting = await _counts(store)
+        assert waiting <= 7 and moved + waiting == 24
+        views = {u: await _view(store, u) for u in (a, b, c)}
+        assert [len(v) for v in views.values()] == [8, 8, 8]
+        move = inbox.Move(store.db.state, gather=1, chunk=100)
+        while await store.db.write(lambda conn, _s: move(conn, False, False)):
+            pass
+        assert await _counts(store) == (24, 0)
+        assert {u: await _view(store, u) for u in (a, b, c)} == views
+        await _send_round(store, a, b, c, 4)  # counted again after the move: waits
+        assert await _counts(store) == (24, 6)
+    finally:
+        await store.close()

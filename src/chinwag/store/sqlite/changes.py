@@ -109,7 +109,7 @@ def change_job(
         for user_id in members:
             seq = cursors[user_id] = inbox.take_seq(conn, state, user_id)
             rows.append((user_id, seq, cid, mid, event.value))
-        inbox.append(conn, rows)
+        inbox.append(conn, state, rows)
     return Changed(event, message, cursors, members)
 
 

@@ -97,6 +97,8 @@ class WriterState:
     # The newest seq of each user with entries in `inbox_recent` (inbox.py), loaded
     # from disk when None.
     recent_heads: dict[str, int] | None = None
+    # How many entries wait in `inbox_recent`, counted when None.
+    recent_waiting: int | None = None
     limit: int = 200_000
 
     def clear(self) -> None:
@@ -105,6 +107,7 @@ class WriterState:
         self.members.clear()
         self.claims = None
         self.recent_heads = None
+        self.recent_waiting = None
 
     def bound(self) -> None:
         # Cheap bound on memory: drop everything past the limit; entries reload lazily.

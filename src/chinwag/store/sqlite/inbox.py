@@ -9,12 +9,14 @@ writer's background step (`Move`) moves them into `inbox` once RECENT_MOVE have
 gathered (or the writer is quiet), in key order, a user's entries together, deleting
 them in the same transaction: each entry is in exactly one of the two tables in every
 snapshot, and a user's page of `inbox` is written once for a move's entries of that user.
+Past RECENT_MAX waiting, entries go straight into `inbox` (a burst of large groups'
+messages appends faster than the steps move).
 
 Readers take both tables in one statement (`AFTER`, `HEAD`). `inbox_recent` has no index
-of its own (that would take the page an entry back), so they scan it: a few thousand
-rows, well under a millisecond. The writer seeds a user's next seq from
+of its own (that would take the page an entry back), so they scan it: at most
+RECENT_MAX rows, about a millisecond. The writer seeds a user's next seq from
 `WriterState.recent_heads`, the newest seq of each user in `inbox_recent` (one scan
-whenever the state was cleared), then from `inbox`.
+whenever the state was cleared), and from `inbox`.
 """
 
 from __future__ import annotations
@@ -32,9 +34,14 @@ RECENT_MOVE = 4096
 # About this many entries a step (a user's stay together): a step holds the writer
 # ~5 ms, so a move takes a few steps between the commits.
 MOVE_CHUNK = 1024
+# Most entries waiting: past this, entries go straight into `inbox`, as they all did
+# before. Steps run every few hundred jobs, so a burst of large groups' messages (an
+# entry per member) appends faster than steps move; reads scan no more than this.
+RECENT_MAX = 2 * RECENT_MOVE
 
 _SEED = "SELECT coalesce(max(seq), 0) FROM inbox WHERE user_id = ?"
 _RANGE = "SELECT min(id), max(id) FROM inbox_recent"
+_COLS = "(user_id, seq, channel_id, message_id, event) VALUES (?, ?, ?, ?, ?)"
 
 
 def _heads(conn: sqlite3.Connection, state: WriterState) -> dict[str, int]:
@@ -53,22 +60,30 @@ def take_seq(conn: sqlite3.Connection, state: WriterState, user_id: str) -> int:
     heads = _heads(conn, state)
     seq = state.inbox_seq.get(user_id)
     if seq is None:
-        seq = heads.get(user_id)
-        if seq is None:
-            seq = conn.execute(_SEED, (user_id,)).fetchone()[0]
+        # Its newest entry may be in either table (`append` may have passed the recent
+        # one by).
+        seq = max(heads.get(user_id, 0), conn.execute(_SEED, (user_id,)).fetchone()[0])
     seq += 1
     state.inbox_seq[user_id] = seq
     heads[user_id] = seq
     return seq
 
 
-def append(conn: sqlite3.Connection, rows: Sequence[tuple[str, int, str, int, str | None]]) -> None:
+def append(
+    conn: sqlite3.Connection,
+    state: WriterState,
+    rows: Sequence[tuple[str, int, str, int, str | None]],
+) -> None:
     """Entries (user_id, seq, channel_id, message_id, event), with seqs from `take_seq`."""
-    conn.executemany(
-        "INSERT INTO inbox_recent (user_id, seq, channel_id, message_id, event)"
-        " VALUES (?, ?, ?, ?, ?)",
-        rows,
-    )
+    waiting = state.recent_waiting
+    if waiting is None:
+        waiting = conn.execute("SELECT count(*) FROM inbox_recent").fetchone()[0]
+    if waiting + len(rows) > RECENT_MAX:
+        conn.executemany(f"INSERT INTO inbox {_COLS}", rows)
+    else:
+        conn.executemany(f"INSERT INTO inbox_recent {_COLS}", rows)
+        waiting += len(rows)
+    state.recent_waiting = waiting
 
 
 class Move:
@@ -77,7 +92,10 @@ class Move:
     order, about `chunk` a step: each step writes each user's page of `inbox` once for
     all that user's entries, and holds the writer for about `chunk` entries."""
 
-    def __init__(self, *, gather: int = RECENT_MOVE, chunk: int = MOVE_CHUNK) -> None:
+    def __init__(
+        self, state: WriterState, *, gather: int = RECENT_MOVE, chunk: int = MOVE_CHUNK
+    ) -> None:
+        self.state = state  # the writer's: its count of entries waiting
         self.gather = gather
         self.chunk = chunk
         self.upto = 0  # the newest entry of the move under way; 0: none under way
@@ -100,6 +118,7 @@ class Move:
             args,
         )
         conn.execute(f"DELETE FROM inbox_recent WHERE {keys}", args)
+        self.state.recent_waiting = None  # counted again at the next append
         return bool(self.starts)
 
     def _begin(self, conn: sqlite3.Connection, quiet: bool) -> bool:

@@ -158,7 +158,7 @@ def _append(conn: sqlite3.Connection, state: WriterState, req: SendRequest) -> S
         for user_id in members:
             seq = cursors[user_id] = inbox.take_seq(conn, state, user_id)
             rows.append((user_id, seq, cid, mid, None))
-        inbox.append(conn, rows)
+        inbox.append(conn, state, rows)
     return Stored(message, cursors, members)
 
 

@@ -52,7 +52,7 @@ class SqliteStore:
             log.info("applied migrations %s to %s", applied, self.db.path)
         self.indexer.prepare()
         indexer = self.indexer
-        drain, move = claims.Drain(lambda: indexer.upto), inbox.Move()
+        drain, move = claims.Drain(lambda: indexer.upto), inbox.Move(self.db.state)
 
         def background(conn: sqlite3.Connection, busy: bool, quiet: bool) -> bool:
             # Both parts every step (no short-circuit): each keeps its own backlog bounded.
