@@ -126,19 +126,42 @@ def test_a_cleared_writer_state_seeds_from_both_tables(tmp_path: Path) -> None:
             " channel_id TEXT, message_id INTEGER, event TEXT)"
         )
     conn.execute("INSERT INTO inbox (user_id, seq) VALUES ('u', 1), ('u', 2), ('v', 1)")
+
+    def where() -> list[tuple[str, str, int]]:
+        return conn.execute(
+            "SELECT 'inbox', user_id, seq FROM inbox WHERE seq > 2 OR user_id != 'u'"
+            " UNION ALL SELECT 'recent', user_id, seq FROM inbox_recent ORDER BY 2, 3"
+        ).fetchall()
+
     state = WriterState()
-    inbox.append(conn, state, [("u", 3, "c", 3, None), ("u", 4, "c", 4, None)])
-    assert [inbox.take_seq(conn, state, u) for u in ("u", "v", "w", "u")] == [5, 2, 1, 6]
-    state.clear()
-    inbox.append(conn, state, [("u", 5, "c", 5, None), ("u", 6, "c", 6, None)])
-    assert inbox.take_seq(conn, state, "u") == 7
+    state.begin_batch()
+    inbox.append(conn, state, [("u", 3, "c", 3, None), ("v", 2, "c", 3, None)])
+    state.begin_batch()  # one entry a user: the next transaction's wait too
+    inbox.append(conn, state, [("u", 4, "c", 4, None)])
+    inbox.append(conn, state, [("u", 5, "c", 5, None)])
+    state.begin_batch()  # two a user: the next transaction's go straight in
+    inbox.append(conn, state, [("u", 6, "c", 6, None)])
+    assert where() == [
+        ("recent", "u", 3),
+        ("recent", "u", 4),
+        ("recent", "u", 5),
+        ("inbox", "u", 6),
+        ("inbox", "v", 1),
+        ("recent", "v", 2),
+    ]
+    assert [inbox.take_seq(conn, state, u) for u in ("u", "v", "w", "u")] == [7, 3, 1, 8]
+    state.clear()  # as after a failed transaction: seeds from both tables again
+    state.begin_batch()
+    inbox.append(conn, state, [("u", 8, "c", 8, None), ("v", 3, "c", 8, None)])
+    assert [inbox.take_seq(conn, state, u) for u in ("u", "v")] == [9, 4]
     # Past RECENT_MAX waiting, entries go straight into `inbox`: seeds still see them.
-    waiting = conn.execute("SELECT count(*) FROM inbox_recent").fetchone()[0]
-    state.recent_waiting = inbox.RECENT_MAX - 1
-    inbox.append(conn, state, [("u", 7, "c", 7, None), ("v", 2, "c", 7, None)])
-    assert conn.execute("SELECT count(*) FROM inbox_recent").fetchone()[0] == waiting
     state.clear()
-    assert [inbox.take_seq(conn, state, u) for u in ("u", "v")] == [8, 3]
+    state.begin_batch()
+    state.recent_waiting = inbox.RECENT_MAX
+    inbox.append(conn, state, [("u", 9, "c", 9, None), ("v", 4, "c", 9, None)])
+    assert ("inbox", "u", 9) in where() and ("inbox", "v", 4) in where()
+    state.clear()
+    assert [inbox.take_seq(conn, state, u) for u in ("u", "v")] == [10, 5]
 
 
 async def test_a_burst_past_the_most_waiting_goes_straight_in(

@@ -10,7 +10,9 @@ gathered (or the writer is quiet), in key order, a user's entries together, dele
 them in the same transaction: each entry is in exactly one of the two tables in every
 snapshot, and a user's page of `inbox` is written once for a move's entries of that user.
 Past RECENT_MAX waiting, entries go straight into `inbox` (a burst of large groups'
-messages appends faster than the steps move).
+messages appends faster than the steps move), and so do the entries of a transaction
+after one whose users took two entries or more each (window 16: a commit writes each
+user's page of `inbox` once for them all anyway).
 
 Readers take both tables in one statement (`AFTER`, `HEAD`). `inbox_recent` has no index
 of its own (that would take the page an entry back), so they scan it: at most
@@ -57,15 +59,14 @@ def _heads(conn: sqlite3.Connection, state: WriterState) -> dict[str, int]:
 def take_seq(conn: sqlite3.Connection, state: WriterState, user_id: str) -> int:
     """The user's next inbox seq, counted as taken (the caller appends its entry in the
     same transaction; a failed one clears the state)."""
-    heads = _heads(conn, state)
     seq = state.inbox_seq.get(user_id)
     if seq is None:
         # Its newest entry may be in either table (`append` may have passed the recent
         # one by).
-        seq = max(heads.get(user_id, 0), conn.execute(_SEED, (user_id,)).fetchone()[0])
+        recent = _heads(conn, state).get(user_id, 0)
+        seq = max(recent, conn.execute(_SEED, (user_id,)).fetchone()[0])
     seq += 1
     state.inbox_seq[user_id] = seq
-    heads[user_id] = seq
     return seq
 
 
@@ -75,14 +76,19 @@ def append(
     rows: Sequence[tuple[str, int, str, int, str | None]],
 ) -> None:
     """Entries (user_id, seq, channel_id, message_id, event), with seqs from `take_seq`."""
+    state.batch_entries += len(rows)
+    state.batch_inboxes.update(row[0] for row in rows)
     waiting = state.recent_waiting
     if waiting is None:
         waiting = conn.execute("SELECT count(*) FROM inbox_recent").fetchone()[0]
-    if waiting + len(rows) > RECENT_MAX:
+    if state.inbox_direct or waiting + len(rows) > RECENT_MAX:
         conn.executemany(f"INSERT INTO inbox {_COLS}", rows)
     else:
         conn.executemany(f"INSERT INTO inbox_recent {_COLS}", rows)
         waiting += len(rows)
+        heads = state.recent_heads  # when loaded, kept up to date
+        if heads is not None:
+            heads.update((row[0], row[1]) for row in rows)
     state.recent_waiting = waiting
 
 
