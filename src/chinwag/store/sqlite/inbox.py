@@ -56,16 +56,18 @@ def _heads(conn: sqlite3.Connection, state: WriterState) -> dict[str, int]:
     return heads
 
 
+def seed(conn: sqlite3.Connection, state: WriterState, user_id: str) -> int:
+    """The user's newest seq, for a writer whose cache has none: it may be in either
+    table (`append` may pass `inbox_recent` by)."""
+    recent = _heads(conn, state).get(user_id, 0)
+    return max(recent, int(conn.execute(_SEED, (user_id,)).fetchone()[0]))
+
+
 def take_seq(conn: sqlite3.Connection, state: WriterState, user_id: str) -> int:
     """The user's next inbox seq, counted as taken (the caller appends its entry in the
     same transaction; a failed one clears the state)."""
     seq = state.inbox_seq.get(user_id)
-    if seq is None:
-        # Its newest entry may be in either table (`append` may have passed the recent
-        # one by).
-        recent = _heads(conn, state).get(user_id, 0)
-        seq = max(recent, conn.execute(_SEED, (user_id,)).fetchone()[0])
-    seq += 1
+    seq = (seed(conn, state, user_id) if seq is None else seq) + 1
     state.inbox_seq[user_id] = seq
     return seq
 
@@ -77,7 +79,7 @@ def append(
 ) -> None:
     """Entries (user_id, seq, channel_id, message_id, event), with seqs from `take_seq`."""
     state.batch_entries += len(rows)
-    state.batch_inboxes.update(row[0] for row in rows)
+    state.batch_inboxes.update([row[0] for row in rows])
     waiting = state.recent_waiting
     if waiting is None:
         waiting = conn.execute("SELECT count(*) FROM inbox_recent").fetchone()[0]

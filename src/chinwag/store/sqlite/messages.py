@@ -155,8 +155,11 @@ def _append(conn: sqlite3.Connection, state: WriterState, req: SendRequest) -> S
     cursors: dict[str, int] = {}
     if fanout == "write":
         rows = []
+        inbox_seq = state.inbox_seq  # inbox.take_seq, inline on the hot path
         for user_id in members:
-            seq = cursors[user_id] = inbox.take_seq(conn, state, user_id)
+            seq = inbox_seq.get(user_id)
+            seq = (inbox.seed(conn, state, user_id) if seq is None else seq) + 1
+            inbox_seq[user_id] = cursors[user_id] = seq
             rows.append((user_id, seq, cid, mid, None))
         inbox.append(conn, state, rows)
     return Stored(message, cursors, members)
