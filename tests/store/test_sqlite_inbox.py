@@ -48,14 +48,21 @@ async def _send_round(store: SqliteStore, a: str, b: str, c: str, n: int) -> Non
     await stored(store, b, "bc", f"bc{n}")
 
 
+async def _sent(store: SqliteStore, *, rounds: int) -> list[str]:
+    """The world after `rounds` rounds of sends, with the background step off (each test
+    runs the moves itself)."""
+    store.db._background = None
+    a, b, c = await _world(store)
+    for n in range(rounds):
+        await _send_round(store, a, b, c, n)
+    return [a, b, c]
+
+
 async def test_entries_wait_then_move_and_read_the_same_at_every_step(tmp_path: Path) -> None:
     store = SqliteStore(tmp_path / "db.sqlite")
     await store.start()
     try:
-        store.db._background = None  # the test runs the moves itself
-        a, b, c = await _world(store)
-        for n in range(6):
-            await _send_round(store, a, b, c, n)
+        a, b, c = await _sent(store, rounds=6)
         # A change takes an entry per member too.
         assert not isinstance(await store.messages.change("ab", 2, Delete()), Exception)
         assert await _counts(store) == (0, 38)
@@ -91,10 +98,7 @@ async def test_seqs_go_on_after_a_restart_with_entries_waiting(tmp_path: Path) -
     store = SqliteStore(path)
     await store.start()
     try:
-        store.db._background = None
-        a, b, c = await _world(store)
-        for n in range(4):
-            await _send_round(store, a, b, c, n)
+        a, b, c = await _sent(store, rounds=4)
         half = await store.db.write(
             lambda conn, _s: inbox.Move(store.db.state, gather=4, chunk=4)(conn, False, False)
         )
@@ -171,10 +175,7 @@ async def test_a_burst_past_the_most_waiting_goes_straight_in(
     store = SqliteStore(tmp_path / "db.sqlite")
     await store.start()
     try:
-        store.db._background = None
-        a, b, c = await _world(store)
-        for n in range(4):
-            await _send_round(store, a, b, c, n)
+        a, b, c = await _sent(store, rounds=4)
         moved, waiting = await _counts(store)
         assert waiting <= 7 and moved + waiting == 24
         views = {u: await _view(store, u) for u in (a, b, c)}
