@@ -138,12 +138,12 @@ def test_a_cleared_writer_state_seeds_from_both_tables(tmp_path: Path) -> None:
         ).fetchall()
 
     state = WriterState()
-    state.begin_batch()
+    state.batch += 1
     inbox.append(conn, state, [("u", 3, "c", 3, None), ("v", 2, "c", 3, None)])
-    state.begin_batch()  # one entry a user: the next transaction's wait too
+    state.batch += 1  # one entry a user: the next transaction's wait too
     inbox.append(conn, state, [("u", 4, "c", 4, None)])
     inbox.append(conn, state, [("u", 5, "c", 5, None)])
-    state.begin_batch()  # two a user: the next transaction's go straight in
+    state.batch += 1  # two a user: the next transaction's go straight in
     inbox.append(conn, state, [("u", 6, "c", 6, None)])
     assert where() == [
         ("recent", "u", 3),
@@ -155,12 +155,12 @@ def test_a_cleared_writer_state_seeds_from_both_tables(tmp_path: Path) -> None:
     ]
     assert [inbox.take_seq(conn, state, u) for u in ("u", "v", "w", "u")] == [7, 3, 1, 8]
     state.clear()  # as after a failed transaction: seeds from both tables again
-    state.begin_batch()
+    state.batch += 1
     inbox.append(conn, state, [("u", 8, "c", 8, None), ("v", 3, "c", 8, None)])
     assert [inbox.take_seq(conn, state, u) for u in ("u", "v")] == [9, 4]
     # Past RECENT_MAX waiting, entries go straight into `inbox`: seeds still see them.
     state.clear()
-    state.begin_batch()
+    state.batch += 1
     state.recent_waiting = inbox.RECENT_MAX
     inbox.append(conn, state, [("u", 9, "c", 9, None), ("v", 4, "c", 9, None)])
     assert ("inbox", "u", 9) in where() and ("inbox", "v", 4) in where()

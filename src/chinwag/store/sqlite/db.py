@@ -99,8 +99,10 @@ class WriterState:
     recent_heads: dict[str, int] | None = None
     # How many entries wait in `inbox_recent`, counted when None.
     recent_waiting: int | None = None
-    # Inbox entries of the transaction under way and their users, and whether its
-    # entries go straight into `inbox` (inbox.py: `begin`).
+    # Send transactions begun: what a job keeps about the transaction under way (the
+    # inbox's entries a user, inbox.py) knows a new one by it.
+    batch: int = 0
+    inbox_batch: int = 0
     batch_entries: int = 0
     batch_inboxes: set[str] = field(default_factory=set)
     inbox_direct: bool = False
@@ -113,14 +115,6 @@ class WriterState:
         self.claims = None
         self.recent_heads = None
         self.recent_waiting = None
-
-    def begin_batch(self) -> None:
-        # Commits whose users took two entries or more each (window 16: ~16) write each
-        # user's page of `inbox` once for them all: the next one writes straight there.
-        users = len(self.batch_inboxes)
-        self.inbox_direct = users > 0 and self.batch_entries >= 2 * users
-        self.batch_entries = 0
-        self.batch_inboxes.clear()
 
     def bound(self) -> None:
         # Cheap bound on memory: drop everything past the limit; entries reload lazily.
@@ -549,7 +543,7 @@ class Database:
         state = self.state
         try:
             conn.execute("BEGIN IMMEDIATE")
-            state.begin_batch()
+            state.batch += 1
             outcomes: list[Outcome] = [(fut, fn(conn, state), None) for fn, fut in batch]
         except Exception as exc:
             self._rollback(conn)

@@ -78,6 +78,15 @@ def append(
     rows: Sequence[tuple[str, int, str, int, str | None]],
 ) -> None:
     """Entries (user_id, seq, channel_id, message_id, event), with seqs from `take_seq`."""
+    if state.inbox_batch != state.batch:
+        # A transaction whose users took two entries or more each (window 16: ~16)
+        # wrote each user's page of `inbox` once for them all: the next one writes
+        # straight there.
+        users = len(state.batch_inboxes)
+        state.inbox_direct = users > 0 and state.batch_entries >= 2 * users
+        state.inbox_batch = state.batch
+        state.batch_entries = 0
+        state.batch_inboxes.clear()
     state.batch_entries += len(rows)
     state.batch_inboxes.update([row[0] for row in rows])
     waiting = state.recent_waiting
