@@ -69,7 +69,7 @@ async def test_entries_wait_then_move_and_read_the_same_at_every_step(tmp_path: 
         expected = {u: await _view(store, u) for u in (a, b, c)}
         assert [e[3] for e in expected[a]].count("deleted") == 1
 
-        move = inbox.Move(store.db.state, gather=10, chunk=7)
+        move = inbox.move(store.db.state, gather=10, chunk=7)
         steps = []
         while True:
             more = await store.db.write(lambda conn, _s: move(conn, False, False))
@@ -100,7 +100,7 @@ async def test_seqs_go_on_after_a_restart_with_entries_waiting(tmp_path: Path) -
     try:
         a, b, c = await _sent(store, rounds=4)
         half = await store.db.write(
-            lambda conn, _s: inbox.Move(store.db.state, gather=4, chunk=4)(conn, False, False)
+            lambda conn, _s: inbox.move(store.db.state, gather=4, chunk=4)(conn, False, False)
         )
         assert half is True and await _counts(store) == (8, 16)  # one user of three
     finally:
@@ -180,7 +180,7 @@ async def test_a_burst_past_the_most_waiting_goes_straight_in(
         assert waiting <= 7 and moved + waiting == 24
         views = {u: await _view(store, u) for u in (a, b, c)}
         assert [len(v) for v in views.values()] == [8, 8, 8]
-        move = inbox.Move(store.db.state, gather=1, chunk=100)
+        move = inbox.move(store.db.state, gather=1, chunk=100)
         while await store.db.write(lambda conn, _s: move(conn, False, False)):
             pass
         assert await _counts(store) == (24, 0)

@@ -5,7 +5,7 @@ each one dirtied a leaf page of its own: a 4 KiB log frame for a row of ~50 byte
 copied again by the checkpoint. With an entry per member, that was half the log's bytes
 and about a fifth of the store's CPU a message. So a send or a change appends its entries
 to `inbox_recent`, a rowid table whose last pages a commit's entries share, and the
-writer's background step (`Move`) moves them into `inbox` once RECENT_MOVE have
+writer's background step (`move`, recent.py) moves them into `inbox` once RECENT_MOVE have
 gathered (or the writer is quiet), in key order, a user's entries together, deleting
 them in the same transaction: each entry is in exactly one of the two tables in every
 snapshot, and a user's page of `inbox` is written once for a move's entries of that user.
@@ -27,6 +27,7 @@ import sqlite3
 from collections.abc import Sequence
 
 from chinwag.store.sqlite.db import WriterState
+from chinwag.store.sqlite.recent import Move
 from chinwag.store.sqlite.rows import M_COLS
 
 # Entries gathered in `inbox_recent` before a move begins: a read scans up to about
@@ -103,57 +104,22 @@ def append(
     state.recent_waiting = waiting
 
 
-class Move:
-    """The background step's part for the inbox. Once `gather` entries wait in
-    `inbox_recent` (or the writer is quiet), a move takes all that wait then, in key
-    order, about `chunk` a step: each step writes each user's page of `inbox` once for
-    all that user's entries, and holds the writer for about `chunk` entries."""
+def move(state: WriterState, *, gather: int = RECENT_MOVE, chunk: int = MOVE_CHUNK) -> Move:
+    """The background step's part for the inbox: a user's entries move together, and
+    the writer's count of entries waiting is taken again after each step."""
 
-    def __init__(
-        self, state: WriterState, *, gather: int = RECENT_MOVE, chunk: int = MOVE_CHUNK
-    ) -> None:
-        self.state = state  # the writer's: its count of entries waiting
-        self.gather = gather
-        self.chunk = chunk
-        self.upto = 0  # the newest entry of the move under way; 0: none under way
-        # The users of the move under way not moved yet: one step from each of these.
-        self.starts: list[str] = []
+    def moved() -> None:
+        state.recent_waiting = None  # counted again at the next append
 
-    def __call__(self, conn: sqlite3.Connection, busy: bool, quiet: bool) -> bool:
-        """Inside the writer's transaction; True if there are more to move now."""
-        if not self.starts and not self._begin(conn, quiet):
-            return False
-        first = self.starts.pop(0)
-        # Users from `first` up to the next step's first, whole (a user's entries are
-        # never split across steps); one sort of a step's entries, one scan to delete.
-        keys = "id <= ?1 AND user_id >= ?2" + (" AND user_id < ?3" if self.starts else "")
-        args = (self.upto, first, *self.starts[:1])
-        conn.execute(
-            "INSERT INTO inbox (user_id, seq, channel_id, message_id, event)"
-            " SELECT user_id, seq, channel_id, message_id, event FROM inbox_recent"
-            f" WHERE {keys} ORDER BY user_id, seq",
-            args,
-        )
-        conn.execute(f"DELETE FROM inbox_recent WHERE {keys}", args)
-        self.state.recent_waiting = None  # counted again at the next append
-        return bool(self.starts)
-
-    def _begin(self, conn: sqlite3.Connection, quiet: bool) -> bool:
-        lo, hi = conn.execute(_RANGE).fetchone()
-        if lo is None or (not quiet and hi - lo + 1 < self.gather):
-            return False
-        self.upto = hi
-        users = [
-            r[0]
-            for r in conn.execute(
-                "SELECT user_id FROM inbox_recent WHERE id <= ? ORDER BY user_id", (hi,)
-            )
-        ]
-        self.starts = [users[0]]
-        for n in range(self.chunk, len(users), self.chunk):
-            if users[n] != self.starts[-1]:
-                self.starts.append(users[n])
-        return True
+    return Move(
+        "inbox_recent",
+        "inbox",
+        "user_id, seq, channel_id, message_id, event",
+        "user_id, seq",
+        gather=gather,
+        chunk=chunk,
+        moved=moved,
+    )
 
 
 # A user's entries after a cursor, oldest first: (seq, event, the message's columns);

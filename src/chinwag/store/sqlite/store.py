@@ -52,12 +52,15 @@ class SqliteStore:
             log.info("applied migrations %s to %s", applied, self.db.path)
         self.indexer.prepare()
         indexer = self.indexer
-        drain, move = claims.Drain(lambda: indexer.upto), inbox.Move(self.db.state)
+        parts = (
+            claims.Drain(lambda: indexer.upto),
+            inbox.move(self.db.state),
+        )
 
         def background(conn: sqlite3.Connection, busy: bool, quiet: bool) -> bool:
-            # Both parts every step (no short-circuit): each keeps its own backlog bounded.
-            more = drain(conn, busy, quiet)
-            return move(conn, busy, quiet) or more
+            # Every part every step (a list, no short-circuit): each keeps its own
+            # backlog bounded.
+            return any([part(conn, busy, quiet) for part in parts])
 
         self.db.run_in_background(background)
         indexer.start()
