@@ -33,7 +33,10 @@ async def test_migrate(tmp_path: Path, store_kind: str, store_url: str) -> None:
     assert code == 0 and "up to date" in out
     if store_kind == "sqlite":
         conn = sqlite3.connect(tmp_path / "d" / "chinwag.db")
-        tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        tables = {
+            r[0]
+            for r in conn.execute("SELECT name FROM sqlite_master WHERE type IN ('table', 'view')")
+        }
         conn.close()
         assert {"users", "devices", "channels", "members", "messages", "inbox", "sends"} <= tables
 

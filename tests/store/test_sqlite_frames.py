@@ -1,7 +1,8 @@
 """What a send writes to SQLite's log at window 1, counted in frames (pages): each
 message of a commit is in another conversation, so any row a send touches costs a page
-of its own. The sender's read marker (migrations/0012), the idempotency key (claims.py)
-and the inbox entries (inbox.py) no longer cost one each in the send's own transaction."""
+of its own. The sender's read marker (migrations/0012), the idempotency key (claims.py),
+the inbox entries (inbox.py) and the history's row (history.py) no longer cost one each
+in the send's own transaction."""
 
 from __future__ import annotations
 
@@ -64,7 +65,13 @@ async def test_sends_at_window_1_write_no_page_of_read_markers_or_keys(tmp_path:
         store.db._background = None
         frames = await _frames_of_sends(store, path)
         messages = SENDERS * ROUNDS
-        assert frames["messages"] > 0 and frames["inbox_recent"] > 0  # the count sees the sends
+        # The count sees the sends.
+        assert frames["messages_recent"] > 0 and frames["inbox_recent"] > 0, frames
+        # Before: a leaf of the history per message, and about as many again for the
+        # leaves SQLite rebalanced; now appended where a commit's rows share pages (and
+        # the small index's leaves), and moved into `messages_main` by the step.
+        assert frames["messages_main"] == 0, frames
+        assert frames["messages_recent"] + frames["messages_recent_key"] <= messages // 4, frames
         # Before: a page of `inbox` per entry, two a message; now appended where a
         # commit's entries share pages, and moved into `inbox` by the step.
         assert frames["inbox"] == 0, frames

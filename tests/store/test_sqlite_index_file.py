@@ -20,7 +20,7 @@ import pytest
 
 from chinwag.messaging.models import Delete, Edit, Message
 from chinwag.messaging.search import SearchQuery
-from chinwag.store.sqlite import indexer, indexthread, searchfile
+from chinwag.store.sqlite import history, indexer, indexthread, searchfile
 from chinwag.store.sqlite.store import SqliteStore
 from tests.helpers.searchindex import check_search_index
 from tests.helpers.wait import wait_for
@@ -122,7 +122,7 @@ def test_edits_reach_the_index_exactly_whenever_steps_run(tmp_path: Path, seed: 
             mid = len(current) + 1
             word = _word(rng)
             conn.execute(
-                "INSERT INTO messages (channel_id, message_id, sender_id, device_id,"
+                "INSERT INTO messages_recent (channel_id, message_id, sender_id, device_id,"
                 " client_msg_id, text, created_at) VALUES ('c', ?, 'u', 'd', ?, ?, 0)",
                 (mid, f"k{mid}", f"some {word} text"),
             )
@@ -133,7 +133,7 @@ def test_edits_reach_the_index_exactly_whenever_steps_run(tmp_path: Path, seed: 
                 continue
             word = _word(rng)
             conn.execute(
-                "UPDATE messages SET text = ? WHERE channel_id = 'c' AND message_id = ?",
+                "UPDATE messages_recent SET text = ? WHERE channel_id = 'c' AND message_id = ?",
                 (f"some {word} text", mid),
             )
             current[mid] = word
@@ -141,7 +141,7 @@ def test_edits_reach_the_index_exactly_whenever_steps_run(tmp_path: Path, seed: 
         elif op < 0.65:
             mid = rng.choice(list(current))
             conn.execute(
-                "UPDATE messages SET text = '', deleted = 1"
+                "UPDATE messages_recent SET text = '', deleted = 1"
                 " WHERE channel_id = 'c' AND message_id = ? AND NOT deleted",
                 (mid,),
             )
@@ -173,6 +173,19 @@ async def test_a_store_with_the_index_inside_moves_it_to_its_own_file(tmp_path: 
     conn = sqlite3.connect(path, isolation_level=None)
     conn.execute("DELETE FROM schema_migrations WHERE version >= 13")
     for statement in (
+        # migrations/0015's: the history one table again, with the send's triggers
+        "DROP VIEW messages",
+        f"INSERT INTO messages_main ({history.COLUMNS}) SELECT {history.COLUMNS}"
+        " FROM messages_recent",
+        "DROP TABLE messages_recent",
+        "ALTER TABLE messages_main RENAME TO messages",
+        "CREATE TRIGGER messages_sender_reads AFTER INSERT ON messages BEGIN"
+        " UPDATE members SET last_read_message_id = NEW.message_id"
+        " WHERE channel_id = NEW.channel_id AND user_id = NEW.sender_id"
+        " AND last_read_message_id < NEW.message_id - 32; END",
+        "CREATE TRIGGER messages_search_insert AFTER INSERT ON messages BEGIN"
+        " INSERT INTO search_pending (channel_id, message_id)"
+        " VALUES (NEW.channel_id, NEW.message_id); END",
         "DROP TABLE inbox_recent",  # migrations/0014's
         "DROP TRIGGER messages_search_update",
         "DROP TABLE search_pending",

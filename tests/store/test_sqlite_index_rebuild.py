@@ -54,7 +54,7 @@ def test_a_rebuild_beside_sends_edits_and_deletes_ends_exact(
         key = (channel, top[channel])
         word = _word(rng)
         conn.execute(
-            "INSERT INTO messages (channel_id, message_id, sender_id, device_id,"
+            "INSERT INTO messages_recent (channel_id, message_id, sender_id, device_id,"
             " client_msg_id, text, created_at) VALUES (?, ?, 'u', 'd', ?, ?, 0)",
             (*key, f"k{key}", f"some {word} text"),
         )
@@ -67,7 +67,7 @@ def test_a_rebuild_beside_sends_edits_and_deletes_ends_exact(
         key = rng.choice(live)
         word = _word(rng)
         conn.execute(
-            "UPDATE messages SET text = ? WHERE channel_id = ? AND message_id = ?",
+            "UPDATE messages_recent SET text = ? WHERE channel_id = ? AND message_id = ?",
             (f"some {word} text", *key),
         )
         current[key] = word
@@ -76,7 +76,7 @@ def test_a_rebuild_beside_sends_edits_and_deletes_ends_exact(
     def delete() -> None:
         key = rng.choice(list(current))
         conn.execute(
-            "UPDATE messages SET text = '', deleted = 1"
+            "UPDATE messages_recent SET text = '', deleted = 1"
             " WHERE channel_id = ? AND message_id = ? AND NOT deleted",
             key,
         )

@@ -43,9 +43,6 @@ from chinwag.store.sqlite.migrate import migrate
 
 MARKER = "prefill.json"
 DAY_MS = 86_400_000
-# The send path's trigger queues each message for the indexer; prefill indexes its
-# messages itself, in bulk, so the trigger is set aside while it writes.
-PENDING_TRIGGER = "messages_search_insert"
 # FTS5's in-memory build buffer while prefilling (bytes; FTS5's default is 1 MiB): each
 # flush is a segment, so a large buffer leaves fewer segments to merge at the end.
 BUILD_HASH_BYTES = 256 << 20
@@ -138,11 +135,6 @@ def _write(path: Path, cfg: PrefillConfig) -> dict[str, int]:
         rng = random.Random(cfg.seed)
         now = int(time.time() * 1000)
         start = now - cfg.days * DAY_MS
-        trigger = conn.execute(
-            "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = ?",
-            (PENDING_TRIGGER,),
-        ).fetchone()[0]
-        conn.execute(f"DROP TRIGGER {PENDING_TRIGGER}")
         conn.execute("INSERT INTO search_text (search_text, rank) VALUES ('automerge', 0)")
         conn.execute(
             "INSERT INTO search_text (search_text, rank) VALUES ('hashsize', ?)",
@@ -158,11 +150,10 @@ def _write(path: Path, cfg: PrefillConfig) -> dict[str, int]:
             "INSERT INTO search_text (search_text, rank) VALUES ('hashsize', ?)", (1 << 20,)
         )
         indexer.configure(conn)
-        conn.execute(trigger)
         # Everyone has read everything: unread counts start at zero.
         conn.execute(
             "UPDATE members SET last_read_message_id = (SELECT coalesce(max(message_id), 0)"
-            " FROM messages WHERE messages.channel_id = members.channel_id)"
+            " FROM messages_main WHERE messages_main.channel_id = members.channel_id)"
         )
         conn.execute("COMMIT")
         conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
@@ -306,9 +297,11 @@ def _messages(
         # Ascending rowids: FTS5 starts a new segment whenever a rowid is not above the last.
         docs.sort()
         conn.execute("BEGIN")
+        # Straight into the history, where no trigger queues them for the indexer:
+        # prefill indexes its messages itself, in bulk.
         conn.executemany(
-            "INSERT INTO messages (channel_id, message_id, sender_id, device_id, client_msg_id,"
-            " text, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO messages_main (channel_id, message_id, sender_id, device_id,"
+            " client_msg_id, text, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
             msgs,
         )
         conn.executemany(

@@ -17,7 +17,7 @@ from chinwag.messaging.models import (
     Version,
     refused_by_channel,
 )
-from chinwag.store.sqlite import inbox
+from chinwag.store.sqlite import history, inbox
 from chinwag.store.sqlite.db import WriterState
 from chinwag.store.sqlite.rows import MSG_COLS, with_reactions
 
@@ -34,19 +34,17 @@ def _apply(conn: sqlite3.Connection, cid: str, mid: int, change: Change) -> tupl
                 " WHERE m.channel_id = ? AND m.message_id = ?",
                 (cid, mid, change.at, cid, mid),
             )
-        conn.execute(
-            "UPDATE messages SET text = ?, mentions = ?, edited_at = ?"
-            " WHERE channel_id = ? AND message_id = ?",
-            (change.text, " ".join(change.mentions), change.at, cid, mid),
+        history.update(
+            conn,
+            "text = ?, mentions = ?, edited_at = ?",
+            (change.text, " ".join(change.mentions), change.at),
+            cid,
+            mid,
         )
         return Event.EDITED, True
     if isinstance(change, Delete):
         # Tombstone: the text leaves the row (and, by trigger, the search index).
-        conn.execute(
-            "UPDATE messages SET text = '', mentions = '', reply_to = NULL, deleted = 1"
-            " WHERE channel_id = ? AND message_id = ?",
-            (cid, mid),
-        )
+        history.update(conn, "text = '', mentions = '', reply_to = NULL, deleted = 1", (), cid, mid)
         conn.execute("DELETE FROM reactions WHERE channel_id = ? AND message_id = ?", (cid, mid))
         # Its earlier texts go with it (kept only for admins while the setting is on).
         conn.execute(

@@ -9,15 +9,16 @@ from chinwag.channels import rules
 from chinwag.channels.models import Channel, ChannelView, Member, MemberAdded, Role
 from chinwag.channels.store import not_addable
 from chinwag.errors import conflict, invalid, not_found
+from chinwag.store.sqlite import history
 from chinwag.store.sqlite.db import Database, WriterState
 from chinwag.store.sqlite.direct import refresh_direct
 
-# last_message_id is derived from the clustered messages index rather than updated per
-# message: one fewer page written per send.
-_LAST = "(SELECT coalesce(max(message_id), 0) FROM messages m WHERE m.channel_id = c.id)"
+# last_message_id is derived from the history's keys rather than updated per message:
+# one fewer page written per send.
+_LAST = f"({history.newest('c.id')})"
 _CHAN_COLS = f"c.id, c.kind, c.name, c.fanout, c.member_count, {_LAST}, c.created_at, c.encrypted"
 # A send moves its sender's stored read marker only when it lies more than this many ids
-# behind (the trigger of migrations/0012, which holds the same number): the member's
+# behind (the trigger of migrations/0012 and 0015, which holds the same number): the member's
 # newest own message is never further past the stored marker than this.
 READ_SLACK = 32
 
@@ -26,13 +27,17 @@ def read_mark(mb: str) -> str:
     """The read marker clients see, of the members row `mb`: the stored one, or the
     member's newest own message of this membership when that is newer. One short range
     of the history: the own message is within READ_SLACK ids of the stored marker."""
-    return (
-        f"max({mb}.last_read_message_id, coalesce((SELECT max(x.message_id) FROM messages x"
+    # Each table of the history on its own (history.py): a correlated subquery is not
+    # pushed into the view's tables, which it would read whole.
+    own = (
+        f"coalesce((SELECT max(x.message_id) FROM {table} x"
         f" WHERE x.channel_id = {mb}.channel_id"
         f" AND x.message_id > max({mb}.last_read_message_id, {mb}.joined_after_id)"
         f" AND x.message_id <= {mb}.last_read_message_id + {READ_SLACK}"
-        f" AND x.sender_id = {mb}.user_id), 0))"
+        f" AND x.sender_id = {mb}.user_id), 0)"
+        for table in history.TABLES
     )
+    return f"max({mb}.last_read_message_id, {', '.join(own)})"
 
 
 _MEMBER_COLS = f"mb.channel_id, mb.user_id, mb.role, {read_mark('mb')}, mb.joined_at"
@@ -230,7 +235,7 @@ class SqliteChannels:
             conn.execute(
                 "INSERT INTO members (channel_id, user_id, role, joined_at, joined_after_id)"
                 " VALUES (?, ?, 'member', ?,"
-                " (SELECT coalesce(max(message_id), 0) FROM messages WHERE channel_id = ?))",
+                f" {history.newest('?4')})",
                 (channel_id, user_id, at, channel_id),
             )
             conn.execute(

@@ -3,8 +3,8 @@
 The send job runs on the writer thread. Per-channel message ids and per-user inbox seqs
 are kept in the writer's caches (seeded from max() on first use) instead of counter rows,
 so a message costs one history row and one inbox entry per member; its idempotency key
-is written later, with others, by the background step (claims.py), and its inbox
-entries are appended where a commit's entries share pages (inbox.py).
+is written later, with others, by the background step (claims.py), and its row and
+inbox entries are appended where a commit's rows share pages (history.py, inbox.py).
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from chinwag.messaging.models import (
     Version,
 )
 from chinwag.messaging.search import SearchQuery
-from chinwag.store.sqlite import claims, inbox
+from chinwag.store.sqlite import claims, history, inbox
 from chinwag.store.sqlite.changes import change_job, versions
 from chinwag.store.sqlite.db import Database, WriterState
 from chinwag.store.sqlite.rows import (
@@ -111,9 +111,7 @@ def _append(conn: sqlite3.Connection, state: WriterState, req: SendRequest) -> S
     cid = req.channel_id
     last = state.channel_seq.get(cid)
     if last is None:
-        last = conn.execute(
-            "SELECT coalesce(max(message_id), 0) FROM messages WHERE channel_id = ?", (cid,)
-        ).fetchone()[0]
+        last = conn.execute(f"SELECT {history.newest('?1')}", (cid,)).fetchone()[0]
     mid = last + 1
     # A resend finds its key taken and gets the original back.
     original = _original(conn, state, req)
@@ -122,8 +120,9 @@ def _append(conn: sqlite3.Connection, state: WriterState, req: SendRequest) -> S
     claims.claims(conn, state)[(req.device_id, req.client_msg_id)] = (cid, mid)
     state.channel_seq[cid] = mid
     conn.execute(
-        "INSERT INTO messages (channel_id, message_id, sender_id, device_id, client_msg_id, text,"
-        " created_at, reply_to, mentions) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO messages_recent (channel_id, message_id, sender_id, device_id,"
+        " client_msg_id, text, created_at, reply_to, mentions)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (
             cid,
             mid,

@@ -22,7 +22,8 @@ from typing import Any
 
 from chinwag.messaging.models import Message
 from chinwag.messaging.search import SearchQuery
-from chinwag.store.sqlite.rows import M_COLS, with_reactions
+from chinwag.store.sqlite import history
+from chinwag.store.sqlite.rows import M_COLS, MSG_COLS, with_reactions
 from chinwag.store.sqlite.searchfile import MAX_ID, rebuild_cursor
 
 TRIGRAM = 3
@@ -115,11 +116,16 @@ def _indexed(
             where.append("m.text LIKE ? ESCAPE '\\'")
             params.append(_like(t))
     folded = [t.lower() for t in long if not t.isascii()]
+    # The message of each match in whichever table of the history holds it (history.py:
+    # a join of the index with the view would read the whole channel first).
     sql = (
-        f"SELECT {M_COLS} FROM search.search_text s"
-        " JOIN messages m ON m.channel_id = ? AND m.message_id = ? - s.rowid"
-        " WHERE search_text MATCH ? AND s.rowid BETWEEN ? AND ? AND m.created_at >= ?"
-        " AND " + " AND ".join(where) + " ORDER BY s.rowid"
+        f"SELECT {M_COLS} FROM (SELECT s.rowid AS match_id, {history.either(MSG_COLS, 'a', 'b')}"
+        " FROM search.search_text s"
+        " LEFT JOIN messages_main a ON a.channel_id = ?1 AND a.message_id = ?2 - s.rowid"
+        " LEFT JOIN messages_recent b ON b.channel_id = ?1 AND b.message_id = ?2 - s.rowid"
+        " WHERE search_text MATCH ?3 AND s.rowid BETWEEN ?4 AND ?5) m"
+        " WHERE m.channel_id IS NOT NULL AND m.created_at >= ?6"
+        " AND " + " AND ".join(where) + " ORDER BY m.match_id"
     )
     scan = _scan_sql(where)
     found: list[Any] = []

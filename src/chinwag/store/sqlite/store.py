@@ -11,7 +11,7 @@ from typing import IO
 
 from chinwag.store.base import Gauge
 from chinwag.store.secret_files import FileSecrets
-from chinwag.store.sqlite import claims, inbox, searchfile
+from chinwag.store.sqlite import claims, history, inbox, searchfile
 from chinwag.store.sqlite.accounts import SqliteAccounts
 from chinwag.store.sqlite.attachments import SqliteAttachments
 from chinwag.store.sqlite.channels import SqliteChannels
@@ -55,6 +55,7 @@ class SqliteStore:
         parts = (
             claims.Drain(lambda: indexer.upto),
             inbox.move(self.db.state),
+            history.move(),
         )
 
         def background(conn: sqlite3.Connection, busy: bool, quiet: bool) -> bool:

@@ -1,0 +1,82 @@
+"""The history on SQLite: messages appended to `messages_recent`, moved into `messages_main`.
+
+`messages_main` is clustered by (channel_id, message_id), so a conversation's newest row
+lands in the middle of the tree. At window 1 each message of a commit is in another
+conversation, so each took a leaf of its own, and with the siblings SQLite rebalances a
+full leaf with, ~2 log frames a message (4 KiB each, copied again by the checkpoint):
+once the inbox's entries were gathered, most of what a send wrote. So a send appends its
+row to `messages_recent`, a rowid table whose last pages a commit's rows share, with an
+index small enough (the rows waiting) that its leaves are shared too, and the writer's
+background step (`move`, recent.py) moves the rows into `messages_main` once
+RECENT_MOVE have gathered (or the writer is quiet), a conversation's rows together.
+
+`messages` is a view of both tables, and readers name it: SQLite flattens a view of
+UNION ALL and pushes each lookup's conditions into both arms, so a read by
+(channel_id, message_id) is one seek in each table. max() over the view would read a
+whole conversation, and neither a correlated subquery nor a join with the search index
+(a virtual table) is pushed into the view's tables (each would read both whole), so
+those take each table on its own (`newest`, `either`, channels.py's read marker). Writers
+name the table: a send `messages_recent` (its triggers are there, so a move fires
+none), an edit both (`update`; the message is in exactly one).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Sequence
+
+from chinwag.store.sqlite.recent import Move
+
+# Rows gathered before a move begins, and about how many a step moves (a step holds the
+# writer ~5 ms): as for the inbox (inbox.py).
+RECENT_MOVE = 4096
+MOVE_CHUNK = 1024
+
+TABLES = ("messages_main", "messages_recent")
+COLUMNS = (
+    "channel_id, message_id, sender_id, device_id, client_msg_id, text, created_at,"
+    " reply_to, mentions, edited_at, deleted"
+)
+
+
+def newest(channel: str) -> str:
+    """SQL for the newest message id of the conversation `channel` (an SQL expression
+    used twice), 0 if none: one seek in each table."""
+    return (
+        "max(coalesce((SELECT max(message_id) FROM messages_main"
+        f" WHERE channel_id = {channel}), 0),"
+        " coalesce((SELECT max(message_id) FROM messages_recent"
+        f" WHERE channel_id = {channel}), 0))"
+    )
+
+
+def either(columns: str, main: str, recent: str) -> str:
+    """Select list of `columns` (comma-separated) from whichever of two aliases, LEFT
+    JOINed to `messages_main` and `messages_recent` on one message's key, found it."""
+    return ", ".join(
+        f"coalesce({main}.{c}, {recent}.{c}) AS {c}"
+        for c in (c.strip() for c in columns.split(","))
+    )
+
+
+def update(
+    conn: sqlite3.Connection, assignments: str, args: Sequence[object], cid: str, mid: int
+) -> None:
+    """UPDATE a message wherever it is (exactly one of the tables holds it)."""
+    for table in TABLES:
+        conn.execute(
+            f"UPDATE {table} SET {assignments} WHERE channel_id = ? AND message_id = ?",
+            (*args, cid, mid),
+        )
+
+
+def move(*, gather: int = RECENT_MOVE, chunk: int = MOVE_CHUNK) -> Move:
+    """The background step's part for the history: a conversation's rows move together."""
+    return Move(
+        "messages_recent",
+        "messages_main",
+        COLUMNS,
+        "channel_id, message_id",
+        gather=gather,
+        chunk=chunk,
+    )
