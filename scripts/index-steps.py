@@ -58,7 +58,7 @@ def main() -> None:
             channel = rng.choice(channels)
             mid = tops[channel] = tops[channel] + 1
             conn.execute(
-                "INSERT INTO messages_recent (channel_id, message_id, sender_id, device_id,"
+                "INSERT INTO messages (channel_id, message_id, sender_id, device_id,"
                 " client_msg_id, text, created_at) SELECT channel_id, ?, sender_id,"
                 " device_id, ?, text, created_at FROM messages"
                 " WHERE channel_id = ? AND message_id = ?",

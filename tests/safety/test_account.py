@@ -83,7 +83,7 @@ async def test_export_streams_a_large_history(
 
         def job(conn: Any, _: Any) -> None:
             conn.executemany(
-                "INSERT INTO messages_recent (channel_id, message_id, sender_id, device_id,"
+                "INSERT INTO messages (channel_id, message_id, sender_id, device_id,"
                 " client_msg_id, text, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
                 rows,
             )

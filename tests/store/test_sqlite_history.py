@@ -5,6 +5,7 @@ gapless across a restart with messages still waiting."""
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 from typing import Any
 
@@ -172,6 +173,40 @@ async def test_a_member_added_again_while_messages_wait(tmp_path: Path) -> None:
         assert [(v.channel.id, v.last_read_message_id, v.unread) for v in views] == [
             ("ab", 0, 0),
             ("g1", 0, 3),
+        ]
+    finally:
+        await store.close()
+
+
+async def test_after_several_messages_a_conversation_rows_go_straight_in(tmp_path: Path) -> None:
+    # Window 16: a commit writes each conversation's page once for many messages, so
+    # the next one writes straight into the history; a move then has nothing to do.
+    store = SqliteStore(tmp_path / "db.sqlite")
+    await store.start()
+    try:
+        a, b, c = await _world(store)
+
+        async def burst(tag: str) -> None:  # one loop turn: one transaction
+            await asyncio.gather(
+                *(stored(store, a, "ab", f"{tag}{n}", text=f"hello {tag} {n}") for n in range(4))
+            )
+
+        await burst("x")  # after single sends: gathered
+        assert await _counts(store) == (0, 4)
+        await burst("y")  # after four a conversation: straight in
+        assert await _counts(store) == (4, 4)
+        await stored(store, a, "ab", "z0", text="hello z")  # after four again: straight in
+        assert await _counts(store) == (5, 4)
+        await stored(store, a, "ab", "z1", text="hello z")  # after one: gathered again
+        assert await _counts(store) == (5, 5)
+        # Wherever each went, it went with what a send writes beside it: found by search
+        # (its queue entry), and its sender's marker moved on.
+        seen = await _view(store, [a, b, c])
+        assert [m.message_id for m in seen["history ab"]] == list(range(1, 11))  # type: ignore[attr-defined]
+        assert len([m for m in seen[f"search {b}"] if m[0] == "ab"]) == 10  # type: ignore[attr-defined]
+        views = await store.channels.channels_of(a, member_list_limit=5)
+        assert [(v.channel.id, v.last_read_message_id) for v in views if v.channel.id == "ab"] == [
+            ("ab", 10)
         ]
     finally:
         await store.close()

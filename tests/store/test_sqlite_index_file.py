@@ -122,7 +122,7 @@ def test_edits_reach_the_index_exactly_whenever_steps_run(tmp_path: Path, seed: 
             mid = len(current) + 1
             word = _word(rng)
             conn.execute(
-                "INSERT INTO messages_recent (channel_id, message_id, sender_id, device_id,"
+                "INSERT INTO messages (channel_id, message_id, sender_id, device_id,"
                 " client_msg_id, text, created_at) VALUES ('c', ?, 'u', 'd', ?, ?, 0)",
                 (mid, f"k{mid}", f"some {word} text"),
             )
@@ -178,6 +178,7 @@ async def test_a_store_with_the_index_inside_moves_it_to_its_own_file(tmp_path: 
         f"INSERT INTO messages_main ({history.COLUMNS}) SELECT {history.COLUMNS}"
         " FROM messages_recent",
         "DROP TABLE messages_recent",
+        "DROP TABLE history_route",
         "ALTER TABLE messages_main RENAME TO messages",
         "CREATE TRIGGER messages_sender_reads AFTER INSERT ON messages BEGIN"
         " UPDATE members SET last_read_message_id = NEW.message_id"

@@ -51,7 +51,7 @@ class _Sender:
             mid = self.ids[channel] = self.ids.get(channel, 0) + 1
             at = self.rng.randrange(3000)
             self.conn.execute(
-                "INSERT INTO messages_recent (channel_id, message_id, sender_id, device_id,"
+                "INSERT INTO messages (channel_id, message_id, sender_id, device_id,"
                 " client_msg_id, text, created_at) VALUES (?, ?, 'u', 'd', ?, ?, 0)",
                 (channel, mid, f"{channel}-{mid}", self.words[at : at + 20 + at % 120]),
             )

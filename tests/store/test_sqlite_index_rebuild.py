@@ -54,7 +54,7 @@ def test_a_rebuild_beside_sends_edits_and_deletes_ends_exact(
         key = (channel, top[channel])
         word = _word(rng)
         conn.execute(
-            "INSERT INTO messages_recent (channel_id, message_id, sender_id, device_id,"
+            "INSERT INTO messages (channel_id, message_id, sender_id, device_id,"
             " client_msg_id, text, created_at) VALUES (?, ?, 'u', 'd', ?, ?, 0)",
             (*key, f"k{key}", f"some {word} text"),
         )

@@ -106,6 +106,12 @@ class WriterState:
     batch_entries: int = 0
     batch_inboxes: set[str] = field(default_factory=set)
     inbox_direct: bool = False
+    # The same for the history's rows a channel (history.py); None: the route stored in
+    # the database is not known.
+    history_batch: int = 0
+    batch_rows: int = 0
+    batch_channels: set[str] = field(default_factory=set)
+    history_direct: bool | None = None
     limit: int = 200_000
 
     def clear(self) -> None:
@@ -115,6 +121,7 @@ class WriterState:
         self.claims = None
         self.recent_heads = None
         self.recent_waiting = None
+        self.history_direct = None
 
     def bound(self) -> None:
         # Cheap bound on memory: drop everything past the limit; entries reload lazily.

@@ -16,8 +16,11 @@ UNION ALL and pushes each lookup's conditions into both arms, so a read by
 whole conversation, and neither a correlated subquery nor a join with the search index
 (a virtual table) is pushed into the view's tables (each would read both whole), so
 those take each table on its own (`newest`, `either`, channels.py's read marker). Writers
-name the table: a send `messages_recent` (its triggers are there, so a move fires
-none), an edit both (`update`; the message is in exactly one).
+name the table, but for a send: it writes the view, whose trigger (migrations/0015)
+writes the row to `messages_recent`, or straight into `messages_main` after a
+transaction of several messages a conversation (`route`), with the send's other rows;
+a move writes `messages_main` itself and fires no trigger. An edit writes both tables
+(`update`; the message is in exactly one).
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Sequence
 
+from chinwag.store.sqlite.db import WriterState
 from chinwag.store.sqlite.recent import Move
 
 # Rows gathered before a move begins, and about how many a step moves (a step holds the
@@ -48,6 +52,24 @@ def newest(channel: str) -> str:
         " coalesce((SELECT max(message_id) FROM messages_recent"
         f" WHERE channel_id = {channel}), 0))"
     )
+
+
+def route(conn: sqlite3.Connection, state: WriterState, channel_id: str) -> None:
+    """Before a send writes its row to `messages`: where the trigger writes it. A
+    transaction after one whose conversations took two messages or more each (window
+    16: ~16) writes straight into `messages_main`, whose page of each conversation it
+    writes once for them all anyway; gathered, each row would be written twice."""
+    if state.history_batch != state.batch:
+        channels = len(state.batch_channels)
+        direct = channels > 0 and state.batch_rows >= 2 * channels
+        state.history_batch = state.batch
+        state.batch_rows = 0
+        state.batch_channels.clear()
+        if direct is not state.history_direct:
+            conn.execute("UPDATE history_route SET direct = ?", (int(direct),))
+            state.history_direct = direct
+    state.batch_rows += 1
+    state.batch_channels.add(channel_id)
 
 
 def either(columns: str, main: str, recent: str) -> str:

@@ -119,10 +119,10 @@ def _append(conn: sqlite3.Connection, state: WriterState, req: SendRequest) -> S
         return original
     claims.claims(conn, state)[(req.device_id, req.client_msg_id)] = (cid, mid)
     state.channel_seq[cid] = mid
+    history.route(conn, state, cid)
     conn.execute(
-        "INSERT INTO messages_recent (channel_id, message_id, sender_id, device_id,"
-        " client_msg_id, text, created_at, reply_to, mentions)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO messages (channel_id, message_id, sender_id, device_id, client_msg_id, text,"
+        " created_at, reply_to, mentions) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (
             cid,
             mid,
