@@ -26,9 +26,10 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Sequence
 
+from chinwag.store.sqlite import history
 from chinwag.store.sqlite.db import WriterState
 from chinwag.store.sqlite.recent import Move
-from chinwag.store.sqlite.rows import M_COLS
+from chinwag.store.sqlite.rows import MSG_COLS
 
 # Entries gathered in `inbox_recent` before a move begins: a read scans up to about
 # this many rows (and what comes during the move), and a move finds RECENT_MOVE / users
@@ -124,15 +125,19 @@ def move(state: WriterState, *, gather: int = RECENT_MOVE, chunk: int = MOVE_CHU
 
 # A user's entries after a cursor, oldest first: (seq, event, the message's columns);
 # parameters (user_id, cursor, limit).
+_KEY = "{0}.channel_id = i.channel_id AND {0}.message_id = i.message_id"
 AFTER = (
-    f"SELECT i.seq, i.event, {M_COLS} FROM ("
+    f"SELECT i.seq, i.event, {history.either(MSG_COLS, 'a', 'b')} FROM ("
     " SELECT * FROM (SELECT seq, event, channel_id, message_id FROM inbox"
     "  WHERE user_id = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3)"
     " UNION ALL"
     " SELECT * FROM (SELECT seq, event, channel_id, message_id FROM inbox_recent"
     "  WHERE user_id = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3)"
-    ") i JOIN messages m ON m.channel_id = i.channel_id AND m.message_id = i.message_id"
-    " ORDER BY i.seq LIMIT ?3"
+    # Each entry's message from whichever table of the history holds it (history.py):
+    # joined with the view, the entries would be read once for each of its tables.
+    f") i LEFT JOIN messages_main a ON {_KEY.format('a')}"
+    f" LEFT JOIN messages_recent b ON {_KEY.format('b')}"
+    " WHERE coalesce(a.message_id, b.message_id) IS NOT NULL ORDER BY i.seq LIMIT ?3"
 )
 # A user's newest seq; parameter (user_id).
 HEAD = (
