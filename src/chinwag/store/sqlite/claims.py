@@ -22,6 +22,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable
 
+from chinwag.store.sqlite import history
 from chinwag.store.sqlite.db import WriterState
 from chinwag.store.sqlite.indexer import BACKLOG_MAX, CHUNK
 
@@ -71,10 +72,9 @@ def write(conn: sqlite3.Connection, upto: int) -> None:
     transaction."""
     conn.execute(
         "INSERT OR IGNORE INTO sends (device_id, client_msg_id, channel_id, message_id)"
-        " SELECT m.device_id, m.client_msg_id, m.channel_id, m.message_id"
-        " FROM search_pending p JOIN messages m"
-        " ON m.channel_id = p.channel_id AND m.message_id = p.message_id"
-        " WHERE p.id <= ? AND NOT p.edit ORDER BY 1, 2",
+        f" SELECT {history.either('device_id, client_msg_id, channel_id, message_id')}"
+        f" FROM search_pending p{history.joined('p')}"
+        f" WHERE p.id <= ? AND NOT p.edit AND {history.FOUND} ORDER BY 1, 2",
         (upto,),
     )
 

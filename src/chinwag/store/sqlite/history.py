@@ -15,7 +15,9 @@ UNION ALL and pushes each lookup's conditions into both arms, so a read by
 (channel_id, message_id) is one seek in each table. max() over the view would read a
 whole conversation, and neither a correlated subquery nor a join with the search index
 (a virtual table) is pushed into the view's tables (each would read both whole), so
-those take each table on its own (`newest`, `either`, channels.py's read marker). Writers
+those take each table on its own (`newest`, `either`, channels.py's read marker). A
+join of many rows with the view reads those rows once for each table, so the hot ones
+(an inbox read, the search index's and the keys' steps) LEFT JOIN both (`joined`). Writers
 name the table, but for a send: it writes the view, whose trigger (migrations/0015)
 writes the row to `messages_recent`, or straight into `messages_main` after a
 transaction of several messages a conversation (`route`), with the send's other rows;
@@ -72,13 +74,28 @@ def route(conn: sqlite3.Connection, state: WriterState, channel_id: str) -> None
     state.batch_channels.add(channel_id)
 
 
-def either(columns: str, main: str, recent: str) -> str:
+def either(columns: str, main: str = "a", recent: str = "b") -> str:
     """Select list of `columns` (comma-separated) from whichever of two aliases, LEFT
-    JOINed to `messages_main` and `messages_recent` on one message's key, found it."""
+    JOINed to `messages_main` and `messages_recent` on one message's key (`joined`),
+    found it."""
     return ", ".join(
         f"coalesce({main}.{c}, {recent}.{c}) AS {c}"
         for c in (c.strip() for c in columns.split(","))
     )
+
+
+def joined(key: str, schema: str = "") -> str:
+    """LEFT JOINs of both tables, as `a` and `b`, on the message whose channel_id and
+    message_id the alias `key` holds; `FOUND` is true where one of them has it. Joined
+    with the view instead, the rows of `key` would be read once for each table."""
+    return "".join(
+        f" LEFT JOIN {schema}{table} {alias} ON {alias}.channel_id = {key}.channel_id"
+        f" AND {alias}.message_id = {key}.message_id"
+        for table, alias in zip(TABLES, "ab", strict=True)
+    )
+
+
+FOUND = "coalesce(a.message_id, b.message_id) IS NOT NULL"
 
 
 def update(

@@ -125,19 +125,14 @@ def move(state: WriterState, *, gather: int = RECENT_MOVE, chunk: int = MOVE_CHU
 
 # A user's entries after a cursor, oldest first: (seq, event, the message's columns);
 # parameters (user_id, cursor, limit).
-_KEY = "{0}.channel_id = i.channel_id AND {0}.message_id = i.message_id"
 AFTER = (
-    f"SELECT i.seq, i.event, {history.either(MSG_COLS, 'a', 'b')} FROM ("
+    f"SELECT i.seq, i.event, {history.either(MSG_COLS)} FROM ("
     " SELECT * FROM (SELECT seq, event, channel_id, message_id FROM inbox"
     "  WHERE user_id = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3)"
     " UNION ALL"
     " SELECT * FROM (SELECT seq, event, channel_id, message_id FROM inbox_recent"
     "  WHERE user_id = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3)"
-    # Each entry's message from whichever table of the history holds it (history.py):
-    # joined with the view, the entries would be read once for each of its tables.
-    f") i LEFT JOIN messages_main a ON {_KEY.format('a')}"
-    f" LEFT JOIN messages_recent b ON {_KEY.format('b')}"
-    " WHERE coalesce(a.message_id, b.message_id) IS NOT NULL ORDER BY i.seq LIMIT ?3"
+    f") i{history.joined('i')} WHERE {history.FOUND} ORDER BY i.seq LIMIT ?3"
 )
 # A user's newest seq; parameter (user_id).
 HEAD = (

@@ -45,7 +45,7 @@ from __future__ import annotations
 import sqlite3
 from typing import Any
 
-from chinwag.store.sqlite import fts5levels
+from chinwag.store.sqlite import fts5levels, history
 from chinwag.store.sqlite.searchfile import (
     INDEXABLE,
     MAX_ID,
@@ -174,10 +174,10 @@ def _take(
                 return None
             return done, done, [], 0, rebuilt
         conn.execute(
-            "INSERT INTO temp.search_msgs SELECT m.channel_id, m.message_id, m.text, m.deleted"
-            " FROM (SELECT DISTINCT channel_id, message_id FROM temp.search_batch) AS b"
-            f" JOIN {STORE}.messages m"
-            " ON m.channel_id = b.channel_id AND m.message_id = b.message_id"
+            "INSERT INTO temp.search_msgs"
+            f" SELECT {history.either('channel_id, message_id, text, deleted')}"
+            " FROM (SELECT DISTINCT channel_id, message_id FROM temp.search_batch) AS k"
+            f"{history.joined('k', f'{STORE}.')} WHERE {history.FOUND}"
         )
         later = conn.execute(
             f"SELECT channel_id, message_id, old_text FROM {STORE}.search_pending"

@@ -119,7 +119,7 @@ def _indexed(
     # The message of each match in whichever table of the history holds it (history.py:
     # a join of the index with the view would read the whole channel first).
     sql = (
-        f"SELECT {M_COLS} FROM (SELECT s.rowid AS match_id, {history.either(MSG_COLS, 'a', 'b')}"
+        f"SELECT {M_COLS} FROM (SELECT s.rowid AS match_id, {history.either(MSG_COLS)}"
         " FROM search.search_text s"
         " LEFT JOIN messages_main a ON a.channel_id = ?1 AND a.message_id = ?2 - s.rowid"
         " LEFT JOIN messages_recent b ON b.channel_id = ?1 AND b.message_id = ?2 - s.rowid"
