@@ -39,7 +39,7 @@ import queue
 import sqlite3
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -85,6 +85,30 @@ _WAKE = object()  # no job: look for background work
 
 
 @dataclass
+class Crowding:
+    """Whether a transaction's gathered rows (inbox.py, history.py) go straight into
+    their big table: they do after a transaction whose keys took two rows or more each
+    (window 16: ~16), which wrote each key's page once for them all; gathered, each row
+    would be written twice."""
+
+    batch: int = 0
+    rows: int = 0
+    keys: set[str] = field(default_factory=set)
+    direct: bool = False
+
+    def note(self, batch: int, keys: Iterable[str], rows: int) -> bool:
+        """Count `rows` rows of `keys` in transaction `batch`; True: straight in."""
+        if self.batch != batch:
+            self.direct = bool(self.keys) and self.rows >= 2 * len(self.keys)
+            self.batch = batch
+            self.rows = 0
+            self.keys.clear()
+        self.rows += rows
+        self.keys.update(keys)
+        return self.direct
+
+
+@dataclass
 class WriterState:
     """Caches owned by the writer thread; cleared whenever a transaction fails."""
 
@@ -100,17 +124,11 @@ class WriterState:
     # How many entries wait in `inbox_recent`, counted when None.
     recent_waiting: int | None = None
     # Send transactions begun: what a job keeps about the transaction under way (the
-    # inbox's entries a user, inbox.py) knows a new one by it.
+    # inbox's entries a user, the history's rows a channel) knows a new one by it.
     batch: int = 0
-    inbox_batch: int = 0
-    batch_entries: int = 0
-    batch_inboxes: set[str] = field(default_factory=set)
-    inbox_direct: bool = False
-    # The same for the history's rows a channel (history.py); None: the route stored in
-    # the database is not known.
-    history_batch: int = 0
-    batch_rows: int = 0
-    batch_channels: set[str] = field(default_factory=set)
+    inbox_crowding: Crowding = field(default_factory=Crowding)
+    history_crowding: Crowding = field(default_factory=Crowding)
+    # The history's route as stored in the database (history.py); None: not known.
     history_direct: bool | None = None
     limit: int = 200_000
 

@@ -31,12 +31,7 @@ import sqlite3
 from collections.abc import Sequence
 
 from chinwag.store.sqlite.db import WriterState
-from chinwag.store.sqlite.recent import Move
-
-# Rows gathered before a move begins, and about how many a step moves (a step holds the
-# writer ~5 ms): as for the inbox (inbox.py).
-RECENT_MOVE = 4096
-MOVE_CHUNK = 1024
+from chinwag.store.sqlite.recent import MOVE_CHUNK, RECENT_MOVE, Move
 
 TABLES = ("messages_main", "messages_recent")
 COLUMNS = (
@@ -61,17 +56,10 @@ def route(conn: sqlite3.Connection, state: WriterState, channel_id: str) -> None
     transaction after one whose conversations took two messages or more each (window
     16: ~16) writes straight into `messages_main`, whose page of each conversation it
     writes once for them all anyway; gathered, each row would be written twice."""
-    if state.history_batch != state.batch:
-        channels = len(state.batch_channels)
-        direct = channels > 0 and state.batch_rows >= 2 * channels
-        state.history_batch = state.batch
-        state.batch_rows = 0
-        state.batch_channels.clear()
-        if direct is not state.history_direct:
-            conn.execute("UPDATE history_route SET direct = ?", (int(direct),))
-            state.history_direct = direct
-    state.batch_rows += 1
-    state.batch_channels.add(channel_id)
+    direct = state.history_crowding.note(state.batch, (channel_id,), 1)
+    if direct is not state.history_direct:
+        conn.execute("UPDATE history_route SET direct = ?", (int(direct),))
+        state.history_direct = direct
 
 
 def either(columns: str, main: str = "a", recent: str = "b") -> str:

@@ -28,16 +28,9 @@ from collections.abc import Sequence
 
 from chinwag.store.sqlite import history
 from chinwag.store.sqlite.db import WriterState
-from chinwag.store.sqlite.recent import Move
+from chinwag.store.sqlite.recent import MOVE_CHUNK, RECENT_MOVE, Move
 from chinwag.store.sqlite.rows import MSG_COLS
 
-# Entries gathered in `inbox_recent` before a move begins: a read scans up to about
-# this many rows (and what comes during the move), and a move finds RECENT_MOVE / users
-# entries of each user, on one page of `inbox`.
-RECENT_MOVE = 4096
-# About this many entries a step (a user's stay together): a step holds the writer
-# ~5 ms, so a move takes a few steps between the commits.
-MOVE_CHUNK = 1024
 # Most entries waiting: past this, entries go straight into `inbox`, as they all did
 # before. Steps run every few hundred jobs, so a burst of large groups' messages (an
 # entry per member) appends faster than steps move; reads scan no more than this.
@@ -80,21 +73,11 @@ def append(
     rows: Sequence[tuple[str, int, str, int, str | None]],
 ) -> None:
     """Entries (user_id, seq, channel_id, message_id, event), with seqs from `take_seq`."""
-    if state.inbox_batch != state.batch:
-        # A transaction whose users took two entries or more each (window 16: ~16)
-        # wrote each user's page of `inbox` once for them all: the next one writes
-        # straight there.
-        users = len(state.batch_inboxes)
-        state.inbox_direct = users > 0 and state.batch_entries >= 2 * users
-        state.inbox_batch = state.batch
-        state.batch_entries = 0
-        state.batch_inboxes.clear()
-    state.batch_entries += len(rows)
-    state.batch_inboxes.update([row[0] for row in rows])
+    direct = state.inbox_crowding.note(state.batch, [row[0] for row in rows], len(rows))
     waiting = state.recent_waiting
     if waiting is None:
         waiting = conn.execute("SELECT count(*) FROM inbox_recent").fetchone()[0]
-    if state.inbox_direct or waiting + len(rows) > RECENT_MAX:
+    if direct or waiting + len(rows) > RECENT_MAX:
         conn.executemany(f"INSERT INTO inbox {_COLS}", rows)
     else:
         conn.executemany(f"INSERT INTO inbox_recent {_COLS}", rows)

@@ -12,6 +12,14 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable
 
+# Rows gathered before a move begins (for the inbox: a read scans up to about this many
+# rows of `inbox_recent`), so a move finds RECENT_MOVE / keys rows of each key, on one
+# page of the big table.
+RECENT_MOVE = 4096
+# About this many rows a step (a key's stay together): a step holds the writer ~5 ms,
+# so a move takes a few steps between the commits.
+MOVE_CHUNK = 1024
+
 
 class Move:
     """The background step's part for one gathered table. Once `gather` rows wait in
