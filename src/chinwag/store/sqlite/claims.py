@@ -22,7 +22,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable
 
-from chinwag.store.sqlite import history
+from chinwag.store.sqlite import bulk, history
 from chinwag.store.sqlite.db import WriterState
 from chinwag.store.sqlite.indexer import BACKLOG_MAX, CHUNK
 
@@ -64,6 +64,26 @@ def claimed(conn: sqlite3.Connection, state: WriterState, key: Key) -> tuple[str
         "SELECT channel_id, message_id FROM sends WHERE device_id = ? AND client_msg_id = ?", key
     ).fetchone()
     return None if row is None else (row[0], row[1])
+
+
+_STORED = bulk.Values(
+    "SELECT k.column1, k.column2, s.channel_id, s.message_id FROM (VALUES {values}) k"
+    " CROSS JOIN sends s ON s.device_id = k.column1 AND s.client_msg_id = k.column2",
+    2,
+)
+
+
+def claimed_many(
+    conn: sqlite3.Connection, state: WriterState, keys: list[Key]
+) -> dict[Key, tuple[str, int]]:
+    """The keys among `keys` stored before, as `claimed` finds each: (channel_id,
+    message_id) by key, in a statement or two for them all."""
+    known = claims(conn, state)
+    found = {key: known[key] for key in keys if key in known}
+    rest = [key for key in keys if key not in found] if found else keys
+    if rest:
+        found.update(((r[0], r[1]), (r[2], r[3])) for r in _STORED(conn, rest))
+    return found
 
 
 def write(conn: sqlite3.Connection, upto: int) -> None:

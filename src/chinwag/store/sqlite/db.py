@@ -569,7 +569,7 @@ class Database:
         try:
             conn.execute("BEGIN IMMEDIATE")
             state.batch += 1
-            outcomes: list[Outcome] = [(fut, fn(conn, state), None) for fn, fut in batch]
+            outcomes = _run(conn, state, batch)
         except Exception as exc:
             self._rollback(conn)
             if len(batch) == 1:
@@ -645,6 +645,29 @@ class Database:
         result = fn(conn)
         # Every commit this read could have seen had begun by now.
         return result, self._begun
+
+
+def _run(conn: sqlite3.Connection, state: WriterState, batch: list[_Pending]) -> list[Outcome]:
+    """The batch's outcomes, in order. A run of jobs with the same `group` (a function of
+    the connection, the state and the jobs, giving their outcomes in order) runs as
+    one call: sends write a commit's rows in a few statements (bulk.py)."""
+    outcomes: list[Outcome] = []
+    i, n = 0, len(batch)
+    while i < n:
+        fn, fut = batch[i]
+        group: Callable[..., list[Any]] | None = getattr(fn, "group", None)
+        if group is None:
+            outcomes.append((fut, fn(conn, state), None))
+            i += 1
+            continue
+        results_of: Callable[..., list[Any]] = group
+        j = i + 1
+        while j < n and getattr(batch[j][0], "group", None) is results_of:
+            j += 1
+        results = results_of(conn, state, [job for job, _ in batch[i:j]])
+        outcomes += [(f, r, None) for (_, f), r in zip(batch[i:j], results, strict=True)]
+        i = j
+    return outcomes
 
 
 def _as_client_error(exc: Exception) -> BaseException:

@@ -26,7 +26,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Sequence
 
-from chinwag.store.sqlite import history
+from chinwag.store.sqlite import bulk, history
 from chinwag.store.sqlite.db import WriterState
 from chinwag.store.sqlite.recent import MOVE_CHUNK, RECENT_MOVE, Move
 from chinwag.store.sqlite.rows import MSG_COLS
@@ -38,7 +38,9 @@ RECENT_MAX = 2 * RECENT_MOVE
 
 _SEED = "SELECT coalesce(max(seq), 0) FROM inbox WHERE user_id = ?"
 _RANGE = "SELECT min(id), max(id) FROM inbox_recent"
-_COLS = "(user_id, seq, channel_id, message_id, event) VALUES (?, ?, ?, ?, ?)"
+_COLS = "(user_id, seq, channel_id, message_id, event)"
+_INBOX = bulk.insert(f"INSERT INTO inbox {_COLS}", 5)
+_RECENT = bulk.insert(f"INSERT INTO inbox_recent {_COLS}", 5)
 
 
 def _heads(conn: sqlite3.Connection, state: WriterState) -> dict[str, int]:
@@ -78,9 +80,9 @@ def append(
     if waiting is None:
         waiting = conn.execute("SELECT count(*) FROM inbox_recent").fetchone()[0]
     if direct or waiting + len(rows) > RECENT_MAX:
-        conn.executemany(f"INSERT INTO inbox {_COLS}", rows)
+        _INBOX(conn, rows)
     else:
-        conn.executemany(f"INSERT INTO inbox_recent {_COLS}", rows)
+        _RECENT(conn, rows)
         waiting += len(rows)
         heads = state.recent_heads  # when loaded, kept up to date
         if heads is not None:

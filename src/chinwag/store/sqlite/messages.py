@@ -24,7 +24,7 @@ from chinwag.messaging.models import (
     Version,
 )
 from chinwag.messaging.search import SearchQuery
-from chinwag.store.sqlite import claims, history, inbox
+from chinwag.store.sqlite import bulk, claims, history, inbox
 from chinwag.store.sqlite.changes import change_job, versions
 from chinwag.store.sqlite.db import Database, WriterState
 from chinwag.store.sqlite.rows import (
@@ -75,10 +75,40 @@ def _channel_members(
     return entry
 
 
-def _original(conn: sqlite3.Connection, state: WriterState, req: SendRequest) -> Stored | None:
-    dup = claims.claimed(conn, state, (req.device_id, req.client_msg_id))
-    if dup is None:
-        return None
+_INSERT = bulk.insert(
+    "INSERT INTO messages (channel_id, message_id, sender_id, device_id, client_msg_id, text,"
+    " created_at, reply_to, mentions)",
+    9,
+)
+_ATTACH = bulk.insert(
+    "INSERT INTO message_attachments (channel_id, message_id, position, attachment_id)", 4
+)
+
+
+class _Writes:
+    """What a commit's sends write, held until `flush` writes it all in a few statements
+    (bulk.py says why)."""
+
+    __slots__ = ("attachments", "inbox", "messages")
+
+    def __init__(self) -> None:
+        self.messages: list[tuple[object, ...]] = []
+        self.attachments: list[tuple[str, int, int, str]] = []
+        self.inbox: list[tuple[str, int, str, int, str | None]] = []
+
+    def flush(self, conn: sqlite3.Connection, state: WriterState) -> None:
+        if self.messages:
+            _INSERT(conn, self.messages)
+            self.messages = []
+        if self.attachments:
+            _ATTACH(conn, self.attachments)
+            self.attachments = []
+        if self.inbox:
+            inbox.append(conn, state, self.inbox)
+            self.inbox = []
+
+
+def _original(conn: sqlite3.Connection, dup: tuple[str, int]) -> Stored:
     row = conn.execute(
         f"SELECT {MSG_COLS} FROM messages WHERE channel_id = ? AND message_id = ?", dup
     ).fetchone()
@@ -95,34 +125,63 @@ def _refusal(conn: sqlite3.Connection, req: SendRequest) -> SendRefusal:
     return SendRefusal.NOT_MEMBER if closed is None else SendRefusal.CLOSED
 
 
-def _append(conn: sqlite3.Connection, state: WriterState, req: SendRequest) -> Stored | SendRefusal:
+def append_many(
+    conn: sqlite3.Connection, state: WriterState, requests: list[SendRequest]
+) -> list[Stored | SendRefusal]:
+    """A commit's sends, in order; their rows are written together at the end."""
+    keys = [(req.device_id, req.client_msg_id) for req in requests]
+    stored = claims.claimed_many(conn, state, keys)
+    # The map of keys not yet in `sends`, as loaded for `claimed_many`: never loaded
+    # again before this commit's rows are written, or it would miss their keys.
+    known = state.claims
+    assert known is not None
+    writes = _Writes()
+    out = [
+        _append(conn, state, req, key, known, stored, writes)
+        for req, key in zip(requests, keys, strict=True)
+    ]
+    writes.flush(conn, state)
+    return out
+
+
+def _append(
+    conn: sqlite3.Connection,
+    state: WriterState,
+    req: SendRequest,
+    key: tuple[str, str],
+    known: dict[tuple[str, str], tuple[str, int]],
+    stored: dict[tuple[str, str], tuple[str, int]],
+    writes: _Writes,
+) -> Stored | SendRefusal:
+    """One send. `known`: the writer's map of keys (claims.py), `stored`: the keys of
+    `append_many`'s requests stored before them."""
     entry = _channel_members(conn, state, req.channel_id)
     if entry is None or req.sender_id not in entry[1]:
         # Refused unless it is a resend of something stored before (e.g. before leaving).
-        original = _original(conn, state, req)
-        if original is not None:
-            return original
+        dup = known.get(key) or stored.get(key)
+        if dup is not None:
+            writes.flush(conn, state)
+            return _original(conn, dup)
         return SendRefusal.NO_CHANNEL if entry is None else _refusal(conn, req)
     fanout, members, encrypted = entry
     if encrypted != req.encrypted:
         # Refused like a send to a channel it may not write to, so before its key is
         # looked up: a resend of a message from before the switch is refused too.
         return SendRefusal.ENCRYPTED if encrypted else SendRefusal.PLAIN
+    # A resend finds its key taken and gets the original back.
+    dup = known.get(key) or stored.get(key)
+    if dup is not None:
+        writes.flush(conn, state)
+        return _original(conn, dup)
     cid = req.channel_id
     last = state.channel_seq.get(cid)
     if last is None:
         last = conn.execute(f"SELECT {history.newest('?1')}", (cid,)).fetchone()[0]
     mid = last + 1
-    # A resend finds its key taken and gets the original back.
-    original = _original(conn, state, req)
-    if original is not None:
-        return original
-    claims.claims(conn, state)[(req.device_id, req.client_msg_id)] = (cid, mid)
+    known[key] = (cid, mid)
     state.channel_seq[cid] = mid
     history.route(conn, state, cid)
-    conn.execute(
-        "INSERT INTO messages (channel_id, message_id, sender_id, device_id, client_msg_id, text,"
-        " created_at, reply_to, mentions) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    writes.messages.append(
         (
             cid,
             mid,
@@ -133,7 +192,7 @@ def _append(conn: sqlite3.Connection, state: WriterState, req: SendRequest) -> S
             req.created_at,
             req.reply_to,
             " ".join(req.mentions),
-        ),
+        )
     )
     message = Message(
         cid,
@@ -146,22 +205,34 @@ def _append(conn: sqlite3.Connection, state: WriterState, req: SendRequest) -> S
         req.mentions,
     )
     if req.attachment_ids:
-        conn.executemany(
-            "INSERT INTO message_attachments (channel_id, message_id, position, attachment_id)"
-            " VALUES (?, ?, ?, ?)",
-            [(cid, mid, n, aid) for n, aid in enumerate(req.attachment_ids)],
-        )
+        writes.attachments += [(cid, mid, n, aid) for n, aid in enumerate(req.attachment_ids)]
     cursors: dict[str, int] = {}
     if fanout == "write":
-        rows = []
+        rows = writes.inbox
         inbox_seq = state.inbox_seq  # inbox.take_seq, inline on the hot path
         for user_id in members:
             seq = inbox_seq.get(user_id)
             seq = (inbox.seed(conn, state, user_id) if seq is None else seq) + 1
             inbox_seq[user_id] = cursors[user_id] = seq
             rows.append((user_id, seq, cid, mid, None))
-        inbox.append(conn, state, rows)
     return Stored(message, cursors, members)
+
+
+def _sends(conn: sqlite3.Connection, state: WriterState, jobs: list[_Send]) -> list[object]:
+    return list(append_many(conn, state, [job.request for job in jobs]))
+
+
+class _Send:
+    """A send job; the writer runs a commit's sends together (`group`, db.py)."""
+
+    __slots__ = ("request",)
+    group = staticmethod(_sends)
+
+    def __init__(self, request: SendRequest) -> None:
+        self.request = request
+
+    def __call__(self, conn: sqlite3.Connection, state: WriterState) -> Stored | SendRefusal:
+        return append_many(conn, state, [self.request])[0]
 
 
 class SqliteMessages:
@@ -169,7 +240,7 @@ class SqliteMessages:
         self._db = db
 
     def append(self, request: SendRequest) -> asyncio.Future[Stored | SendRefusal]:
-        return self._db.write(lambda conn, state: _append(conn, state, request))
+        return self._db.write(_Send(request))
 
     async def history(
         self, channel_id: str, *, before: int | None, after: int | None, limit: int

@@ -50,6 +50,10 @@ class SqliteStore:
         applied = migrate(self.db.writer_connection())
         if applied:
             log.info("applied migrations %s to %s", applied, self.db.path)
+        # A commit's sends write the history's view in a statement of many rows, which
+        # SQLite gathers in a temporary table first: in memory, not a file opened and
+        # written each commit. After the migrations: those may sort whole tables.
+        self.db.writer_connection().execute("PRAGMA temp_store=MEMORY")
         self.indexer.prepare()
         indexer = self.indexer
         parts = (
