@@ -12,6 +12,7 @@ from typing import Any
 from chinwag.messaging.models import Delete, Edit, React
 from chinwag.messaging.search import SearchQuery
 from chinwag.store.sqlite import history
+from chinwag.store.sqlite import search as search_module
 from chinwag.store.sqlite.store import SqliteStore
 from tests.helpers.wait import wait_for
 from tests.store.test_conformance import befriend, group, stored, users
@@ -208,5 +209,32 @@ async def test_after_several_messages_a_conversation_rows_go_straight_in(tmp_pat
         assert [(v.channel.id, v.last_read_message_id) for v in views if v.channel.id == "ab"] == [
             ("ab", 10)
         ]
+    finally:
+        await store.close()
+
+
+async def test_search_reads_the_unindexed_tail_once(tmp_path: Path) -> None:
+    """The tail of messages the index has not taken is joined with both of the history's
+    tables at once: joined with the view, it was read and indexed once for each."""
+    store = SqliteStore(tmp_path / "db.sqlite")
+    await store.start()
+    try:
+        a, b, c = await _world(store)
+        await _round(store, a, b, c, 0)
+        statements: list[str] = []
+
+        def q(conn: Any) -> tuple[list[Any], list[str]]:
+            conn.set_trace_callback(statements.append)
+            try:
+                found = search_module.search(conn, SearchQuery(a, ("hello",), limit=10))
+            finally:
+                conn.set_trace_callback(None)
+            tail = next(s for s in statements if "FROM search_pending WHERE id >" in s)
+            plan = [r[3] for r in conn.execute("EXPLAIN QUERY PLAN " + tail)]
+            return found, plan
+
+        found, plan = await store.db.read(q)
+        assert sorted(m.channel_id for m in found) == ["ab", "ac", "g1"]
+        assert sum("search_pending" in step for step in plan) == 1, plan
     finally:
         await store.close()

@@ -182,21 +182,24 @@ def _pending(
     long: list[str],
     upto: int,
 ) -> list[Any]:
-    """Matches among the messages queued after the index's `upto`, newest first."""
+    """Matches among the messages queued after the index's `upto`, newest first. The
+    tail LEFT JOINs both of the history's tables: joined with the view, it would be read
+    (and indexed for the join) once for each."""
     sql = (
-        f"SELECT {M_COLS} FROM (SELECT DISTINCT channel_id, message_id FROM"
-        f" (SELECT channel_id, message_id FROM search_pending WHERE id > ?"
+        f"SELECT {M_COLS} FROM (SELECT {history.either(MSG_COLS)}, mb.joined_at FROM"
+        " (SELECT DISTINCT channel_id, message_id FROM"
+        " (SELECT channel_id, message_id FROM search_pending WHERE id > ?"
         f"  ORDER BY id DESC LIMIT {TAIL})) p"
         " JOIN members mb ON mb.channel_id = p.channel_id AND mb.user_id = ?"
-        " JOIN messages m ON m.channel_id = p.channel_id AND m.message_id = p.message_id"
-        " WHERE m.created_at >= mb.joined_at"
+        f"{history.joined('p')} WHERE {history.FOUND}) m"
+        " WHERE m.created_at >= m.joined_at"
     )
     args: list[Any] = [upto, q.user_id]
     if q.channel_id is not None:
-        sql += " AND p.channel_id = ?"
+        sql += " AND m.channel_id = ?"
         args.append(q.channel_id)
     if q.before is not None:
-        sql += " AND p.message_id < ?"
+        sql += " AND m.message_id < ?"
         args.append(q.before)
     for term in long:
         sql += " AND m.text LIKE ? ESCAPE '\\'"
