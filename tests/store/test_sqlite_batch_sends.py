@@ -154,3 +154,33 @@ async def test_a_resend_in_the_same_commit_while_the_keys_reload(
         ]
     finally:
         await store.close()
+
+
+async def test_outcomes_handed_straight_to_a_callback(tmp_path: Path) -> None:
+    """`append_then` calls back as the durable outcome reaches the loop (no future):
+    with the outcome, with the error of a send that failed, and a callback that raises
+    keeps no other from its outcome."""
+    store, a, _, _ = await _world(tmp_path)
+    try:
+        got: list[tuple[object, object]] = []
+        done = asyncio.Event()
+
+        def then(result: object, exc: BaseException | None) -> None:
+            got.append((result, exc))
+            if len(got) == 3:
+                done.set()
+
+        def broken(result: object, exc: BaseException | None) -> None:
+            raise RuntimeError("a caller's bug")
+
+        store.messages.append_then(_request(a, "ab", "t1"), then)
+        store.messages.append_then(_request(a, "ab", "t2"), broken)
+        store.messages.append_then(_request(a, "ab", "bad", attachment_ids=("missing",)), then)
+        store.messages.append_then(_request(a, "ab", "t3"), then)
+        await asyncio.wait_for(done.wait(), 10)
+        first, failed, last = got
+        assert isinstance(first[0], Stored) and first[0].message.message_id == 1
+        assert failed[0] is None and isinstance(failed[1], Exception)
+        assert isinstance(last[0], Stored) and last[0].message.message_id == 3
+    finally:
+        await store.close()

@@ -24,7 +24,7 @@ from chinwag.media.models import MAX_PER_MESSAGE, Attachment
 from chinwag.messaging.mentions import usernames_in
 from chinwag.messaging.models import InboxEntry, Message, SendRefusal, SendRequest, Stored
 from chinwag.messaging.search import SearchQuery
-from chinwag.messaging.store import AttachmentLookup, MessageStore
+from chinwag.messaging.store import AttachmentLookup, MessageStore, then_of
 from chinwag.protocol.codec import (
     ENCRYPTED_MARK,
     MARK_REFUSED,
@@ -180,27 +180,25 @@ class MessagingService:
                 attachment_ids=attachment_ids,
                 encrypted=is_encrypted,
             )
-            pending: asyncio.Future[Stored | SendRefusal]
             ahead = self._behind.get(device_id)
             # An encrypted body is opaque: its mentions are not resolved (`text` is empty).
             if ahead is not None or reply_to is not None or "@" in text or attachment_ids:
                 handed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
                 self._behind[device_id] = handed
                 handed.add_done_callback(functools.partial(self._caught_up, device_id))
-                pending = asyncio.ensure_future(
-                    self._append_prepared(request, after=ahead, handed=handed)
+                then_of(
+                    asyncio.ensure_future(
+                        self._append_prepared(request, after=ahead, handed=handed)
+                    ),
+                    functools.partial(self._committed, on_done, ack_first),
                 )
             else:
-                appended = self._store.append(request)
-                # The SQLite engine answers with a future: no task to wrap around it.
-                if isinstance(appended, asyncio.Future):
-                    pending = appended
-                else:
-                    pending = asyncio.ensure_future(appended)
+                # No future, no task: the outcome comes straight to `_committed`.
+                self._store.append_then(
+                    request, functools.partial(self._committed, on_done, ack_first)
+                )
         except ChinwagError as exc:
             on_done(exc)
-            return
-        pending.add_done_callback(functools.partial(self._committed, on_done, ack_first))
 
     def _caught_up(self, device_id: str, handed: asyncio.Future[None]) -> None:
         if self._behind.get(device_id) is handed:
@@ -248,9 +246,9 @@ class MessagingService:
         self,
         on_done: Callable[[Stored | ChinwagError], None],
         ack_first: bool,
-        fut: asyncio.Future[Stored | SendRefusal],
+        result: Stored | SendRefusal | None,
+        exc: BaseException | None,
     ) -> None:
-        exc = fut.exception()
         if exc is not None:
             if isinstance(exc, ChinwagError):
                 on_done(exc)
@@ -258,7 +256,6 @@ class MessagingService:
             log.error("send failed", exc_info=exc)
             on_done(ChinwagError(Code.INTERNAL, "internal error"))
             return
-        result = fut.result()
         if result is SendRefusal.NO_CHANNEL:
             on_done(not_found("no such channel"))
             return

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable
+import asyncio
+from collections.abc import Awaitable, Callable
 from typing import Protocol
 
 from chinwag.media.models import Attachment
@@ -19,6 +20,22 @@ from chinwag.messaging.models import (
 )
 from chinwag.messaging.search import SearchQuery
 
+# What becomes of a send, once durable: (outcome, None) or (None, the error).
+Then = Callable[[Stored | SendRefusal | None, BaseException | None], None]
+
+
+def then_of(fut: asyncio.Future[Stored | SendRefusal], then: Then) -> None:
+    """`append_then` for an engine whose `append` gives a future."""
+
+    def done(fut: asyncio.Future[Stored | SendRefusal]) -> None:
+        if fut.cancelled():
+            then(None, asyncio.CancelledError())
+            return
+        exc = fut.exception()
+        then(None if exc is not None else fut.result(), exc)
+
+    fut.add_done_callback(done)
+
 
 class MessageStore(Protocol):
     def append(self, request: SendRequest) -> Awaitable[Stored | SendRefusal]:
@@ -27,6 +44,12 @@ class MessageStore(Protocol):
         transaction: idempotency lookup, membership check, next message_id of the
         channel, the message, and one inbox entry per member for fan-out-on-write
         channels. Resolves only after the commit is durable."""
+        ...
+
+    def append_then(self, request: SendRequest, then: Then) -> None:
+        """`append` without an awaitable (the gateway's hot path): `then` runs on the
+        event loop once the commit is durable. An engine that can calls it as the
+        outcome reaches the loop, where a future's callbacks wait a turn of the loop."""
         ...
 
     async def history(

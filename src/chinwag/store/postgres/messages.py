@@ -33,6 +33,7 @@ from chinwag.messaging.models import (
     Version,
 )
 from chinwag.messaging.search import SearchQuery
+from chinwag.messaging.store import Then, then_of
 from chinwag.store.postgres.appends import BatchAppender
 from chinwag.store.postgres.changes import change_message, one_message, versions
 from chinwag.store.postgres.db import Database
@@ -69,6 +70,9 @@ class PostgresMessages:
 
     def append(self, request: SendRequest) -> asyncio.Future[Stored | SendRefusal]:
         return self.appender.append(request)
+
+    def append_then(self, request: SendRequest, then: Then) -> None:
+        then_of(self.appender.append(request), then)
 
     async def close(self) -> None:
         await self.appender.close()

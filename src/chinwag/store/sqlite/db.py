@@ -154,8 +154,11 @@ class WriterState:
 
 
 Job = Callable[[sqlite3.Connection, WriterState], Any]
-# A job and the future its outcome resolves (a tuple: one is made per message).
-_Pending = tuple[Job, "asyncio.Future[Any]"]
+# Called on the event loop with a job's outcome: (result, None) or (None, the error).
+Then = Callable[[Any, BaseException | None], None]
+# A job and the future its outcome resolves, or what is called with it (a tuple: one is
+# made per message).
+_Pending = tuple[Job, "asyncio.Future[Any] | Then"]
 
 
 def connect(path: Path, *, readonly: bool = False, synchronous: str = "FULL") -> sqlite3.Connection:
@@ -410,6 +413,17 @@ class Database:
             loop.call_soon(self._hand_over)
         self._outgoing.append((fn, fut))
         return fut
+
+    def write_then(self, fn: Job, then: Then) -> None:
+        """`write` without a future: `then` is called as the durable outcome reaches the
+        event loop, where a future's callbacks would run a turn of the loop later."""
+        if self._thread is None:
+            raise unavailable("storage is closed")
+        loop = self._loop
+        assert loop is not None
+        if not self._outgoing:
+            loop.call_soon(self._hand_over)
+        self._outgoing.append((fn, then))
 
     def _hand_over(self) -> None:
         jobs, self._outgoing = self._outgoing, []
@@ -689,6 +703,13 @@ def _as_client_error(exc: Exception) -> BaseException:
 
 def _resolve(outcomes: list[Outcome]) -> None:
     for fut, result, exc in outcomes:
+        if not isinstance(fut, asyncio.Future):
+            try:
+                fut(result, exc)
+            except Exception:
+                # One caller's failure must not keep the others' outcomes from them.
+                log.exception("a write's outcome could not be handled")
+            continue
         if fut.done():
             continue
         if exc is not None:

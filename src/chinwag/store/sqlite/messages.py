@@ -24,6 +24,7 @@ from chinwag.messaging.models import (
     Version,
 )
 from chinwag.messaging.search import SearchQuery
+from chinwag.messaging.store import Then
 from chinwag.store.sqlite import bulk, claims, history, inbox
 from chinwag.store.sqlite.changes import change_job, versions
 from chinwag.store.sqlite.db import Database, WriterState
@@ -241,6 +242,9 @@ class SqliteMessages:
 
     def append(self, request: SendRequest) -> asyncio.Future[Stored | SendRefusal]:
         return self._db.write(_Send(request))
+
+    def append_then(self, request: SendRequest, then: Then) -> None:
+        self._db.write_then(_Send(request), then)
 
     async def history(
         self, channel_id: str, *, before: int | None, after: int | None, limit: int
