@@ -55,17 +55,6 @@ def claims(conn: sqlite3.Connection, state: WriterState) -> dict[Key, tuple[str,
     return found
 
 
-def claimed(conn: sqlite3.Connection, state: WriterState, key: Key) -> tuple[str, int] | None:
-    """(channel_id, message_id) stored under `key`, or None."""
-    found = claims(conn, state).get(key)
-    if found is not None:
-        return found
-    row = conn.execute(
-        "SELECT channel_id, message_id FROM sends WHERE device_id = ? AND client_msg_id = ?", key
-    ).fetchone()
-    return None if row is None else (row[0], row[1])
-
-
 _STORED = bulk.Values(
     "SELECT k.column1, k.column2, s.channel_id, s.message_id FROM (VALUES {values}) k"
     " CROSS JOIN sends s ON s.device_id = k.column1 AND s.client_msg_id = k.column2",
@@ -76,8 +65,8 @@ _STORED = bulk.Values(
 def claimed_many(
     conn: sqlite3.Connection, state: WriterState, keys: list[Key]
 ) -> dict[Key, tuple[str, int]]:
-    """The keys among `keys` stored before, as `claimed` finds each: (channel_id,
-    message_id) by key, in a statement or two for them all."""
+    """The keys among `keys` stored before, (channel_id, message_id) by key: from the
+    writer's map, then from `sends`, in a statement or two for them all."""
     known = claims(conn, state)
     found = {key: known[key] for key in keys if key in known}
     rest = [key for key in keys if key not in found] if found else keys

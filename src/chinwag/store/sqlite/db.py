@@ -403,27 +403,28 @@ class Database:
 
         Jobs queued in one event-loop turn reach the writer together, so the writer
         thread is woken once per turn, not once per job."""
-        if self._thread is None:
-            raise unavailable("storage is closed")
         # The loop given to `start` (asking for the running one costs a getpid()).
-        loop = self._loop
-        assert loop is not None
+        loop = self._enqueue()
         fut: asyncio.Future[Any] = loop.create_future()
-        if not self._outgoing:
-            loop.call_soon(self._hand_over)
         self._outgoing.append((fn, fut))
         return fut
 
     def write_then(self, fn: Job, then: Then) -> None:
         """`write` without a future: `then` is called as the durable outcome reaches the
         event loop, where a future's callbacks would run a turn of the loop later."""
+        self._enqueue()
+        self._outgoing.append((fn, then))
+
+    def _enqueue(self) -> asyncio.AbstractEventLoop:
+        """Before a job joins this turn's list: the first of a turn schedules its
+        hand-over to the writer."""
         if self._thread is None:
             raise unavailable("storage is closed")
         loop = self._loop
         assert loop is not None
         if not self._outgoing:
             loop.call_soon(self._hand_over)
-        self._outgoing.append((fn, then))
+        return loop
 
     def _hand_over(self) -> None:
         jobs, self._outgoing = self._outgoing, []
